@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libkvmcpuid - build, apply and verify the KVM paravirtual CPUID leaves.
+ *
+ * Every function returns 0 (or a documented non-negative value) on success
+ * and a negative errno on failure.  Richer errors go into a caller-supplied
+ * struct kvmcpuid_diag (may be NULL) and to the context's log callback.
+ * The library never prints, exits or aborts and keeps no global state.
+ */
+#ifndef KVMCPUID_H
+#define KVMCPUID_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct kvmcpuid_ctx;
+struct kvmcpuid_policy;
+struct kvmcpuid_host;
+struct kvmcpuid_report;
+
+/* Where and what went wrong.  line/column are 1-based, 0 when unknown. */
+struct kvmcpuid_diag {
+	char message[512];
+	char origin[256];
+	unsigned int line;
+	unsigned int column;
+};
+
+/* Format a diag as "origin:line:col: message" (parts that are unknown are left out). */
+const char *kvmcpuid_diag_format(const struct kvmcpuid_diag *diag, char *buf, size_t len);
+
+/* ---- library context ---------------------------------------------------- */
+
+typedef void (*kvmcpuid_log_fn)(void *data, int priority, const char *file, int line,
+				const char *fn, const char *format, va_list args);
+
+/* Create a context.  Returns 0, -ENOMEM. KVMCPUID_LOG=err|warning|info|debug sets the level. */
+int kvmcpuid_new(struct kvmcpuid_ctx **ret);
+struct kvmcpuid_ctx *kvmcpuid_ref(struct kvmcpuid_ctx *ctx);
+struct kvmcpuid_ctx *kvmcpuid_unref(struct kvmcpuid_ctx *ctx);
+/* Replace the log callback (default: errors to stderr). fn NULL silences the library. */
+void kvmcpuid_set_log_fn(struct kvmcpuid_ctx *ctx, kvmcpuid_log_fn fn, void *data);
+int kvmcpuid_get_log_priority(const struct kvmcpuid_ctx *ctx);
+void kvmcpuid_set_log_priority(struct kvmcpuid_ctx *ctx, int priority);
+/* Device to open instead of /dev/kvm (tests, containers). Returns 0, -EINVAL, -ENOMEM, -EBUSY (already open). */
+int kvmcpuid_set_device(struct kvmcpuid_ctx *ctx, const char *path);
+/* The /dev/kvm fd, opened lazily with O_CLOEXEC.  Returns fd, -ENOENT, -EACCES, -ENODEV. */
+int kvmcpuid_kvm_fd(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag);
+/* Per-KVM_RUN deadline used by verify, in milliseconds (default 2000). Returns 0, -EINVAL. */
+int kvmcpuid_set_deadline_ms(struct kvmcpuid_ctx *ctx, unsigned int ms);
+unsigned int kvmcpuid_get_deadline_ms(const struct kvmcpuid_ctx *ctx);
+
+/* ---- the feature table -------------------------------------------------- */
+
+/* Feature ids, in the order of the feature table. */
+enum kvmcpuid_feature {
+	KVMCPUID_FEATURE_CLOCKSOURCE = 0,
+	KVMCPUID_FEATURE_NOP_IO_DELAY,
+	KVMCPUID_FEATURE_MMU_OP,
+	KVMCPUID_FEATURE_CLOCKSOURCE2,
+	KVMCPUID_FEATURE_ASYNC_PF,
+	KVMCPUID_FEATURE_STEAL_TIME,
+	KVMCPUID_FEATURE_PV_EOI,
+	KVMCPUID_FEATURE_PV_UNHALT,
+	KVMCPUID_FEATURE_PV_TLB_FLUSH,
+	KVMCPUID_FEATURE_ASYNC_PF_VMEXIT,
+	KVMCPUID_FEATURE_PV_SEND_IPI,
+	KVMCPUID_FEATURE_POLL_CONTROL,
+	KVMCPUID_FEATURE_PV_SCHED_YIELD,
+	KVMCPUID_FEATURE_ASYNC_PF_INT,
+	KVMCPUID_FEATURE_MSI_EXT_DEST_ID,
+	KVMCPUID_FEATURE_HC_MAP_GPA_RANGE,
+	KVMCPUID_FEATURE_MIGRATION_CONTROL,
+	KVMCPUID_FEATURE_CLOCKSOURCE_STABLE_BIT,
+	KVMCPUID_FEATURE_REALTIME,
+};
+
+enum kvmcpuid_reg {
+	KVMCPUID_REG_EAX = 0,
+	KVMCPUID_REG_EBX = 1,
+	KVMCPUID_REG_ECX = 2,
+	KVMCPUID_REG_EDX = 3,
+};
+
+enum kvmcpuid_provider {
+	KVMCPUID_PROVIDER_KVM = 0,	/* KVM reports it in KVM_GET_SUPPORTED_CPUID */
+	KVMCPUID_PROVIDER_VMM = 1,	/* the VMM must implement it; never offered by the host */
+	KVMCPUID_PROVIDER_NONE = 2,	/* deprecated: never offered */
+};
+
+/* Number of features in the table (feature ids are 0 .. count-1). */
+unsigned int kvmcpuid_feature_count(void);
+/* Feature id for a canonical name, kernel macro or QEMU property; -ENOENT. */
+int kvmcpuid_feature_lookup(const char *name);
+/* Nearest valid name to a misspelling, or NULL when nothing is close. */
+const char *kvmcpuid_feature_suggest(const char *name);
+/* Accessors; NULL / negative for an id out of range (-EINVAL). */
+const char *kvmcpuid_feature_name(unsigned int id);
+const char *kvmcpuid_feature_macro(unsigned int id);
+const char *kvmcpuid_feature_qemu(unsigned int id);	/* NULL if QEMU has none */
+const char *kvmcpuid_feature_meaning(unsigned int id);	/* English, untranslated */
+int kvmcpuid_feature_reg(unsigned int id);		/* enum kvmcpuid_reg of leaf base+1 */
+int kvmcpuid_feature_bit(unsigned int id);
+int kvmcpuid_feature_provider(unsigned int id);	/* enum kvmcpuid_provider */
+bool kvmcpuid_feature_deprecated(unsigned int id);
+/* The MSRs it gates: stores up to max indices, returns how many there are. */
+int kvmcpuid_feature_msrs(unsigned int id, uint32_t *msrs, unsigned int max);
+/* The hypercall it gates, or -ENOENT. */
+int kvmcpuid_feature_hypercall(unsigned int id);
+/* Features it needs to be useful to a Linux guest, as a bit mask of feature ids. */
+uint32_t kvmcpuid_feature_depends(unsigned int id);
+/* Valid bits of 0x40000001.EAX / EDX (everything else is reserved). */
+uint32_t kvmcpuid_features_valid_eax(void);
+uint32_t kvmcpuid_features_valid_edx(void);
+
+/* ---- policies ----------------------------------------------------------- */
+
+enum kvmcpuid_action {
+	KVMCPUID_ACTION_HOST = 0,	/* set iff the host offers it */
+	KVMCPUID_ACTION_ON = 1,		/* require */
+	KVMCPUID_ACTION_OFF = 2,	/* clear */
+	KVMCPUID_ACTION_FORCE = 3,	/* set whatever the host says */
+};
+
+enum kvmcpuid_signature {
+	KVMCPUID_SIGNATURE_KVM = 0,
+	KVMCPUID_SIGNATURE_HIDDEN = 1,
+	KVMCPUID_SIGNATURE_CUSTOM = 2,
+};
+
+enum kvmcpuid_max_leaf {
+	KVMCPUID_MAX_LEAF_AUTO = 0,
+	KVMCPUID_MAX_LEAF_LEGACY_ZERO = 1,
+	KVMCPUID_MAX_LEAF_EXPLICIT = 2,
+};
+
+/* The built-in default policy: default = host, signature kvm, enforce off. Returns 0, -ENOMEM. */
+int kvmcpuid_policy_new(struct kvmcpuid_ctx *ctx, struct kvmcpuid_policy **ret);
+struct kvmcpuid_policy *kvmcpuid_policy_ref(struct kvmcpuid_policy *policy);
+struct kvmcpuid_policy *kvmcpuid_policy_unref(struct kvmcpuid_policy *policy);
+/* Deep copy. Returns 0, -ENOMEM. */
+int kvmcpuid_policy_dup(const struct kvmcpuid_policy *policy, struct kvmcpuid_policy **ret);
+struct kvmcpuid_ctx *kvmcpuid_policy_get_ctx(const struct kvmcpuid_policy *policy);
+
+/*
+ * Parse a policy.  _text: the file format; _inline: "k=v,k=v"; _json: one JSON
+ * object; _file: reads a file (at most 1 MiB) and picks JSON when its first
+ * non-blank byte is '{'.  origin names the source in diagnostics.
+ * Returns 0, -EINVAL (syntax or value; diag says where), -EFBIG, -ENOMEM, or the
+ * errno of open/read for _file.
+ */
+int kvmcpuid_policy_parse_text(struct kvmcpuid_ctx *ctx, const char *text, size_t len,
+			       const char *origin, struct kvmcpuid_diag *diag,
+			       struct kvmcpuid_policy **ret);
+int kvmcpuid_policy_parse_inline(struct kvmcpuid_ctx *ctx, const char *text,
+				 const char *origin, struct kvmcpuid_diag *diag,
+				 struct kvmcpuid_policy **ret);
+int kvmcpuid_policy_parse_json(struct kvmcpuid_ctx *ctx, const char *text, size_t len,
+			       const char *origin, struct kvmcpuid_diag *diag,
+			       struct kvmcpuid_policy **ret);
+int kvmcpuid_policy_parse_file(struct kvmcpuid_ctx *ctx, const char *path,
+			       struct kvmcpuid_diag *diag, struct kvmcpuid_policy **ret);
+/*
+ * Apply inline overrides ("k=v,k=v") on top of a policy; later settings win.
+ * All or nothing: on error the policy is unchanged. Returns 0, -EINVAL, -ENOMEM.
+ */
+int kvmcpuid_policy_override(struct kvmcpuid_policy *policy, const char *text,
+			     const char *origin, struct kvmcpuid_diag *diag);
+/* One key = value, as in the file format. Returns 0, -EINVAL. */
+int kvmcpuid_policy_set(struct kvmcpuid_policy *policy, const char *key, const char *value,
+			struct kvmcpuid_diag *diag);
+
+int kvmcpuid_policy_set_action(struct kvmcpuid_policy *policy, unsigned int feature,
+			       enum kvmcpuid_action action);	/* 0, -EINVAL */
+int kvmcpuid_policy_get_action(const struct kvmcpuid_policy *policy, unsigned int feature);
+/* true when the policy names the feature (false: it follows the default). */
+bool kvmcpuid_policy_is_explicit(const struct kvmcpuid_policy *policy, unsigned int feature);
+/* Default action: only HOST or OFF. Returns 0, -EINVAL. */
+int kvmcpuid_policy_set_default(struct kvmcpuid_policy *policy, enum kvmcpuid_action action);
+enum kvmcpuid_action kvmcpuid_policy_get_default(const struct kvmcpuid_policy *policy);
+/* sig is 12 bytes for CUSTOM and ignored otherwise. Returns 0, -EINVAL. */
+int kvmcpuid_policy_set_signature(struct kvmcpuid_policy *policy, enum kvmcpuid_signature kind,
+				  const char *sig);
+enum kvmcpuid_signature kvmcpuid_policy_get_signature(const struct kvmcpuid_policy *policy,
+						      char sig[12]);
+int kvmcpuid_policy_set_base(struct kvmcpuid_policy *policy, uint32_t base);	/* 0, -EINVAL */
+uint32_t kvmcpuid_policy_get_base(const struct kvmcpuid_policy *policy);
+/* leaf only used with EXPLICIT; it must lie in the block. Returns 0, -EINVAL. */
+int kvmcpuid_policy_set_max_leaf(struct kvmcpuid_policy *policy, enum kvmcpuid_max_leaf kind,
+				 uint32_t leaf);
+enum kvmcpuid_max_leaf kvmcpuid_policy_get_max_leaf(const struct kvmcpuid_policy *policy,
+						    uint32_t *leaf);
+void kvmcpuid_policy_set_timing(struct kvmcpuid_policy *policy, bool on);
+bool kvmcpuid_policy_get_timing(const struct kvmcpuid_policy *policy);
+void kvmcpuid_policy_set_enforce(struct kvmcpuid_policy *policy, bool on);
+bool kvmcpuid_policy_get_enforce(const struct kvmcpuid_policy *policy);
+bool kvmcpuid_policy_equal(const struct kvmcpuid_policy *a, const struct kvmcpuid_policy *b);
+
+/* Canonical text / JSON; *ret is malloc'd, free() it. Parsing it gives an equal policy. 0, -ENOMEM. */
+int kvmcpuid_policy_to_text(const struct kvmcpuid_policy *policy, char **ret);
+int kvmcpuid_policy_to_json(const struct kvmcpuid_policy *policy, char **ret);
+
+/* ---- the host ----------------------------------------------------------- */
+
+enum kvmcpuid_vendor {
+	KVMCPUID_VENDOR_OTHER = 0,
+	KVMCPUID_VENDOR_INTEL = 1,
+	KVMCPUID_VENDOR_AMD = 2,
+};
+
+/*
+ * What this host's KVM offers; probed once per context and cached (a reference is returned).
+ * Returns 0, -ENOENT/-EACCES/-ENODEV (no usable /dev/kvm; diag says how to fix), -ENOMEM, -EIO.
+ */
+int kvmcpuid_host_probe(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag,
+			struct kvmcpuid_host **ret);
+/* A saved host profile (JSON, as written by kvmcpuid_host_to_json). 0, -EINVAL, -ENOMEM, -errno. */
+int kvmcpuid_host_load_json(struct kvmcpuid_ctx *ctx, const char *text, size_t len,
+			    const char *origin, struct kvmcpuid_diag *diag,
+			    struct kvmcpuid_host **ret);
+int kvmcpuid_host_load_file(struct kvmcpuid_ctx *ctx, const char *path,
+			    struct kvmcpuid_diag *diag, struct kvmcpuid_host **ret);
+int kvmcpuid_host_to_json(const struct kvmcpuid_host *host, char **ret);
+struct kvmcpuid_host *kvmcpuid_host_ref(struct kvmcpuid_host *host);
+struct kvmcpuid_host *kvmcpuid_host_unref(struct kvmcpuid_host *host);
+/* 0x40000001.EAX / EDX as KVM_GET_SUPPORTED_CPUID reports them. */
+uint32_t kvmcpuid_host_features(const struct kvmcpuid_host *host);
+uint32_t kvmcpuid_host_hints(const struct kvmcpuid_host *host);
+bool kvmcpuid_host_offers(const struct kvmcpuid_host *host, unsigned int feature);
+bool kvmcpuid_host_has_enforce(const struct kvmcpuid_host *host);
+bool kvmcpuid_host_has_exit_hypercall(const struct kvmcpuid_host *host);
+enum kvmcpuid_vendor kvmcpuid_host_vendor(const struct kvmcpuid_host *host);
+/* "kvm_intel", "kvm_amd", "kvm_pvm", ... or "unknown". */
+const char *kvmcpuid_host_module(const struct kvmcpuid_host *host);
+/* TSC frequency in kHz (0 if unknown). */
+uint32_t kvmcpuid_host_tsc_khz(const struct kvmcpuid_host *host);
+/* The full KVM_GET_SUPPORTED_CPUID table; valid while the host lives. */
+const struct kvm_cpuid_entry2 *kvmcpuid_host_supported(const struct kvmcpuid_host *host,
+						       size_t *nent);
+
+/* ---- build, lint, merge, apply ------------------------------------------ */
+
+enum kvmcpuid_flags {
+	KVMCPUID_STRICT = 1 << 0,	/* lint warnings are errors */
+};
+
+/* At most this many entries come out of kvmcpuid_build. */
+#define KVMCPUID_MAX_LEAVES 3
+
+typedef void (*kvmcpuid_lint_fn)(void *data, int feature, const char *message);
+/*
+ * Lint a policy (host may be NULL: host-dependent checks are skipped).  Calls fn
+ * for each warning (feature is -1 when none applies). Returns the number of warnings.
+ */
+int kvmcpuid_lint(const struct kvmcpuid_policy *policy, const struct kvmcpuid_host *host,
+		  kvmcpuid_lint_fn fn, void *data);
+/*
+ * Resolve the policy against the host into 0x40000001.EAX / EDX.
+ * Returns 0, -ENOTSUP (`on` for a feature the host lacks), -EPERM (lint warning under STRICT).
+ */
+int kvmcpuid_resolve(const struct kvmcpuid_policy *policy, const struct kvmcpuid_host *host,
+		     unsigned int flags, uint32_t *eax, uint32_t *edx, struct kvmcpuid_diag *diag);
+/*
+ * Build the leaves: base, base+1 and with timing base+0x10 (none when hidden).
+ * Writes up to KVMCPUID_MAX_LEAVES entries to out. Returns the number of entries,
+ * -ENOTSUP, -EPERM (strict), -ENOSPC (cap too small).
+ */
+int kvmcpuid_build(const struct kvmcpuid_policy *policy, const struct kvmcpuid_host *host,
+		   unsigned int flags, struct kvm_cpuid_entry2 *out, size_t cap,
+		   struct kvmcpuid_diag *diag);
+/*
+ * Merge built leaves into a full table of *nent entries (capacity cap): drop every
+ * 0x100 block of 0x40000000-0x4000FF00 that carries the KVM signature and the target
+ * block at base, insert the leaves, keep the rest, sorted by function/index.
+ * On error the table is untouched. Returns 0, -ENOSPC, -EINVAL, -ENOMEM.
+ */
+int kvmcpuid_table_merge(const struct kvm_cpuid_entry2 *leaves, size_t nleaves, uint32_t base,
+			 struct kvm_cpuid_entry2 *table, size_t *nent, size_t cap,
+			 struct kvmcpuid_diag *diag);
+
+enum kvmcpuid_apply_flags {
+	KVMCPUID_APPLY_ENFORCE = 1 << 0,	/* enable KVM_CAP_ENFORCE_PV_FEATURE_CPUID */
+};
+/*
+ * KVM_SET_CPUID2 on a vCPU fd, then the enforcement capability if asked for.
+ * Returns 0, -EINVAL (vCPU has run and the table differs, or bad entry), -E2BIG,
+ * -ENOTSUP (enforcement not available), -ENOMEM, -EFAULT.
+ */
+int kvmcpuid_apply(struct kvmcpuid_ctx *ctx, int vcpu_fd, const struct kvm_cpuid_entry2 *table,
+		   size_t nent, unsigned int flags, struct kvmcpuid_diag *diag);
+/*
+ * Everything at once for a VMM: build from the policy, merge into the host's
+ * supported table (or table/nent if given), apply to vcpu_fd with the policy's enforcement.
+ */
+int kvmcpuid_policy_apply_vcpu(const struct kvmcpuid_policy *policy,
+			       const struct kvmcpuid_host *host,
+			       const struct kvm_cpuid_entry2 *table, size_t nent,
+			       int vcpu_fd, unsigned int flags, struct kvmcpuid_diag *diag);
+
+/* The build output as JSON: {"kvmcpuid_leaves":1, "enforce", "base", "policy", "entries"}. */
+int kvmcpuid_leaves_to_json(const struct kvmcpuid_policy *policy,
+			    const struct kvm_cpuid_entry2 *entries, size_t n, char **ret);
+/*
+ * Read leaves back from a build output: a raw struct kvm_cpuid2 blob or the JSON above.
+ * Returns 0, -EINVAL, -ENOSPC, or the errno of open/read.
+ */
+int kvmcpuid_leaves_load_file(struct kvmcpuid_ctx *ctx, const char *path,
+			      struct kvm_cpuid_entry2 *out, size_t cap, size_t *n, bool *enforce,
+			      struct kvmcpuid_diag *diag);
+
+/*
+ * Apply the policy to a scratch vCPU of a scratch VM and read the table back with
+ * KVM_GET_CPUID2 (what KVM kept).  Returns 0, the errors of kvmcpuid_policy_apply_vcpu,
+ * -ENOSPC (cap too small).
+ */
+int kvmcpuid_apply_readback(const struct kvmcpuid_policy *policy,
+			    const struct kvmcpuid_host *host, unsigned int flags,
+			    struct kvm_cpuid_entry2 *out, size_t cap, size_t *nout,
+			    struct kvmcpuid_diag *diag);
+
+/* ---- verify ------------------------------------------------------------- */
+
+enum kvmcpuid_verdict {
+	KVMCPUID_PASS = 0,
+	KVMCPUID_FAIL = 1,
+	KVMCPUID_UNTESTABLE = 2,
+};
+
+enum kvmcpuid_check_kind {
+	KVMCPUID_CHECK_LEAF = 0,	/* a register of a CPUID leaf */
+	KVMCPUID_CHECK_FEATURE = 1,	/* one feature bit as the guest sees it */
+	KVMCPUID_CHECK_DETECT = 2,	/* where a Linux guest finds KVM */
+	KVMCPUID_CHECK_MSR = 3,		/* RDMSR/WRMSR of a PV MSR */
+	KVMCPUID_CHECK_HYPERCALL = 4,	/* a PV hypercall */
+};
+
+/*
+ * Build the policy, apply it to a fresh vCPU, run the verifying guest and compare.
+ * host may be NULL (probe).  Returns 0 with a report (look at kvmcpuid_report_ok),
+ * -ENOENT/-EACCES/-ENODEV (no /dev/kvm), -ENOTSUP, -EPERM, -ETIMEDOUT, -EIO, -ENOMEM.
+ */
+int kvmcpuid_verify(const struct kvmcpuid_policy *policy, const struct kvmcpuid_host *host,
+		    unsigned int flags, struct kvmcpuid_report **ret, struct kvmcpuid_diag *diag);
+/*
+ * Verify an already-built full CPUID table: expectations come from the table itself
+ * (what it says, where Linux would find KVM) and enforcement as given.
+ */
+int kvmcpuid_verify_table(struct kvmcpuid_ctx *ctx, const struct kvm_cpuid_entry2 *table,
+			  size_t nent, unsigned int apply_flags, struct kvmcpuid_report **ret,
+			  struct kvmcpuid_diag *diag);
+/*
+ * The masking matrix: all-on, all-off, and the policy with each feature masked alone,
+ * verified in one VM.  *ret is a malloc'd array of *n reports: unref each, free() it.
+ */
+int kvmcpuid_matrix(const struct kvmcpuid_policy *policy, const struct kvmcpuid_host *host,
+		    unsigned int flags, struct kvmcpuid_report ***ret, size_t *n,
+		    struct kvmcpuid_diag *diag);
+
+struct kvmcpuid_report *kvmcpuid_report_ref(struct kvmcpuid_report *report);
+struct kvmcpuid_report *kvmcpuid_report_unref(struct kvmcpuid_report *report);
+/* true when no check failed. */
+bool kvmcpuid_report_ok(const struct kvmcpuid_report *report);
+/* A short label ("default", "all-on", "-steal_time", ...). */
+const char *kvmcpuid_report_label(const struct kvmcpuid_report *report);
+/* The policy this report verified (NULL for verify_table); no reference is taken. */
+const struct kvmcpuid_policy *kvmcpuid_report_policy(const struct kvmcpuid_report *report);
+/* Where a Linux guest found KVM (0 = nowhere) and the features/hints it read there. */
+uint32_t kvmcpuid_report_detected_base(const struct kvmcpuid_report *report);
+uint32_t kvmcpuid_report_guest_features(const struct kvmcpuid_report *report);
+uint32_t kvmcpuid_report_guest_hints(const struct kvmcpuid_report *report);
+bool kvmcpuid_report_enforced(const struct kvmcpuid_report *report);
+/* Why hypercalls were not run, or NULL when they were. */
+const char *kvmcpuid_report_hypercall_note(const struct kvmcpuid_report *report);
+size_t kvmcpuid_report_count(const struct kvmcpuid_report *report);
+/* Accessors of check i; NULL / -EINVAL when i is out of range. */
+int kvmcpuid_report_kind(const struct kvmcpuid_report *report, size_t i);
+int kvmcpuid_report_feature(const struct kvmcpuid_report *report, size_t i);	/* -1: none */
+const char *kvmcpuid_report_subject(const struct kvmcpuid_report *report, size_t i);
+const char *kvmcpuid_report_expected(const struct kvmcpuid_report *report, size_t i);
+const char *kvmcpuid_report_seen(const struct kvmcpuid_report *report, size_t i);
+int kvmcpuid_report_verdict(const struct kvmcpuid_report *report, size_t i);
+const char *kvmcpuid_report_cause(const struct kvmcpuid_report *report, size_t i); /* NULL: none */
+/* JSON of the report; malloc'd. 0, -ENOMEM. */
+int kvmcpuid_report_to_json(const struct kvmcpuid_report *report, char **ret);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KVMCPUID_H */

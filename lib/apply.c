@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* KVM_SET_CPUID2 and the PV enforcement capability. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "vm.h"
+
+#define KVM_MAX_CPUID_ENTRIES 256
+
+int apply_table(struct kvmcpuid_ctx *ctx, int vcpu_fd, const struct kvm_cpuid_entry2 *table,
+		size_t nent, unsigned int flags, struct kvmcpuid_diag *diag)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_ENFORCE_PV_FEATURE_CPUID };
+	struct kvm_cpuid2 *c;
+	int r;
+
+	if (vcpu_fd < 0 || (!table && nent))
+		return diag_set(ctx, diag, EINVAL, NULL, 0, 0, "invalid vCPU fd or table");
+	if (nent > KVM_MAX_CPUID_ENTRIES)
+		return diag_set(ctx, diag, E2BIG, "KVM_SET_CPUID2", 0, 0,
+				"the table has %zu entries; KVM takes at most %d", nent,
+				KVM_MAX_CPUID_ENTRIES);
+	c = calloc(1, sizeof(*c) + nent * sizeof(c->entries[0]));
+	if (!c)
+		return -ENOMEM;
+	c->nent = (uint32_t)nent;
+	if (nent)
+		memcpy(c->entries, table, nent * sizeof(c->entries[0]));
+	r = kvm_ioctl(ctx, vcpu_fd, KVM_SET_CPUID2, c);
+	free(c);
+	switch (r) {
+	case 0:
+		break;
+	case -EINVAL:
+		return diag_set(ctx, diag, EINVAL, "KVM_SET_CPUID2", 0, 0,
+				"KVM refused the table: once a vCPU has run, KVM accepts only a table "
+				"identical to the one it has (apply before the first KVM_RUN), "
+				"otherwise an entry is invalid for this host");
+	case -E2BIG:
+		return diag_set(ctx, diag, E2BIG, "KVM_SET_CPUID2", 0, 0,
+				"KVM says the table (%zu entries) is too big", nent);
+	case -ENOMEM:
+		return diag_set(ctx, diag, ENOMEM, "KVM_SET_CPUID2", 0, 0, "out of memory");
+	case -EFAULT:
+		return diag_set(ctx, diag, EFAULT, "KVM_SET_CPUID2", 0, 0, "bad address");
+	default:
+		return diag_set(ctx, diag, EIO, "KVM_SET_CPUID2", 0, 0,
+				"failed: %s (is the fd a KVM vCPU?)", strerror(-r));
+	}
+	cap.args[0] = (flags & KVMCPUID_APPLY_ENFORCE) ? 1 : 0;
+	r = kvm_ioctl(ctx, vcpu_fd, KVM_ENABLE_CAP, &cap);
+	if (r < 0 && (flags & KVMCPUID_APPLY_ENFORCE))
+		return diag_set(ctx, diag, ENOTSUP, "KVM_CAP_ENFORCE_PV_FEATURE_CPUID", 0, 0,
+				"cannot enable enforcement (%s): this KVM does not support it; "
+				"use enforce = off (masking is then advisory)", strerror(-r));
+	return 0;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_apply(struct kvmcpuid_ctx *ctx, int vcpu_fd,
+				   const struct kvm_cpuid_entry2 *table, size_t nent,
+				   unsigned int flags, struct kvmcpuid_diag *diag)
+{
+	return apply_table(ctx, vcpu_fd, table, nent, flags, diag);
+}
+
+KVMCPUID_EXPORT int kvmcpuid_policy_apply_vcpu(const struct kvmcpuid_policy *p,
+					       const struct kvmcpuid_host *h,
+					       const struct kvm_cpuid_entry2 *table, size_t nent,
+					       int vcpu_fd, unsigned int flags,
+					       struct kvmcpuid_diag *diag)
+{
+	struct kvm_cpuid_entry2 leaves[KVMCPUID_MAX_LEAVES], *full;
+	struct kvmcpuid_host *probed = NULL;
+	size_t n, cap;
+	int r, nl;
+
+	if (!p)
+		return -EINVAL;
+	if (!h) {
+		r = kvmcpuid_host_probe(p->ctx, diag, &probed);
+		if (r < 0)
+			return r;
+		h = probed;
+	}
+	if (!table)
+		table = kvmcpuid_host_supported(h, &nent);
+	nl = kvmcpuid_build(p, h, flags, leaves, ARRAY_SIZE(leaves), diag);
+	if (nl < 0) {
+		r = nl;
+		goto out;
+	}
+	cap = nent + KVMCPUID_MAX_LEAVES;
+	full = malloc(cap * sizeof(*full));
+	if (!full) {
+		r = -ENOMEM;
+		goto out;
+	}
+	memcpy(full, table, nent * sizeof(*full));
+	n = nent;
+	r = kvmcpuid_table_merge(leaves, (size_t)nl, p->base, full, &n, cap, diag);
+	if (r == 0)
+		r = apply_table(p->ctx, vcpu_fd, full, n, p->enforce ? KVMCPUID_APPLY_ENFORCE : 0,
+				diag);
+	free(full);
+out:
+	kvmcpuid_host_unref(probed);
+	return r;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_apply_readback(const struct kvmcpuid_policy *p,
+					    const struct kvmcpuid_host *h, unsigned int flags,
+					    struct kvm_cpuid_entry2 *out, size_t cap, size_t *nout,
+					    struct kvmcpuid_diag *diag)
+{
+	struct kvm_cpuid2 *c = NULL;
+	struct vcpu vcpu = { .fd = -1 };
+	struct vm vm;
+	int r;
+
+	if (!p || !out || !nout)
+		return -EINVAL;
+	r = vm_create(p->ctx, VM_NO_IRQCHIP, &vm, diag);
+	if (r < 0)
+		return r;
+	r = vm_vcpu_create(&vm, &vcpu, diag);
+	if (r < 0)
+		goto out;
+	r = kvmcpuid_policy_apply_vcpu(p, h, NULL, 0, vcpu.fd, flags, diag);
+	if (r < 0)
+		goto out;
+	c = calloc(1, sizeof(*c) + cap * sizeof(c->entries[0]));
+	if (!c) {
+		r = -ENOMEM;
+		goto out;
+	}
+	c->nent = (uint32_t)cap;
+	r = kvm_ioctl(p->ctx, vcpu.fd, KVM_GET_CPUID2, c);
+	if (r < 0) {
+		r = diag_set(p->ctx, diag, r == -E2BIG ? ENOSPC : EIO, "KVM_GET_CPUID2", 0, 0,
+			     "failed: %s", strerror(-r));
+		goto out;
+	}
+	memcpy(out, c->entries, c->nent * sizeof(c->entries[0]));
+	*nout = c->nent;
+	r = 0;
+out:
+	free(c);
+	vm_vcpu_destroy(&vcpu);
+	vm_destroy(&vm);
+	return r;
+}

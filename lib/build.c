@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Policy + host -> the KVM paravirtual leaves; and the lints. */
+#include <stdarg.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define APIC_BUS_KHZ 1000000u	/* KVM's emulated APIC timer runs at 1 GHz */
+
+static bool feature_set(uint32_t eax, uint32_t edx, unsigned int id)
+{
+	const struct feature *f = feature_get(id);
+
+	return ((f->reg == KVMCPUID_REG_EAX ? eax : edx) >> f->bit) & 1;
+}
+
+static void feature_put(uint32_t *eax, uint32_t *edx, unsigned int id, bool on)
+{
+	const struct feature *f = feature_get(id);
+	uint32_t *reg = f->reg == KVMCPUID_REG_EAX ? eax : edx;
+
+	if (on)
+		*reg |= 1u << f->bit;
+	else
+		*reg &= ~(1u << f->bit);
+}
+
+/* Bits the policy sets; with no host, `host` counts as set for KVM-provided features. */
+static void effective_bits(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
+			   uint32_t *eax, uint32_t *edx)
+{
+	unsigned int i;
+
+	*eax = *edx = 0;
+	for (i = 0; i < FEATURE_COUNT; i++) {
+		const struct feature *f = feature_get(i);
+		int a = kvmcpuid_policy_get_action(p, i);
+		bool on = false;
+
+		if (a == KVMCPUID_ACTION_ON || a == KVMCPUID_ACTION_FORCE)
+			on = true;
+		else if (a == KVMCPUID_ACTION_HOST && f->provider == KVMCPUID_PROVIDER_KVM)
+			on = h ? kvmcpuid_host_offers(h, i) : true;
+		feature_put(eax, edx, i, on);
+	}
+}
+
+struct lint_sink {
+	kvmcpuid_lint_fn fn;
+	void *data;
+	int count;
+	char first[400];
+	int first_feature;
+};
+
+static void PRINTF(3, 4) lint(struct lint_sink *s, int feature, const char *fmt, ...)
+{
+	char msg[400];
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, args);
+	va_end(args);
+	if (!s->count++) {
+		memcpy(s->first, msg, sizeof(msg));
+		s->first_feature = feature;
+	}
+	if (s->fn)
+		s->fn(s->data, feature, msg);
+}
+
+static int run_lints(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
+		     struct lint_sink *s)
+{
+	uint32_t eax, edx;
+	unsigned int i;
+
+	effective_bits(p, h, &eax, &edx);
+	for (i = 0; i < FEATURE_COUNT; i++) {
+		const struct feature *f = feature_get(i);
+		uint32_t dep = f->depends;
+		unsigned int d;
+		bool have = false;
+
+		if (!feature_set(eax, edx, i) || !dep)
+			continue;
+		for (d = 0; d < FEATURE_COUNT; d++)
+			if ((dep & (1u << d)) && feature_set(eax, edx, d))
+				have = true;
+		if (have)
+			continue;
+		if (i == KVMCPUID_FEATURE_CLOCKSOURCE_STABLE_BIT)
+			lint(s, (int)i, "clocksource_stable_bit is set but neither clocksource nor "
+			     "clocksource2 is: the stable bit describes a kvmclock the guest does not have");
+		else
+			lint(s, (int)i, "%s is set without %s: a Linux guest ignores %s without it",
+			     f->name, feature_get(__builtin_ctz(dep))->name, f->name);
+	}
+	if (feature_set(eax, edx, KVMCPUID_FEATURE_REALTIME) &&
+	    feature_set(eax, edx, KVMCPUID_FEATURE_PV_UNHALT))
+		lint(s, KVMCPUID_FEATURE_REALTIME, "realtime is set with pv_unhalt: with dedicated "
+		     "vCPUs a Linux guest does not use PV spinlocks, so pv_unhalt is unused");
+	for (i = 0; i < FEATURE_COUNT; i++) {
+		const struct feature *f = feature_get(i);
+
+		if (kvmcpuid_policy_get_action(p, i) != KVMCPUID_ACTION_FORCE)
+			continue;
+		if (f->provider != KVMCPUID_PROVIDER_KVM)
+			lint(s, (int)i, "%s is forced: KVM never implements it, the guest may use "
+			     "something nobody provides", f->name);
+		else if (!h)
+			lint(s, (int)i, "%s is forced: it is set whatever the host offers", f->name);
+		else if (!kvmcpuid_host_offers(h, i))
+			lint(s, (int)i, "%s is forced though this host's KVM does not offer it",
+			     f->name);
+	}
+	if (p->enforce && p->sig_kind == KVMCPUID_SIGNATURE_HIDDEN)
+		lint(s, -1, "enforce = on with signature = hidden: KVM finds no KVM signature, so "
+		     "enforcement blocks every PV MSR and hypercall");
+	if (p->sig_kind == KVMCPUID_SIGNATURE_CUSTOM)
+		lint(s, -1, "custom signature: Linux guests will not recognise these leaves as KVM%s",
+		     p->enforce ? ", and KVM's enforcement, finding no KVM signature, blocks every "
+		     "PV MSR and hypercall" : "");
+	if (p->enforce && h && !h->enforce_cap)
+		lint(s, -1, "enforce = on but this host's KVM lacks KVM_CAP_ENFORCE_PV_FEATURE_CPUID: "
+		     "applying will fail");
+	if (feature_set(eax, edx, KVMCPUID_FEATURE_HC_MAP_GPA_RANGE) && h &&
+	    !h->exit_hypercall_cap)
+		lint(s, KVMCPUID_FEATURE_HC_MAP_GPA_RANGE, "hc_map_gpa_range is set but this host "
+		     "lacks KVM_CAP_EXIT_HYPERCALL: the VMM cannot see the hypercall");
+	if (p->sig_kind != KVMCPUID_SIGNATURE_HIDDEN &&
+	    p->max_leaf_kind == KVMCPUID_MAX_LEAF_EXPLICIT) {
+		if (p->max_leaf < p->base + 1)
+			lint(s, -1, "max_leaf 0x%x is below base+1: guests will not read the feature "
+			     "leaf", p->max_leaf);
+		else if (p->timing && p->max_leaf < p->base + 0x10)
+			lint(s, -1, "timing = on but max_leaf 0x%x is below base+0x10: guests will "
+			     "not read the timing leaf", p->max_leaf);
+	}
+	if (p->timing && p->max_leaf_kind == KVMCPUID_MAX_LEAF_LEGACY_ZERO &&
+	    p->sig_kind != KVMCPUID_SIGNATURE_HIDDEN)
+		lint(s, -1, "timing = on with max_leaf = legacy-zero: guests read 0 as base+1 and "
+		     "will not find the timing leaf");
+	return s->count;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_lint(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
+				  kvmcpuid_lint_fn fn, void *data)
+{
+	struct lint_sink s = { .fn = fn, .data = data };
+
+	if (!p)
+		return -EINVAL;
+	return run_lints(p, h, &s);
+}
+
+int resolve_policy(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
+		   unsigned int flags, struct resolved *r, struct kvmcpuid_diag *diag)
+{
+	unsigned int i;
+
+	if (!p || !h || !r)
+		return -EINVAL;
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < FEATURE_COUNT; i++) {
+		const struct feature *f = feature_get(i);
+		int a = kvmcpuid_policy_get_action(p, i);
+		bool on;
+
+		switch (a) {
+		case KVMCPUID_ACTION_HOST:
+			on = kvmcpuid_host_offers(h, i);
+			break;
+		case KVMCPUID_ACTION_ON:
+			if (f->provider == KVMCPUID_PROVIDER_KVM && !kvmcpuid_host_offers(h, i))
+				return diag_set(p->ctx, diag, ENOTSUP, f->name, 0, 0,
+						"required (on) but this host's KVM does not offer it "
+						"(KVM_GET_SUPPORTED_CPUID 0x40000001.%s bit %u is clear)"
+						"; use 'host' to take it only where offered, or "
+						"'force' to set it anyway",
+						f->reg == KVMCPUID_REG_EAX ? "EAX" : "EDX", f->bit);
+			on = true;
+			break;
+		case KVMCPUID_ACTION_FORCE:
+			on = true;
+			break;
+		default:
+			on = false;
+		}
+		feature_put(&r->eax, &r->edx, i, on);
+	}
+	if (flags & KVMCPUID_STRICT) {
+		struct lint_sink s = { 0 };
+
+		if (run_lints(p, h, &s) > 0)
+			return diag_set(p->ctx, diag, EPERM,
+					s.first_feature >= 0 ? feature_get(s.first_feature)->name
+							     : NULL, 0, 0, "%s (strict)", s.first);
+	}
+	r->sig_kind = p->sig_kind;
+	memcpy(r->sig, p->sig_kind == KVMCPUID_SIGNATURE_CUSTOM ? p->sig : "KVMKVMKVM\0\0\0", 12);
+	r->base = p->base;
+	r->timing = p->timing;
+	r->enforce = p->enforce;
+	r->tsc_khz = h->tsc_khz;
+	r->apic_khz = APIC_BUS_KHZ;
+	switch (p->max_leaf_kind) {
+	case KVMCPUID_MAX_LEAF_AUTO:
+		r->max_leaf = p->base + (p->timing ? 0x10 : 0x1);
+		break;
+	case KVMCPUID_MAX_LEAF_LEGACY_ZERO:
+		r->max_leaf = 0;
+		break;
+	default:
+		r->max_leaf = p->max_leaf;
+	}
+	return 0;
+}
+
+int leaves_encode(const struct resolved *r, struct kvm_cpuid_entry2 *out, size_t cap)
+{
+	size_t n = r->sig_kind == KVMCPUID_SIGNATURE_HIDDEN ? 0 : (r->timing ? 3 : 2);
+	uint32_t sig[3];
+
+	if (n > cap)
+		return -ENOSPC;
+	if (!n)
+		return 0;
+	memcpy(sig, r->sig, 12);
+	memset(out, 0, n * sizeof(*out));
+	out[0].function = r->base;
+	out[0].eax = r->max_leaf;
+	out[0].ebx = sig[0];
+	out[0].ecx = sig[1];
+	out[0].edx = sig[2];
+	out[1].function = r->base + 1;
+	out[1].eax = r->eax;
+	out[1].edx = r->edx;
+	if (r->timing) {
+		out[2].function = r->base + 0x10;
+		out[2].eax = r->tsc_khz;
+		out[2].ebx = r->apic_khz;
+	}
+	return (int)n;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_resolve(const struct kvmcpuid_policy *p,
+				     const struct kvmcpuid_host *h, unsigned int flags,
+				     uint32_t *eax, uint32_t *edx, struct kvmcpuid_diag *diag)
+{
+	struct resolved r;
+	int ret = resolve_policy(p, h, flags, &r, diag);
+
+	if (ret < 0)
+		return ret;
+	if (eax)
+		*eax = r.eax;
+	if (edx)
+		*edx = r.edx;
+	return 0;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_build(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
+				   unsigned int flags, struct kvm_cpuid_entry2 *out, size_t cap,
+				   struct kvmcpuid_diag *diag)
+{
+	struct resolved r;
+	int ret;
+
+	if (!p || !h || (!out && cap))
+		return -EINVAL;
+	ret = resolve_policy(p, h, flags, &r, diag);
+	if (ret < 0)
+		return ret;
+	ret = leaves_encode(&r, out, cap);
+	if (ret < 0)
+		return diag_set(p->ctx, diag, ENOSPC, NULL, 0, 0,
+				"output holds %zu entries, the policy needs %d", cap,
+				r.timing ? 3 : 2);
+	return ret;
+}

@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Expectations and comparison: what the guest must see given the applied table
+ * and enforcement, against what it wrote back (untrusted, bounds-checked first).
+ */
+#include <asm/kvm_para.h>
+#include <linux/kvm_para.h>
+#include <string.h>
+
+#include "report.h"
+
+#define MAX_SCAN_DETAIL 8
+
+static const struct {
+	uint32_t nr;
+	uint64_t args[4];
+} hcalls[] = {
+	/* Harmless: kick / yield to an APIC ID nobody has, an IPI to nobody. */
+	{ KVM_HC_KICK_CPU, { 0, 0xfe, 0, 0 } },
+	{ KVM_HC_SEND_IPI, { 0, 0, 0, 0 } },
+	{ KVM_HC_SCHED_YIELD, { 0xfe, 0, 0, 0 } },
+	{ KVM_HC_MAP_GPA_RANGE, { 0x100000, 0, 0, 0 } },
+};
+
+static int msr_feature(uint32_t msr)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < FEATURE_COUNT; i++)
+		for (k = 0; k < feature_get(i)->nmsrs; k++)
+			if (feature_get(i)->msrs[k] == msr)
+				return (int)i;
+	return -1;
+}
+
+static int hcall_feature(uint32_t nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < FEATURE_COUNT; i++)
+		if (feature_get(i)->hypercall == (int)nr)
+			return (int)i;
+	return -1;
+}
+
+void request_fill(struct guest_io *io, uint32_t base, bool timing, bool amd)
+{
+	unsigned int i, k;
+
+	memset(io, 0, sizeof(*io));
+	io->magic = GUEST_MAGIC;
+	io->use_vmmcall = amd;
+	io->leaves[io->nleaves++][0] = base;
+	io->leaves[io->nleaves++][0] = base + 1;
+	if (timing)
+		io->leaves[io->nleaves++][0] = base + 0x10;
+	for (i = 0; i < FEATURE_COUNT; i++) {
+		const struct feature *f = feature_get(i);
+
+		for (k = 0; k < f->nmsrs && io->nmsrs < GUEST_MAX_MSRS; k++) {
+			io->msrs[io->nmsrs] = f->msrs[k];
+			/* 0 disables everything, except: the wall clock has no enable bit (KVM
+			 * writes it to the address given: point at scratch), and poll control's
+			 * default is 1 (polling on). */
+			if (f->msrs[k] == MSR_KVM_WALL_CLOCK || f->msrs[k] == MSR_KVM_WALL_CLOCK_NEW)
+				io->msr_write[io->nmsrs] = GUEST_SCRATCH;
+			else if (f->msrs[k] == MSR_KVM_POLL_CONTROL)
+				io->msr_write[io->nmsrs] = 1;
+			io->nmsrs++;
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(hcalls); i++) {
+		io->hcalls[i] = hcalls[i].nr;
+		memcpy(io->hcall_args[i], hcalls[i].args, sizeof(hcalls[i].args));
+	}
+	io->nhcalls = ARRAY_SIZE(hcalls);
+}
+
+static uint8_t guest_vendor(const struct expect *x)
+{
+	const struct kvm_cpuid_entry2 *e = table_find(x->table, x->nent, 0, 0);
+
+	return e ? vendor_from_leaf0(e->ebx, e->ecx, e->edx) : KVMCPUID_VENDOR_OTHER;
+}
+
+/*
+ * What CPUID(fn, idx) returns in the guest.  A leaf in the table is returned as is.
+ * A missing leaf reads zeros, except on an Intel-vendor guest outside a present
+ * class: KVM returns the max basic leaf's data (exact = false: KVM adjusts some
+ * basic leaves at run time).
+ */
+static void expected_regs(const struct expect *x, uint32_t fn, uint32_t idx,
+			  struct guest_regs *out, bool *exact, bool *fallback)
+{
+	const struct kvm_cpuid_entry2 *e = table_find(x->table, x->nent, fn, idx), *cls, *basic;
+
+	*exact = true;
+	*fallback = false;
+	memset(out, 0, sizeof(*out));
+	if (e)
+		goto found;
+	if (guest_vendor(x) != KVMCPUID_VENDOR_INTEL)
+		return;
+	basic = table_find(x->table, x->nent, 0, 0);
+	if (!basic)
+		return;
+	if (fn >= 0x40000000u && fn <= 0x4fffffffu)
+		cls = table_find(x->table, x->nent, fn & 0xffffff00u, 0);
+	else if (fn >= 0xc0000000u)
+		cls = table_find(x->table, x->nent, 0xc0000000u, 0);
+	else
+		cls = table_find(x->table, x->nent, fn & 0x80000000u, 0);
+	if (cls && fn <= cls->eax)
+		return;
+	*fallback = true;
+	*exact = false;
+	e = table_find(x->table, x->nent, basic->eax, idx);
+	if (!e)
+		return;
+found:
+	out->eax = e->eax;
+	out->ebx = e->ebx;
+	out->ecx = e->ecx;
+	out->edx = e->edx;
+}
+
+static bool regs_equal(const struct guest_regs *a, const struct guest_regs *b)
+{
+	return a->eax == b->eax && a->ebx == b->ebx && a->ecx == b->ecx && a->edx == b->edx;
+}
+
+static bool regs_kvm_sig(const struct guest_regs *r)
+{
+	return r->ebx == KVM_SIG_EBX && r->ecx == KVM_SIG_ECX && r->edx == KVM_SIG_EDX;
+}
+
+static void fmt_regs(char *buf, size_t len, const struct guest_regs *r)
+{
+	snprintf(buf, len, "%08x %08x %08x %08x", r->eax, r->ebx, r->ecx, r->edx);
+}
+
+static const char *leaf_cause(const struct guest_regs *want, const struct guest_regs *got,
+			      uint32_t fn, bool fallback)
+{
+	if (fallback)
+		return "a missing leaf on an Intel-vendor guest returns the max basic leaf's "
+		       "data, which KVM adjusts at run time";
+	if ((fn & 0xff) == 1 && want->eax != got->eax &&
+	    (want->eax ^ got->eax) == (1u << KVM_FEATURE_PV_UNHALT) && !(got->eax & (1u << 7)))
+		return "KVM stripped pv_unhalt: it does so when HLT exits are disabled "
+		       "(KVM_CAP_X86_DISABLE_EXITS)";
+	return "the guest does not see the table that was applied: KVM changed it, or "
+	       "something else intercepts CPUID";
+}
+
+static int validate(const struct expect *x, const struct guest_io *r, char *why, size_t len)
+{
+	const struct guest_io *q = x->request;
+	uint32_t i;
+
+	if (r->leaves_done != q->nleaves) {
+		snprintf(why, len, "%u leaves reported, %u asked for", r->leaves_done, q->nleaves);
+		return -1;
+	}
+	if (r->scan_done != GUEST_SCAN_STEPS) {
+		snprintf(why, len, "%u scan steps reported, %u expected", r->scan_done,
+			 GUEST_SCAN_STEPS);
+		return -1;
+	}
+	if (r->msrs_done != q->nmsrs) {
+		snprintf(why, len, "%u MSR results, %u asked for", r->msrs_done, q->nmsrs);
+		return -1;
+	}
+	if (r->hcalls_done > q->nhcalls || r->hcalls_started > q->nhcalls ||
+	    r->hcalls_done > r->hcalls_started) {
+		snprintf(why, len, "hypercall counts %u/%u out of range (%u asked for)",
+			 r->hcalls_done, r->hcalls_started, q->nhcalls);
+		return -1;
+	}
+	if (r->hypervisor_bit > 1) {
+		snprintf(why, len, "hypervisor bit %u is not a bit", r->hypervisor_bit);
+		return -1;
+	}
+	for (i = 0; i < r->msrs_done; i++) {
+		uint32_t rv = r->msr_out[i].rd_vector, wv = r->msr_out[i].wr_vector;
+
+		if ((rv && rv != 6 && rv != 13) || (wv && wv != 6 && wv != 13)) {
+			snprintf(why, len, "MSR %u: fault vectors %u/%u are not #UD/#GP", i, rv, wv);
+			return -1;
+		}
+	}
+	{
+		uint32_t first = 0;
+
+		for (i = 0; i < GUEST_SCAN_STEPS && !first; i++)
+			if (regs_kvm_sig(&r->scan[i]))
+				first = 0x40000000u + i * 0x100u;
+		if (r->detect_base != first) {
+			snprintf(why, len, "detected base 0x%x does not match the scan (0x%x)",
+				 r->detect_base, first);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static const char *bit_word(bool detected, uint32_t word, unsigned int bit)
+{
+	if (!detected)
+		return "absent";
+	return (word >> bit) & 1 ? "set" : "clear";
+}
+
+static int check_leaves(const struct expect *x, const struct guest_io *r,
+			struct kvmcpuid_report *rep)
+{
+	const struct guest_io *q = x->request;
+	const struct kvm_cpuid_entry2 *l1 = table_find(x->table, x->nent, 1, 0);
+	char want_s[64], got_s[64], subj[48];
+	unsigned int i, bad = 0;
+	int ret = 0;
+
+	for (i = 0; i < q->nleaves && !ret; i++) {
+		struct guest_regs want;
+		bool exact, fallback, ok;
+
+		expected_regs(x, q->leaves[i][0], q->leaves[i][1], &want, &exact, &fallback);
+		ok = exact ? regs_equal(&want, &r->leaf_out[i]) : !regs_kvm_sig(&r->leaf_out[i]);
+		fmt_regs(want_s, sizeof(want_s), &want);
+		fmt_regs(got_s, sizeof(got_s), &r->leaf_out[i]);
+		snprintf(subj, sizeof(subj), "CPUID 0x%08x", q->leaves[i][0]);
+		ret = report_add(rep, KVMCPUID_CHECK_LEAF, -1, ok ? KVMCPUID_PASS : KVMCPUID_FAIL,
+				 subj, exact ? want_s : "max basic leaf data",
+				 got_s, ok && !fallback ? NULL
+				 : leaf_cause(&want, &r->leaf_out[i], q->leaves[i][0], fallback));
+	}
+	if (!ret) {
+		bool want = l1 && (l1->ecx >> 31);
+
+		ret = report_add(rep, KVMCPUID_CHECK_LEAF, -1,
+				 want == (bool)r->hypervisor_bit ? KVMCPUID_PASS : KVMCPUID_FAIL,
+				 "CPUID 0x1 ECX.hypervisor", want ? "set" : "clear",
+				 r->hypervisor_bit ? "set" : "clear",
+				 r->hypervisor_bit ? NULL : "Linux looks for hypervisor leaves only "
+				 "when this bit is set");
+	}
+	for (i = 0; i < GUEST_SCAN_STEPS && !ret; i++) {
+		uint32_t fn = 0x40000000u + i * 0x100u;
+		struct guest_regs want;
+		bool exact, fallback;
+
+		expected_regs(x, fn, 0, &want, &exact, &fallback);
+		if (exact ? regs_equal(&want, &r->scan[i]) : !regs_kvm_sig(&r->scan[i]))
+			continue;
+		if (bad++ >= MAX_SCAN_DETAIL)
+			continue;
+		fmt_regs(want_s, sizeof(want_s), &want);
+		fmt_regs(got_s, sizeof(got_s), &r->scan[i]);
+		snprintf(subj, sizeof(subj), "CPUID 0x%08x", fn);
+		ret = report_add(rep, KVMCPUID_CHECK_LEAF, -1, KVMCPUID_FAIL, subj, want_s, got_s,
+				 leaf_cause(&want, &r->scan[i], fn, fallback));
+	}
+	if (!ret) {
+		snprintf(got_s, sizeof(got_s), bad ? "%u steps differ" : "as expected", bad);
+		ret = report_add(rep, KVMCPUID_CHECK_LEAF, -1, bad ? KVMCPUID_FAIL : KVMCPUID_PASS,
+				 "scan 0x40000000-0x4000ff00", "every step as the table says",
+				 got_s, NULL);
+	}
+	return ret;
+}
+
+static int check_detect(const struct expect *x, const struct guest_io *r,
+			struct kvmcpuid_report *rep, uint32_t *want_base)
+{
+	char want_s[32], got_s[32];
+	const char *cause = NULL;
+
+	*want_base = table_kvm_base(x->table, x->nent);
+	snprintf(want_s, sizeof(want_s), *want_base ? "0x%08x" : "not found", *want_base);
+	snprintf(got_s, sizeof(got_s), r->detect_base ? "0x%08x" : "not found", r->detect_base);
+	if (!*want_base && x->policy_base)
+		cause = "no KVM signature in 0x40000000-0x4000ff00: a Linux guest does not "
+			"know it runs on KVM and uses no PV feature";
+	return report_add(rep, KVMCPUID_CHECK_DETECT, -1,
+			  *want_base == r->detect_base ? KVMCPUID_PASS : KVMCPUID_FAIL,
+			  "Linux finds KVM at", want_s, got_s, cause);
+}
+
+static int check_features(const struct expect *x, const struct guest_io *r,
+			  struct kvmcpuid_report *rep, uint32_t want_base)
+{
+	struct guest_regs want = { 0 };
+	bool exact = true, fallback = false;
+	unsigned int i;
+	int ret = 0;
+
+	if (want_base)
+		expected_regs(x, want_base + 1, 0, &want, &exact, &fallback);
+	for (i = 0; i < FEATURE_COUNT && !ret; i++) {
+		const struct feature *f = feature_get(i);
+		uint32_t wword = f->reg == KVMCPUID_REG_EAX ? want.eax : want.edx;
+		uint32_t gword = f->reg == KVMCPUID_REG_EAX ? r->detect_features : r->detect_hints;
+		const char *w = bit_word(want_base != 0, wword, f->bit);
+		const char *g = bit_word(r->detect_base != 0, gword, f->bit);
+		const char *cause = NULL;
+		bool ok = !strcmp(w, g) || !exact;
+
+		if (!ok && i == KVMCPUID_FEATURE_PV_UNHALT && !strcmp(g, "clear"))
+			cause = "KVM strips pv_unhalt when HLT exits are disabled "
+				"(KVM_CAP_X86_DISABLE_EXITS)";
+		else if (!ok)
+			cause = "the guest reads a different bit than the table has";
+		ret = report_add(rep, KVMCPUID_CHECK_FEATURE, (int)i,
+				 ok ? KVMCPUID_PASS : KVMCPUID_FAIL, f->name, w, g, cause);
+	}
+	return ret;
+}
+
+static const char *access_word(uint32_t rd, uint32_t wr, char *buf, size_t len)
+{
+	static const char *const v[] = { [0] = "ok", [6] = "#UD", [13] = "#GP" };
+
+	snprintf(buf, len, "read %s, write %s", v[rd] ? v[rd] : "?", v[wr] ? v[wr] : "?");
+	return buf;
+}
+
+static int check_msrs(const struct expect *x, const struct guest_io *r,
+		      struct kvmcpuid_report *rep, uint32_t enforce_features, bool kvm_found)
+{
+	const struct guest_io *q = x->request;
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < q->nmsrs && !ret; i++) {
+		uint32_t msr = q->msrs[i], want_rd = 0, want_wr = 0;
+		int feat = msr_feature(msr);
+		const struct feature *f = feature_get((unsigned int)feat);
+		bool visible = f && ((enforce_features >> f->bit) & 1) && kvm_found;
+		const char *cause = NULL;
+		char subj[48], want_s[40], got_s[40];
+		bool ok;
+
+		if (x->enforce && !visible) {
+			want_rd = want_wr = 13;
+			cause = kvm_found ? "masked and enforced: KVM answers #GP"
+					  : "enforced with no KVM signature: KVM blocks every PV MSR";
+		} else if (msr == MSR_KVM_MIGRATION_CONTROL && !x->ignore_msrs) {
+			want_rd = want_wr = 13;
+			cause = "KVM does not emulate MSR_KVM_MIGRATION_CONTROL: a VMM that offers "
+				"migration_control must handle it (KVM_CAP_X86_USER_SPACE_MSR)";
+		} else if (msr == MSR_KVM_STEAL_TIME && !x->host_steal_time) {
+			want_wr = 13;
+			cause = "the host kernel has no sched_info: KVM refuses to enable steal time";
+		} else if (!x->enforce && f && !visible) {
+			cause = "masked but not enforced: masking is advisory, the guest can still "
+				"use it (enforce = on makes it #GP)";
+		}
+		ok = r->msr_out[i].rd_vector == want_rd && r->msr_out[i].wr_vector == want_wr;
+		if (!ok)
+			cause = want_rd || want_wr ? "KVM let the guest use an MSR it should refuse: "
+				"is KVM_CAP_ENFORCE_PV_FEATURE_CPUID in effect?"
+				: "KVM refused an MSR the table grants (does the host support it?)";
+		snprintf(subj, sizeof(subj), "MSR 0x%x", msr);
+		ret = report_add(rep, KVMCPUID_CHECK_MSR, feat, ok ? KVMCPUID_PASS : KVMCPUID_FAIL,
+				 subj, access_word(want_rd, want_wr, want_s, sizeof(want_s)),
+				 access_word(r->msr_out[i].rd_vector, r->msr_out[i].wr_vector, got_s,
+					     sizeof(got_s)), cause);
+	}
+	return ret;
+}
+
+static int check_hcalls(const struct expect *x, const struct guest_io *r,
+			struct kvmcpuid_report *rep, uint32_t enforce_features, bool kvm_found)
+{
+	const struct guest_io *q = x->request;
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < q->nhcalls && !ret; i++) {
+		int feat = hcall_feature(q->hcalls[i]);
+		const struct feature *f = feature_get((unsigned int)feat);
+		bool visible = f && ((enforce_features >> f->bit) & 1) && kvm_found;
+		bool want_enosys = x->enforce && !visible;
+		const char *cause = NULL;
+		char subj[48], got_s[40];
+		int verdict;
+
+		snprintf(subj, sizeof(subj), "hypercall %u", q->hcalls[i]);
+		if (q->hcalls[i] == KVM_HC_MAP_GPA_RANGE) {
+			want_enosys = true;
+			cause = "KVM answers -KVM_ENOSYS unless the VMM enables "
+				"KVM_CAP_EXIT_HYPERCALL (the verifying VM does not)";
+		} else if (!x->enforce && f && !visible) {
+			cause = "masked but not enforced: masking is advisory, the guest can still "
+				"use it";
+		}
+		if (!x->hypercalls_run) {
+			ret = report_add(rep, KVMCPUID_CHECK_HYPERCALL, feat, KVMCPUID_UNTESTABLE,
+					 subj, want_enosys ? "-1000 (-KVM_ENOSYS)" : "handled",
+					 "not run", x->hypercall_note);
+			continue;
+		}
+		if (i >= r->hcalls_done) {
+			verdict = KVMCPUID_FAIL;
+			snprintf(got_s, sizeof(got_s), "did not complete");
+			cause = "the hypercall never returned to the guest";
+		} else {
+			bool enosys = r->hcall_ret[i] == -KVM_ENOSYS;
+
+			snprintf(got_s, sizeof(got_s), "%lld", (long long)r->hcall_ret[i]);
+			verdict = enosys == want_enosys ? KVMCPUID_PASS : KVMCPUID_FAIL;
+			if (verdict == KVMCPUID_FAIL)
+				cause = want_enosys ? "KVM handled a hypercall it should refuse: is "
+					"enforcement in effect?" : "KVM refused a hypercall the table grants";
+		}
+		ret = report_add(rep, KVMCPUID_CHECK_HYPERCALL, feat, verdict, subj,
+				 want_enosys ? "-1000 (-KVM_ENOSYS)" : "handled (not -1000)", got_s,
+				 cause);
+	}
+	return ret;
+}
+
+int compare_results(struct kvmcpuid_ctx *ctx, const struct expect *x,
+		    const struct guest_io *r, struct kvmcpuid_report *rep,
+		    struct kvmcpuid_diag *diag)
+{
+	const struct kvm_cpuid_entry2 *fe;
+	uint32_t want_base, enforce_features = 0, kvm_base;
+	char why[160];
+	size_t before = rep->n;
+	int ret;
+
+	if (validate(x, r, why, sizeof(why)) < 0)
+		return diag_set(ctx, diag, EIO, NULL, 0, 0, "guest results are malformed: %s", why);
+	/* KVM's enforcement reads the features at the first KVM signature it finds. */
+	kvm_base = table_kvm_base(x->table, x->nent);
+	fe = kvm_base ? table_find(x->table, x->nent, kvm_base + 1, 0) : NULL;
+	if (fe)
+		enforce_features = fe->eax;
+	rep->detected_base = r->detect_base;
+	rep->guest_features = r->detect_features;
+	rep->guest_hints = r->detect_hints;
+	rep->enforced = x->enforce;
+	if (!x->hypercalls_run && x->hypercall_note)
+		snprintf(rep->hypercall_note, sizeof(rep->hypercall_note), "%s", x->hypercall_note);
+	ret = check_leaves(x, r, rep);
+	if (!ret)
+		ret = check_detect(x, r, rep, &want_base);
+	if (!ret)
+		ret = check_features(x, r, rep, want_base);
+	if (!ret)
+		ret = check_msrs(x, r, rep, enforce_features, kvm_base != 0);
+	if (!ret)
+		ret = check_hcalls(x, r, rep, enforce_features, kvm_base != 0);
+	if (ret < 0)
+		rep->n = before;
+	return ret;
+}

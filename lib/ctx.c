@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The library context: log callback, /dev/kvm, the cached host probe. */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static void log_stderr(void *data, int priority, const char *file, int line, const char *fn,
+		       const char *format, va_list args)
+{
+	(void)data;
+	(void)priority;
+	(void)file;
+	(void)line;
+	fprintf(stderr, "libkvmcpuid: %s: ", fn);
+	vfprintf(stderr, format, args);
+	fputc('\n', stderr);
+}
+
+static int log_priority(const char *s)
+{
+	char *end;
+	long prio = strtol(s, &end, 10);
+
+	if (end != s && (*end == '\0' || *end == '\n'))
+		return (int)prio;
+	if (!strncmp(s, "err", 3))
+		return LOG_ERR;
+	if (!strncmp(s, "warn", 4))
+		return LOG_WARNING;
+	if (!strncmp(s, "info", 4))
+		return LOG_INFO;
+	if (!strncmp(s, "debug", 5))
+		return LOG_DEBUG;
+	return LOG_ERR;
+}
+
+void kvmcpuid_log(struct kvmcpuid_ctx *ctx, int priority, const char *file, int line,
+		  const char *fn, const char *format, ...)
+{
+	va_list args;
+
+	if (!ctx->log_fn)
+		return;
+	va_start(args, format);
+	ctx->log_fn(ctx->log_data, priority, file, line, fn, format, args);
+	va_end(args);
+}
+
+int diag_set(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag, int errnum,
+	     const char *origin, unsigned int line, unsigned int column, const char *fmt, ...)
+{
+	char msg[sizeof(diag->message)];
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, args);
+	va_end(args);
+	if (diag) {
+		memcpy(diag->message, msg, sizeof(msg));
+		snprintf(diag->origin, sizeof(diag->origin), "%s", origin ? origin : "");
+		diag->line = line;
+		diag->column = column;
+	}
+	if (ctx)
+		err(ctx, "%s%s%s", origin ? origin : "", origin ? ": " : "", msg);
+	return -errnum;
+}
+
+KVMCPUID_EXPORT const char *kvmcpuid_diag_format(const struct kvmcpuid_diag *diag, char *buf,
+						size_t len)
+{
+	if (!buf || !len)
+		return NULL;
+	if (!diag) {
+		snprintf(buf, len, "unknown error");
+	} else if (diag->origin[0] && diag->line) {
+		if (diag->column)
+			snprintf(buf, len, "%s:%u:%u: %s", diag->origin, diag->line, diag->column,
+				 diag->message);
+		else
+			snprintf(buf, len, "%s:%u: %s", diag->origin, diag->line, diag->message);
+	} else if (diag->origin[0]) {
+		snprintf(buf, len, "%s: %s", diag->origin, diag->message);
+	} else {
+		snprintf(buf, len, "%s", diag->message[0] ? diag->message : "unknown error");
+	}
+	return buf;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_new(struct kvmcpuid_ctx **ret)
+{
+	struct kvmcpuid_ctx *ctx;
+	const char *env;
+
+	if (!ret)
+		return -EINVAL;
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return -ENOMEM;
+	ctx->refcount = 1;
+	ctx->log_fn = log_stderr;
+	ctx->log_priority = LOG_ERR;
+	ctx->kvm_fd = -1;
+	ctx->deadline_ms = 2000;
+	env = secure_getenv("KVMCPUID_LOG");
+	if (env)
+		ctx->log_priority = log_priority(env);
+	*ret = ctx;
+	return 0;
+}
+
+KVMCPUID_EXPORT struct kvmcpuid_ctx *kvmcpuid_ref(struct kvmcpuid_ctx *ctx)
+{
+	if (ctx)
+		ctx->refcount++;
+	return ctx;
+}
+
+KVMCPUID_EXPORT struct kvmcpuid_ctx *kvmcpuid_unref(struct kvmcpuid_ctx *ctx)
+{
+	if (!ctx || --ctx->refcount > 0)
+		return NULL;
+	/* The cached host holds no reference on ctx (it would be a cycle). */
+	if (ctx->host) {
+		free(ctx->host->entries);
+		free(ctx->host);
+	}
+	if (ctx->kvm_fd >= 0)
+		close(ctx->kvm_fd);
+	free(ctx->device);
+	free(ctx);
+	return NULL;
+}
+
+KVMCPUID_EXPORT void kvmcpuid_set_log_fn(struct kvmcpuid_ctx *ctx, kvmcpuid_log_fn fn, void *data)
+{
+	if (!ctx)
+		return;
+	ctx->log_fn = fn;
+	ctx->log_data = data;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_get_log_priority(const struct kvmcpuid_ctx *ctx)
+{
+	return ctx ? ctx->log_priority : 0;
+}
+
+KVMCPUID_EXPORT void kvmcpuid_set_log_priority(struct kvmcpuid_ctx *ctx, int priority)
+{
+	if (ctx)
+		ctx->log_priority = priority;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_set_device(struct kvmcpuid_ctx *ctx, const char *path)
+{
+	char *copy;
+
+	if (!ctx || !path || !*path)
+		return -EINVAL;
+	if (ctx->kvm_fd >= 0)
+		return -EBUSY;
+	copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	free(ctx->device);
+	ctx->device = copy;
+	return 0;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_set_deadline_ms(struct kvmcpuid_ctx *ctx, unsigned int ms)
+{
+	if (!ctx || ms == 0 || ms > 600000)
+		return -EINVAL;
+	ctx->deadline_ms = ms;
+	return 0;
+}
+
+KVMCPUID_EXPORT unsigned int kvmcpuid_get_deadline_ms(const struct kvmcpuid_ctx *ctx)
+{
+	return ctx ? ctx->deadline_ms : 0;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_kvm_fd(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag)
+{
+	const char *dev;
+	int fd, e, version;
+
+	if (!ctx)
+		return -EINVAL;
+	if (ctx->kvm_fd >= 0)
+		return ctx->kvm_fd;
+	dev = ctx->device ? ctx->device : "/dev/kvm";
+	fd = open(dev, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		if (e == ENOENT)
+			return diag_set(ctx, diag, ENOENT, dev, 0, 0,
+					"no such device: is KVM enabled in the BIOS and the module "
+					"loaded (modprobe kvm_intel or kvm_amd)?");
+		if (e == EACCES || e == EPERM)
+			return diag_set(ctx, diag, EACCES, dev, 0, 0,
+					"permission denied: run as root or add yourself to group kvm "
+					"(usermod -aG kvm $USER)");
+		return diag_set(ctx, diag, ENODEV, dev, 0, 0, "cannot open: %s", strerror(e));
+	}
+	version = ioctl(fd, KVM_GET_API_VERSION, 0);
+	if (version != KVM_API_VERSION) {
+		close(fd);
+		return diag_set(ctx, diag, ENODEV, dev, 0, 0,
+				"not a KVM device (KVM_GET_API_VERSION gave %d, want %d)", version,
+				KVM_API_VERSION);
+	}
+	ctx->kvm_fd = fd;
+	return fd;
+}
+
+int read_file_limited(struct kvmcpuid_ctx *ctx, const char *path, char **buf, size_t *len,
+		      struct kvmcpuid_diag *diag)
+{
+	struct stat st;
+	size_t cap = 4096, n = 0;
+	char *data = NULL;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = errno;
+		return diag_set(ctx, diag, r, path, 0, 0, "cannot open: %s", strerror(r));
+	}
+	if (fstat(fd, &st) < 0) {
+		r = errno;
+		close(fd);
+		return diag_set(ctx, diag, r, path, 0, 0, "cannot stat: %s", strerror(r));
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		return diag_set(ctx, diag, EISDIR, path, 0, 0, "is a directory, not a policy file");
+	}
+	/* Read in chunks: pipes and /proc files have no useful st_size. */
+	for (;;) {
+		ssize_t got;
+
+		if (!data || n + 1 >= cap) {
+			char *bigger;
+
+			if (data)
+				cap *= 2;
+			bigger = realloc(data, cap);
+			if (!bigger) {
+				r = -ENOMEM;
+				goto err;
+			}
+			data = bigger;
+		}
+		got = read(fd, data + n, cap - n - 1);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			r = errno;
+			diag_set(ctx, diag, r, path, 0, 0, "cannot read: %s", strerror(r));
+			r = -r;
+			goto err;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+		if (n > POLICY_MAX_BYTES) {
+			r = diag_set(ctx, diag, EFBIG, path, 0, 0,
+				     "file is larger than the 1 MiB a policy may be");
+			goto err;
+		}
+	}
+	close(fd);
+	data[n] = '\0';
+	*buf = data;
+	*len = n;
+	return 0;
+err:
+	free(data);
+	close(fd);
+	return r;
+}
+
+char *xstrdup_printf(const char *fmt, ...)
+{
+	va_list args;
+	char *s;
+
+	va_start(args, fmt);
+	if (vasprintf(&s, fmt, args) < 0)
+		s = NULL;
+	va_end(args);
+	return s;
+}
+
+/*
+ * Every KVM ioctl the library makes goes through here, so a test can make the
+ * n-th one fail (ctx->fail_ioctl_at, set by tests through the internal library).
+ */
+int kvm_ioctl(struct kvmcpuid_ctx *ctx, int fd, unsigned long request, void *arg)
+{
+	int r;
+
+	if (ctx && ctx->fail_ioctl_at) {
+		if (--ctx->fail_ioctl_at == 0)
+			return -ctx->fail_errno;
+	}
+	do {
+		r = ioctl(fd, request, arg);
+	} while (r < 0 && errno == EINTR && request != KVM_RUN);
+	return r < 0 ? -errno : r;
+}

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The feature table: the one place that knows the KVM paravirtual CPUID flags
+ * (Documentation/virt/kvm/x86/cpuid.rst).  Everything else looks flags up here.
+ */
+#include <asm/kvm_para.h>
+#include <linux/kvm_para.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define F(id) (1u << KVMCPUID_FEATURE_##id)
+#define EAX KVMCPUID_REG_EAX
+#define EDX KVMCPUID_REG_EDX
+#define KVM KVMCPUID_PROVIDER_KVM
+#define VMM KVMCPUID_PROVIDER_VMM
+
+static const struct feature features[FEATURE_COUNT] = {
+	[KVMCPUID_FEATURE_CLOCKSOURCE] = {
+		"clocksource", "KVM_FEATURE_CLOCKSOURCE", "kvmclock",
+		"kvmclock available at MSRs 0x11 and 0x12",
+		EAX, KVM_FEATURE_CLOCKSOURCE, KVM, false, 2,
+		{ MSR_KVM_WALL_CLOCK, MSR_KVM_SYSTEM_TIME }, -1, 0 },
+	[KVMCPUID_FEATURE_NOP_IO_DELAY] = {
+		"nop_io_delay", "KVM_FEATURE_NOP_IO_DELAY", "kvm-nopiodelay",
+		"not necessary to perform delays on PIO operations",
+		EAX, KVM_FEATURE_NOP_IO_DELAY, KVM, false, 0, { 0 }, -1, 0 },
+	[KVMCPUID_FEATURE_MMU_OP] = {
+		"mmu_op", "KVM_FEATURE_MMU_OP", "kvm-mmu",
+		"deprecated",
+		EAX, KVM_FEATURE_MMU_OP, KVMCPUID_PROVIDER_NONE, true, 0, { 0 }, -1, 0 },
+	[KVMCPUID_FEATURE_CLOCKSOURCE2] = {
+		"clocksource2", "KVM_FEATURE_CLOCKSOURCE2", "kvmclock",
+		"kvmclock available at MSRs 0x4b564d00 and 0x4b564d01",
+		EAX, KVM_FEATURE_CLOCKSOURCE2, KVM, false, 2,
+		{ MSR_KVM_WALL_CLOCK_NEW, MSR_KVM_SYSTEM_TIME_NEW }, -1, 0 },
+	[KVMCPUID_FEATURE_ASYNC_PF] = {
+		"async_pf", "KVM_FEATURE_ASYNC_PF", "kvm-asyncpf",
+		"async pf can be enabled by writing to MSR 0x4b564d02",
+		EAX, KVM_FEATURE_ASYNC_PF, KVM, false, 1, { MSR_KVM_ASYNC_PF_EN }, -1, 0 },
+	[KVMCPUID_FEATURE_STEAL_TIME] = {
+		"steal_time", "KVM_FEATURE_STEAL_TIME", "kvm-steal-time",
+		"steal time can be enabled by writing to MSR 0x4b564d03",
+		EAX, KVM_FEATURE_STEAL_TIME, KVM, false, 1, { MSR_KVM_STEAL_TIME }, -1, 0 },
+	[KVMCPUID_FEATURE_PV_EOI] = {
+		"pv_eoi", "KVM_FEATURE_PV_EOI", "kvm-pv-eoi",
+		"paravirtualized end of interrupt handler can be enabled by writing to MSR 0x4b564d04",
+		EAX, KVM_FEATURE_PV_EOI, KVM, false, 1, { MSR_KVM_PV_EOI_EN }, -1, 0 },
+	[KVMCPUID_FEATURE_PV_UNHALT] = {
+		"pv_unhalt", "KVM_FEATURE_PV_UNHALT", "kvm-pv-unhalt",
+		"guest checks this feature bit before enabling paravirtualized spinlock support",
+		EAX, KVM_FEATURE_PV_UNHALT, KVM, false, 0, { 0 }, KVM_HC_KICK_CPU, 0 },
+	[KVMCPUID_FEATURE_PV_TLB_FLUSH] = {
+		"pv_tlb_flush", "KVM_FEATURE_PV_TLB_FLUSH", "kvm-pv-tlb-flush",
+		"guest checks this feature bit before enabling paravirtualized tlb flush",
+		EAX, KVM_FEATURE_PV_TLB_FLUSH, KVM, false, 0, { 0 }, -1, F(STEAL_TIME) },
+	[KVMCPUID_FEATURE_ASYNC_PF_VMEXIT] = {
+		"async_pf_vmexit", "KVM_FEATURE_ASYNC_PF_VMEXIT", "kvm-asyncpf-vmexit",
+		"paravirtualized async PF VM EXIT can be enabled by setting bit 2 when writing to MSR 0x4b564d02",
+		EAX, KVM_FEATURE_ASYNC_PF_VMEXIT, KVM, false, 0, { 0 }, -1, F(ASYNC_PF) },
+	[KVMCPUID_FEATURE_PV_SEND_IPI] = {
+		"pv_send_ipi", "KVM_FEATURE_PV_SEND_IPI", "kvm-pv-ipi",
+		"guest checks this feature bit before enabling paravirtualized send IPIs",
+		EAX, KVM_FEATURE_PV_SEND_IPI, KVM, false, 0, { 0 }, KVM_HC_SEND_IPI, 0 },
+	[KVMCPUID_FEATURE_POLL_CONTROL] = {
+		"poll_control", "KVM_FEATURE_POLL_CONTROL", "kvm-poll-control",
+		"host-side polling on HLT can be disabled by writing to MSR 0x4b564d05",
+		EAX, KVM_FEATURE_POLL_CONTROL, KVM, false, 1, { MSR_KVM_POLL_CONTROL }, -1, 0 },
+	[KVMCPUID_FEATURE_PV_SCHED_YIELD] = {
+		"pv_sched_yield", "KVM_FEATURE_PV_SCHED_YIELD", "kvm-pv-sched-yield",
+		"guest checks this feature bit before using paravirtualized sched yield",
+		EAX, KVM_FEATURE_PV_SCHED_YIELD, KVM, false, 0, { 0 }, KVM_HC_SCHED_YIELD, 0 },
+	[KVMCPUID_FEATURE_ASYNC_PF_INT] = {
+		"async_pf_int", "KVM_FEATURE_ASYNC_PF_INT", "kvm-asyncpf-int",
+		"guest checks this feature bit before using the second async pf control MSR 0x4b564d06 and async pf acknowledgment MSR 0x4b564d07",
+		EAX, KVM_FEATURE_ASYNC_PF_INT, KVM, false, 2,
+		{ MSR_KVM_ASYNC_PF_INT, MSR_KVM_ASYNC_PF_ACK }, -1, F(ASYNC_PF) },
+	[KVMCPUID_FEATURE_MSI_EXT_DEST_ID] = {
+		"msi_ext_dest_id", "KVM_FEATURE_MSI_EXT_DEST_ID", "kvm-msi-ext-dest-id",
+		"guest checks this feature bit before using extended destination ID bits in MSI address bits 11-5",
+		EAX, KVM_FEATURE_MSI_EXT_DEST_ID, VMM, false, 0, { 0 }, -1, 0 },
+	[KVMCPUID_FEATURE_HC_MAP_GPA_RANGE] = {
+		"hc_map_gpa_range", "KVM_FEATURE_HC_MAP_GPA_RANGE", NULL,
+		"guest checks this feature bit before using the map gpa range hypercall to notify the page state change",
+		EAX, KVM_FEATURE_HC_MAP_GPA_RANGE, VMM, false, 0, { 0 }, KVM_HC_MAP_GPA_RANGE, 0 },
+	[KVMCPUID_FEATURE_MIGRATION_CONTROL] = {
+		"migration_control", "KVM_FEATURE_MIGRATION_CONTROL", NULL,
+		"guest checks this feature bit before using MSR_KVM_MIGRATION_CONTROL",
+		EAX, KVM_FEATURE_MIGRATION_CONTROL, VMM, false, 1, { MSR_KVM_MIGRATION_CONTROL },
+		-1, 0 },
+	[KVMCPUID_FEATURE_CLOCKSOURCE_STABLE_BIT] = {
+		"clocksource_stable_bit", "KVM_FEATURE_CLOCKSOURCE_STABLE_BIT", "kvmclock-stable-bit",
+		"host will warn if no guest-side per-cpu warps are expected in kvmclock",
+		EAX, KVM_FEATURE_CLOCKSOURCE_STABLE_BIT, KVM, false, 0, { 0 }, -1,
+		F(CLOCKSOURCE) | F(CLOCKSOURCE2) },
+	[KVMCPUID_FEATURE_REALTIME] = {
+		"realtime", "KVM_HINTS_REALTIME", "kvm-hint-dedicated",
+		"guest checks this feature bit to determine that vCPUs are never preempted for an unlimited time allowing optimizations",
+		EDX, KVM_HINTS_REALTIME, VMM, false, 0, { 0 }, -1, 0 },
+};
+
+const struct feature *feature_get(unsigned int id)
+{
+	return id < FEATURE_COUNT ? &features[id] : NULL;
+}
+
+uint32_t feature_mask_lookup(const char *name)
+{
+	uint32_t mask = 0;
+	unsigned int i;
+
+	if (!name)
+		return 0;
+	for (i = 0; i < FEATURE_COUNT; i++) {
+		const struct feature *f = &features[i];
+
+		/* QEMU's "kvmclock" names bits 0 and 3 at once: both match. */
+		if (!strcmp(name, f->name) || !strcmp(name, f->macro) ||
+		    (f->qemu && !strcmp(name, f->qemu)))
+			mask |= 1u << i;
+	}
+	return mask;
+}
+
+static unsigned int edit_distance(const char *a, const char *b)
+{
+	unsigned int row[64], i, j, la = strlen(a), lb = strlen(b);
+
+	if (la >= ARRAY_SIZE(row) || lb >= ARRAY_SIZE(row))
+		return ~0u;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		unsigned int diag = row[0];
+
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			unsigned int up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+const char *name_suggest(const char *name, const char *const *extra)
+{
+	const char *best = NULL;
+	unsigned int best_d = ~0u, i, limit;
+
+	if (!name)
+		return NULL;
+	for (i = 0; i < FEATURE_COUNT; i++) {
+		const char *cands[3] = { features[i].name, features[i].macro, features[i].qemu };
+		unsigned int k;
+
+		for (k = 0; k < 3; k++) {
+			unsigned int d;
+
+			if (!cands[k])
+				continue;
+			d = edit_distance(name, cands[k]);
+			if (d < best_d) {
+				best_d = d;
+				/* Always suggest the canonical name of the feature. */
+				best = features[i].name;
+				if (k == 2 && !strcmp(cands[k], "kvmclock"))
+					best = "kvmclock";
+			}
+		}
+	}
+	for (i = 0; extra && extra[i]; i++) {
+		unsigned int d = edit_distance(name, extra[i]);
+
+		if (d < best_d) {
+			best_d = d;
+			best = extra[i];
+		}
+	}
+	limit = strlen(name) / 3 + 1;
+	if (limit > 4)
+		limit = 4;
+	return best_d <= limit ? best : NULL;
+}
+
+KVMCPUID_EXPORT unsigned int kvmcpuid_feature_count(void)
+{
+	return FEATURE_COUNT;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_feature_lookup(const char *name)
+{
+	uint32_t mask = feature_mask_lookup(name);
+
+	if (!mask)
+		return -ENOENT;
+	return __builtin_ctz(mask);
+}
+
+KVMCPUID_EXPORT const char *kvmcpuid_feature_suggest(const char *name)
+{
+	return name_suggest(name, NULL);
+}
+
+#define ACCESSOR(type, fn, expr, bad)                                   \
+	KVMCPUID_EXPORT type kvmcpuid_feature_##fn(unsigned int id)     \
+	{                                                               \
+		const struct feature *f = feature_get(id);              \
+		return f ? (expr) : (bad);                              \
+	}
+ACCESSOR(const char *, name, f->name, NULL)
+ACCESSOR(const char *, macro, f->macro, NULL)
+ACCESSOR(const char *, qemu, f->qemu, NULL)
+ACCESSOR(const char *, meaning, f->meaning, NULL)
+ACCESSOR(int, reg, f->reg, -EINVAL)
+ACCESSOR(int, bit, f->bit, -EINVAL)
+ACCESSOR(int, provider, f->provider, -EINVAL)
+ACCESSOR(bool, deprecated, f->deprecated, false)
+ACCESSOR(int, hypercall, f->hypercall >= 0 ? f->hypercall : -ENOENT, -EINVAL)
+ACCESSOR(uint32_t, depends, f->depends, 0)
+
+KVMCPUID_EXPORT int kvmcpuid_feature_msrs(unsigned int id, uint32_t *msrs, unsigned int max)
+{
+	const struct feature *f = feature_get(id);
+	unsigned int i;
+
+	if (!f)
+		return -EINVAL;
+	for (i = 0; i < f->nmsrs && i < max && msrs; i++)
+		msrs[i] = f->msrs[i];
+	return f->nmsrs;
+}
+
+static uint32_t valid_bits(uint8_t reg)
+{
+	uint32_t mask = 0;
+	unsigned int i;
+
+	for (i = 0; i < FEATURE_COUNT; i++)
+		if (features[i].reg == reg)
+			mask |= 1u << features[i].bit;
+	return mask;
+}
+
+KVMCPUID_EXPORT uint32_t kvmcpuid_features_valid_eax(void)
+{
+	return valid_bits(KVMCPUID_REG_EAX);
+}
+
+KVMCPUID_EXPORT uint32_t kvmcpuid_features_valid_edx(void)
+{
+	return valid_bits(KVMCPUID_REG_EDX);
+}

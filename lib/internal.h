@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef KVMCPUID_INTERNAL_H
+#define KVMCPUID_INTERNAL_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <syslog.h>
+
+#include "kvmcpuid.h"
+
+#define KVMCPUID_EXPORT __attribute__((visibility("default")))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+#define KVM_SIG_EBX 0x4b4d564bu	/* "KVMK" */
+#define KVM_SIG_ECX 0x564b4d56u	/* "VMKV" */
+#define KVM_SIG_EDX 0x0000004du	/* "M\0\0\0" */
+#define PV_BASE_FIRST 0x40000000u
+#define PV_BASE_LAST 0x4000ff00u
+#define KVM_CPUID_SIGNATURE_LEAF 0x40000000u
+#define POLICY_MAX_BYTES (1u << 20)
+
+enum { FEATURE_COUNT = KVMCPUID_FEATURE_REALTIME + 1 };
+
+/* ---- feature table (features.c) ---- */
+struct feature {
+	const char *name;
+	const char *macro;
+	const char *qemu;
+	const char *meaning;
+	uint8_t reg;
+	uint8_t bit;
+	uint8_t provider;
+	bool deprecated;
+	uint8_t nmsrs;
+	uint32_t msrs[2];
+	int hypercall;		/* -1: none */
+	uint32_t depends;	/* mask of feature ids */
+};
+const struct feature *feature_get(unsigned int id);
+/* Name (canonical, macro, QEMU) to a mask of feature ids; 0 if unknown. */
+uint32_t feature_mask_lookup(const char *name);
+/* Nearest name among features and extra[] (NULL-terminated), or NULL. */
+const char *name_suggest(const char *name, const char *const *extra);
+
+/* ---- context (ctx.c) ---- */
+struct kvmcpuid_ctx {
+	int refcount;
+	kvmcpuid_log_fn log_fn;
+	void *log_data;
+	int log_priority;
+	char *device;
+	int kvm_fd;
+	struct kvmcpuid_host *host;
+	unsigned int deadline_ms;
+	int hypercalls;		/* 0 unknown, 1 work, -1 do not complete */
+	char hypercall_note[160];
+	/* test hook: fail the n-th KVM ioctl with -fail_errno */
+	unsigned int fail_ioctl_at;
+	int fail_errno;
+};
+int kvm_ioctl(struct kvmcpuid_ctx *ctx, int fd, unsigned long request, void *arg);
+
+void kvmcpuid_log(struct kvmcpuid_ctx *ctx, int priority, const char *file, int line,
+		  const char *fn, const char *format, ...) PRINTF(6, 7);
+#define log_cond(ctx, prio, ...)                                                            \
+	do {                                                                                \
+		if ((ctx) && kvmcpuid_get_log_priority(ctx) >= (prio))                       \
+			kvmcpuid_log(ctx, prio, __FILE__, __LINE__, __func__, __VA_ARGS__);   \
+	} while (0)
+#define dbg(ctx, ...) log_cond(ctx, LOG_DEBUG, __VA_ARGS__)
+#define info(ctx, ...) log_cond(ctx, LOG_INFO, __VA_ARGS__)
+#define warn(ctx, ...) log_cond(ctx, LOG_WARNING, __VA_ARGS__)
+#define err(ctx, ...) log_cond(ctx, LOG_ERR, __VA_ARGS__)
+
+/* Fill diag (may be NULL) and log it at LOG_ERR; returns -errnum for `return diag_set(...)`. */
+int diag_set(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag, int errnum,
+	     const char *origin, unsigned int line, unsigned int column, const char *fmt, ...)
+	PRINTF(7, 8);
+
+/* Read a whole file (at most POLICY_MAX_BYTES) into a NUL-terminated buffer. */
+int read_file_limited(struct kvmcpuid_ctx *ctx, const char *path, char **buf, size_t *len,
+		      struct kvmcpuid_diag *diag);
+
+/* ---- policy (policy.c) ---- */
+struct kvmcpuid_policy {
+	int refcount;
+	struct kvmcpuid_ctx *ctx;
+	uint8_t action[FEATURE_COUNT];
+	uint32_t explicit_mask;
+	uint8_t def;
+	uint8_t sig_kind;
+	char sig[12];
+	uint32_t base;
+	uint8_t max_leaf_kind;
+	uint32_t max_leaf;
+	bool timing;
+	bool enforce;
+};
+
+/* The keys that are not feature names, for suggestions and the man page test. */
+extern const char *const policy_setting_keys[];
+/* Parse helpers shared by the text and JSON readers. */
+int parse_bool(const char *s, bool *out);
+int parse_u32(const char *s, uint32_t *out);
+/*
+ * Set key to value on p.  seen[] tracks which slots were set by this input (for duplicate
+ * detection; NULL to allow overriding).  On error returns -EINVAL with msg filled.
+ * valcol receives the 0-based offset within value of the problem (0 when the whole value).
+ */
+struct set_seen {
+	unsigned int line[FEATURE_COUNT + 8];
+	const char *by[FEATURE_COUNT + 8];
+	unsigned int col[FEATURE_COUNT + 8];
+};
+enum {
+	SLOT_DEFAULT = FEATURE_COUNT,
+	SLOT_SIGNATURE,
+	SLOT_BASE,
+	SLOT_MAX_LEAF,
+	SLOT_TIMING,
+	SLOT_ENFORCE,
+	SLOT_COUNT,
+};
+int policy_set_kv(struct kvmcpuid_policy *p, const char *key, const char *value, size_t vlen,
+		  bool quoted, struct set_seen *seen, unsigned int line, bool *key_error,
+		  char *msg, size_t msglen);
+/* Cross-field checks (max_leaf inside the base block).  -EINVAL with msg, slot of the culprit. */
+int policy_check(const struct kvmcpuid_policy *p, char *msg, size_t msglen, int *slot);
+const char *action_name(unsigned int action);
+/* Escape a signature for the text format (quoted, \xNN for non-printables). */
+void signature_quote(const char sig[12], char *out, size_t len);
+
+/* ---- host (host.c) ---- */
+struct kvmcpuid_host {
+	int refcount;
+	struct kvmcpuid_ctx *ctx;
+	uint32_t features;
+	uint32_t hints;
+	bool enforce_cap;
+	bool exit_hypercall_cap;
+	bool hlt_exit_disable_cap;
+	bool cached;		/* owned by ctx->host */
+	bool ignore_msrs;	/* kvm.ignore_msrs=Y: unknown MSRs do not fault */
+	uint8_t vendor;
+	char module[32];
+	uint32_t tsc_khz;
+	size_t nent;
+	struct kvm_cpuid_entry2 *entries;
+};
+int host_new(struct kvmcpuid_ctx *ctx, struct kvmcpuid_host **ret);
+uint8_t vendor_from_leaf0(uint32_t ebx, uint32_t ecx, uint32_t edx);
+
+/* ---- resolution (build.c) ---- */
+struct resolved {
+	uint32_t eax;		/* features */
+	uint32_t edx;		/* hints */
+	uint8_t sig_kind;
+	char sig[12];
+	uint32_t base;
+	uint32_t max_leaf;	/* value written in EAX of base */
+	bool timing;
+	bool enforce;
+	uint32_t tsc_khz;
+	uint32_t apic_khz;
+};
+int resolve_policy(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
+		   unsigned int flags, struct resolved *r, struct kvmcpuid_diag *diag);
+int leaves_encode(const struct resolved *r, struct kvm_cpuid_entry2 *out, size_t cap);
+const struct kvm_cpuid_entry2 *table_find(const struct kvm_cpuid_entry2 *t, size_t n,
+					  uint32_t function, uint32_t index);
+bool entry_has_kvm_sig(const struct kvm_cpuid_entry2 *e);
+/* Where a Linux guest finds KVM in a table: first 0x100 step with the signature; 0 if none. */
+uint32_t table_kvm_base(const struct kvm_cpuid_entry2 *t, size_t n);
+
+/* ---- apply ---- */
+int apply_table(struct kvmcpuid_ctx *ctx, int vcpu_fd, const struct kvm_cpuid_entry2 *table,
+		size_t nent, unsigned int flags, struct kvmcpuid_diag *diag);
+
+/* ---- json (json.c) ---- */
+int policy_from_json(struct kvmcpuid_ctx *ctx, const char *text, size_t len,
+		     const char *origin, struct kvmcpuid_diag *diag, struct kvmcpuid_policy **ret);
+
+/* String helpers */
+char *xstrdup_printf(const char *fmt, ...) PRINTF(1, 2);
+
+#endif

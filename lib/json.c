@@ -1,0 +1,622 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* JSON in and out (json-c): policies and host profiles. */
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define JSON_MAX_DEPTH 16
+
+struct jkey {
+	size_t off;	/* offset of the opening quote */
+	size_t len;
+	const char *s;	/* raw key text between the quotes */
+};
+
+static void offset_to_linecol(const char *text, size_t off, unsigned int *line, unsigned int *col)
+{
+	size_t i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < off; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else if (((unsigned char)text[i] & 0xc0) != 0x80) {
+			(*col)++;
+		}
+	}
+}
+
+/*
+ * json-c keeps the last of duplicate keys and gives no positions, so scan the
+ * (already valid) text for the top-level keys ourselves.
+ */
+static size_t scan_top_keys(const char *t, size_t len, struct jkey *keys, size_t max)
+{
+	size_t i, n = 0;
+	int depth = 0;
+	bool expect_key = false;
+
+	for (i = 0; i < len; i++) {
+		char c = t[i];
+
+		if (c == '"') {
+			size_t start = i++;
+
+			while (i < len && t[i] != '"') {
+				if (t[i] == '\\')
+					i++;
+				i++;
+			}
+			if (depth == 1 && expect_key && n < max) {
+				keys[n].off = start;
+				keys[n].s = t + start + 1;
+				keys[n].len = i - start - 1;
+				n++;
+			}
+			expect_key = false;
+		} else if (c == '{' || c == '[') {
+			depth++;
+			expect_key = (c == '{' && depth == 1);
+		} else if (c == '}' || c == ']') {
+			depth--;
+		} else if (c == ',' && depth == 1) {
+			expect_key = true;
+		}
+	}
+	return n;
+}
+
+static int json_parse_checked(struct kvmcpuid_ctx *ctx, const char *text, size_t len,
+			      const char *origin, struct kvmcpuid_diag *diag,
+			      struct json_object **ret)
+{
+	struct json_tokener *tok;
+	struct json_object *obj;
+	enum json_tokener_error jerr;
+	unsigned int line, col;
+	size_t end;
+
+	if (len > POLICY_MAX_BYTES)
+		return diag_set(ctx, diag, EFBIG, origin, 0, 0,
+				"JSON is larger than the 1 MiB a policy may be");
+	if (memchr(text, '\0', len)) {
+		offset_to_linecol(text, (size_t)((const char *)memchr(text, '\0', len) - text),
+				  &line, &col);
+		return diag_set(ctx, diag, EINVAL, origin, line, col, "NUL byte in JSON text");
+	}
+	tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+	if (!tok)
+		return -ENOMEM;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	obj = json_tokener_parse_ex(tok, text, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	if (!obj && jerr == json_tokener_continue) {
+		end = len;
+		jerr = json_tokener_error_parse_eof;
+	}
+	if (obj && jerr == json_tokener_success) {
+		/* Only blanks may follow the object. */
+		while (end < len && strchr(" \t\r\n", text[end]))
+			end++;
+		if (end < len) {
+			json_object_put(obj);
+			json_tokener_free(tok);
+			offset_to_linecol(text, end, &line, &col);
+			return diag_set(ctx, diag, EINVAL, origin, line, col,
+					"unexpected text after the JSON object");
+		}
+	}
+	json_tokener_free(tok);
+	if (!obj || jerr != json_tokener_success) {
+		json_object_put(obj);
+		offset_to_linecol(text, end, &line, &col);
+		return diag_set(ctx, diag, EINVAL, origin, line, col, "invalid JSON: %s",
+				json_tokener_error_desc(jerr));
+	}
+	if (!json_object_is_type(obj, json_type_object)) {
+		json_object_put(obj);
+		return diag_set(ctx, diag, EINVAL, origin, 1, 1, "expected one JSON object");
+	}
+	*ret = obj;
+	return 0;
+}
+
+/* A JSON scalar as the text the policy grammar takes; -EINVAL for arrays/objects/null. */
+static int scalar_text(struct json_object *v, char *buf, size_t cap, const char **out,
+		       size_t *outlen)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_string:
+		*out = json_object_get_string(v);
+		*outlen = (size_t)json_object_get_string_len(v);
+		return 0;
+	case json_type_boolean:
+		*out = json_object_get_boolean(v) ? "on" : "off";
+		*outlen = strlen(*out);
+		return 0;
+	case json_type_int:
+		if (json_object_get_int64(v) < 0)
+			return -ERANGE;
+		snprintf(buf, cap, "%lld", (long long)json_object_get_int64(v));
+		*out = buf;
+		*outlen = strlen(buf);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int policy_from_json(struct kvmcpuid_ctx *ctx, const char *text, size_t len, const char *origin,
+		     struct kvmcpuid_diag *diag, struct kvmcpuid_policy **ret)
+{
+	struct jkey keys[128];
+	struct set_seen seen;
+	struct json_object *obj;
+	struct kvmcpuid_policy *p;
+	size_t nkeys, i;
+	int r, slot;
+
+	r = json_parse_checked(ctx, text, len, origin, diag, &obj);
+	if (r < 0)
+		return r;
+	r = kvmcpuid_policy_new(ctx, &p);
+	if (r < 0) {
+		json_object_put(obj);
+		return r;
+	}
+	memset(&seen, 0, sizeof(seen));
+	nkeys = scan_top_keys(text, len, keys, ARRAY_SIZE(keys));
+	if (nkeys >= ARRAY_SIZE(keys)) {
+		r = diag_set(ctx, diag, EINVAL, origin, 1, 1, "too many keys in the JSON object");
+		goto out;
+	}
+	for (i = 0; i < nkeys; i++) {
+		char key[64], msg[400], num[32];
+		struct json_object *v;
+		unsigned int line, col;
+		const char *value;
+		size_t vlen, k;
+		bool key_error;
+
+		offset_to_linecol(text, keys[i].off, &line, &col);
+		if (keys[i].len >= sizeof(key) || memchr(keys[i].s, '\\', keys[i].len)) {
+			r = diag_set(ctx, diag, EINVAL, origin, line, col, "unknown key '%.*s'",
+				     (int)(keys[i].len > 60 ? 60 : keys[i].len), keys[i].s);
+			goto out;
+		}
+		memcpy(key, keys[i].s, keys[i].len);
+		key[keys[i].len] = '\0';
+		for (k = 0; k < i; k++) {
+			if (keys[k].len == keys[i].len && !memcmp(keys[k].s, key, keys[i].len)) {
+				unsigned int l0, c0;
+
+				offset_to_linecol(text, keys[k].off, &l0, &c0);
+				r = diag_set(ctx, diag, EINVAL, origin, line, col,
+					     "duplicate key '%s' (first set at line %u)", key, l0);
+				goto out;
+			}
+		}
+		if (!json_object_object_get_ex(obj, key, &v) ||
+		    scalar_text(v, num, sizeof(num), &value, &vlen) < 0) {
+			r = diag_set(ctx, diag, EINVAL, origin, line, col,
+				     "invalid value for '%s': expected a string, a boolean or a "
+				     "non-negative number", key);
+			goto out;
+		}
+		r = policy_set_kv(p, key, value, vlen,
+				  json_object_is_type(v, json_type_string) &&
+				  !(strcmp(key, "signature") == 0 &&
+				    (!strcmp(value, "kvm") || !strcmp(value, "hidden"))),
+				  &seen, line, &key_error, msg, sizeof(msg));
+		if (r < 0) {
+			r = diag_set(ctx, diag, EINVAL, origin, line, col, "%s", msg);
+			goto out;
+		}
+		if (!strcmp(key, "base") || !strcmp(key, "max_leaf"))
+			seen.col[key[0] == 'b' ? SLOT_BASE : SLOT_MAX_LEAF] = col;
+	}
+	char msg[400];
+
+	if (policy_check(p, msg, sizeof(msg), &slot) < 0) {
+		slot = seen.line[SLOT_BASE] > seen.line[SLOT_MAX_LEAF] ? SLOT_BASE : SLOT_MAX_LEAF;
+		r = diag_set(ctx, diag, EINVAL, origin, seen.line[slot], seen.col[slot], "%s", msg);
+		goto out;
+	}
+	r = 0;
+out:
+	json_object_put(obj);
+	if (r < 0)
+		kvmcpuid_policy_unref(p);
+	else
+		*ret = p;
+	return r;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_policy_parse_json(struct kvmcpuid_ctx *ctx, const char *text,
+					       size_t len, const char *origin,
+					       struct kvmcpuid_diag *diag,
+					       struct kvmcpuid_policy **ret)
+{
+	if (!ctx || !text || !ret)
+		return -EINVAL;
+	return policy_from_json(ctx, text, len, origin ? origin : "<json>", diag, ret);
+}
+
+static int json_finish(struct json_object *obj, char **ret)
+{
+	const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
+						       JSON_C_TO_STRING_SPACED |
+						       JSON_C_TO_STRING_NOSLASHESCAPE);
+	char *copy = s ? strdup(s) : NULL;
+
+	json_object_put(obj);
+	if (!copy)
+		return -ENOMEM;
+	*ret = copy;
+	return 0;
+}
+
+static void add_hex(struct json_object *o, const char *k, uint32_t v)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "0x%08x", v);
+	json_object_object_add(o, k, json_object_new_string(buf));
+}
+
+KVMCPUID_EXPORT int kvmcpuid_policy_to_json(const struct kvmcpuid_policy *p, char **ret)
+{
+	struct json_object *o;
+	unsigned int i;
+
+	if (!p || !ret)
+		return -EINVAL;
+	o = json_object_new_object();
+	if (!o)
+		return -ENOMEM;
+	json_object_object_add(o, "default", json_object_new_string(action_name(p->def)));
+	if (p->sig_kind == KVMCPUID_SIGNATURE_CUSTOM)
+		json_object_object_add(o, "signature", json_object_new_string_len(p->sig, 12));
+	else
+		json_object_object_add(o, "signature", json_object_new_string(
+			p->sig_kind == KVMCPUID_SIGNATURE_KVM ? "kvm" : "hidden"));
+	add_hex(o, "base", p->base);
+	if (p->max_leaf_kind == KVMCPUID_MAX_LEAF_EXPLICIT)
+		add_hex(o, "max_leaf", p->max_leaf);
+	else
+		json_object_object_add(o, "max_leaf", json_object_new_string(
+			p->max_leaf_kind == KVMCPUID_MAX_LEAF_AUTO ? "auto" : "legacy-zero"));
+	json_object_object_add(o, "timing", json_object_new_boolean(p->timing));
+	json_object_object_add(o, "enforce", json_object_new_boolean(p->enforce));
+	for (i = 0; i < FEATURE_COUNT; i++)
+		if (p->explicit_mask & (1u << i))
+			json_object_object_add(o, feature_get(i)->name,
+					       json_object_new_string(action_name(p->action[i])));
+	return json_finish(o, ret);
+}
+
+/* ---- host profiles ---- */
+
+static const char *const vendor_names[] = { "other", "intel", "amd" };
+
+KVMCPUID_EXPORT int kvmcpuid_host_to_json(const struct kvmcpuid_host *h, char **ret)
+{
+	struct json_object *o, *arr;
+	size_t i;
+
+	if (!h || !ret)
+		return -EINVAL;
+	o = json_object_new_object();
+	arr = json_object_new_array();
+	if (!o || !arr) {
+		json_object_put(o);
+		json_object_put(arr);
+		return -ENOMEM;
+	}
+	json_object_object_add(o, "kvmcpuid_host_profile", json_object_new_int(1));
+	json_object_object_add(o, "module", json_object_new_string(h->module));
+	json_object_object_add(o, "vendor", json_object_new_string(vendor_names[h->vendor]));
+	add_hex(o, "features", h->features);
+	add_hex(o, "hints", h->hints);
+	json_object_object_add(o, "enforce_pv_feature_cpuid", json_object_new_boolean(h->enforce_cap));
+	json_object_object_add(o, "exit_hypercall", json_object_new_boolean(h->exit_hypercall_cap));
+	json_object_object_add(o, "tsc_khz", json_object_new_int64(h->tsc_khz));
+	for (i = 0; i < h->nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &h->entries[i];
+		struct json_object *je = json_object_new_object();
+
+		add_hex(je, "function", e->function);
+		add_hex(je, "index", e->index);
+		add_hex(je, "flags", e->flags);
+		add_hex(je, "eax", e->eax);
+		add_hex(je, "ebx", e->ebx);
+		add_hex(je, "ecx", e->ecx);
+		add_hex(je, "edx", e->edx);
+		json_object_array_add(arr, je);
+	}
+	json_object_object_add(o, "supported_cpuid", arr);
+	return json_finish(o, ret);
+}
+
+static int get_u32(struct json_object *o, const char *k, bool required, uint32_t *out)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v))
+		return required ? -ENOENT : 0;
+	if (json_object_is_type(v, json_type_int)) {
+		int64_t x = json_object_get_int64(v);
+
+		if (x < 0 || x > UINT32_MAX)
+			return -ERANGE;
+		*out = (uint32_t)x;
+		return 0;
+	}
+	if (json_object_is_type(v, json_type_string))
+		return parse_u32(json_object_get_string(v), out);
+	return -EINVAL;
+}
+
+static int get_bool(struct json_object *o, const char *k, bool *out)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean))
+		return -EINVAL;
+	*out = json_object_get_boolean(v);
+	return 0;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_host_load_json(struct kvmcpuid_ctx *ctx, const char *text,
+					    size_t len, const char *origin,
+					    struct kvmcpuid_diag *diag, struct kvmcpuid_host **ret)
+{
+	static const char *const regs[] = { "function", "index", "flags", "eax", "ebx", "ecx",
+					    "edx" };
+	struct json_object *obj, *v, *arr;
+	struct kvmcpuid_host *h = NULL;
+	uint32_t version = 0;
+	size_t i, n;
+	int r;
+
+	if (!ctx || !text || !ret)
+		return -EINVAL;
+	origin = origin ? origin : "<host profile>";
+	r = json_parse_checked(ctx, text, len, origin, diag, &obj);
+	if (r < 0)
+		return r;
+	if (get_u32(obj, "kvmcpuid_host_profile", true, &version) < 0 || version != 1) {
+		r = diag_set(ctx, diag, EINVAL, origin, 0, 0,
+			     "not a kvmcpuid host profile (\"kvmcpuid_host_profile\": 1 missing)");
+		goto out;
+	}
+	r = host_new(ctx, &h);
+	if (r < 0)
+		goto out;
+	if (get_u32(obj, "features", true, &h->features) < 0 ||
+	    get_u32(obj, "hints", false, &h->hints) < 0 ||
+	    get_u32(obj, "tsc_khz", false, &h->tsc_khz) < 0 ||
+	    get_bool(obj, "enforce_pv_feature_cpuid", &h->enforce_cap) < 0 ||
+	    get_bool(obj, "exit_hypercall", &h->exit_hypercall_cap) < 0) {
+		r = diag_set(ctx, diag, EINVAL, origin, 0, 0,
+			     "host profile: features, hints, tsc_khz must be numbers and the "
+			     "capabilities booleans");
+		goto out;
+	}
+	if ((h->features & ~kvmcpuid_features_valid_eax()) ||
+	    (h->hints & ~kvmcpuid_features_valid_edx())) {
+		r = diag_set(ctx, diag, EINVAL, origin, 0, 0,
+			     "host profile: features 0x%x / hints 0x%x set reserved bits",
+			     h->features, h->hints);
+		goto out;
+	}
+	if (json_object_object_get_ex(obj, "module", &v) && json_object_is_type(v, json_type_string))
+		snprintf(h->module, sizeof(h->module), "%s", json_object_get_string(v));
+	if (json_object_object_get_ex(obj, "vendor", &v) && json_object_is_type(v, json_type_string))
+		for (i = 0; i < ARRAY_SIZE(vendor_names); i++)
+			if (!strcmp(json_object_get_string(v), vendor_names[i]))
+				h->vendor = (uint8_t)i;
+	if (json_object_object_get_ex(obj, "supported_cpuid", &arr)) {
+		if (!json_object_is_type(arr, json_type_array) ||
+		    json_object_array_length(arr) > 4096) {
+			r = diag_set(ctx, diag, EINVAL, origin, 0, 0,
+				     "host profile: supported_cpuid must be an array of at most "
+				     "4096 entries");
+			goto out;
+		}
+		n = json_object_array_length(arr);
+		h->entries = calloc(n ? n : 1, sizeof(*h->entries));
+		if (!h->entries) {
+			r = -ENOMEM;
+			goto out;
+		}
+		for (i = 0; i < n; i++) {
+			struct json_object *je = json_object_array_get_idx(arr, i);
+			uint32_t vals[7] = { 0 };
+			size_t k;
+
+			for (k = 0; k < ARRAY_SIZE(regs); k++) {
+				if (!json_object_is_type(je, json_type_object) ||
+				    get_u32(je, regs[k], k < 1, &vals[k]) < 0) {
+					r = diag_set(ctx, diag, EINVAL, origin, 0, 0,
+						     "host profile: supported_cpuid[%zu].%s is "
+						     "missing or not a 32-bit number", i, regs[k]);
+					goto out;
+				}
+			}
+			h->entries[i] = (struct kvm_cpuid_entry2){
+				.function = vals[0], .index = vals[1], .flags = vals[2],
+				.eax = vals[3], .ebx = vals[4], .ecx = vals[5], .edx = vals[6],
+			};
+		}
+		h->nent = n;
+		{
+			const struct kvm_cpuid_entry2 *leaf0 = table_find(h->entries, n, 0, 0);
+
+			if (leaf0 && !json_object_object_get_ex(obj, "vendor", &v))
+				h->vendor = vendor_from_leaf0(leaf0->ebx, leaf0->ecx, leaf0->edx);
+		}
+	}
+	r = 0;
+out:
+	json_object_put(obj);
+	if (r < 0)
+		kvmcpuid_host_unref(h);
+	else
+		*ret = h;
+	return r;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_host_load_file(struct kvmcpuid_ctx *ctx, const char *path,
+					    struct kvmcpuid_diag *diag, struct kvmcpuid_host **ret)
+{
+	char *buf;
+	size_t len;
+	int r;
+
+	if (!ctx || !path || !ret)
+		return -EINVAL;
+	r = read_file_limited(ctx, path, &buf, &len, diag);
+	if (r < 0)
+		return r;
+	r = kvmcpuid_host_load_json(ctx, buf, len, path, diag, ret);
+	free(buf);
+	return r;
+}
+
+/* ---- build output: the leaves plus the policy that made them ---- */
+
+KVMCPUID_EXPORT int kvmcpuid_leaves_to_json(const struct kvmcpuid_policy *p,
+					    const struct kvm_cpuid_entry2 *e, size_t n, char **ret)
+{
+	struct json_object *o, *arr, *pol = NULL;
+	char *ptext;
+	size_t i;
+
+	if (!p || (!e && n) || !ret)
+		return -EINVAL;
+	if (kvmcpuid_policy_to_json(p, &ptext) < 0)
+		return -ENOMEM;
+	pol = json_tokener_parse(ptext);
+	free(ptext);
+	o = json_object_new_object();
+	arr = json_object_new_array();
+	if (!o || !arr || !pol) {
+		json_object_put(o);
+		json_object_put(arr);
+		json_object_put(pol);
+		return -ENOMEM;
+	}
+	json_object_object_add(o, "kvmcpuid_leaves", json_object_new_int(1));
+	json_object_object_add(o, "enforce", json_object_new_boolean(p->enforce));
+	add_hex(o, "base", p->base);
+	json_object_object_add(o, "policy", pol);
+	for (i = 0; i < n; i++) {
+		struct json_object *je = json_object_new_object();
+
+		add_hex(je, "function", e[i].function);
+		add_hex(je, "index", e[i].index);
+		add_hex(je, "flags", e[i].flags);
+		add_hex(je, "eax", e[i].eax);
+		add_hex(je, "ebx", e[i].ebx);
+		add_hex(je, "ecx", e[i].ecx);
+		add_hex(je, "edx", e[i].edx);
+		json_object_array_add(arr, je);
+	}
+	json_object_object_add(o, "entries", arr);
+	return json_finish(o, ret);
+}
+
+static int leaves_from_raw(struct kvmcpuid_ctx *ctx, const char *buf, size_t len,
+			   const char *origin, struct kvm_cpuid_entry2 *out, size_t cap,
+			   size_t *n, struct kvmcpuid_diag *diag)
+{
+	struct kvm_cpuid2 head;
+
+	if (len < sizeof(head))
+		return diag_set(ctx, diag, EINVAL, origin, 0, 0, "too short for a struct kvm_cpuid2");
+	memcpy(&head, buf, sizeof(head));
+	if (len != sizeof(head) + (size_t)head.nent * sizeof(struct kvm_cpuid_entry2))
+		return diag_set(ctx, diag, EINVAL, origin, 0, 0,
+				"not a struct kvm_cpuid2 blob (nent %u does not match %zu bytes)",
+				head.nent, len);
+	if (head.nent > cap)
+		return diag_set(ctx, diag, ENOSPC, origin, 0, 0, "%u entries, at most %zu taken",
+				head.nent, cap);
+	memcpy(out, buf + sizeof(head), head.nent * sizeof(*out));
+	*n = head.nent;
+	return 0;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_leaves_load_file(struct kvmcpuid_ctx *ctx, const char *path,
+					      struct kvm_cpuid_entry2 *out, size_t cap,
+					      size_t *n, bool *enforce,
+					      struct kvmcpuid_diag *diag)
+{
+	static const char *const regs[] = { "function", "index", "flags", "eax", "ebx", "ecx",
+					    "edx" };
+	struct json_object *obj = NULL, *arr, *v;
+	char *buf;
+	size_t len, i, cnt;
+	int r;
+
+	if (!ctx || !path || !out || !n)
+		return -EINVAL;
+	r = read_file_limited(ctx, path, &buf, &len, diag);
+	if (r < 0)
+		return r;
+	if (enforce)
+		*enforce = false;
+	if (!len || buf[0] != '{') {
+		r = leaves_from_raw(ctx, buf, len, path, out, cap, n, diag);
+		goto out;
+	}
+	r = json_parse_checked(ctx, buf, len, path, diag, &obj);
+	if (r < 0)
+		goto out;
+	if (!json_object_object_get_ex(obj, "entries", &arr) ||
+	    !json_object_is_type(arr, json_type_array)) {
+		r = diag_set(ctx, diag, EINVAL, path, 0, 0,
+			     "not a kvmcpuid build output (no \"entries\" array)");
+		goto out;
+	}
+	cnt = json_object_array_length(arr);
+	if (cnt > cap) {
+		r = diag_set(ctx, diag, ENOSPC, path, 0, 0, "%zu entries, at most %zu taken", cnt,
+			     cap);
+		goto out;
+	}
+	for (i = 0; i < cnt; i++) {
+		struct json_object *je = json_object_array_get_idx(arr, i);
+		uint32_t vals[7] = { 0 };
+		size_t k;
+
+		for (k = 0; k < ARRAY_SIZE(regs); k++) {
+			if (!json_object_is_type(je, json_type_object) ||
+			    get_u32(je, regs[k], true, &vals[k]) < 0) {
+				r = diag_set(ctx, diag, EINVAL, path, 0, 0,
+					     "entries[%zu].%s is missing or not a 32-bit number",
+					     i, regs[k]);
+				goto out;
+			}
+		}
+		out[i] = (struct kvm_cpuid_entry2){ .function = vals[0], .index = vals[1],
+						    .flags = vals[2], .eax = vals[3],
+						    .ebx = vals[4], .ecx = vals[5], .edx = vals[6] };
+	}
+	*n = cnt;
+	if (enforce && json_object_object_get_ex(obj, "enforce", &v))
+		*enforce = json_object_get_boolean(v);
+	r = 0;
+out:
+	json_object_put(obj);
+	free(buf);
+	return r;
+}

@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The text and inline policy parser.  Both forms share one grammar:
+ *   pair  := key ws* '=' ws* value
+ *   value := bare | '"' (char | '\"' | '\\' | '\xNN')* '"'
+ * pairs are separated by newlines (text, where '#' starts a comment) or by ','
+ * (inline).  Diagnostics carry 1-based line and column, columns counted in characters.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct parser {
+	const char *s;
+	size_t len;
+	size_t pos;
+	size_t line_start;
+	unsigned int line;
+	bool inline_form;
+	const char *origin;
+	struct kvmcpuid_ctx *ctx;
+	struct kvmcpuid_diag *diag;
+};
+
+/* Column (in UTF-8 characters, 1-based) of byte offset off on the current line. */
+static unsigned int column_of(const struct parser *ps, size_t off)
+{
+	unsigned int col = 1;
+	size_t i;
+
+	for (i = ps->line_start; i < off && i < ps->len; i++)
+		if (((unsigned char)ps->s[i] & 0xc0) != 0x80)
+			col++;
+	return col;
+}
+
+static int PRINTF(3, 4) fail_at(struct parser *ps, size_t off, const char *fmt, ...)
+{
+	char msg[400];
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, args);
+	va_end(args);
+	return diag_set(ps->ctx, ps->diag, EINVAL, ps->origin, ps->line, column_of(ps, off), "%s",
+			msg);
+}
+
+/* Length of a valid UTF-8 sequence at s (max n bytes), or 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		len = 2, cp = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		len = 3, cp = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* Reject NUL bytes and invalid UTF-8 before anything else looks at the text. */
+static int check_encoding(struct parser *ps)
+{
+	size_t i = 0, n;
+
+	while (i < ps->len) {
+		unsigned char c = (unsigned char)ps->s[i];
+
+		if (c == '\n') {
+			ps->line++;
+			ps->line_start = ++i;
+			continue;
+		}
+		if (c == '\0')
+			return fail_at(ps, i, "NUL byte in policy text");
+		n = utf8_len((const unsigned char *)ps->s + i, ps->len - i);
+		if (!n)
+			return fail_at(ps, i, "invalid UTF-8 byte 0x%02x", c);
+		i += n;
+	}
+	ps->line = 1;
+	ps->line_start = 0;
+	return 0;
+}
+
+static bool is_key_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-';
+}
+
+static bool at_end_of_pair(const struct parser *ps)
+{
+	char c;
+
+	if (ps->pos >= ps->len)
+		return true;
+	c = ps->s[ps->pos];
+	if (ps->inline_form)
+		return c == ',';
+	return c == '\n' || c == '#';
+}
+
+static void skip_blanks(struct parser *ps)
+{
+	while (ps->pos < ps->len && (ps->s[ps->pos] == ' ' || ps->s[ps->pos] == '\t' ||
+				     ps->s[ps->pos] == '\r'))
+		ps->pos++;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Read a value into out (cap bytes). */
+static int read_value(struct parser *ps, char *out, size_t cap, size_t *outlen, bool *quoted)
+{
+	size_t n = 0, start = ps->pos;
+
+	*quoted = false;
+	if (ps->pos < ps->len && ps->s[ps->pos] == '"') {
+		*quoted = true;
+		ps->pos++;
+		for (;;) {
+			char c;
+
+			if (ps->pos >= ps->len || ps->s[ps->pos] == '\n')
+				return fail_at(ps, start, "unterminated quoted value");
+			c = ps->s[ps->pos++];
+			if (c == '"')
+				break;
+			if (c == '\\') {
+				size_t esc = ps->pos - 1;
+				char e = ps->pos < ps->len ? ps->s[ps->pos++] : '\0';
+
+				if (e == 'x' && ps->pos + 1 < ps->len && hexval(ps->s[ps->pos]) >= 0 &&
+				    hexval(ps->s[ps->pos + 1]) >= 0) {
+					c = (char)(hexval(ps->s[ps->pos]) * 16 +
+						   hexval(ps->s[ps->pos + 1]));
+					ps->pos += 2;
+				} else if (e == '"' || e == '\\') {
+					c = e;
+				} else {
+					return fail_at(ps, esc, "invalid escape in quoted value: "
+						       "expected \\\", \\\\ or \\xNN");
+				}
+			}
+			if (n + 1 >= cap)
+				return fail_at(ps, start, "value is too long");
+			out[n++] = c;
+		}
+	} else {
+		while (ps->pos < ps->len && !at_end_of_pair(ps) && ps->s[ps->pos] != ' ' &&
+		       ps->s[ps->pos] != '\t' && ps->s[ps->pos] != '\r') {
+			if (n + 1 >= cap)
+				return fail_at(ps, start, "value is too long");
+			out[n++] = ps->s[ps->pos++];
+		}
+		if (!n)
+			return fail_at(ps, start, "missing value");
+	}
+	out[n] = '\0';
+	*outlen = n;
+	return 0;
+}
+
+static int parse_pairs(struct parser *ps, struct kvmcpuid_policy *p)
+{
+	struct set_seen seen;
+	int r, slot;
+
+	memset(&seen, 0, sizeof(seen));
+	r = check_encoding(ps);
+	if (r < 0)
+		return r;
+	while (ps->pos < ps->len) {
+		char key[64], value[256], msg[400];
+		size_t key_off, val_off, klen = 0, vlen = 0;
+		bool quoted, key_error;
+
+		skip_blanks(ps);
+		if (ps->pos >= ps->len)
+			break;
+		if (ps->s[ps->pos] == '\n') {
+			ps->pos++;
+			ps->line++;
+			ps->line_start = ps->pos;
+			continue;
+		}
+		if (!ps->inline_form && ps->s[ps->pos] == '#') {
+			while (ps->pos < ps->len && ps->s[ps->pos] != '\n')
+				ps->pos++;
+			continue;
+		}
+		if (ps->inline_form && ps->s[ps->pos] == ',')
+			return fail_at(ps, ps->pos, "empty setting between commas");
+		key_off = ps->pos;
+		while (ps->pos < ps->len && is_key_char(ps->s[ps->pos])) {
+			if (klen + 1 >= sizeof(key))
+				return fail_at(ps, key_off, "key is too long");
+			key[klen++] = ps->s[ps->pos++];
+		}
+		key[klen] = '\0';
+		if (!klen)
+			return fail_at(ps, key_off, "expected a key, found '%.1s'", ps->s + key_off);
+		skip_blanks(ps);
+		if (ps->pos >= ps->len || ps->s[ps->pos] != '=') {
+			if (ps->pos < ps->len && !at_end_of_pair(ps) && !is_key_char(ps->s[ps->pos]))
+				return fail_at(ps, ps->pos, "invalid character in key '%s'", key);
+			return fail_at(ps, ps->pos, "expected '=' after '%s'", key);
+		}
+		ps->pos++;
+		skip_blanks(ps);
+		val_off = ps->pos;
+		r = read_value(ps, value, sizeof(value), &vlen, &quoted);
+		if (r < 0)
+			return r;
+		skip_blanks(ps);
+		if (ps->pos < ps->len && !at_end_of_pair(ps))
+			return fail_at(ps, ps->pos, "unexpected text after the value of '%s'%s", key,
+				       ps->inline_form ? " (separate settings with ',')" : "");
+		if (ps->inline_form && ps->pos < ps->len) {
+			ps->pos++;	/* the comma */
+			if (ps->pos >= ps->len)
+				return fail_at(ps, ps->pos, "trailing ',' with no setting after it");
+		}
+		r = policy_set_kv(p, key, value, vlen, quoted, &seen, ps->line, &key_error, msg,
+				  sizeof(msg));
+		if (r < 0)
+			return fail_at(ps, key_error ? key_off : val_off, "%s", msg);
+		if (!strcmp(key, "base"))
+			seen.col[SLOT_BASE] = column_of(ps, key_off);
+		else if (!strcmp(key, "max_leaf"))
+			seen.col[SLOT_MAX_LEAF] = column_of(ps, key_off);
+	}
+	{
+		char msg[400];
+
+		if (policy_check(p, msg, sizeof(msg), &slot) < 0) {
+			/* Point at whichever of max_leaf/base this input set last. */
+			slot = seen.line[SLOT_BASE] > seen.line[SLOT_MAX_LEAF] ? SLOT_BASE
+									       : SLOT_MAX_LEAF;
+			return diag_set(ps->ctx, ps->diag, EINVAL, ps->origin, seen.line[slot],
+					seen.line[slot] ? seen.col[slot] : 0, "%s", msg);
+		}
+	}
+	return 0;
+}
+
+static int parse_into(struct kvmcpuid_ctx *ctx, const char *text, size_t len, const char *origin,
+		      bool inline_form, struct kvmcpuid_policy *p, struct kvmcpuid_diag *diag)
+{
+	struct parser ps = {
+		.s = text, .len = len, .line = 1, .inline_form = inline_form,
+		.origin = origin, .ctx = ctx, .diag = diag,
+	};
+
+	if (len > POLICY_MAX_BYTES)
+		return diag_set(ctx, diag, EFBIG, origin, 0, 0,
+				"policy is larger than the 1 MiB a policy may be");
+	return parse_pairs(&ps, p);
+}
+
+static int parse_new(struct kvmcpuid_ctx *ctx, const char *text, size_t len, const char *origin,
+		     bool inline_form, struct kvmcpuid_diag *diag, struct kvmcpuid_policy **ret)
+{
+	struct kvmcpuid_policy *p;
+	int r;
+
+	if (!ctx || !text || !ret)
+		return -EINVAL;
+	r = kvmcpuid_policy_new(ctx, &p);
+	if (r < 0)
+		return r;
+	r = parse_into(ctx, text, len, origin, inline_form, p, diag);
+	if (r < 0) {
+		kvmcpuid_policy_unref(p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_policy_parse_text(struct kvmcpuid_ctx *ctx, const char *text,
+					       size_t len, const char *origin,
+					       struct kvmcpuid_diag *diag,
+					       struct kvmcpuid_policy **ret)
+{
+	return parse_new(ctx, text, len, origin ? origin : "<text>", false, diag, ret);
+}
+
+KVMCPUID_EXPORT int kvmcpuid_policy_parse_inline(struct kvmcpuid_ctx *ctx, const char *text,
+						 const char *origin, struct kvmcpuid_diag *diag,
+						 struct kvmcpuid_policy **ret)
+{
+	if (!text)
+		return -EINVAL;
+	return parse_new(ctx, text, strlen(text), origin ? origin : "<inline>", true, diag, ret);
+}
+
+KVMCPUID_EXPORT int kvmcpuid_policy_override(struct kvmcpuid_policy *p, const char *text,
+					     const char *origin, struct kvmcpuid_diag *diag)
+{
+	struct kvmcpuid_policy tmp;
+	int r;
+
+	if (!p || !text)
+		return -EINVAL;
+	tmp = *p;
+	r = parse_into(p->ctx, text, strlen(text), origin ? origin : "--set", true, &tmp, diag);
+	if (r < 0)
+		return r;
+	*p = tmp;
+	return 0;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_policy_parse_file(struct kvmcpuid_ctx *ctx, const char *path,
+					       struct kvmcpuid_diag *diag,
+					       struct kvmcpuid_policy **ret)
+{
+	char *buf;
+	size_t len, i = 0;
+	int r;
+
+	if (!ctx || !path || !ret)
+		return -EINVAL;
+	r = read_file_limited(ctx, path, &buf, &len, diag);
+	if (r < 0)
+		return r;
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' || buf[i] == '\r'))
+		i++;
+	if (i < len && buf[i] == '{')
+		r = policy_from_json(ctx, buf, len, path, diag, ret);
+	else
+		r = parse_new(ctx, buf, len, path, false, diag, ret);
+	free(buf);
+	return r;
+}

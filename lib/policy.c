@@ -1,0 +1,565 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The policy object, its settings and canonical printing. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+const char *const policy_setting_keys[] = {
+	"default", "signature", "base", "max_leaf", "timing", "enforce", NULL,
+};
+
+static const char *const action_names[] = { "host", "on", "off", "force" };
+
+KVMCPUID_EXPORT int kvmcpuid_policy_new(struct kvmcpuid_ctx *ctx, struct kvmcpuid_policy **ret)
+{
+	struct kvmcpuid_policy *p;
+
+	if (!ctx || !ret)
+		return -EINVAL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->refcount = 1;
+	p->ctx = kvmcpuid_ref(ctx);
+	p->def = KVMCPUID_ACTION_HOST;
+	p->sig_kind = KVMCPUID_SIGNATURE_KVM;
+	p->base = PV_BASE_FIRST;
+	p->max_leaf_kind = KVMCPUID_MAX_LEAF_AUTO;
+	*ret = p;
+	return 0;
+}
+
+KVMCPUID_EXPORT struct kvmcpuid_policy *kvmcpuid_policy_ref(struct kvmcpuid_policy *p)
+{
+	if (p)
+		p->refcount++;
+	return p;
+}
+
+KVMCPUID_EXPORT struct kvmcpuid_policy *kvmcpuid_policy_unref(struct kvmcpuid_policy *p)
+{
+	if (!p || --p->refcount > 0)
+		return NULL;
+	kvmcpuid_unref(p->ctx);
+	free(p);
+	return NULL;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_policy_dup(const struct kvmcpuid_policy *p,
+					struct kvmcpuid_policy **ret)
+{
+	struct kvmcpuid_policy *c;
+
+	if (!p || !ret)
+		return -EINVAL;
+	c = malloc(sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	*c = *p;
+	c->refcount = 1;
+	kvmcpuid_ref(c->ctx);
+	*ret = c;
+	return 0;
+}
+
+KVMCPUID_EXPORT struct kvmcpuid_ctx *kvmcpuid_policy_get_ctx(const struct kvmcpuid_policy *p)
+{
+	return p ? p->ctx : NULL;
+}
+
+int parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "on", "true", "yes", "1" };
+	static const char *const no[] = { "off", "false", "no", "0" };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (!strcmp(s, yes[i])) {
+			*out = true;
+			return 0;
+		}
+		if (!strcmp(s, no[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int parse_u32(const char *s, uint32_t *out)
+{
+	uint64_t v = 0;
+	unsigned int base = 10, digits = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	for (; *s; s++, digits++) {
+		unsigned int d;
+
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = *s - 'A' + 10;
+		else
+			return -EINVAL;
+		v = v * base + d;
+		if (v > UINT32_MAX)
+			return -ERANGE;
+	}
+	if (!digits)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int parse_action(const char *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(action_names); i++)
+		if (!strcmp(s, action_names[i]))
+			return (int)i;
+	return -EINVAL;
+}
+
+static bool base_valid(uint32_t base)
+{
+	return base >= PV_BASE_FIRST && base <= PV_BASE_LAST && !(base & 0xff);
+}
+
+static const char *static_key(const char *key, int slot)
+{
+	const struct feature *f = feature_get((unsigned int)slot);
+
+	if (slot >= FEATURE_COUNT)
+		return policy_setting_keys[slot - FEATURE_COUNT];
+	if (!strcmp(key, f->macro))
+		return f->macro;
+	if (f->qemu && !strcmp(key, f->qemu))
+		return f->qemu;
+	return f->name;
+}
+
+static bool note_seen(struct set_seen *seen, int slot, const char *key, unsigned int line,
+		      char *msg, size_t msglen)
+{
+	if (!seen)
+		return true;
+	if (seen->line[slot]) {
+		const char *prev = seen->by[slot];
+		const char *name = slot < FEATURE_COUNT ? feature_get(slot)->name : prev;
+
+		if (prev && strcmp(prev, key))
+			snprintf(msg, msglen, "duplicate key '%s': '%s' was already set at line %u "
+				 "(by '%s')", key, name, seen->line[slot], prev);
+		else
+			snprintf(msg, msglen, "duplicate key '%s' (first set at line %u)", key,
+				 seen->line[slot]);
+		return false;
+	}
+	seen->line[slot] = line;
+	seen->by[slot] = static_key(key, slot);
+	return true;
+}
+
+static int set_feature(struct kvmcpuid_policy *p, uint32_t mask, const char *key,
+		       const char *value, struct set_seen *seen, unsigned int line, char *msg,
+		       size_t msglen)
+{
+	int action = parse_action(value);
+	unsigned int i;
+
+	if (action < 0) {
+		snprintf(msg, msglen, "invalid value '%s' for '%s': expected host, on, off or force",
+			 value, key);
+		return -EINVAL;
+	}
+	for (i = 0; i < FEATURE_COUNT; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		if (feature_get(i)->deprecated && action != KVMCPUID_ACTION_OFF &&
+		    action != KVMCPUID_ACTION_FORCE) {
+			snprintf(msg, msglen, "invalid value '%s' for '%s': the feature is "
+				 "deprecated and never offered, so only off or force are allowed",
+				 value, key);
+			return -EINVAL;
+		}
+	}
+	for (i = 0; i < FEATURE_COUNT; i++)
+		if ((mask & (1u << i)) && !note_seen(seen, (int)i, key, line, msg, msglen))
+			return -EINVAL;
+	for (i = 0; i < FEATURE_COUNT; i++) {
+		if (mask & (1u << i)) {
+			p->action[i] = (uint8_t)action;
+			p->explicit_mask |= 1u << i;
+		}
+	}
+	return 0;
+}
+
+static int set_signature(struct kvmcpuid_policy *p, const char *value, size_t vlen, bool quoted,
+			 char *msg, size_t msglen)
+{
+	static const char kvm_sig[12] = "KVMKVMKVM\0\0";
+	size_t i;
+
+	if (!quoted && !strcmp(value, "kvm")) {
+		p->sig_kind = KVMCPUID_SIGNATURE_KVM;
+		return 0;
+	}
+	if (!quoted && !strcmp(value, "hidden")) {
+		p->sig_kind = KVMCPUID_SIGNATURE_HIDDEN;
+		return 0;
+	}
+	if (vlen != 12) {
+		snprintf(msg, msglen, "invalid signature: expected kvm, hidden or a quoted string of "
+			 "exactly 12 bytes, got %zu byte%s", vlen, vlen == 1 ? "" : "s");
+		return -EINVAL;
+	}
+	for (i = 0; i < vlen; i++) {
+		if ((unsigned char)value[i] >= 0x80) {
+			snprintf(msg, msglen, "invalid signature: byte %zu is not ASCII "
+				 "(CPUID signatures are 12 ASCII bytes)", i + 1);
+			return -EINVAL;
+		}
+	}
+	memcpy(p->sig, value, 12);
+	/* The KVM signature spelled out is the KVM signature. */
+	p->sig_kind = memcmp(p->sig, kvm_sig, 12) ? KVMCPUID_SIGNATURE_CUSTOM
+						   : KVMCPUID_SIGNATURE_KVM;
+	return 0;
+}
+
+int policy_set_kv(struct kvmcpuid_policy *p, const char *key, const char *value, size_t vlen,
+		  bool quoted, struct set_seen *seen, unsigned int line, bool *key_error,
+		  char *msg, size_t msglen)
+{
+	uint32_t mask = feature_mask_lookup(key), u;
+	int slot = -1, r;
+	unsigned int i;
+	bool b;
+
+	*key_error = false;
+	if (mask)
+		return set_feature(p, mask, key, value, seen, line, msg, msglen);
+	for (i = 0; policy_setting_keys[i]; i++)
+		if (!strcmp(key, policy_setting_keys[i]))
+			slot = FEATURE_COUNT + (int)i;
+	if (slot < 0) {
+		const char *hint = name_suggest(key, policy_setting_keys);
+
+		*key_error = true;
+		if (hint)
+			snprintf(msg, msglen, "unknown key '%s'; did you mean '%s'?", key, hint);
+		else
+			snprintf(msg, msglen, "unknown key '%s'", key);
+		return -EINVAL;
+	}
+	if (!note_seen(seen, slot, key, line, msg, msglen))
+		return -EINVAL;
+	/* Only a signature may carry bytes a C string cannot. */
+	if (slot != SLOT_SIGNATURE && strlen(value) != vlen) {
+		snprintf(msg, msglen, "invalid value for '%s': contains a NUL byte", key);
+		return -EINVAL;
+	}
+
+	switch (slot) {
+	case SLOT_DEFAULT:
+		r = parse_action(value);
+		if (r != KVMCPUID_ACTION_HOST && r != KVMCPUID_ACTION_OFF) {
+			snprintf(msg, msglen, "invalid value '%s' for 'default': expected host or off",
+				 value);
+			return -EINVAL;
+		}
+		p->def = (uint8_t)r;
+		return 0;
+	case SLOT_SIGNATURE:
+		return set_signature(p, value, vlen, quoted, msg, msglen);
+	case SLOT_BASE:
+		if (parse_u32(value, &u) < 0 || !base_valid(u)) {
+			snprintf(msg, msglen, "invalid base '%s': expected a multiple of 0x100 from "
+				 "0x40000000 to 0x4000ff00", value);
+			return -EINVAL;
+		}
+		p->base = u;
+		return 0;
+	case SLOT_MAX_LEAF:
+		if (!strcmp(value, "auto")) {
+			p->max_leaf_kind = KVMCPUID_MAX_LEAF_AUTO;
+		} else if (!strcmp(value, "legacy-zero")) {
+			p->max_leaf_kind = KVMCPUID_MAX_LEAF_LEGACY_ZERO;
+		} else if (parse_u32(value, &u) == 0) {
+			p->max_leaf_kind = KVMCPUID_MAX_LEAF_EXPLICIT;
+			p->max_leaf = u;
+		} else {
+			snprintf(msg, msglen, "invalid max_leaf '%s': expected auto, legacy-zero or "
+				 "a leaf number", value);
+			return -EINVAL;
+		}
+		return 0;
+	case SLOT_TIMING:
+	case SLOT_ENFORCE:
+		if (parse_bool(value, &b) < 0) {
+			snprintf(msg, msglen, "invalid value '%s' for '%s': expected on or off "
+				 "(true/false, yes/no, 1/0)", value, key);
+			return -EINVAL;
+		}
+		if (slot == SLOT_TIMING)
+			p->timing = b;
+		else
+			p->enforce = b;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int policy_check(const struct kvmcpuid_policy *p, char *msg, size_t msglen, int *slot)
+{
+	if (p->max_leaf_kind == KVMCPUID_MAX_LEAF_EXPLICIT &&
+	    (p->max_leaf < p->base || p->max_leaf > p->base + 0xff)) {
+		snprintf(msg, msglen, "max_leaf 0x%x is outside the block of base 0x%x "
+			 "(0x%x-0x%x)", p->max_leaf, p->base, p->base, p->base + 0xff);
+		*slot = SLOT_MAX_LEAF;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_policy_set(struct kvmcpuid_policy *p, const char *key,
+					const char *value, struct kvmcpuid_diag *diag)
+{
+	struct kvmcpuid_policy tmp;
+	char msg[sizeof(diag->message)];
+	bool key_error;
+	int slot;
+
+	if (!p || !key || !value)
+		return -EINVAL;
+	tmp = *p;
+	if (policy_set_kv(&tmp, key, value, strlen(value), false, NULL, 0, &key_error, msg,
+			  sizeof(msg)) < 0 ||
+	    policy_check(&tmp, msg, sizeof(msg), &slot) < 0)
+		return diag_set(p->ctx, diag, EINVAL, NULL, 0, 0, "%s", msg);
+	*p = tmp;
+	return 0;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_policy_set_action(struct kvmcpuid_policy *p, unsigned int feature,
+					       enum kvmcpuid_action action)
+{
+	const struct feature *f = feature_get(feature);
+
+	if (!p || !f || (unsigned int)action > KVMCPUID_ACTION_FORCE)
+		return -EINVAL;
+	if (f->deprecated && action != KVMCPUID_ACTION_OFF && action != KVMCPUID_ACTION_FORCE)
+		return -EINVAL;
+	p->action[feature] = (uint8_t)action;
+	p->explicit_mask |= 1u << feature;
+	return 0;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_policy_get_action(const struct kvmcpuid_policy *p,
+					       unsigned int feature)
+{
+	if (!p || feature >= FEATURE_COUNT)
+		return -EINVAL;
+	if (p->explicit_mask & (1u << feature))
+		return p->action[feature];
+	return p->def;
+}
+
+KVMCPUID_EXPORT bool kvmcpuid_policy_is_explicit(const struct kvmcpuid_policy *p,
+						 unsigned int feature)
+{
+	return p && feature < FEATURE_COUNT && (p->explicit_mask & (1u << feature));
+}
+
+KVMCPUID_EXPORT int kvmcpuid_policy_set_default(struct kvmcpuid_policy *p,
+						enum kvmcpuid_action action)
+{
+	if (!p || (action != KVMCPUID_ACTION_HOST && action != KVMCPUID_ACTION_OFF))
+		return -EINVAL;
+	p->def = (uint8_t)action;
+	return 0;
+}
+
+KVMCPUID_EXPORT enum kvmcpuid_action kvmcpuid_policy_get_default(const struct kvmcpuid_policy *p)
+{
+	return p ? (enum kvmcpuid_action)p->def : KVMCPUID_ACTION_HOST;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_policy_set_signature(struct kvmcpuid_policy *p,
+						  enum kvmcpuid_signature kind, const char *sig)
+{
+	char msg[128];
+
+	if (!p)
+		return -EINVAL;
+	switch (kind) {
+	case KVMCPUID_SIGNATURE_KVM:
+	case KVMCPUID_SIGNATURE_HIDDEN:
+		p->sig_kind = (uint8_t)kind;
+		return 0;
+	case KVMCPUID_SIGNATURE_CUSTOM:
+		if (!sig)
+			return -EINVAL;
+		return set_signature(p, sig, 12, true, msg, sizeof(msg));
+	}
+	return -EINVAL;
+}
+
+KVMCPUID_EXPORT enum kvmcpuid_signature kvmcpuid_policy_get_signature(
+	const struct kvmcpuid_policy *p, char sig[12])
+{
+	if (sig)
+		memcpy(sig, p->sig_kind == KVMCPUID_SIGNATURE_CUSTOM ? p->sig : "KVMKVMKVM\0\0\0",
+		       12);
+	return (enum kvmcpuid_signature)p->sig_kind;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_policy_set_base(struct kvmcpuid_policy *p, uint32_t base)
+{
+	if (!p || !base_valid(base))
+		return -EINVAL;
+	if (p->max_leaf_kind == KVMCPUID_MAX_LEAF_EXPLICIT &&
+	    (p->max_leaf < base || p->max_leaf > base + 0xff))
+		return -EINVAL;
+	p->base = base;
+	return 0;
+}
+
+KVMCPUID_EXPORT uint32_t kvmcpuid_policy_get_base(const struct kvmcpuid_policy *p)
+{
+	return p ? p->base : 0;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_policy_set_max_leaf(struct kvmcpuid_policy *p,
+						 enum kvmcpuid_max_leaf kind, uint32_t leaf)
+{
+	if (!p || (unsigned int)kind > KVMCPUID_MAX_LEAF_EXPLICIT)
+		return -EINVAL;
+	if (kind == KVMCPUID_MAX_LEAF_EXPLICIT && (leaf < p->base || leaf > p->base + 0xff))
+		return -EINVAL;
+	p->max_leaf_kind = (uint8_t)kind;
+	p->max_leaf = kind == KVMCPUID_MAX_LEAF_EXPLICIT ? leaf : 0;
+	return 0;
+}
+
+KVMCPUID_EXPORT enum kvmcpuid_max_leaf kvmcpuid_policy_get_max_leaf(
+	const struct kvmcpuid_policy *p, uint32_t *leaf)
+{
+	if (leaf)
+		*leaf = p->max_leaf;
+	return (enum kvmcpuid_max_leaf)p->max_leaf_kind;
+}
+
+KVMCPUID_EXPORT void kvmcpuid_policy_set_timing(struct kvmcpuid_policy *p, bool on)
+{
+	if (p)
+		p->timing = on;
+}
+
+KVMCPUID_EXPORT bool kvmcpuid_policy_get_timing(const struct kvmcpuid_policy *p)
+{
+	return p && p->timing;
+}
+
+KVMCPUID_EXPORT void kvmcpuid_policy_set_enforce(struct kvmcpuid_policy *p, bool on)
+{
+	if (p)
+		p->enforce = on;
+}
+
+KVMCPUID_EXPORT bool kvmcpuid_policy_get_enforce(const struct kvmcpuid_policy *p)
+{
+	return p && p->enforce;
+}
+
+KVMCPUID_EXPORT bool kvmcpuid_policy_equal(const struct kvmcpuid_policy *a,
+					   const struct kvmcpuid_policy *b)
+{
+	unsigned int i;
+
+	if (!a || !b)
+		return a == b;
+	if (a->explicit_mask != b->explicit_mask || a->def != b->def ||
+	    a->sig_kind != b->sig_kind || a->base != b->base ||
+	    a->max_leaf_kind != b->max_leaf_kind || a->timing != b->timing ||
+	    a->enforce != b->enforce)
+		return false;
+	if (a->sig_kind == KVMCPUID_SIGNATURE_CUSTOM && memcmp(a->sig, b->sig, 12))
+		return false;
+	if (a->max_leaf_kind == KVMCPUID_MAX_LEAF_EXPLICIT && a->max_leaf != b->max_leaf)
+		return false;
+	for (i = 0; i < FEATURE_COUNT; i++)
+		if ((a->explicit_mask & (1u << i)) && a->action[i] != b->action[i])
+			return false;
+	return true;
+}
+
+void signature_quote(const char sig[12], char *out, size_t len)
+{
+	size_t o = 0, i;
+
+	if (len < 4)
+		return;
+	out[o++] = '"';
+	for (i = 0; i < 12 && o + 6 < len; i++) {
+		unsigned char c = (unsigned char)sig[i];
+
+		if (c == '"' || c == '\\')
+			o += snprintf(out + o, len - o, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			o += snprintf(out + o, len - o, "\\x%02x", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+}
+
+KVMCPUID_EXPORT int kvmcpuid_policy_to_text(const struct kvmcpuid_policy *p, char **ret)
+{
+	char *buf = NULL, sig[64], maxl[32];
+	size_t size = 0;
+	unsigned int i;
+	FILE *f;
+
+	if (!p || !ret)
+		return -EINVAL;
+	f = open_memstream(&buf, &size);
+	if (!f)
+		return -ENOMEM;
+	if (p->sig_kind == KVMCPUID_SIGNATURE_CUSTOM)
+		signature_quote(p->sig, sig, sizeof(sig));
+	else
+		snprintf(sig, sizeof(sig), "%s",
+			 p->sig_kind == KVMCPUID_SIGNATURE_KVM ? "kvm" : "hidden");
+	if (p->max_leaf_kind == KVMCPUID_MAX_LEAF_EXPLICIT)
+		snprintf(maxl, sizeof(maxl), "0x%08x", p->max_leaf);
+	else
+		snprintf(maxl, sizeof(maxl), "%s",
+			 p->max_leaf_kind == KVMCPUID_MAX_LEAF_AUTO ? "auto" : "legacy-zero");
+	fprintf(f, "default = %s\nsignature = %s\nbase = 0x%08x\nmax_leaf = %s\n"
+		"timing = %s\nenforce = %s\n", action_names[p->def], sig, p->base, maxl,
+		p->timing ? "on" : "off", p->enforce ? "on" : "off");
+	for (i = 0; i < FEATURE_COUNT; i++)
+		if (p->explicit_mask & (1u << i))
+			fprintf(f, "%s = %s\n", feature_get(i)->name, action_names[p->action[i]]);
+	if (fclose(f) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*ret = buf;
+	return 0;
+}
+
+const char *action_name(unsigned int action)
+{
+	return action < ARRAY_SIZE(action_names) ? action_names[action] : "?";
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The verify report object (report.c) and the comparison (compare.c). */
+#ifndef KVMCPUID_REPORT_H
+#define KVMCPUID_REPORT_H
+
+#include "internal.h"
+#include "guest/protocol.h"
+
+struct check {
+	uint8_t kind;
+	int8_t feature;
+	uint8_t verdict;
+	char subject[48];
+	char expected[96];
+	char seen[96];
+	char cause[240];
+};
+
+struct kvmcpuid_report {
+	int refcount;
+	struct kvmcpuid_ctx *ctx;
+	struct kvmcpuid_policy *policy;
+	char label[64];
+	uint32_t detected_base;
+	uint32_t guest_features;
+	uint32_t guest_hints;
+	bool enforced;
+	char hypercall_note[160];
+	size_t n, cap;
+	struct check *checks;
+};
+
+int report_new(struct kvmcpuid_ctx *ctx, const char *label, struct kvmcpuid_report **ret);
+/* Append a check; cause may be NULL.  -ENOMEM. */
+int report_add(struct kvmcpuid_report *rep, int kind, int feature, int verdict,
+	       const char *subject, const char *expected, const char *seen, const char *cause);
+
+/* What the guest must see, and what it was asked to do. */
+struct expect {
+	const struct kvm_cpuid_entry2 *table;	/* the table that was applied */
+	size_t nent;
+	bool enforce;
+	uint32_t policy_base;		/* where the leaves were put (0: table only) */
+	bool timing;
+	bool host_steal_time;		/* host kernel has sched_info */
+	bool ignore_msrs;		/* kvm.ignore_msrs: unknown MSRs do not fault */
+	bool hypercalls_run;
+	const char *hypercall_note;	/* why not, when !hypercalls_run */
+	const struct guest_io *request;	/* what the host asked for (trusted) */
+};
+
+/* Fill the request: leaves at base (base+1, base+0x10), every PV MSR, the PV hypercalls. */
+void request_fill(struct guest_io *io, uint32_t base, bool timing, bool amd);
+/*
+ * Compare the guest's results (untrusted; a private copy) with the expectation and append
+ * the checks to rep.  -EIO when the results are malformed (nothing is appended then).
+ */
+int compare_results(struct kvmcpuid_ctx *ctx, const struct expect *x,
+		    const struct guest_io *results, struct kvmcpuid_report *rep,
+		    struct kvmcpuid_diag *diag);
+
+#endif

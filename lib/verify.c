@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Verify: apply a table to a fresh vCPU, run the guest, compare.  The CPUID and MSR
+ * probes come back first (phase 1); the hypercalls run after (phase 2), only where
+ * they can complete, so a host that never finishes a hypercall loses nothing else.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "vm.h"
+
+#define MAX_TABLE 256
+#define MATRIX_MAX (FEATURE_COUNT + 2)
+
+/* Once per context: can this host complete a guest's hypercall? */
+static void hypercall_mode_init(struct kvmcpuid_ctx *ctx, const struct kvmcpuid_host *h)
+{
+	if (ctx->hypercalls)
+		return;
+	if (!strcmp(h->module, "kvm_pvm")) {
+		ctx->hypercalls = -1;
+		snprintf(ctx->hypercall_note, sizeof(ctx->hypercall_note),
+			 "not testable on this host (kvm_pvm: hypercalls do not complete)");
+	}
+}
+
+struct run_args {
+	const struct kvm_cpuid_entry2 *table;
+	size_t nent;
+	unsigned int apply_flags;
+	uint32_t policy_base;
+	bool timing;
+	const char *label;
+	const struct kvmcpuid_policy *policy;
+	const struct kvm_cpuid_entry2 *expect_table;	/* NULL: the applied table */
+	size_t expect_nent;
+};
+
+static int run_one(struct vm *vm, const struct kvmcpuid_host *h, const struct run_args *a,
+		   struct kvmcpuid_report **ret, struct kvmcpuid_diag *diag)
+{
+	struct kvmcpuid_ctx *ctx = vm->ctx;
+	struct guest_io request, *results = NULL;
+	struct kvmcpuid_report *rep = NULL;
+	struct vcpu vcpu = { .fd = -1 };
+	struct expect x;
+	int r, phase;
+
+	results = malloc(sizeof(*results));
+	if (!results)
+		return -ENOMEM;
+	r = vm_vcpu_create(vm, &vcpu, diag);
+	if (r < 0)
+		goto out;
+	r = apply_table(ctx, vcpu.fd, a->table, a->nent, a->apply_flags, diag);
+	if (r < 0)
+		goto out;
+	request_fill(&request, a->policy_base ? a->policy_base : PV_BASE_FIRST, a->timing,
+		     h->vendor == KVMCPUID_VENDOR_AMD);
+	memcpy(vm_io(vm), &request, sizeof(request));
+	r = vm_vcpu_run(vm, &vcpu, ctx->deadline_ms, &phase, diag);
+	if (r == -ETIMEDOUT) {
+		r = diag_set(ctx, diag, ETIMEDOUT, NULL, 0, 0,
+			     "the guest did not finish its CPUID and MSR probes within %u ms "
+			     "(raise it with --deadline)", ctx->deadline_ms);
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	memcpy(results, vm_io(vm), sizeof(*results));
+	if (phase == GUEST_PHASE_FAULT) {
+		r = diag_set(ctx, diag, EIO, NULL, 0, 0,
+			     "the guest took an unexpected exception (vector %u at 0x%llx)",
+			     results->fault_vector, (unsigned long long)results->fault_rip);
+		goto out;
+	}
+	if (phase != GUEST_PHASE_PROBES) {
+		r = diag_set(ctx, diag, EIO, NULL, 0, 0, "the guest stopped early (phase %d)", phase);
+		goto out;
+	}
+	hypercall_mode_init(ctx, h);
+	if (ctx->hypercalls >= 0) {
+		r = vm_vcpu_run(vm, &vcpu, ctx->deadline_ms, &phase, diag);
+		if (r == -ETIMEDOUT && ctx->hypercalls == 0) {
+			/* Remember it: no later verify on this context pays the deadline again. */
+			ctx->hypercalls = -1;
+			snprintf(ctx->hypercall_note, sizeof(ctx->hypercall_note),
+				 "not testable on this host (%s: a hypercall did not complete "
+				 "within %u ms)", h->module, ctx->deadline_ms);
+			r = 0;
+		} else if (r < 0) {
+			goto out;
+		} else if (phase != GUEST_PHASE_HCALLS) {
+			r = diag_set(ctx, diag, EIO, NULL, 0, 0,
+				     "the guest stopped during the hypercalls (phase %d)", phase);
+			goto out;
+		} else {
+			ctx->hypercalls = 1;
+			memcpy(results, vm_io(vm), sizeof(*results));
+		}
+	}
+	r = report_new(ctx, a->label, &rep);
+	if (r < 0)
+		goto out;
+	x = (struct expect){
+		.table = a->expect_table ? a->expect_table : a->table,
+		.nent = a->expect_table ? a->expect_nent : a->nent,
+		.enforce = a->apply_flags & KVMCPUID_APPLY_ENFORCE,
+		.policy_base = a->policy_base,
+		.timing = a->timing,
+		.host_steal_time = (h->features >> KVMCPUID_FEATURE_STEAL_TIME) & 1,
+		.ignore_msrs = h->ignore_msrs,
+		.hypercalls_run = ctx->hypercalls > 0,
+		.hypercall_note = ctx->hypercall_note,
+		.request = &request,
+	};
+	if (ctx->hypercalls <= 0)
+		results->hcalls_done = results->hcalls_started = 0;
+	r = compare_results(ctx, &x, results, rep, diag);
+	if (r < 0)
+		goto out;
+	if (a->policy)
+		kvmcpuid_policy_dup(a->policy, &rep->policy);
+	*ret = rep;
+	rep = NULL;
+out:
+	kvmcpuid_report_unref(rep);
+	vm_vcpu_destroy(&vcpu);
+	free(results);
+	return r;
+}
+
+struct built {
+	struct kvm_cpuid_entry2 table[MAX_TABLE + KVMCPUID_MAX_LEAVES];
+	size_t nent;
+};
+
+static int build_table(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
+		       unsigned int flags, struct built *b, struct kvmcpuid_diag *diag)
+{
+	struct kvm_cpuid_entry2 leaves[KVMCPUID_MAX_LEAVES];
+	int n = kvmcpuid_build(p, h, flags, leaves, ARRAY_SIZE(leaves), diag);
+
+	if (n < 0)
+		return n;
+	if (h->nent > MAX_TABLE)
+		return diag_set(p->ctx, diag, E2BIG, NULL, 0, 0,
+				"the host table has %zu entries, more than KVM takes", h->nent);
+	memcpy(b->table, h->entries, h->nent * sizeof(b->table[0]));
+	b->nent = h->nent;
+	return kvmcpuid_table_merge(leaves, (size_t)n, p->base, b->table, &b->nent,
+				    ARRAY_SIZE(b->table), diag);
+}
+
+static int get_host(struct kvmcpuid_ctx *ctx, const struct kvmcpuid_host *given,
+		    struct kvmcpuid_host **probed, struct kvmcpuid_diag *diag)
+{
+	*probed = NULL;
+	/* A saved profile describes another host: verify always runs on this one. */
+	(void)given;
+	return kvmcpuid_host_probe(ctx, diag, probed);
+}
+
+static int policy_run_args(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
+			   unsigned int flags, struct built *b, struct run_args *a,
+			   const char *label, struct kvmcpuid_diag *diag)
+{
+	int r = build_table(p, h, flags, b, diag);
+
+	if (r < 0)
+		return r;
+	*a = (struct run_args){
+		.table = b->table, .nent = b->nent,
+		.apply_flags = p->enforce ? KVMCPUID_APPLY_ENFORCE : 0,
+		.policy_base = p->base, .timing = p->timing && p->sig_kind != KVMCPUID_SIGNATURE_HIDDEN,
+		.label = label, .policy = p,
+	};
+	return 0;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_verify(const struct kvmcpuid_policy *p,
+				    const struct kvmcpuid_host *given, unsigned int flags,
+				    struct kvmcpuid_report **ret, struct kvmcpuid_diag *diag)
+{
+	struct kvmcpuid_host *h = NULL;
+	struct run_args a;
+	struct built *b;
+	struct vm vm;
+	int r;
+
+	if (!p || !ret)
+		return -EINVAL;
+	b = malloc(sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	r = get_host(p->ctx, given, &h, diag);
+	if (r < 0)
+		goto out_free;
+	r = policy_run_args(p, h, flags, b, &a, "policy", diag);
+	if (r < 0)
+		goto out;
+	r = vm_create(p->ctx, 0, &vm, diag);
+	if (r < 0)
+		goto out;
+	r = run_one(&vm, h, &a, ret, diag);
+	vm_destroy(&vm);
+out:
+	kvmcpuid_host_unref(h);
+out_free:
+	free(b);
+	return r;
+}
+
+/* Internal (tests): apply one table, expect another. */
+int verify_table_expect(struct kvmcpuid_ctx *ctx, const struct kvm_cpuid_entry2 *table,
+			size_t nent, const struct kvm_cpuid_entry2 *expect, size_t expect_nent,
+			unsigned int apply_flags, struct kvmcpuid_report **ret,
+			struct kvmcpuid_diag *diag);
+int verify_table_expect(struct kvmcpuid_ctx *ctx, const struct kvm_cpuid_entry2 *table,
+			size_t nent, const struct kvm_cpuid_entry2 *expect, size_t expect_nent,
+			unsigned int apply_flags, struct kvmcpuid_report **ret,
+			struct kvmcpuid_diag *diag)
+{
+	struct kvmcpuid_host *h = NULL;
+	struct run_args a = {
+		.table = table, .nent = nent, .apply_flags = apply_flags,
+		.policy_base = table_kvm_base(expect, expect_nent), .label = "table",
+		.expect_table = expect, .expect_nent = expect_nent,
+	};
+	struct vm vm;
+	int r;
+
+	if (!ctx || !ret || (!table && nent) || nent > MAX_TABLE)
+		return -EINVAL;
+	r = kvmcpuid_host_probe(ctx, diag, &h);
+	if (r < 0)
+		return r;
+	{
+		uint32_t b = a.policy_base ? a.policy_base : PV_BASE_FIRST;
+
+		a.timing = table_find(expect, expect_nent, b + 0x10, 0) != NULL;
+	}
+	r = vm_create(ctx, 0, &vm, diag);
+	if (r == 0) {
+		r = run_one(&vm, h, &a, ret, diag);
+		vm_destroy(&vm);
+	}
+	kvmcpuid_host_unref(h);
+	return r;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_verify_table(struct kvmcpuid_ctx *ctx,
+					  const struct kvm_cpuid_entry2 *table, size_t nent,
+					  unsigned int apply_flags, struct kvmcpuid_report **ret,
+					  struct kvmcpuid_diag *diag)
+{
+	return verify_table_expect(ctx, table, nent, table, nent, apply_flags, ret, diag);
+}
+
+static int matrix_variant(const struct kvmcpuid_policy *base, int which,
+			  struct kvmcpuid_policy **ret, char *label, size_t len)
+{
+	struct kvmcpuid_policy *p;
+	unsigned int i;
+	int r = kvmcpuid_policy_dup(base, &p);
+
+	if (r < 0)
+		return r;
+	if (which == -2) {
+		/* all-on: every feature the host offers, the VMM-provided ones as given */
+		for (i = 0; i < FEATURE_COUNT; i++)
+			if (feature_get(i)->provider == KVMCPUID_PROVIDER_KVM)
+				kvmcpuid_policy_set_action(p, i, KVMCPUID_ACTION_HOST);
+		snprintf(label, len, "all-on");
+	} else if (which == -1) {
+		for (i = 0; i < FEATURE_COUNT; i++)
+			kvmcpuid_policy_set_action(p, i, KVMCPUID_ACTION_OFF);
+		snprintf(label, len, "all-off");
+	} else {
+		kvmcpuid_policy_set_action(p, (unsigned int)which, KVMCPUID_ACTION_OFF);
+		snprintf(label, len, "-%s", feature_get((unsigned int)which)->name);
+	}
+	*ret = p;
+	return 0;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_matrix(const struct kvmcpuid_policy *base,
+				    const struct kvmcpuid_host *given, unsigned int flags,
+				    struct kvmcpuid_report ***ret, size_t *n,
+				    struct kvmcpuid_diag *diag)
+{
+	struct kvmcpuid_report **reps = NULL;
+	struct kvmcpuid_host *h = NULL;
+	struct built *b = NULL;
+	struct vm vm;
+	bool vm_ok = false;
+	size_t count = 0;
+	int r, which;
+
+	if (!base || !ret || !n)
+		return -EINVAL;
+	reps = calloc(MATRIX_MAX, sizeof(*reps));
+	b = malloc(sizeof(*b));
+	if (!reps || !b) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = get_host(base->ctx, given, &h, diag);
+	if (r < 0)
+		goto out;
+	/* One VM for the whole matrix: a fresh vCPU, with its own table, per policy. */
+	r = vm_create(base->ctx, 0, &vm, diag);
+	if (r < 0)
+		goto out;
+	vm_ok = true;
+	for (which = -2; which < FEATURE_COUNT; which++) {
+		struct kvmcpuid_policy *p;
+		struct run_args a;
+		char label[64];
+
+		r = matrix_variant(base, which, &p, label, sizeof(label));
+		if (r < 0)
+			goto out;
+		/* Masking alone never trips `on`; lints are not the matrix's business. */
+		r = policy_run_args(p, h, flags & ~KVMCPUID_STRICT, b, &a, label, diag);
+		if (r == 0)
+			r = run_one(&vm, h, &a, &reps[count], diag);
+		kvmcpuid_policy_unref(p);
+		if (r < 0)
+			goto out;
+		count++;
+	}
+	*ret = reps;
+	*n = count;
+	reps = NULL;
+	r = 0;
+out:
+	if (reps) {
+		while (count)
+			kvmcpuid_report_unref(reps[--count]);
+		free(reps);
+	}
+	if (vm_ok)
+		vm_destroy(&vm);
+	kvmcpuid_host_unref(h);
+	free(b);
+	return r;
+}

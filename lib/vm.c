@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The minimal VM: 48 KiB of memory, one 2 MiB identity page, a flat GDT, an IDT
+ * pointing at the guest's handlers, and vCPUs entered directly in 64-bit mode.
+ * Every KVM_RUN is bounded: a per-thread timer signal, blocked in this thread
+ * but unblocked inside KVM_RUN (KVM_SET_SIGNAL_MASK), kicks the vCPU out with
+ * EINTR.  The signal is consumed with sigtimedwait, so no handler is installed
+ * and the application's signal setup is never touched.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "vm.h"
+
+extern const uint8_t kvmcpuid_guest_image[];
+extern const uint8_t kvmcpuid_guest_image_end[];
+
+#define CR0_PE (1u << 0)
+#define CR0_MP (1u << 1)
+#define CR0_ET (1u << 4)
+#define CR0_NE (1u << 5)
+#define CR0_PG (1u << 31)
+#define CR4_PAE (1u << 5)
+#define EFER_LME (1u << 8)
+#define EFER_LMA (1u << 10)
+
+struct guest_io *vm_io(struct vm *vm)
+{
+	return (struct guest_io *)(vm->mem + GUEST_IO);
+}
+
+static void set_gate(uint8_t *idt, unsigned int vec, uint64_t handler)
+{
+	uint8_t *g = idt + vec * 16;
+
+	memset(g, 0, 16);
+	g[0] = handler & 0xff;
+	g[1] = (handler >> 8) & 0xff;
+	g[2] = 0x08;		/* code selector */
+	g[5] = 0x8e;		/* present, DPL 0, 64-bit interrupt gate */
+	g[6] = (handler >> 16) & 0xff;
+	g[7] = (handler >> 24) & 0xff;
+	memcpy(g + 8, (uint32_t[]){ (uint32_t)(handler >> 32) }, 4);
+}
+
+static void setup_memory(struct vm *vm, const struct guest_head *head)
+{
+	uint64_t *pml4 = (uint64_t *)(vm->mem + GUEST_PML4);
+	uint64_t *pdpt = (uint64_t *)(vm->mem + GUEST_PDPT);
+	uint64_t *pd = (uint64_t *)(vm->mem + GUEST_PD);
+	uint64_t *gdt = (uint64_t *)(vm->mem + GUEST_GDT);
+	unsigned int v;
+
+	pml4[0] = GUEST_PDPT | 0x3;
+	pdpt[0] = GUEST_PD | 0x3;
+	pd[0] = 0x83;		/* 2 MiB page at 0, present, writable */
+	gdt[0] = 0;
+	gdt[1] = 0x00af9b000000ffffull;	/* 0x08: 64-bit code */
+	gdt[2] = 0x00cf93000000ffffull;	/* 0x10: data */
+	for (v = 0; v < 32; v++)
+		set_gate(vm->mem + GUEST_IDT, v,
+			 v == 6 ? head->ud_handler : v == 13 ? head->gp_handler
+							      : head->other_handler);
+}
+
+static int load_image(struct vm *vm, struct kvmcpuid_diag *diag)
+{
+	size_t len = (size_t)(kvmcpuid_guest_image_end - kvmcpuid_guest_image);
+	struct guest_head head;
+
+	if (len < sizeof(head) || len > GUEST_IMAGE_MAX)
+		return diag_set(vm->ctx, diag, EIO, NULL, 0, 0, "embedded guest image is broken");
+	memcpy(&head, kvmcpuid_guest_image, sizeof(head));
+	if (head.magic != GUEST_MAGIC || head.image_end > GUEST_MEM_SIZE ||
+	    head.entry < GUEST_IMAGE || head.entry >= GUEST_IMAGE + len)
+		return diag_set(vm->ctx, diag, EIO, NULL, 0, 0, "embedded guest image is broken");
+	memcpy(vm->mem + GUEST_IMAGE, kvmcpuid_guest_image, len);
+	setup_memory(vm, &head);
+	return 0;
+}
+
+int vm_load_raw(struct vm *vm, const void *code, size_t len)
+{
+	struct guest_head head = {
+		.magic = GUEST_MAGIC, .entry = GUEST_IMAGE, .ud_handler = GUEST_IMAGE,
+		.gp_handler = GUEST_IMAGE, .other_handler = GUEST_IMAGE,
+	};
+
+	if (len > GUEST_IMAGE_MAX)
+		return -EINVAL;
+	memcpy(vm->mem + GUEST_IMAGE, code, len);
+	setup_memory(vm, &head);
+	return 0;
+}
+
+static int setup_deadline(struct vm *vm)
+{
+	struct sigevent sev;
+	sigset_t set;
+
+	vm->sig = SIGRTMAX - 1;
+	sigemptyset(&set);
+	sigaddset(&set, vm->sig);
+	if (pthread_sigmask(SIG_BLOCK, &set, &vm->saved_mask) != 0)
+		return -EIO;
+	vm->mask_saved = true;
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = vm->sig;
+	sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+	if (timer_create(CLOCK_MONOTONIC, &sev, &vm->timer) != 0)
+		return -errno;
+	vm->timer_ok = true;
+	return 0;
+}
+
+int vm_create(struct kvmcpuid_ctx *ctx, unsigned int flags, struct vm *vm,
+	      struct kvmcpuid_diag *diag)
+{
+	struct kvm_userspace_memory_region region = { 0 };
+	int kvm_fd, r;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->ctx = ctx;
+	vm->vm_fd = -1;
+	kvm_fd = kvmcpuid_kvm_fd(ctx, diag);
+	if (kvm_fd < 0)
+		return kvm_fd;
+	r = kvm_ioctl(ctx, kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (r <= 0) {
+		r = diag_set(ctx, diag, EIO, "KVM_GET_VCPU_MMAP_SIZE", 0, 0, "failed: %s",
+			     strerror(r < 0 ? -r : EINVAL));
+		goto err;
+	}
+	vm->run_size = (size_t)r;
+	r = kvm_ioctl(ctx, kvm_fd, KVM_CREATE_VM, 0);
+	if (r < 0) {
+		r = diag_set(ctx, diag, r == -ENOMEM ? ENOMEM : EIO, "KVM_CREATE_VM", 0, 0,
+			     "failed: %s", strerror(-r));
+		goto err;
+	}
+	vm->vm_fd = r;
+	vm->mem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->mem == MAP_FAILED) {
+		vm->mem = NULL;
+		r = -ENOMEM;
+		goto err;
+	}
+	region.memory_size = GUEST_MEM_SIZE;
+	region.userspace_addr = (uintptr_t)vm->mem;
+	r = kvm_ioctl(ctx, vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region);
+	if (r < 0) {
+		r = diag_set(ctx, diag, EIO, "KVM_SET_USER_MEMORY_REGION", 0, 0, "failed: %s",
+			     strerror(-r));
+		goto err;
+	}
+	if (!(flags & VM_NO_IRQCHIP)) {
+		r = kvm_ioctl(ctx, vm->vm_fd, KVM_CREATE_IRQCHIP, 0);
+		if (r < 0) {
+			r = diag_set(ctx, diag, EIO, "KVM_CREATE_IRQCHIP", 0, 0, "failed: %s",
+				     strerror(-r));
+			goto err;
+		}
+	}
+	r = load_image(vm, diag);
+	if (r < 0)
+		goto err;
+	r = setup_deadline(vm);
+	if (r < 0) {
+		r = diag_set(ctx, diag, -r, NULL, 0, 0, "cannot set up the KVM_RUN deadline timer: %s",
+			     strerror(-r));
+		goto err;
+	}
+	return 0;
+err:
+	vm_destroy(vm);
+	return r;
+}
+
+static void seg(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code)
+{
+	memset(s, 0, sizeof(*s));
+	s->selector = sel;
+	s->limit = 0xffffffff;
+	s->type = type;
+	s->present = 1;
+	s->s = 1;
+	s->g = 1;
+	s->l = code;
+	s->db = !code;
+}
+
+int vm_vcpu_create(struct vm *vm, struct vcpu *vcpu, struct kvmcpuid_diag *diag)
+{
+	struct kvm_signal_mask *kmask;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	struct guest_head head;
+	sigset_t unblocked;
+	int r;
+
+	vcpu->fd = -1;
+	vcpu->run = NULL;
+	r = kvm_ioctl(vm->ctx, vm->vm_fd, KVM_CREATE_VCPU, (void *)(long)vm->next_vcpu_id);
+	if (r < 0)
+		return diag_set(vm->ctx, diag, r == -ENOMEM ? ENOMEM : EIO, "KVM_CREATE_VCPU", 0, 0,
+				"failed: %s", strerror(-r));
+	vm->next_vcpu_id++;
+	vcpu->fd = r;
+	vcpu->run_size = vm->run_size;
+	vcpu->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu->fd, 0);
+	if (vcpu->run == MAP_FAILED) {
+		vcpu->run = NULL;
+		r = -ENOMEM;
+		goto err;
+	}
+	r = kvm_ioctl(vm->ctx, vcpu->fd, KVM_GET_SREGS, &sregs);
+	if (r < 0)
+		goto err_ioctl;
+	seg(&sregs.cs, 0x08, 11, true);
+	seg(&sregs.ds, 0x10, 3, false);
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	memset(&sregs.tr, 0, sizeof(sregs.tr));
+	sregs.tr.base = GUEST_TSS;
+	sregs.tr.limit = 0x67;
+	sregs.tr.type = 11;
+	sregs.tr.present = 1;
+	sregs.gdt.base = GUEST_GDT;
+	sregs.gdt.limit = 3 * 8 - 1;
+	sregs.idt.base = GUEST_IDT;
+	sregs.idt.limit = 32 * 16 - 1;
+	sregs.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_PG;
+	sregs.cr3 = GUEST_PML4;
+	sregs.cr4 = CR4_PAE;
+	sregs.efer = EFER_LME | EFER_LMA;
+	r = kvm_ioctl(vm->ctx, vcpu->fd, KVM_SET_SREGS, &sregs);
+	if (r < 0)
+		goto err_ioctl;
+	memcpy(&head, vm->mem + GUEST_IMAGE, sizeof(head));
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = head.entry;
+	regs.rsp = GUEST_STACK_TOP;
+	regs.rflags = 0x2;
+	r = kvm_ioctl(vm->ctx, vcpu->fd, KVM_SET_REGS, &regs);
+	if (r < 0)
+		goto err_ioctl;
+	/* Inside KVM_RUN the deadline signal is unblocked, so it ends the run with EINTR. */
+	kmask = calloc(1, sizeof(*kmask) + 8);
+	if (!kmask) {
+		r = -ENOMEM;
+		goto err;
+	}
+	unblocked = vm->saved_mask;
+	sigdelset(&unblocked, vm->sig);
+	kmask->len = 8;
+	memcpy(kmask->sigset, &unblocked, 8);
+	r = kvm_ioctl(vm->ctx, vcpu->fd, KVM_SET_SIGNAL_MASK, kmask);
+	free(kmask);
+	if (r < 0)
+		goto err_ioctl;
+	return 0;
+err_ioctl:
+	r = diag_set(vm->ctx, diag, r == -ENOMEM ? ENOMEM : EIO, "vCPU setup", 0, 0, "failed: %s",
+		     strerror(-r));
+err:
+	vm_vcpu_destroy(vcpu);
+	return r;
+}
+
+static void drain_signal(struct vm *vm)
+{
+	struct timespec zero = { 0, 0 };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, vm->sig);
+	while (sigtimedwait(&set, NULL, &zero) > 0)
+		;
+}
+
+static int arm(struct vm *vm, unsigned int ms)
+{
+	struct itimerspec its = { 0 };
+
+	its.it_value.tv_sec = ms / 1000;
+	its.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
+	/* Re-fire every 10 ms in case a kick lands just before KVM_RUN blocks the signal. */
+	if (ms)
+		its.it_interval.tv_nsec = 10 * 1000000L;
+	return timer_settime(vm->timer, 0, &its, NULL) ? -errno : 0;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int vm_vcpu_run(struct vm *vm, struct vcpu *vcpu, unsigned int deadline_ms, int *phase,
+		struct kvmcpuid_diag *diag)
+{
+	uint64_t end = now_ms() + deadline_ms;
+	int r;
+
+	*phase = -1;
+	r = arm(vm, deadline_ms);
+	if (r < 0)
+		return diag_set(vm->ctx, diag, EIO, NULL, 0, 0, "cannot arm the deadline: %s",
+				strerror(-r));
+	for (;;) {
+		struct kvm_run *run = vcpu->run;
+
+		r = kvm_ioctl(vm->ctx, vcpu->fd, KVM_RUN, 0);
+		if (r == -EINTR || (r == 0 && run->exit_reason == KVM_EXIT_INTR)) {
+			if (now_ms() >= end) {
+				r = -ETIMEDOUT;
+				break;
+			}
+			continue;
+		}
+		if (r < 0) {
+			r = diag_set(vm->ctx, diag, EIO, "KVM_RUN", 0, 0, "failed: %s", strerror(-r));
+			break;
+		}
+		if (run->exit_reason == KVM_EXIT_IO && run->io.port == GUEST_PORT &&
+		    run->io.direction == KVM_EXIT_IO_OUT && run->io.size == 1 &&
+		    run->io.data_offset < vcpu->run_size) {
+			*phase = ((uint8_t *)run)[run->io.data_offset];
+			r = 0;
+			break;
+		}
+		if (run->exit_reason == KVM_EXIT_HLT) {
+			*phase = 0;
+			r = 0;
+			break;
+		}
+		r = diag_set(vm->ctx, diag, EIO, "KVM_RUN", 0, 0,
+			     "unexpected exit from the guest (exit reason %u)", run->exit_reason);
+		break;
+	}
+	arm(vm, 0);
+	drain_signal(vm);
+	return r;
+}
+
+void vm_vcpu_destroy(struct vcpu *vcpu)
+{
+	if (vcpu->run)
+		munmap(vcpu->run, vcpu->run_size);
+	if (vcpu->fd >= 0)
+		close(vcpu->fd);
+	vcpu->run = NULL;
+	vcpu->fd = -1;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (vm->timer_ok)
+		timer_delete(vm->timer);
+	if (vm->mask_saved) {
+		drain_signal(vm);
+		pthread_sigmask(SIG_SETMASK, &vm->saved_mask, NULL);
+	}
+	if (vm->mem)
+		munmap(vm->mem, GUEST_MEM_SIZE);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	memset(vm, 0, sizeof(*vm));
+	vm->vm_fd = -1;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The minimal VM the verifying guest runs in. */
+#ifndef KVMCPUID_VM_H
+#define KVMCPUID_VM_H
+
+#include <signal.h>
+#include <time.h>
+
+#include "internal.h"
+#include "guest/protocol.h"
+
+struct vm {
+	struct kvmcpuid_ctx *ctx;
+	int vm_fd;
+	uint8_t *mem;
+	size_t run_size;
+	int sig;
+	timer_t timer;
+	bool timer_ok;
+	bool mask_saved;
+	sigset_t saved_mask;
+	unsigned int next_vcpu_id;
+};
+
+struct vcpu {
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+};
+
+enum vm_flags {
+	VM_NO_IRQCHIP = 1 << 0,	/* the bare floor: no in-kernel LAPIC */
+};
+
+/* Create the VM, its memory, page tables, GDT, IDT and load the guest image. */
+int vm_create(struct kvmcpuid_ctx *ctx, unsigned int flags, struct vm *vm,
+	      struct kvmcpuid_diag *diag);
+/* A new vCPU in 64-bit mode at the guest's entry point. */
+int vm_vcpu_create(struct vm *vm, struct vcpu *vcpu, struct kvmcpuid_diag *diag);
+/*
+ * KVM_RUN until the guest signals a phase on GUEST_PORT (returned in *phase),
+ * halts (*phase = 0), or deadline_ms passes (-ETIMEDOUT).  -EIO on anything else.
+ */
+int vm_vcpu_run(struct vm *vm, struct vcpu *vcpu, unsigned int deadline_ms, int *phase,
+		struct kvmcpuid_diag *diag);
+void vm_vcpu_destroy(struct vcpu *vcpu);
+void vm_destroy(struct vm *vm);
+struct guest_io *vm_io(struct vm *vm);
+/* Raw image helpers for the benchmark's floor guest. */
+int vm_load_raw(struct vm *vm, const void *code, size_t len);
+
+#endif

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef KVMCPUID_CLI_H
+#define KVMCPUID_CLI_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "kvmcpuid.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_CHECK = 1,		/* a check failed / a difference was found */
+	EXIT_USAGE = 2,		/* usage or policy error */
+	EXIT_HOST = 3,		/* this host cannot do it (no /dev/kvm, permission) */
+};
+
+struct cli {
+	struct kvmcpuid_ctx *ctx;
+	const char *prog;
+};
+
+/* util.c */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_diag(const struct kvmcpuid_diag *diag);
+/* Exit code for a failed library call. */
+int cli_exit_for(int r);
+/* Load POLICY (NULL: the built-in default; "-": stdin) then apply --set overrides. */
+int cli_load_policy(struct cli *cli, const char *path, const char *const *sets, int nsets,
+		    struct kvmcpuid_policy **ret);
+/* The host: --host-profile FILE or a probe of /dev/kvm. */
+int cli_load_host(struct cli *cli, const char *profile, struct kvmcpuid_host **ret);
+/* Write data to path atomically (temp file + rename), or to stdout when path is NULL. */
+int cli_write_output(const char *path, const void *data, size_t len);
+const char *cli_feature_meaning(unsigned int id);
+void cli_print_lint(void *data, int feature, const char *message);
+int cli_parse_deadline(const char *s, unsigned int *ms);
+
+int cmd_host(struct cli *cli, int argc, char **argv);
+int cmd_decode(struct cli *cli, int argc, char **argv);
+int cmd_build(struct cli *cli, int argc, char **argv);
+int cmd_lint(struct cli *cli, int argc, char **argv);
+int cmd_diff(struct cli *cli, int argc, char **argv);
+int cmd_apply(struct cli *cli, int argc, char **argv);
+int cmd_verify(struct cli *cli, int argc, char **argv);
+int cmd_matrix(struct cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* kvmcpuid host, kvmcpuid decode */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *const reg_names[] = { "eax", "ebx", "ecx", "edx" };
+static const char *const vendor_names[] = { "other", "intel", "amd" };
+
+static int help_or_bad(const char *usage, int c)
+{
+	if (c == 'h') {
+		fputs(usage, stdout);
+		return EXIT_OK;
+	}
+	fputs(usage, stderr);
+	return EXIT_USAGE;
+}
+
+static const char host_usage[] =
+	"Usage: kvmcpuid host [--json] [--host-profile FILE]\n\n"
+	"Show what this host's KVM offers in 0x40000001, bit by bit, and its KVM module.\n"
+	"  --json               print a host profile (JSON) that build --host-profile reads\n"
+	"  --host-profile FILE  show a saved profile instead of probing /dev/kvm\n"
+	"  -h, --help           this text\n";
+
+int cmd_host(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "host-profile", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct kvmcpuid_host *h;
+	const char *profile = NULL;
+	bool json = false;
+	unsigned int i;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "hjH:", opts, NULL)) != -1) {
+		if (c == 'j')
+			json = true;
+		else if (c == 'H')
+			profile = optarg;
+		else
+			return help_or_bad(host_usage, c);
+	}
+	if (optind != argc)
+		return help_or_bad(host_usage, '?');
+	r = cli_load_host(cli, profile, &h);
+	if (r)
+		return r;
+	if (json) {
+		char *s;
+
+		r = kvmcpuid_host_to_json(h, &s);
+		if (r == 0) {
+			printf("%s\n", s);
+			free(s);
+		}
+		kvmcpuid_host_unref(h);
+		return r ? EXIT_USAGE : EXIT_OK;
+	}
+	printf("KVM module:      %s\n", kvmcpuid_host_module(h));
+	printf("CPU vendor:      %s\n", vendor_names[kvmcpuid_host_vendor(h)]);
+	printf("enforcement:     %s (KVM_CAP_ENFORCE_PV_FEATURE_CPUID)\n",
+	       kvmcpuid_host_has_enforce(h) ? "available" : "not available");
+	printf("exit hypercall:  %s (KVM_CAP_EXIT_HYPERCALL)\n",
+	       kvmcpuid_host_has_exit_hypercall(h) ? "available" : "not available");
+	printf("TSC:             %u kHz\n", kvmcpuid_host_tsc_khz(h));
+	printf("0x40000001:      EAX 0x%08x  EDX 0x%08x\n\n", kvmcpuid_host_features(h),
+	       kvmcpuid_host_hints(h));
+	printf("%-24s %-7s %-10s %s\n", "FEATURE", "BIT", "HOST", "MEANING");
+	for (i = 0; i < kvmcpuid_feature_count(); i++) {
+		const char *state;
+
+		if (kvmcpuid_feature_provider(i) == KVMCPUID_PROVIDER_NONE)
+			state = "never";
+		else if (kvmcpuid_feature_provider(i) == KVMCPUID_PROVIDER_VMM)
+			state = "vmm";
+		else
+			state = kvmcpuid_host_offers(h, i) ? "offered" : "no";
+		printf("%-24s %s.%-3d %-10s %s\n", kvmcpuid_feature_name(i),
+		       reg_names[kvmcpuid_feature_reg(i)], kvmcpuid_feature_bit(i), state,
+		       cli_feature_meaning(i));
+	}
+	printf("\nvmm: the VMM must implement it; KVM never offers it.\n");
+	kvmcpuid_host_unref(h);
+	return EXIT_OK;
+}
+
+static const char decode_usage[] =
+	"Usage: kvmcpuid decode EAX [EDX]\n\n"
+	"Name the bits of a 0x40000001 EAX (features) and EDX (hints) value a guest saw.\n"
+	"Values are hex (0x...) or decimal.  Reserved bits are reported.\n"
+	"  -h, --help   this text\n";
+
+static int parse_word(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || v > UINT32_MAX || s[0] == '-')
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static void decode_word(const char *regname, int reg, uint32_t v, uint32_t valid)
+{
+	unsigned int bit, i;
+
+	printf("%s = 0x%08x\n", regname, v);
+	for (bit = 0; bit < 32; bit++) {
+		bool named = false;
+
+		if (!(v & (1u << bit)))
+			continue;
+		for (i = 0; i < kvmcpuid_feature_count(); i++) {
+			if (kvmcpuid_feature_reg(i) == reg && kvmcpuid_feature_bit(i) == (int)bit) {
+				printf("  bit %2u  %-24s %s\n", bit, kvmcpuid_feature_name(i),
+				       cli_feature_meaning(i));
+				named = true;
+			}
+		}
+		if (!named && !(valid & (1u << bit)))
+			printf("  bit %2u  %-24s %s\n", bit, "(reserved)",
+			       "reserved: no KVM defines it, a host should never set it");
+	}
+}
+
+int cmd_decode(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	uint32_t eax, edx = 0;
+	int c;
+
+	(void)cli;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+		return help_or_bad(decode_usage, c);
+	if (argc - optind < 1 || argc - optind > 2)
+		return help_or_bad(decode_usage, '?');
+	if (parse_word(argv[optind], &eax) < 0) {
+		cli_error("decode: '%s' is not a 32-bit number", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (argc - optind == 2 && parse_word(argv[optind + 1], &edx) < 0) {
+		cli_error("decode: '%s' is not a 32-bit number", argv[optind + 1]);
+		return EXIT_USAGE;
+	}
+	decode_word("EAX (features)", KVMCPUID_REG_EAX, eax, kvmcpuid_features_valid_eax());
+	if (argc - optind == 2)
+		decode_word("EDX (hints)", KVMCPUID_REG_EDX, edx, kvmcpuid_features_valid_edx());
+	return EXIT_OK;
+}

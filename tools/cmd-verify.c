@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* kvmcpuid verify, kvmcpuid matrix */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define MAX_SETS 64
+
+static const char *const kind_names[] = { "leaf", "feature", "detect", "msr", "hypercall" };
+static const char *const verdict_names[] = { "pass", "FAIL", "untestable" };
+
+struct vopts {
+	const char *policy;
+	const char *sets[MAX_SETS];
+	int nsets;
+	bool json;
+	bool strict;
+	bool all;
+	unsigned int deadline_ms;
+};
+
+enum { OPT_SET = 256, OPT_JSON, OPT_DEADLINE, OPT_STRICT, OPT_ALL };
+
+static const struct option vopts_long[] = {
+	{ "set", required_argument, NULL, OPT_SET },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "deadline", required_argument, NULL, OPT_DEADLINE },
+	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+static int parse_vopts(int argc, char **argv, const char *usage, struct vopts *o)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, "hs:", vopts_long, NULL)) != -1) {
+		switch (c) {
+		case 's':
+		case OPT_SET:
+			if (o->nsets == MAX_SETS) {
+				cli_error("too many --set options (at most %d)", MAX_SETS);
+				return EXIT_USAGE;
+			}
+			o->sets[o->nsets++] = optarg;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_STRICT:
+			o->strict = true;
+			break;
+		case OPT_ALL:
+			o->all = true;
+			break;
+		case OPT_DEADLINE:
+			if (cli_parse_deadline(optarg, &o->deadline_ms) < 0) {
+				cli_error("--deadline: '%s' is not a number of seconds in (0, 600]",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_OK;
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind > 1) {
+		cli_error("unexpected argument '%s'", argv[optind + 1]);
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	if (argc - optind == 1)
+		o->policy = argv[optind];
+	return -1;
+}
+
+static const char verify_usage[] =
+	"Usage: kvmcpuid verify [POLICY] [OPTIONS]\n\n"
+	"Build the policy, apply it to a fresh vCPU, run a tiny guest that reads the leaves,\n"
+	"finds KVM as Linux does and probes the PV MSRs and hypercalls, and compare.\n"
+	"  -s, --set K=V[,K=V]   override settings (repeatable)\n"
+	"  --json                print the report as JSON\n"
+	"  --deadline S          bound every KVM_RUN to S seconds (default 2)\n"
+	"  --all                 list passing scan and leaf checks too\n"
+	"  --strict              lint warnings are errors\n"
+	"  -h, --help            this text\n"
+	"Exit status: 0 all as expected, 1 a mismatch, 2 policy or usage error,\n"
+	"3 this host cannot run it (no /dev/kvm, permission).\n";
+
+static void print_report(const struct kvmcpuid_report *rep, bool all)
+{
+	size_t i, n = kvmcpuid_report_count(rep), pass = 0, fail = 0, untestable = 0;
+	const char *note = kvmcpuid_report_hypercall_note(rep);
+
+	printf("%-9s %-28s %-36s %-36s %s\n", "KIND", "SUBJECT", "EXPECTED", "GUEST", "VERDICT");
+	for (i = 0; i < n; i++) {
+		int v = kvmcpuid_report_verdict(rep, i), kind = kvmcpuid_report_kind(rep, i);
+		int feat = kvmcpuid_report_feature(rep, i);
+		const char *cause = kvmcpuid_report_cause(rep, i);
+		char subj[64];
+
+		pass += v == KVMCPUID_PASS;
+		fail += v == KVMCPUID_FAIL;
+		untestable += v == KVMCPUID_UNTESTABLE;
+		if (!all && v == KVMCPUID_PASS && kind == KVMCPUID_CHECK_LEAF &&
+		    strncmp(kvmcpuid_report_subject(rep, i), "scan", 4) &&
+		    strncmp(kvmcpuid_report_subject(rep, i), "CPUID 0x4", 9))
+			continue;
+		if (feat >= 0 && kind != KVMCPUID_CHECK_FEATURE)
+			snprintf(subj, sizeof(subj), "%s (%s)", kvmcpuid_report_subject(rep, i),
+				 kvmcpuid_feature_name((unsigned int)feat));
+		else
+			snprintf(subj, sizeof(subj), "%s", kvmcpuid_report_subject(rep, i));
+		printf("%-9s %-28s %-36s %-36s %s\n", kind_names[kind], subj,
+		       kvmcpuid_report_expected(rep, i), kvmcpuid_report_seen(rep, i),
+		       verdict_names[v]);
+		if (cause && v == KVMCPUID_FAIL)
+			printf("          cause: %s\n", cause);
+	}
+	printf("\n%zu checks: %zu pass, %zu fail, %zu untestable\n", n, pass, fail, untestable);
+	if (note)
+		printf("hypercalls: %s; the verdict rests on the CPUID and MSR probes\n", note);
+	if (!kvmcpuid_report_enforced(rep))
+		printf("enforce = off: masking is advisory, a guest can still use a masked "
+		       "feature's MSRs and hypercalls\n");
+	printf("verdict: %s\n", kvmcpuid_report_ok(rep) ? "as expected" : "MISMATCH");
+}
+
+static int setup(struct cli *cli, struct vopts *o, struct kvmcpuid_policy **p)
+{
+	int r;
+
+	if (o->deadline_ms)
+		kvmcpuid_set_deadline_ms(cli->ctx, o->deadline_ms);
+	r = cli_load_policy(cli, o->policy, o->sets, o->nsets, p);
+	return r;
+}
+
+int cmd_verify(struct cli *cli, int argc, char **argv)
+{
+	struct kvmcpuid_diag diag = { 0 };
+	struct kvmcpuid_report *rep = NULL;
+	struct kvmcpuid_policy *p = NULL;
+	struct vopts o = { 0 };
+	char *json;
+	int r;
+
+	r = parse_vopts(argc, argv, verify_usage, &o);
+	if (r >= 0)
+		return r;
+	r = setup(cli, &o, &p);
+	if (r)
+		return r;
+	r = kvmcpuid_verify(p, NULL, o.strict ? KVMCPUID_STRICT : 0, &rep, &diag);
+	if (r < 0) {
+		cli_diag(&diag);
+		kvmcpuid_policy_unref(p);
+		return cli_exit_for(r);
+	}
+	if (o.json) {
+		if (kvmcpuid_report_to_json(rep, &json) == 0) {
+			printf("%s\n", json);
+			free(json);
+		}
+	} else {
+		print_report(rep, o.all);
+	}
+	r = kvmcpuid_report_ok(rep) ? EXIT_OK : EXIT_CHECK;
+	kvmcpuid_report_unref(rep);
+	kvmcpuid_policy_unref(p);
+	return r;
+}
+
+static const char matrix_usage[] =
+	"Usage: kvmcpuid matrix [POLICY] [OPTIONS]\n\n"
+	"Verify the policy with every feature masked alone, plus all-on and all-off, in one VM,\n"
+	"and print one row per policy.  Default POLICY: every host feature on, enforce = on.\n"
+	"  -s, --set K=V[,K=V]   override settings (repeatable)\n"
+	"  --json                print every report as a JSON array\n"
+	"  --deadline S          bound every KVM_RUN to S seconds (default 2)\n"
+	"  -h, --help            this text\n"
+	"Exit status as for verify.\n";
+
+/* The row for a report: what happened to `feature` (or to all, feature < 0). */
+static void matrix_row(const struct kvmcpuid_report *rep, int feature)
+{
+	size_t i, n = kvmcpuid_report_count(rep);
+	unsigned int msr = 0, msr_blocked = 0, hc = 0, hc_blocked = 0, hc_untestable = 0;
+	const char *bit = "-";
+	char msrs[32], hcs[32];
+
+	for (i = 0; i < n; i++) {
+		int kind = kvmcpuid_report_kind(rep, i), f = kvmcpuid_report_feature(rep, i);
+		const char *seen = kvmcpuid_report_seen(rep, i);
+
+		if (feature >= 0 && f != feature)
+			continue;
+		if (kind == KVMCPUID_CHECK_FEATURE && feature >= 0)
+			bit = seen;
+		if (kind == KVMCPUID_CHECK_MSR) {
+			msr++;
+			msr_blocked += strstr(seen, "#GP") != NULL;
+		}
+		if (kind == KVMCPUID_CHECK_HYPERCALL) {
+			hc++;
+			if (kvmcpuid_report_verdict(rep, i) == KVMCPUID_UNTESTABLE)
+				hc_untestable++;
+			else
+				hc_blocked += !strcmp(seen, "-1000");
+		}
+	}
+	snprintf(msrs, sizeof(msrs), msr ? "%u/%u #GP" : "-", msr_blocked, msr);
+	if (!hc)
+		snprintf(hcs, sizeof(hcs), "-");
+	else if (hc_untestable)
+		snprintf(hcs, sizeof(hcs), "untestable");
+	else
+		snprintf(hcs, sizeof(hcs), "%u/%u ENOSYS", hc_blocked, hc);
+	if (feature < 0) {
+		static char word[16];
+
+		snprintf(word, sizeof(word), "0x%08x", kvmcpuid_report_guest_features(rep));
+		bit = word;
+	}
+	printf("%-26s %-12s %-14s %-14s %s\n", kvmcpuid_report_label(rep), bit, msrs, hcs,
+	       kvmcpuid_report_ok(rep) ? "as expected" : "MISMATCH");
+}
+
+int cmd_matrix(struct cli *cli, int argc, char **argv)
+{
+	struct kvmcpuid_diag diag = { 0 };
+	struct kvmcpuid_report **reps = NULL;
+	struct kvmcpuid_policy *p = NULL;
+	struct vopts o = { 0 };
+	const char *note = NULL;
+	size_t n = 0, i;
+	bool ok = true;
+	int r;
+
+	r = parse_vopts(argc, argv, matrix_usage, &o);
+	if (r >= 0)
+		return r;
+	r = setup(cli, &o, &p);
+	if (r)
+		return r;
+	if (!o.policy)
+		kvmcpuid_policy_set_enforce(p, true);
+	r = kvmcpuid_matrix(p, NULL, 0, &reps, &n, &diag);
+	if (r < 0) {
+		cli_diag(&diag);
+		kvmcpuid_policy_unref(p);
+		return cli_exit_for(r);
+	}
+	if (o.json)
+		printf("[\n");
+	else
+		printf("%-26s %-12s %-14s %-14s %s\n", "POLICY", "GUEST BIT", "MSRS", "HYPERCALLS",
+		       "VERDICT");
+	for (i = 0; i < n; i++) {
+		const char *label = kvmcpuid_report_label(reps[i]);
+		char *json;
+
+		ok &= kvmcpuid_report_ok(reps[i]);
+		note = note ? note : kvmcpuid_report_hypercall_note(reps[i]);
+		if (o.json) {
+			if (kvmcpuid_report_to_json(reps[i], &json) == 0) {
+				printf("%s%s\n", json, i + 1 < n ? "," : "");
+				free(json);
+			}
+		} else {
+			matrix_row(reps[i], label[0] == '-' ?
+				   kvmcpuid_feature_lookup(label + 1) : -1);
+		}
+		kvmcpuid_report_unref(reps[i]);
+	}
+	free(reps);
+	if (o.json) {
+		printf("]\n");
+	} else {
+		if (note)
+			printf("\nhypercalls: %s; verdicts rest on the CPUID and MSR probes\n", note);
+		if (!kvmcpuid_policy_get_enforce(p))
+			printf("enforce = off: masking is advisory, masked MSRs stay usable\n");
+		printf("%zu policies verified: %s\n", n, ok ? "all as expected" : "MISMATCH");
+	}
+	kvmcpuid_policy_unref(p);
+	return ok ? EXIT_OK : EXIT_CHECK;
+}

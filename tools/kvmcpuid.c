@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* kvmcpuid: the command-line tool.  It parses arguments, calls libkvmcpuid, prints. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(struct cli *cli, int argc, char **argv);
+	const char *summary;
+} verbs[] = {
+	{ "host", cmd_host, "what this host's KVM offers, bit by bit" },
+	{ "build", cmd_build, "resolve a policy and print the KVM PV CPUID leaves" },
+	{ "decode", cmd_decode, "name the bits of a 0x40000001 EAX [EDX] value" },
+	{ "lint", cmd_lint, "parse and lint a policy (no /dev/kvm needed)" },
+	{ "diff", cmd_diff, "what differs between two policies or build outputs" },
+	{ "apply", cmd_apply, "apply a policy to a scratch vCPU and read the table back" },
+	{ "verify", cmd_verify, "run a tiny guest and check what it sees and can do" },
+	{ "matrix", cmd_matrix, "verify each feature masked alone, plus all-on and all-off" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: kvmcpuid VERB [OPTIONS] [ARGS]\n\n"
+		"Build, apply and verify the KVM paravirtual CPUID leaves.\n\nVerbs:\n");
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
+	fprintf(f, "\n'kvmcpuid VERB --help' describes a verb.\n"
+		"Exit status: 0 ok, 1 a check failed, 2 usage or policy error, "
+		"3 this host cannot do it.\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = { .prog = "kvmcpuid" };
+	size_t i;
+	int r;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("kvmcpuid %s\n", PACKAGE_VERSION);
+		return EXIT_OK;
+	}
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		if (strcmp(argv[1], verbs[i].name))
+			continue;
+		r = kvmcpuid_new(&cli.ctx);
+		if (r < 0) {
+			cli_error("cannot create a library context: %s", strerror(-r));
+			return EXIT_USAGE;
+		}
+		/* The CLI prints the library's diagnostics itself; keep the log quiet. */
+		if (!getenv("KVMCPUID_LOG"))
+			kvmcpuid_set_log_fn(cli.ctx, NULL, NULL);
+		r = verbs[i].fn(&cli, argc - 1, argv + 1);
+		kvmcpuid_unref(cli.ctx);
+		return r;
+	}
+	cli_error("unknown verb '%s' (try 'kvmcpuid --help')", argv[1]);
+	return EXIT_USAGE;
+}

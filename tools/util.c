@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Helpers shared by the CLI verbs. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+void cli_error(const char *fmt, ...)
+{
+	va_list args;
+
+	fputs("kvmcpuid: ", stderr);
+	va_start(args, fmt);
+	vfprintf(stderr, fmt, args);
+	va_end(args);
+	fputc('\n', stderr);
+}
+
+void cli_diag(const struct kvmcpuid_diag *diag)
+{
+	char buf[1024];
+
+	fprintf(stderr, "%s\n", kvmcpuid_diag_format(diag, buf, sizeof(buf)));
+}
+
+int cli_exit_for(int r)
+{
+	switch (-r) {
+	case ENOENT:
+	case EACCES:
+	case ENODEV:
+	case EPERM:
+		return r == -EPERM ? EXIT_USAGE : EXIT_HOST;
+	case ETIMEDOUT:
+	case EIO:
+		return EXIT_CHECK;
+	default:
+		return EXIT_USAGE;
+	}
+}
+
+static int read_stdin(char **buf, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *data = malloc(cap);
+
+	if (!data)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t got;
+
+		if (n + 1 >= cap) {
+			char *bigger;
+
+			if (cap > (2u << 20)) {
+				free(data);
+				return -EFBIG;
+			}
+			bigger = realloc(data, cap *= 2);
+			if (!bigger) {
+				free(data);
+				return -ENOMEM;
+			}
+			data = bigger;
+		}
+		got = read(STDIN_FILENO, data + n, cap - n - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			free(data);
+			return -errno;
+		}
+		if (!got)
+			break;
+		n += (size_t)got;
+	}
+	data[n] = '\0';
+	*buf = data;
+	*len = n;
+	return 0;
+}
+
+int cli_load_policy(struct cli *cli, const char *path, const char *const *sets, int nsets,
+		    struct kvmcpuid_policy **ret)
+{
+	struct kvmcpuid_diag diag = { 0 };
+	struct kvmcpuid_policy *p = NULL;
+	int r, i;
+
+	if (!path) {
+		r = kvmcpuid_policy_new(cli->ctx, &p);
+	} else if (!strcmp(path, "-")) {
+		char *buf = NULL;
+		size_t len = 0, k = 0;
+
+		r = read_stdin(&buf, &len);
+		if (r < 0) {
+			cli_error("<stdin>: cannot read: %s", strerror(-r));
+			return EXIT_USAGE;
+		}
+		while (k < len && strchr(" \t\r\n", buf[k]))
+			k++;
+		if (k < len && buf[k] == '{')
+			r = kvmcpuid_policy_parse_json(cli->ctx, buf, len, "<stdin>", &diag, &p);
+		else
+			r = kvmcpuid_policy_parse_text(cli->ctx, buf, len, "<stdin>", &diag, &p);
+		free(buf);
+	} else {
+		r = kvmcpuid_policy_parse_file(cli->ctx, path, &diag, &p);
+	}
+	if (r < 0) {
+		cli_diag(&diag);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < nsets; i++) {
+		memset(&diag, 0, sizeof(diag));
+		r = kvmcpuid_policy_override(p, sets[i], "--set", &diag);
+		if (r < 0) {
+			cli_diag(&diag);
+			kvmcpuid_policy_unref(p);
+			return EXIT_USAGE;
+		}
+	}
+	*ret = p;
+	return EXIT_OK;
+}
+
+int cli_load_host(struct cli *cli, const char *profile, struct kvmcpuid_host **ret)
+{
+	struct kvmcpuid_diag diag = { 0 };
+	int r;
+
+	if (profile)
+		r = kvmcpuid_host_load_file(cli->ctx, profile, &diag, ret);
+	else
+		r = kvmcpuid_host_probe(cli->ctx, &diag, ret);
+	if (r < 0) {
+		cli_diag(&diag);
+		return profile ? EXIT_USAGE : cli_exit_for(r);
+	}
+	return EXIT_OK;
+}
+
+int cli_write_output(const char *path, const void *data, size_t len)
+{
+	const char *p = data;
+	char *tmp = NULL;
+	int fd = STDOUT_FILENO, r = 0;
+
+	if (path) {
+		if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+			return -ENOMEM;
+		fd = mkostemp(tmp, O_CLOEXEC);
+		if (fd < 0) {
+			r = -errno;
+			free(tmp);
+			return r;
+		}
+	}
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			r = -errno;
+			break;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (path) {
+		if (!r && fsync(fd) < 0)
+			r = -errno;
+		if (close(fd) < 0 && !r)
+			r = -errno;
+		if (!r && rename(tmp, path) < 0)
+			r = -errno;
+		if (r)
+			unlink(tmp);
+		free(tmp);
+	}
+	return r;
+}
+
+const char *cli_feature_meaning(unsigned int id)
+{
+	return kvmcpuid_feature_meaning(id);
+}
+
+void cli_print_lint(void *data, int feature, const char *message)
+{
+	const char *origin = data;
+
+	fprintf(stderr, "%s%swarning: %s\n", origin ? origin : "", origin ? ": " : "", message);
+	(void)feature;
+}
+
+int cli_parse_deadline(const char *s, unsigned int *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || v <= 0 || v > 600)
+		return -EINVAL;
+	*ms = (unsigned int)(v * 1000 + 0.5);
+	if (!*ms)
+		*ms = 1;
+	return 0;
+}
