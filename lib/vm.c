@@ -249,6 +249,14 @@ int vm_vcpu_create(struct vm *vm, struct vcpu *vcpu, struct kvmcpuid_diag *diag)
 	r = kvm_ioctl(vm->ctx, vcpu->fd, KVM_SET_REGS, &regs);
 	if (r < 0)
 		goto err_ioctl;
+	/* With an in-kernel LAPIC every vCPU but the first waits for SIPI: make it runnable. */
+	if (vm->next_vcpu_id > 1) {
+		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+		r = kvm_ioctl(vm->ctx, vcpu->fd, KVM_SET_MP_STATE, &mp);
+		if (r < 0)
+			goto err_ioctl;
+	}
 	/* Inside KVM_RUN the deadline signal is unblocked, so it ends the run with EINTR. */
 	kmask = calloc(1, sizeof(*kmask) + 8);
 	if (!kmask) {
