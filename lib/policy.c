@@ -192,7 +192,7 @@ static int set_feature(struct kvmcpuid_policy *p, uint32_t mask, const char *key
 	}
 	for (i = 0; i < FEATURE_COUNT; i++)
 		if ((mask & (1u << i)) && !note_seen(seen, (int)i, key, line, msg, msglen))
-			return -EINVAL;
+			return -EEXIST;
 	for (i = 0; i < FEATURE_COUNT; i++) {
 		if (mask & (1u << i)) {
 			p->action[i] = (uint8_t)action;
@@ -215,6 +215,11 @@ static int set_signature(struct kvmcpuid_policy *p, const char *value, size_t vl
 	if (!quoted && !strcmp(value, "hidden")) {
 		p->sig_kind = KVMCPUID_SIGNATURE_HIDDEN;
 		return 0;
+	}
+	if (!quoted) {
+		snprintf(msg, msglen, "invalid signature '%s': expected kvm, hidden, or a custom "
+			 "signature, which must be quoted (\"<exactly 12 bytes>\")", value);
+		return -EINVAL;
 	}
 	if (vlen != 12) {
 		snprintf(msg, msglen, "invalid signature: expected kvm, hidden or a quoted string of "
@@ -245,8 +250,11 @@ int policy_set_kv(struct kvmcpuid_policy *p, const char *key, const char *value,
 	bool b;
 
 	*key_error = false;
-	if (mask)
-		return set_feature(p, mask, key, value, seen, line, msg, msglen);
+	if (mask) {
+		r = set_feature(p, mask, key, value, seen, line, msg, msglen);
+		*key_error = r == -EEXIST;
+		return r < 0 ? -EINVAL : 0;
+	}
 	for (i = 0; policy_setting_keys[i]; i++)
 		if (!strcmp(key, policy_setting_keys[i]))
 			slot = FEATURE_COUNT + (int)i;
@@ -260,8 +268,10 @@ int policy_set_kv(struct kvmcpuid_policy *p, const char *key, const char *value,
 			snprintf(msg, msglen, "unknown key '%s'", key);
 		return -EINVAL;
 	}
-	if (!note_seen(seen, slot, key, line, msg, msglen))
+	if (!note_seen(seen, slot, key, line, msg, msglen)) {
+		*key_error = true;
 		return -EINVAL;
+	}
 	/* Only a signature may carry bytes a C string cannot. */
 	if (slot != SLOT_SIGNATURE && strlen(value) != vlen) {
 		snprintf(msg, msglen, "invalid value for '%s': contains a NUL byte", key);

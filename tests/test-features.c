@@ -1,1 +1,135 @@
-int main(void){return 0;}
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The feature table against the KVM CPUID document and <asm/kvm_para.h>. */
+#include <asm/kvm_para.h>
+#include <linux/kvm_para.h>
+
+#include "testutil.h"
+
+static const struct {
+	const char *name, *macro, *qemu;
+	int reg, bit, provider;
+} expected[] = {
+	{ "clocksource", "KVM_FEATURE_CLOCKSOURCE", "kvmclock", 0, KVM_FEATURE_CLOCKSOURCE, 0 },
+	{ "nop_io_delay", "KVM_FEATURE_NOP_IO_DELAY", "kvm-nopiodelay", 0, 1, 0 },
+	{ "mmu_op", "KVM_FEATURE_MMU_OP", "kvm-mmu", 0, 2, 2 },
+	{ "clocksource2", "KVM_FEATURE_CLOCKSOURCE2", "kvmclock", 0, 3, 0 },
+	{ "async_pf", "KVM_FEATURE_ASYNC_PF", "kvm-asyncpf", 0, 4, 0 },
+	{ "steal_time", "KVM_FEATURE_STEAL_TIME", "kvm-steal-time", 0, 5, 0 },
+	{ "pv_eoi", "KVM_FEATURE_PV_EOI", "kvm-pv-eoi", 0, 6, 0 },
+	{ "pv_unhalt", "KVM_FEATURE_PV_UNHALT", "kvm-pv-unhalt", 0, 7, 0 },
+	{ "pv_tlb_flush", "KVM_FEATURE_PV_TLB_FLUSH", "kvm-pv-tlb-flush", 0, 9, 0 },
+	{ "async_pf_vmexit", "KVM_FEATURE_ASYNC_PF_VMEXIT", "kvm-asyncpf-vmexit", 0, 10, 0 },
+	{ "pv_send_ipi", "KVM_FEATURE_PV_SEND_IPI", "kvm-pv-ipi", 0, 11, 0 },
+	{ "poll_control", "KVM_FEATURE_POLL_CONTROL", "kvm-poll-control", 0, 12, 0 },
+	{ "pv_sched_yield", "KVM_FEATURE_PV_SCHED_YIELD", "kvm-pv-sched-yield", 0, 13, 0 },
+	{ "async_pf_int", "KVM_FEATURE_ASYNC_PF_INT", "kvm-asyncpf-int", 0, 14, 0 },
+	{ "msi_ext_dest_id", "KVM_FEATURE_MSI_EXT_DEST_ID", "kvm-msi-ext-dest-id", 0, 15, 1 },
+	{ "hc_map_gpa_range", "KVM_FEATURE_HC_MAP_GPA_RANGE", NULL, 0, 16, 1 },
+	{ "migration_control", "KVM_FEATURE_MIGRATION_CONTROL", NULL, 0, 17, 1 },
+	{ "clocksource_stable_bit", "KVM_FEATURE_CLOCKSOURCE_STABLE_BIT", "kvmclock-stable-bit",
+	  0, 24, 0 },
+	{ "realtime", "KVM_HINTS_REALTIME", "kvm-hint-dedicated", 3, 0, 1 },
+};
+
+START_TEST(test_table_matches_document)
+{
+	unsigned int i;
+
+	ck_assert_uint_eq(kvmcpuid_feature_count(), ARRAY_SIZE(expected));
+	for (i = 0; i < ARRAY_SIZE(expected); i++) {
+		ck_assert_str_eq(kvmcpuid_feature_name(i), expected[i].name);
+		ck_assert_str_eq(kvmcpuid_feature_macro(i), expected[i].macro);
+		if (expected[i].qemu)
+			ck_assert_str_eq(kvmcpuid_feature_qemu(i), expected[i].qemu);
+		else
+			ck_assert_ptr_null(kvmcpuid_feature_qemu(i));
+		ck_assert_int_eq(kvmcpuid_feature_reg(i), expected[i].reg);
+		ck_assert_int_eq(kvmcpuid_feature_bit(i), expected[i].bit);
+		ck_assert_int_eq(kvmcpuid_feature_provider(i), expected[i].provider);
+		ck_assert_ptr_nonnull(kvmcpuid_feature_meaning(i));
+		ck_assert_int_eq(kvmcpuid_feature_lookup(expected[i].name), (int)i);
+		ck_assert_int_eq(kvmcpuid_feature_lookup(expected[i].macro), (int)i);
+	}
+	ck_assert_ptr_null(kvmcpuid_feature_name(ARRAY_SIZE(expected)));
+	ck_assert_int_eq(kvmcpuid_feature_bit(99), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_reserved_bits)
+{
+	uint32_t eax = kvmcpuid_features_valid_eax();
+
+	ck_assert_uint_eq(eax, 0x010300ffu | 0x0000fe00u);
+	ck_assert(!(eax & (1u << 8)));
+	ck_assert(!(eax & 0xfefc0000u));
+	ck_assert_uint_eq(kvmcpuid_features_valid_edx(), 1u);
+}
+END_TEST
+
+START_TEST(test_aliases)
+{
+	/* QEMU's kvmclock names bits 0 and 3 together. */
+	ck_assert_uint_eq(feature_mask_lookup("kvmclock"),
+			  (1u << KVMCPUID_FEATURE_CLOCKSOURCE) | (1u << KVMCPUID_FEATURE_CLOCKSOURCE2));
+	ck_assert_int_eq(kvmcpuid_feature_lookup("kvm-hint-dedicated"), KVMCPUID_FEATURE_REALTIME);
+	ck_assert_int_eq(kvmcpuid_feature_lookup("kvm-pv-ipi"), KVMCPUID_FEATURE_PV_SEND_IPI);
+	/* Aliases are case-sensitive, as written in those projects. */
+	ck_assert_int_eq(kvmcpuid_feature_lookup("STEAL_TIME"), -ENOENT);
+	ck_assert_int_eq(kvmcpuid_feature_lookup("kvm_feature_steal_time"), -ENOENT);
+	ck_assert_int_eq(kvmcpuid_feature_lookup(""), -ENOENT);
+	ck_assert_int_eq(kvmcpuid_feature_lookup(NULL), -ENOENT);
+}
+END_TEST
+
+START_TEST(test_gates)
+{
+	uint32_t msrs[4];
+
+	ck_assert_int_eq(kvmcpuid_feature_msrs(KVMCPUID_FEATURE_CLOCKSOURCE, msrs, 4), 2);
+	ck_assert_uint_eq(msrs[0], MSR_KVM_WALL_CLOCK);
+	ck_assert_uint_eq(msrs[1], MSR_KVM_SYSTEM_TIME);
+	ck_assert_int_eq(kvmcpuid_feature_msrs(KVMCPUID_FEATURE_ASYNC_PF_INT, msrs, 4), 2);
+	ck_assert_uint_eq(msrs[0], MSR_KVM_ASYNC_PF_INT);
+	ck_assert_uint_eq(msrs[1], MSR_KVM_ASYNC_PF_ACK);
+	ck_assert_int_eq(kvmcpuid_feature_msrs(KVMCPUID_FEATURE_MIGRATION_CONTROL, msrs, 4), 1);
+	ck_assert_uint_eq(msrs[0], MSR_KVM_MIGRATION_CONTROL);
+	ck_assert_int_eq(kvmcpuid_feature_msrs(KVMCPUID_FEATURE_PV_TLB_FLUSH, msrs, 4), 0);
+	ck_assert_int_eq(kvmcpuid_feature_hypercall(KVMCPUID_FEATURE_PV_UNHALT), KVM_HC_KICK_CPU);
+	ck_assert_int_eq(kvmcpuid_feature_hypercall(KVMCPUID_FEATURE_PV_SEND_IPI), KVM_HC_SEND_IPI);
+	ck_assert_int_eq(kvmcpuid_feature_hypercall(KVMCPUID_FEATURE_PV_SCHED_YIELD),
+			 KVM_HC_SCHED_YIELD);
+	ck_assert_int_eq(kvmcpuid_feature_hypercall(KVMCPUID_FEATURE_HC_MAP_GPA_RANGE),
+			 KVM_HC_MAP_GPA_RANGE);
+	ck_assert_int_eq(kvmcpuid_feature_hypercall(KVMCPUID_FEATURE_STEAL_TIME), -ENOENT);
+	ck_assert(kvmcpuid_feature_deprecated(KVMCPUID_FEATURE_MMU_OP));
+	ck_assert(!kvmcpuid_feature_deprecated(KVMCPUID_FEATURE_STEAL_TIME));
+	ck_assert_uint_eq(kvmcpuid_feature_depends(KVMCPUID_FEATURE_PV_TLB_FLUSH),
+			  1u << KVMCPUID_FEATURE_STEAL_TIME);
+	ck_assert_uint_eq(kvmcpuid_feature_depends(KVMCPUID_FEATURE_ASYNC_PF_INT),
+			  1u << KVMCPUID_FEATURE_ASYNC_PF);
+}
+END_TEST
+
+START_TEST(test_suggest)
+{
+	ck_assert_str_eq(kvmcpuid_feature_suggest("steal-time"), "steal_time");
+	ck_assert_str_eq(kvmcpuid_feature_suggest("pv_eio"), "pv_eoi");
+	ck_assert_str_eq(kvmcpuid_feature_suggest("KVM_FEATURE_STEAL_TIM"), "steal_time");
+	ck_assert_str_eq(kvmcpuid_feature_suggest("kvmclok"), "kvmclock");
+	ck_assert_ptr_null(kvmcpuid_feature_suggest("completely_unrelated_word"));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("features");
+	TCase *tc = tcase_create("table");
+
+	tcase_add_test(tc, test_table_matches_document);
+	tcase_add_test(tc, test_reserved_bits);
+	tcase_add_test(tc, test_aliases);
+	tcase_add_test(tc, test_gates);
+	tcase_add_test(tc, test_suggest);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
