@@ -1,1 +1,274 @@
-int main(void){return 0;}
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Policy + host -> leaves: every action x provider, every setting, the lints. */
+#include "testutil.h"
+
+static struct kvmcpuid_ctx *ctx;
+static struct kvmcpuid_host *host;	/* offers 0x01007edb: everything KVM has but steal_time */
+
+static void setup(void)
+{
+	ctx = test_ctx();
+	host = test_host(ctx);
+}
+
+static void teardown(void)
+{
+	host = kvmcpuid_host_unref(host);
+	ctx = kvmcpuid_unref(ctx);
+}
+
+static int build(const char *inl, struct kvm_cpuid_entry2 *e, unsigned int flags,
+		 struct kvmcpuid_diag *d)
+{
+	struct kvmcpuid_policy *p = inline_policy(ctx, inl);
+	int n = kvmcpuid_build(p, host, flags, e, KVMCPUID_MAX_LEAVES, d);
+
+	kvmcpuid_policy_unref(p);
+	return n;
+}
+
+START_TEST(test_default_policy)
+{
+	struct kvm_cpuid_entry2 e[KVMCPUID_MAX_LEAVES];
+	struct kvmcpuid_policy *p = NULL;
+	struct kvmcpuid_diag d = { 0 };
+
+	ck_assert_int_eq(kvmcpuid_policy_new(ctx, &p), 0);
+	ck_assert_int_eq(kvmcpuid_build(p, host, 0, e, KVMCPUID_MAX_LEAVES, &d), 2);
+	ck_assert_uint_eq(e[0].function, 0x40000000);
+	ck_assert_uint_eq(e[0].eax, 0x40000001);
+	ck_assert_uint_eq(e[0].ebx, 0x4b4d564b);
+	ck_assert_uint_eq(e[0].ecx, 0x564b4d56);
+	ck_assert_uint_eq(e[0].edx, 0x4d);
+	ck_assert_uint_eq(e[1].function, 0x40000001);
+	ck_assert_uint_eq(e[1].eax, 0x01007edb);
+	ck_assert_uint_eq(e[1].ebx, 0);
+	ck_assert_uint_eq(e[1].ecx, 0);
+	ck_assert_uint_eq(e[1].edx, 0);
+	ck_assert_uint_eq(e[0].flags | e[1].flags | e[0].index | e[1].index, 0);
+	kvmcpuid_policy_unref(p);
+}
+END_TEST
+
+/* Every action on every feature, against a host that offers it or not, KVM- or VMM-provided. */
+START_TEST(test_action_provider_matrix)
+{
+	static const char *const actions[] = { "host", "on", "off", "force" };
+	unsigned int f = (unsigned int)_i, a;
+
+	for (a = 0; a < 4; a++) {
+		struct kvm_cpuid_entry2 e[KVMCPUID_MAX_LEAVES];
+		struct kvmcpuid_diag d = { 0 };
+		int provider = kvmcpuid_feature_provider(f), reg = kvmcpuid_feature_reg(f);
+		bool offered = kvmcpuid_host_offers(host, f), want;
+		uint32_t word, bit = 1u << kvmcpuid_feature_bit(f);
+		char inl[64];
+		int n;
+
+		if (f == KVMCPUID_FEATURE_MMU_OP && a < 2)
+			continue;	/* rejected by the parser, tested there */
+		snprintf(inl, sizeof(inl), "default=off,%s=%s", kvmcpuid_feature_name(f), actions[a]);
+		n = build(inl, e, 0, &d);
+		if (a == 1 && provider == KVMCPUID_PROVIDER_KVM && !offered) {
+			ck_assert_int_eq(n, -ENOTSUP);
+			ck_assert_str_eq(d.origin, kvmcpuid_feature_name(f));
+			ck_assert(strstr(d.message, "does not offer it"));
+			continue;
+		}
+		ck_assert_int_eq(n, 2);
+		switch (a) {
+		case 0: want = provider == KVMCPUID_PROVIDER_KVM && offered; break;
+		case 1: want = true; break;
+		case 2: want = false; break;
+		default: want = true;
+		}
+		word = reg == KVMCPUID_REG_EAX ? e[1].eax : e[1].edx;
+		ck_assert_msg(word == (want ? bit : 0), "%s: got 0x%x", inl, word);
+		/* nothing else leaks in */
+		ck_assert_uint_eq((reg == KVMCPUID_REG_EAX ? e[1].edx : e[1].eax), 0);
+	}
+}
+END_TEST
+
+START_TEST(test_reserved_never_set)
+{
+	struct kvm_cpuid_entry2 e[KVMCPUID_MAX_LEAVES];
+	struct kvmcpuid_diag d = { 0 };
+	unsigned int f;
+	char inl[1024] = "default=off";
+
+	for (f = 0; f < kvmcpuid_feature_count(); f++)
+		snprintf(inl + strlen(inl), sizeof(inl) - strlen(inl), ",%s=force",
+			 kvmcpuid_feature_name(f));
+	ck_assert_int_eq(build(inl, e, 0, &d), 2);
+	ck_assert_uint_eq(e[1].eax, kvmcpuid_features_valid_eax());
+	ck_assert_uint_eq(e[1].edx, 1);
+}
+END_TEST
+
+START_TEST(test_settings)
+{
+	struct kvm_cpuid_entry2 e[KVMCPUID_MAX_LEAVES];
+	struct kvmcpuid_diag d = { 0 };
+
+	ck_assert_int_eq(build("signature=hidden", e, 0, &d), 0);
+	ck_assert_int_eq(build("signature=\"Microsoft Hv\"", e, 0, &d), 2);
+	ck_assert_uint_eq(e[0].ebx, 0x7263694d);	/* "Micr" */
+	ck_assert_int_eq(build("base=0x40000100", e, 0, &d), 2);
+	ck_assert_uint_eq(e[0].function, 0x40000100);
+	ck_assert_uint_eq(e[0].eax, 0x40000101);
+	ck_assert_uint_eq(e[1].function, 0x40000101);
+	ck_assert_int_eq(build("max_leaf=legacy-zero", e, 0, &d), 2);
+	ck_assert_uint_eq(e[0].eax, 0);
+	ck_assert_int_eq(build("base=0x4000ff00,max_leaf=0x4000ff05", e, 0, &d), 2);
+	ck_assert_uint_eq(e[0].eax, 0x4000ff05);
+	ck_assert_int_eq(build("timing=on", e, 0, &d), 3);
+	ck_assert_uint_eq(e[0].eax, 0x40000010);
+	ck_assert_uint_eq(e[2].function, 0x40000010);
+	ck_assert_uint_eq(e[2].eax, 2000000);	/* the profile's TSC kHz */
+	ck_assert_uint_eq(e[2].ebx, 1000000);	/* KVM's APIC bus: 1 GHz */
+	ck_assert_int_eq(build("timing=on,base=0x40000200", e, 0, &d), 3);
+	ck_assert_uint_eq(e[2].function, 0x40000210);
+	/* enforce does not change the leaves */
+	ck_assert_int_eq(build("enforce=on", e, 0, &d), 2);
+	ck_assert_uint_eq(e[1].eax, 0x01007edb);
+	/* capacity */
+	{
+		struct kvmcpuid_policy *p = inline_policy(ctx, "timing=on");
+
+		ck_assert_int_eq(kvmcpuid_build(p, host, 0, e, 2, &d), -ENOSPC);
+		kvmcpuid_policy_unref(p);
+	}
+}
+END_TEST
+
+struct lints {
+	int n;
+	char text[8][400];
+	int feature[8];
+};
+
+static void collect(void *data, int feature, const char *message)
+{
+	struct lints *l = data;
+
+	if (l->n < 8) {
+		snprintf(l->text[l->n], sizeof(l->text[0]), "%s", message);
+		l->feature[l->n] = feature;
+	}
+	l->n++;
+}
+
+static struct lints lint_of(const char *inl, bool with_host)
+{
+	struct kvmcpuid_policy *p = inline_policy(ctx, inl);
+	struct lints l = { 0 };
+
+	ck_assert_int_eq(kvmcpuid_lint(p, with_host ? host : NULL, collect, &l), l.n);
+	kvmcpuid_policy_unref(p);
+	return l;
+}
+
+static const struct {
+	const char *policy;
+	const char *needle;
+} lint_cases[] = {
+	{ "default=off,pv_tlb_flush=force", "pv_tlb_flush is set without steal_time" },
+	{ "default=off,async_pf_int=force", "async_pf_int is set without async_pf" },
+	{ "default=off,async_pf_vmexit=force", "async_pf_vmexit is set without async_pf" },
+	{ "default=off,clocksource_stable_bit=force", "neither clocksource nor clocksource2" },
+	{ "default=off,realtime=on,pv_unhalt=force", "realtime is set with pv_unhalt" },
+	{ "default=off,signature=hidden,enforce=on", "blocks every PV MSR and hypercall" },
+	{ "default=off,signature=\"XenVMMXenVMM\"", "will not recognise" },
+	{ "default=off,mmu_op=force", "mmu_op is forced" },
+	{ "default=off,max_leaf=0x40000000", "below base+1" },
+	{ "default=off,timing=on,max_leaf=0x40000001", "below base+0x10" },
+	{ "default=off,timing=on,max_leaf=legacy-zero", "legacy-zero" },
+};
+
+START_TEST(test_lints)
+{
+	struct lints l = lint_of(lint_cases[_i].policy, false);
+	int k;
+	bool found = false;
+
+	for (k = 0; k < l.n && k < 8; k++)
+		found |= strstr(l.text[k], lint_cases[_i].needle) != NULL;
+	ck_assert_msg(found, "'%s' gave %d lints, none with '%s' (first: %s)",
+		      lint_cases[_i].policy, l.n, lint_cases[_i].needle, l.n ? l.text[0] : "-");
+}
+END_TEST
+
+START_TEST(test_lints_host_dependent)
+{
+	struct lints l;
+	struct kvm_cpuid_entry2 e[KVMCPUID_MAX_LEAVES];
+	struct kvmcpuid_diag d = { 0 };
+
+	/* the host lacks steal_time but offers pv_tlb_flush: `host` takes a useless bit */
+	l = lint_of("default=host", true);
+	ck_assert_int_eq(l.n, 1);
+	ck_assert(strstr(l.text[0], "pv_tlb_flush is set without steal_time"));
+	ck_assert_int_eq(lint_of("default=host,pv_tlb_flush=off", true).n, 0);
+	l = lint_of("steal_time=force,pv_tlb_flush=off", true);
+	ck_assert_int_eq(l.n, 1);
+	ck_assert(strstr(l.text[0], "steal_time is forced though this host's KVM does not offer it"));
+	ck_assert_int_eq(l.feature[0], KVMCPUID_FEATURE_STEAL_TIME);
+	l = lint_of("hc_map_gpa_range=on,pv_tlb_flush=off", true);
+	ck_assert(strstr(l.text[0], "KVM_CAP_EXIT_HYPERCALL"));
+	/* strict turns the first warning into -EPERM, naming it */
+	ck_assert_int_eq(build("steal_time=force", e, KVMCPUID_STRICT, &d), -EPERM);
+	ck_assert(strstr(d.message, "steal_time is forced"));
+	ck_assert(strstr(d.message, "(strict)"));
+	/* without strict the same policy builds and the bit is set */
+	ck_assert_int_eq(build("steal_time=force", e, 0, &d), 2);
+	ck_assert(e[1].eax & (1u << 5));
+}
+END_TEST
+
+START_TEST(test_host_profile_roundtrip)
+{
+	struct kvmcpuid_host *h2 = NULL;
+	struct kvmcpuid_diag d = { 0 };
+	const struct kvm_cpuid_entry2 *e;
+	size_t n;
+	char *json;
+
+	ck_assert_int_eq(kvmcpuid_host_to_json(host, &json), 0);
+	ck_assert_int_eq(kvmcpuid_host_load_json(ctx, json, strlen(json), "h", &d, &h2), 0);
+	ck_assert_uint_eq(kvmcpuid_host_features(h2), 0x01007edb);
+	ck_assert_str_eq(kvmcpuid_host_module(h2), "kvm_intel");
+	ck_assert_int_eq(kvmcpuid_host_vendor(h2), KVMCPUID_VENDOR_INTEL);
+	ck_assert(kvmcpuid_host_has_enforce(h2));
+	ck_assert(!kvmcpuid_host_has_exit_hypercall(h2));
+	ck_assert_uint_eq(kvmcpuid_host_tsc_khz(h2), 2000000);
+	e = kvmcpuid_host_supported(h2, &n);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(e[1].ebx, 0x4b4d564b);
+	free(json);
+	kvmcpuid_host_unref(h2);
+	/* broken profiles are refused */
+	ck_assert_int_eq(kvmcpuid_host_load_json(ctx, "{}", 2, "h", &d, &h2), -EINVAL);
+	ck_assert(strstr(d.message, "not a kvmcpuid host profile"));
+	json = "{\"kvmcpuid_host_profile\":1,\"features\":\"0x100\"}";
+	ck_assert_int_eq(kvmcpuid_host_load_json(ctx, json, strlen(json), "h", &d, &h2), -EINVAL);
+	ck_assert(strstr(d.message, "reserved"));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("build");
+	TCase *tc = tcase_create("build");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_default_policy);
+	tcase_add_loop_test(tc, test_action_provider_matrix, 0, KVMCPUID_FEATURE_REALTIME + 1);
+	tcase_add_test(tc, test_reserved_never_set);
+	tcase_add_test(tc, test_settings);
+	tcase_add_loop_test(tc, test_lints, 0, ARRAY_SIZE(lint_cases));
+	tcase_add_test(tc, test_lints_host_dependent);
+	tcase_add_test(tc, test_host_profile_roundtrip);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}

@@ -1,1 +1,144 @@
-int main(void){return 0;}
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Merging the leaves into a full CPUID table. */
+#include "testutil.h"
+
+#define E(fn, a, ...) E_(fn, a, __VA_ARGS__)
+#define E_(fn, a, b, c, d) { .function = (fn), .eax = (a), .ebx = (b), .ecx = (c), .edx = (d) }
+#define KVMSIG 0x4b4d564b, 0x564b4d56, 0x4d
+#define HVSIG 0x7263694d, 0x666f736f, 0x76482074	/* "Microsoft Hv" */
+
+static const struct kvm_cpuid_entry2 leaves[2] = {
+	E(0x40000000, 0x40000001, KVMSIG), E(0x40000001, 0x5, 0, 0, 0),
+};
+
+static bool sorted(const struct kvm_cpuid_entry2 *t, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (t[i - 1].function > t[i].function ||
+		    (t[i - 1].function == t[i].function && t[i - 1].index >= t[i].index))
+			return false;
+	return true;
+}
+
+START_TEST(test_replace_and_sort)
+{
+	struct kvm_cpuid_entry2 t[8] = {
+		E(0x80000000, 0x80000008, 0, 0, 0), E(0x0, 0xd, 1, 2, 3),
+		E(0x40000001, 0xffffffff, 0, 0, 0), E(0x40000000, 0x40000001, KVMSIG),
+		{ .function = 0x7, .index = 1, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .eax = 9 },
+		{ .function = 0x7, .index = 0, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .eax = 8 },
+	};
+	size_t n = 6;
+	struct kvmcpuid_diag d = { 0 };
+
+	ck_assert_int_eq(kvmcpuid_table_merge(leaves, 2, 0x40000000, t, &n, 8, &d), 0);
+	ck_assert_uint_eq(n, 6);
+	ck_assert(sorted(t, n));
+	ck_assert_uint_eq(t[0].function, 0);
+	ck_assert_uint_eq(t[1].function, 7);
+	ck_assert_uint_eq(t[1].index, 0);
+	ck_assert_uint_eq(t[2].index, 1);
+	ck_assert_uint_eq(t[3].function, 0x40000000);
+	ck_assert_uint_eq(t[4].function, 0x40000001);
+	ck_assert_uint_eq(t[4].eax, 0x5);	/* the old 0xffffffff is gone */
+	ck_assert_uint_eq(t[5].function, 0x80000000);
+}
+END_TEST
+
+START_TEST(test_hyperv_kept_when_base_moves)
+{
+	struct kvm_cpuid_entry2 moved[2] = {
+		E(0x40000100, 0x40000101, KVMSIG), E(0x40000101, 0x5, 0, 0, 0),
+	};
+	struct kvm_cpuid_entry2 t[10] = {
+		E(0x0, 0xd, 1, 2, 3),
+		E(0x40000000, 0x4000000a, HVSIG), E(0x40000001, 0x31237648, 0, 0, 0),
+		E(0x40000003, 0x1, 0, 0, 0),
+		E(0x40000100, 0x40000101, KVMSIG), E(0x40000101, 0xff, 0, 0, 0),
+		E(0x40000110, 0x1234, 0, 0, 0),	/* a stale timing leaf in the target block */
+	};
+	size_t n = 7;
+	struct kvmcpuid_diag d = { 0 };
+
+	ck_assert_int_eq(kvmcpuid_table_merge(moved, 2, 0x40000100, t, &n, 10, &d), 0);
+	ck_assert_uint_eq(n, 6);
+	ck_assert(sorted(t, n));
+	ck_assert_uint_eq(t[1].function, 0x40000000);
+	ck_assert_uint_eq(t[1].ebx, 0x7263694d);	/* Hyper-V kept */
+	ck_assert_uint_eq(t[3].function, 0x40000003);
+	ck_assert_uint_eq(t[4].function, 0x40000100);
+	ck_assert_uint_eq(t[5].eax, 0x5);
+	ck_assert_uint_eq(table_kvm_base(t, n), 0x40000100);
+}
+END_TEST
+
+START_TEST(test_old_kvm_block_removed)
+{
+	/* KVM at 0x40000000 in the host table, the policy puts it at 0x40000200 */
+	struct kvm_cpuid_entry2 moved[2] = {
+		E(0x40000200, 0x40000201, KVMSIG), E(0x40000201, 0x5, 0, 0, 0),
+	};
+	struct kvm_cpuid_entry2 t[6] = {
+		E(0x40000000, 0x40000001, KVMSIG), E(0x40000001, 0xff, 0, 0, 0),
+		E(0x40000010, 0x1, 0, 0, 0), E(0x80000000, 0, 0, 0, 0),
+	};
+	size_t n = 4;
+
+	ck_assert_int_eq(kvmcpuid_table_merge(moved, 2, 0x40000200, t, &n, 6, NULL), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(t[0].function, 0x40000200);
+	ck_assert_uint_eq(t[2].function, 0x80000000);
+	ck_assert_uint_eq(table_kvm_base(t, n), 0x40000200);
+}
+END_TEST
+
+START_TEST(test_hidden_removes_everything)
+{
+	struct kvm_cpuid_entry2 t[4] = {
+		E(0x1, 0, 0, 0, 0), E(0x40000000, 0x40000001, KVMSIG), E(0x40000001, 0xff, 0, 0, 0),
+	};
+	size_t n = 3;
+
+	ck_assert_int_eq(kvmcpuid_table_merge(NULL, 0, 0x40000000, t, &n, 4, NULL), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(table_kvm_base(t, n), 0);
+}
+END_TEST
+
+START_TEST(test_capacity_and_errors_leave_table_untouched)
+{
+	struct kvm_cpuid_entry2 t[3] = { E(0x0, 1, 0, 0, 0), E(0x1, 2, 0, 0, 0), E(0x2, 3, 0, 0, 0) };
+	struct kvm_cpuid_entry2 copy[3];
+	struct kvm_cpuid_entry2 bad[1] = { E(0x40000101, 0, 0, 0, 0) };
+	struct kvmcpuid_diag d = { 0 };
+	size_t n = 3;
+
+	memcpy(copy, t, sizeof(t));
+	ck_assert_int_eq(kvmcpuid_table_merge(leaves, 2, 0x40000000, t, &n, 3, &d), -ENOSPC);
+	ck_assert(strstr(d.message, "needs 5 entries, the buffer holds 3"));
+	ck_assert_uint_eq(n, 3);
+	ck_assert(!memcmp(t, copy, sizeof(t)));
+	ck_assert_int_eq(kvmcpuid_table_merge(bad, 1, 0x40000000, t, &n, 3, &d), -EINVAL);
+	ck_assert(strstr(d.message, "outside the block"));
+	ck_assert_int_eq(kvmcpuid_table_merge(leaves, 2, 0x40000080, t, &n, 3, &d), -EINVAL);
+	ck_assert(!memcmp(t, copy, sizeof(t)));
+	n = 4;
+	ck_assert_int_eq(kvmcpuid_table_merge(leaves, 2, 0x40000000, t, &n, 3, &d), -EINVAL);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("table");
+	TCase *tc = tcase_create("merge");
+
+	tcase_add_test(tc, test_replace_and_sort);
+	tcase_add_test(tc, test_hyperv_kept_when_base_moves);
+	tcase_add_test(tc, test_old_kvm_block_removed);
+	tcase_add_test(tc, test_hidden_removes_everything);
+	tcase_add_test(tc, test_capacity_and_errors_leave_table_untouched);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
