@@ -1,1 +1,244 @@
-int main(void){return 0;}
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The comparison on synthetic guest results, including hostile ones. */
+#include <asm/kvm_para.h>
+#include <linux/kvm_para.h>
+
+#include "report.h"
+#include "testutil.h"
+
+#define AMD_LEAF0 { .function = 0, .eax = 0x10, .ebx = 0x68747541, .ecx = 0x444d4163, .edx = 0x69746e65 }
+#define INTEL_LEAF0 { .function = 0, .eax = 0xd, .ebx = 0x756e6547, .ecx = 0x6c65746e, .edx = 0x49656e69 }
+
+static struct kvmcpuid_ctx *ctx;
+static struct kvm_cpuid_entry2 table[4];
+static struct guest_io req, res;
+static struct expect x;
+
+static void make_table(bool intel, uint32_t features)
+{
+	struct kvm_cpuid_entry2 l0i = INTEL_LEAF0, l0a = AMD_LEAF0;
+
+	memset(table, 0, sizeof(table));
+	table[0] = intel ? l0i : l0a;
+	table[1] = (struct kvm_cpuid_entry2){ .function = 1, .ecx = 1u << 31 };
+	table[2] = (struct kvm_cpuid_entry2){ .function = 0x40000000, .eax = 0x40000001,
+					      .ebx = KVM_SIG_EBX, .ecx = KVM_SIG_ECX,
+					      .edx = KVM_SIG_EDX };
+	table[3] = (struct kvm_cpuid_entry2){ .function = 0x40000001, .eax = features };
+}
+
+/* What a well-behaved guest under a well-behaved KVM writes back. */
+static void honest_results(bool enforce)
+{
+	unsigned int i;
+
+	memcpy(&res, &req, sizeof(req));
+	res.leaves_done = req.nleaves;
+	res.leaf_out[0] = (struct guest_regs){ table[2].eax, table[2].ebx, table[2].ecx, table[2].edx };
+	res.leaf_out[1] = (struct guest_regs){ table[3].eax, 0, 0, 0 };
+	res.scan_done = GUEST_SCAN_STEPS;
+	res.scan[0] = res.leaf_out[0];
+	res.hypervisor_bit = 1;
+	res.detect_base = 0x40000000;
+	res.detect_features = table[3].eax;
+	res.msrs_done = req.nmsrs;
+	for (i = 0; i < req.nmsrs; i++) {
+		int f = -1;
+		unsigned int k, j;
+
+		for (k = 0; k < kvmcpuid_feature_count(); k++) {
+			uint32_t m[2];
+			int nm = kvmcpuid_feature_msrs(k, m, 2);
+
+			for (j = 0; j < (unsigned int)nm; j++)
+				if (m[j] == req.msrs[i])
+					f = (int)k;
+		}
+		if (req.msrs[i] == MSR_KVM_MIGRATION_CONTROL ||
+		    (enforce && !(table[3].eax & (1u << kvmcpuid_feature_bit((unsigned int)f)))))
+			res.msr_out[i].rd_vector = res.msr_out[i].wr_vector = 13;
+	}
+}
+
+static struct kvmcpuid_report *run(int expect_ret)
+{
+	struct kvmcpuid_report *rep = NULL;
+	struct kvmcpuid_diag d = { 0 };
+
+	ck_assert_int_eq(report_new(ctx, "t", &rep), 0);
+	ck_assert_int_eq(compare_results(ctx, &x, &res, rep, &d), expect_ret);
+	if (expect_ret)
+		ck_assert(strstr(d.message, "guest results are malformed"));
+	return rep;
+}
+
+static void setup(void)
+{
+	ctx = test_ctx();
+	make_table(false, 0x01007efb);
+	request_fill(&req, 0x40000000, false, true);
+	x = (struct expect){ .table = table, .nent = 4, .policy_base = 0x40000000,
+			     .host_steal_time = true, .hypercall_note = "not run here",
+			     .request = &req };
+	honest_results(false);
+}
+
+static void teardown(void)
+{
+	ctx = kvmcpuid_unref(ctx);
+}
+
+static int find(const struct kvmcpuid_report *rep, const char *subject)
+{
+	size_t i;
+
+	for (i = 0; i < kvmcpuid_report_count(rep); i++)
+		if (!strcmp(kvmcpuid_report_subject(rep, i), subject))
+			return (int)i;
+	ck_abort_msg("no check '%s'", subject);
+	return -1;
+}
+
+START_TEST(test_honest_passes)
+{
+	struct kvmcpuid_report *rep = run(0);
+
+	ck_assert(kvmcpuid_report_ok(rep));
+	ck_assert_uint_eq(kvmcpuid_report_detected_base(rep), 0x40000000);
+	ck_assert_int_eq(kvmcpuid_report_verdict(rep, find(rep, "hypercall 5")), KVMCPUID_UNTESTABLE);
+	ck_assert_str_eq(kvmcpuid_report_cause(rep, find(rep, "hypercall 5")), "not run here");
+	/* advisory masking is explained even when it passes */
+	ck_assert_ptr_null(kvmcpuid_report_cause(rep, find(rep, "MSR 0x4b564d03")));
+	kvmcpuid_report_unref(rep);
+}
+END_TEST
+
+START_TEST(test_enforced_mask)
+{
+	struct kvmcpuid_report *rep;
+	int i;
+
+	make_table(false, 0x01007efb & ~(1u << KVM_FEATURE_STEAL_TIME));
+	x.enforce = true;
+	honest_results(true);
+	rep = run(0);
+	ck_assert(kvmcpuid_report_ok(rep));
+	i = find(rep, "MSR 0x4b564d03");
+	ck_assert_str_eq(kvmcpuid_report_expected(rep, i), "read #GP, write #GP");
+	ck_assert(strstr(kvmcpuid_report_cause(rep, i), "masked and enforced"));
+	kvmcpuid_report_unref(rep);
+
+	/* KVM did not enforce: caught */
+	res.msr_out[5].rd_vector = res.msr_out[5].wr_vector = 0;
+	ck_assert_uint_eq(req.msrs[5], MSR_KVM_STEAL_TIME);
+	rep = run(0);
+	ck_assert(!kvmcpuid_report_ok(rep));
+	i = find(rep, "MSR 0x4b564d03");
+	ck_assert_int_eq(kvmcpuid_report_verdict(rep, i), KVMCPUID_FAIL);
+	ck_assert(strstr(kvmcpuid_report_cause(rep, i), "ENFORCE_PV_FEATURE_CPUID"));
+	kvmcpuid_report_unref(rep);
+}
+END_TEST
+
+START_TEST(test_wrong_expectation_caught)
+{
+	struct kvmcpuid_report *rep;
+	int i;
+
+	/* the guest sees pv_unhalt cleared: KVM stripped it */
+	res.leaf_out[1].eax &= ~(1u << KVM_FEATURE_PV_UNHALT);
+	res.detect_features = res.leaf_out[1].eax;
+	rep = run(0);
+	ck_assert(!kvmcpuid_report_ok(rep));
+	i = find(rep, "pv_unhalt");
+	ck_assert_int_eq(kvmcpuid_report_verdict(rep, i), KVMCPUID_FAIL);
+	ck_assert_str_eq(kvmcpuid_report_expected(rep, i), "set");
+	ck_assert_str_eq(kvmcpuid_report_seen(rep, i), "clear");
+	ck_assert(strstr(kvmcpuid_report_cause(rep, i), "HLT exits"));
+	i = find(rep, "CPUID 0x40000001");
+	ck_assert(strstr(kvmcpuid_report_cause(rep, i), "stripped pv_unhalt"));
+	kvmcpuid_report_unref(rep);
+}
+END_TEST
+
+START_TEST(test_intel_missing_leaf)
+{
+	struct kvmcpuid_report *rep;
+
+	/* hidden on an Intel-vendor guest: the scan reads the max basic leaf's data */
+	make_table(true, 0);
+	x.nent = 2;
+	honest_results(false);
+	res.leaf_out[0] = res.leaf_out[1] = (struct guest_regs){ 1, 2, 3, 4 };
+	res.scan[0] = res.leaf_out[0];
+	res.detect_base = 0;
+	res.detect_features = 0;
+	rep = run(0);
+	ck_assert_msg(kvmcpuid_report_ok(rep), "Intel fallback data must not fail");
+	ck_assert(strstr(kvmcpuid_report_cause(rep, find(rep, "CPUID 0x40000000")),
+			 "max basic leaf"));
+	kvmcpuid_report_unref(rep);
+}
+END_TEST
+
+static void hostile(int which)
+{
+	switch (which) {
+	case 0: res.leaves_done = 1000; break;
+	case 1: res.leaves_done = 0xffffffff; break;
+	case 2: res.scan_done = 257; break;
+	case 3: res.msrs_done = GUEST_MAX_MSRS + 1; break;
+	case 4: res.msr_out[0].rd_vector = 99; break;
+	case 5: res.msr_out[3].wr_vector = 0xffffffff; break;
+	case 6: res.hcalls_done = 100; res.hcalls_started = 100; break;
+	case 7: res.hcalls_done = 2; res.hcalls_started = 1; break;
+	case 8: res.detect_base = 0x40000100; break;
+	case 9: res.detect_base = 0x12345678; break;
+	case 10: res.hypervisor_bit = 7; break;
+	case 11: memset(&res, 0xa5, sizeof(res)); break;
+	}
+}
+
+START_TEST(test_hostile_results_rejected)
+{
+	struct kvmcpuid_report *rep;
+
+	hostile(_i);
+	rep = run(-EIO);
+	ck_assert_uint_eq(kvmcpuid_report_count(rep), 0);
+	kvmcpuid_report_unref(rep);
+}
+END_TEST
+
+START_TEST(test_report_json)
+{
+	struct kvmcpuid_report *rep = run(0);
+	char *json;
+
+	ck_assert_int_eq(kvmcpuid_report_to_json(rep, &json), 0);
+	ck_assert(strstr(json, "\"ok\": true"));
+	ck_assert(strstr(json, "\"detected_base\": \"0x40000000\""));
+	ck_assert(strstr(json, "masking is advisory"));
+	ck_assert(strstr(json, "\"verdict\": \"untestable\""));
+	free(json);
+	ck_assert_int_eq(kvmcpuid_report_kind(rep, 100000), -EINVAL);
+	ck_assert_ptr_null(kvmcpuid_report_subject(rep, 100000));
+	kvmcpuid_report_unref(rep);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("compare");
+	TCase *tc = tcase_create("compare");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_honest_passes);
+	tcase_add_test(tc, test_enforced_mask);
+	tcase_add_test(tc, test_wrong_expectation_caught);
+	tcase_add_test(tc, test_intel_missing_leaf);
+	tcase_add_loop_test(tc, test_hostile_results_rejected, 0, 12);
+	tcase_add_test(tc, test_report_json);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
