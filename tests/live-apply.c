@@ -1,1 +1,193 @@
-int main(void){return 0;}
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Live: the host probe, KVM_SET_CPUID2 on a real vCPU, read back, EINVAL after run. */
+#include <sys/ioctl.h>
+
+#include "testutil.h"
+#include "vm.h"
+#include "report.h"
+
+static struct kvmcpuid_ctx *ctx;
+static struct kvmcpuid_host *host;
+
+static void setup(void)
+{
+	struct kvmcpuid_diag d = { 0 };
+
+	ctx = test_ctx();
+	ck_assert_int_eq(kvmcpuid_host_probe(ctx, &d, &host), 0);
+}
+
+static void teardown(void)
+{
+	host = kvmcpuid_host_unref(host);
+	ctx = kvmcpuid_unref(ctx);
+}
+
+START_TEST(test_probe)
+{
+	const struct kvm_cpuid_entry2 *e;
+	struct kvmcpuid_host *again = NULL;
+	size_t n;
+
+	e = kvmcpuid_host_supported(host, &n);
+	/* KVM_GET_SUPPORTED_CPUID needs more than the first 32-entry guess on any modern CPU */
+	ck_assert_uint_gt(n, 32);
+	ck_assert_ptr_nonnull(table_find(e, n, 0, 0));
+	ck_assert_uint_eq(table_kvm_base(e, n), 0x40000000);
+	ck_assert_uint_eq(kvmcpuid_host_features(host),
+			  table_find(e, n, 0x40000001, 0)->eax & kvmcpuid_features_valid_eax());
+	ck_assert_str_ne(kvmcpuid_host_module(host), "unknown");
+	/* cached per context */
+	ck_assert_int_eq(kvmcpuid_host_probe(ctx, NULL, &again), 0);
+	ck_assert_ptr_eq(again, host);
+	kvmcpuid_host_unref(again);
+}
+END_TEST
+
+static size_t readback(int vcpu_fd, struct kvm_cpuid_entry2 *out, size_t cap)
+{
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + cap * sizeof(*out));
+
+	c->nent = (uint32_t)cap;
+	ck_assert_int_eq(ioctl(vcpu_fd, KVM_GET_CPUID2, c), 0);
+	memcpy(out, c->entries, c->nent * sizeof(*out));
+	cap = c->nent;
+	free(c);
+	return cap;
+}
+
+START_TEST(test_apply_own_vcpu_and_read_back)
+{
+	struct kvm_cpuid_entry2 back[300];
+	struct kvmcpuid_policy *p = inline_policy(ctx, "steal_time=off,pv_eoi=off,enforce=on");
+	struct kvmcpuid_diag d = { 0 };
+	struct vcpu vcpu;
+	struct vm vm;
+	size_t n;
+
+	ck_assert_int_eq(vm_create(ctx, 0, &vm, &d), 0);
+	ck_assert_int_eq(vm_vcpu_create(&vm, &vcpu, &d), 0);
+	ck_assert_int_eq(kvmcpuid_policy_apply_vcpu(p, host, NULL, 0, vcpu.fd, 0, &d), 0);
+	n = readback(vcpu.fd, back, 300);
+	ck_assert_uint_eq(table_find(back, n, 0x40000001, 0)->eax,
+			  kvmcpuid_host_features(host) & ~((1u << 5) | (1u << 6)));
+	ck_assert_uint_eq(table_kvm_base(back, n), 0x40000000);
+	vm_vcpu_destroy(&vcpu);
+	vm_destroy(&vm);
+	kvmcpuid_policy_unref(p);
+}
+END_TEST
+
+/* kvmcpuid apply's path, for every feature masked alone. */
+START_TEST(test_each_feature_masked_alone)
+{
+	unsigned int f = (unsigned int)_i;
+	struct kvm_cpuid_entry2 back[300];
+	struct kvmcpuid_policy *p = NULL;
+	struct kvmcpuid_diag d = { 0 };
+	const struct kvm_cpuid_entry2 *e;
+	uint32_t want_eax, want_edx;
+	size_t n;
+
+	ck_assert_int_eq(kvmcpuid_policy_new(ctx, &p), 0);
+	ck_assert_int_eq(kvmcpuid_policy_set_action(p, f, KVMCPUID_ACTION_OFF), 0);
+	ck_assert_int_eq(kvmcpuid_resolve(p, host, 0, &want_eax, &want_edx, &d), 0);
+	ck_assert_int_eq(kvmcpuid_apply_readback(p, host, 0, back, 300, &n, &d), 0);
+	e = table_find(back, n, 0x40000001, 0);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_eq(e->eax, want_eax);
+	ck_assert_uint_eq(e->edx, want_edx);
+	ck_assert_uint_eq(((kvmcpuid_feature_reg(f) ? e->edx : e->eax) >> kvmcpuid_feature_bit(f)) & 1,
+			  0);
+	kvmcpuid_policy_unref(p);
+}
+END_TEST
+
+START_TEST(test_einval_after_run)
+{
+	struct kvmcpuid_diag d = { 0 };
+	struct kvm_cpuid_entry2 *t;
+	const struct kvm_cpuid_entry2 *sup;
+	struct vcpu vcpu;
+	struct vm vm;
+	size_t n;
+	int phase;
+
+	sup = kvmcpuid_host_supported(host, &n);
+	t = malloc(n * sizeof(*t));
+	memcpy(t, sup, n * sizeof(*t));
+	ck_assert_int_eq(vm_create(ctx, 0, &vm, &d), 0);
+	ck_assert_int_eq(vm_vcpu_create(&vm, &vcpu, &d), 0);
+	ck_assert_int_eq(kvmcpuid_apply(ctx, vcpu.fd, t, n, 0, &d), 0);
+	request_fill(vm_io(&vm), 0x40000000, false, false);
+	ck_assert_int_eq(vm_vcpu_run(&vm, &vcpu, 5000, &phase, &d), 0);
+	ck_assert_int_eq(phase, GUEST_PHASE_PROBES);
+	/* after the vCPU has run KVM takes only the table it has (as KVM_GET_CPUID2 gives it) */
+	free(t);
+	t = calloc(300, sizeof(*t));
+	n = readback(vcpu.fd, t, 300);
+	ck_assert_int_eq(kvmcpuid_apply(ctx, vcpu.fd, t, n, 0, &d), 0);
+	((struct kvm_cpuid_entry2 *)table_find(t, n, 0x40000001, 0))->eax ^= 1u << 5;
+	ck_assert_int_eq(kvmcpuid_apply(ctx, vcpu.fd, t, n, 0, &d), -EINVAL);
+	ck_assert(strstr(d.message, "identical"));
+	vm_vcpu_destroy(&vcpu);
+	vm_destroy(&vm);
+	free(t);
+}
+END_TEST
+
+START_TEST(test_apply_errors)
+{
+	struct kvm_cpuid_entry2 big[257];
+	struct kvmcpuid_diag d = { 0 };
+	struct vcpu vcpu;
+	struct vm vm;
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	memset(big, 0, sizeof(big));
+	ck_assert_int_eq(vm_create(ctx, 0, &vm, &d), 0);
+	ck_assert_int_eq(vm_vcpu_create(&vm, &vcpu, &d), 0);
+	ck_assert_int_eq(kvmcpuid_apply(ctx, vcpu.fd, big, 257, 0, &d), -E2BIG);
+	ck_assert(strstr(d.message, "at most 256"));
+	ck_assert_int_eq(kvmcpuid_apply(ctx, fd, big, 1, 0, &d), -EIO);
+	ck_assert(strstr(d.message, "vCPU"));
+	ck_assert_int_eq(kvmcpuid_apply(ctx, -1, big, 1, 0, &d), -EINVAL);
+	vm_vcpu_destroy(&vcpu);
+	vm_destroy(&vm);
+	close(fd);
+}
+END_TEST
+
+START_TEST(test_missing_device)
+{
+	struct kvmcpuid_ctx *c = test_ctx();
+	struct kvmcpuid_host *h = NULL;
+	struct kvmcpuid_diag d = { 0 };
+
+	ck_assert_int_eq(kvmcpuid_set_device(c, "/nonexistent/kvm"), 0);
+	ck_assert_int_eq(kvmcpuid_host_probe(c, &d, &h), -ENOENT);
+	ck_assert(strstr(d.message, "modprobe"));
+	ck_assert_int_eq(kvmcpuid_set_device(c, "/dev/null"), 0);
+	ck_assert_int_eq(kvmcpuid_host_probe(c, &d, &h), -ENODEV);
+	ck_assert(strstr(d.message, "not a KVM device"));
+	kvmcpuid_unref(c);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("live-apply");
+	TCase *tc = tcase_create("apply");
+
+	require_kvm();
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_probe);
+	tcase_add_test(tc, test_apply_own_vcpu_and_read_back);
+	tcase_add_loop_test(tc, test_each_feature_masked_alone, 0, KVMCPUID_FEATURE_REALTIME + 1);
+	tcase_add_test(tc, test_einval_after_run);
+	tcase_add_test(tc, test_apply_errors);
+	tcase_add_test(tc, test_missing_device);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
