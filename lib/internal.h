@@ -57,6 +57,7 @@ struct kvmcpuid_ctx {
 	char hypercall_note[160];
 	/* test hook: fail the n-th KVM ioctl with -fail_errno */
 	unsigned int fail_ioctl_at;
+	bool force_hypercall_probe;	/* test hook: try one even on kvm_pvm */
 	int fail_errno;
 };
 int kvm_ioctl(struct kvmcpuid_ctx *ctx, int fd, unsigned long request, void *arg);

@@ -1,1 +1,384 @@
-int main(void){return 0;}
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Live: verify with the real guest on a real vCPU, every masking case, leaks. */
+#include <asm/kvm_para.h>
+#include <dirent.h>
+
+#include "report.h"
+#include "testutil.h"
+
+int verify_table_expect(struct kvmcpuid_ctx *ctx, const struct kvm_cpuid_entry2 *table,
+			size_t nent, const struct kvm_cpuid_entry2 *expect, size_t expect_nent,
+			unsigned int apply_flags, struct kvmcpuid_report **ret,
+			struct kvmcpuid_diag *diag);
+
+static struct kvmcpuid_ctx *ctx;
+static struct kvmcpuid_host *host;
+
+static void setup(void)
+{
+	ctx = test_ctx();
+	ck_assert_int_eq(kvmcpuid_host_probe(ctx, NULL, &host), 0);
+}
+
+static void teardown(void)
+{
+	host = kvmcpuid_host_unref(host);
+	ctx = kvmcpuid_unref(ctx);
+}
+
+static void dump(const struct kvmcpuid_report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < kvmcpuid_report_count(rep); i++)
+		if (kvmcpuid_report_verdict(rep, i) == KVMCPUID_FAIL)
+			fprintf(stderr, "FAIL %s: expected %s, seen %s (%s)\n",
+				kvmcpuid_report_subject(rep, i), kvmcpuid_report_expected(rep, i),
+				kvmcpuid_report_seen(rep, i), kvmcpuid_report_cause(rep, i));
+}
+
+static struct kvmcpuid_report *verify(const char *inl)
+{
+	struct kvmcpuid_policy *p = inline_policy(ctx, inl);
+	struct kvmcpuid_report *rep = NULL;
+	struct kvmcpuid_diag d = { 0 };
+	int r = kvmcpuid_verify(p, NULL, 0, &rep, &d);
+
+	ck_assert_msg(r == 0, "verify '%s': %d %s", inl, r, d.message);
+	if (!kvmcpuid_report_ok(rep))
+		dump(rep);
+	kvmcpuid_policy_unref(p);
+	return rep;
+}
+
+static int find(const struct kvmcpuid_report *rep, int kind, const char *subject)
+{
+	size_t i;
+
+	for (i = 0; i < kvmcpuid_report_count(rep); i++)
+		if (kvmcpuid_report_kind(rep, i) == kind &&
+		    !strcmp(kvmcpuid_report_subject(rep, i), subject))
+			return (int)i;
+	ck_abort_msg("no check '%s'", subject);
+	return -1;
+}
+
+START_TEST(test_default)
+{
+	struct kvmcpuid_report *rep = verify("default=host");
+
+	ck_assert(kvmcpuid_report_ok(rep));
+	ck_assert_uint_eq(kvmcpuid_report_detected_base(rep), 0x40000000);
+	ck_assert_uint_eq(kvmcpuid_report_guest_features(rep), kvmcpuid_host_features(host));
+	ck_assert(!kvmcpuid_report_enforced(rep));
+	kvmcpuid_report_unref(rep);
+}
+END_TEST
+
+/* Every feature masked alone, with (_i odd) and without enforcement. */
+START_TEST(test_masked_alone)
+{
+	unsigned int f = (unsigned int)_i / 2;
+	bool enforce = _i & 1;
+	struct kvmcpuid_report *rep;
+	uint32_t msrs[2];
+	char inl[96];
+	int k, nm, i;
+
+	snprintf(inl, sizeof(inl), "%s=off,enforce=%s", kvmcpuid_feature_name(f),
+		 enforce ? "on" : "off");
+	rep = verify(inl);
+	ck_assert_msg(kvmcpuid_report_ok(rep), "%s: mismatch", inl);
+	i = find(rep, KVMCPUID_CHECK_FEATURE, kvmcpuid_feature_name(f));
+	ck_assert_str_eq(kvmcpuid_report_seen(rep, i), "clear");
+	nm = kvmcpuid_feature_msrs(f, msrs, 2);
+	for (k = 0; k < nm; k++) {
+		char subj[32];
+		bool gp;
+
+		snprintf(subj, sizeof(subj), "MSR 0x%x", msrs[k]);
+		i = find(rep, KVMCPUID_CHECK_MSR, subj);
+		gp = !strcmp(kvmcpuid_report_seen(rep, i), "read #GP, write #GP");
+		if (msrs[k] == MSR_KVM_MIGRATION_CONTROL)
+			ck_assert(gp);	/* KVM never emulates it */
+		else
+			ck_assert_msg(gp == enforce, "%s %s: %s", inl, subj,
+				      kvmcpuid_report_seen(rep, i));
+	}
+	kvmcpuid_report_unref(rep);
+}
+END_TEST
+
+static void all_msrs_blocked(const struct kvmcpuid_report *rep, bool blocked)
+{
+	size_t i;
+
+	for (i = 0; i < kvmcpuid_report_count(rep); i++) {
+		if (kvmcpuid_report_kind(rep, i) != KVMCPUID_CHECK_MSR ||
+		    !strcmp(kvmcpuid_report_subject(rep, i), "MSR 0x4b564d08"))
+			continue;
+		ck_assert_msg(!strcmp(kvmcpuid_report_seen(rep, i), "read #GP, write #GP") == blocked,
+			      "%s: %s", kvmcpuid_report_subject(rep, i), kvmcpuid_report_seen(rep, i));
+	}
+}
+
+START_TEST(test_signatures)
+{
+	struct kvmcpuid_report *rep;
+
+	rep = verify("signature=hidden,enforce=on");
+	ck_assert(kvmcpuid_report_ok(rep));
+	ck_assert_uint_eq(kvmcpuid_report_detected_base(rep), 0);
+	all_msrs_blocked(rep, true);
+	kvmcpuid_report_unref(rep);
+
+	rep = verify("signature=hidden");
+	ck_assert(kvmcpuid_report_ok(rep));
+	all_msrs_blocked(rep, false);	/* advisory: nothing blocks */
+	kvmcpuid_report_unref(rep);
+
+	rep = verify("signature=\"XenVMMXenVMM\",enforce=on");
+	ck_assert(kvmcpuid_report_ok(rep));
+	ck_assert_uint_eq(kvmcpuid_report_detected_base(rep), 0);
+	/* the features are visible at the base, but KVM's enforcement finds no KVM */
+	ck_assert_str_eq(kvmcpuid_report_seen(rep, find(rep, KVMCPUID_CHECK_LEAF,
+							 "CPUID 0x40000000")),
+			 "40000001 566e6558 65584d4d 4d4d566e");
+	all_msrs_blocked(rep, true);
+	kvmcpuid_report_unref(rep);
+}
+END_TEST
+
+START_TEST(test_settings)
+{
+	struct kvmcpuid_report *rep;
+
+	rep = verify("max_leaf=legacy-zero,enforce=on");
+	ck_assert(kvmcpuid_report_ok(rep));
+	ck_assert(!strncmp(kvmcpuid_report_seen(rep, find(rep, KVMCPUID_CHECK_LEAF,
+							   "CPUID 0x40000000")), "00000000 ", 9));
+	all_msrs_blocked(rep, false);
+	kvmcpuid_report_unref(rep);
+
+	rep = verify("timing=on,base=0x40000200");
+	ck_assert(kvmcpuid_report_ok(rep));
+	ck_assert_uint_eq(kvmcpuid_report_detected_base(rep), 0x40000200);
+	find(rep, KVMCPUID_CHECK_LEAF, "CPUID 0x40000210");
+	kvmcpuid_report_unref(rep);
+
+	/* force of a feature the host lacks: mmu_op is never offered */
+	rep = verify("mmu_op=force");
+	ck_assert(kvmcpuid_report_ok(rep));
+	ck_assert(kvmcpuid_report_guest_features(rep) & (1u << 2));
+	kvmcpuid_report_unref(rep);
+
+	rep = verify("default=off,realtime=on,msi_ext_dest_id=on,enforce=on");
+	ck_assert(kvmcpuid_report_ok(rep));
+	ck_assert_uint_eq(kvmcpuid_report_guest_hints(rep), 1);
+	ck_assert_uint_eq(kvmcpuid_report_guest_features(rep), 1u << 15);
+	all_msrs_blocked(rep, true);
+	kvmcpuid_report_unref(rep);
+}
+END_TEST
+
+static struct kvm_cpuid_entry2 *hyperv_table(size_t *n, uint32_t kvm_features)
+{
+	const struct kvm_cpuid_entry2 *sup;
+	struct kvm_cpuid_entry2 *t, hv[2] = {
+		{ .function = 0x40000000, .eax = 0x40000001, .ebx = 0x7263694d, .ecx = 0x666f736f,
+		  .edx = 0x76482074 },
+		{ .function = 0x40000001, .eax = 0x31237648 },
+	}, kvm[2] = {
+		{ .function = 0x40000100, .eax = 0x40000101, .ebx = KVM_SIG_EBX,
+		  .ecx = KVM_SIG_ECX, .edx = KVM_SIG_EDX },
+		{ .function = 0x40000101, .eax = kvm_features },
+	};
+	size_t cap;
+
+	size_t i, m;
+
+	sup = kvmcpuid_host_supported(host, &m);
+	cap = m + 4;
+	t = calloc(cap, sizeof(*t));
+	/* the VMM's own table: its Hyper-V leaves take 0x40000000 ... */
+	for (i = 0, *n = 0; i < m; i++)
+		if ((sup[i].function & ~0xffu) != 0x40000000)
+			t[(*n)++] = sup[i];
+	t[(*n)++] = hv[0];
+	t[(*n)++] = hv[1];
+	/* ... and kvmcpuid puts KVM at 0x40000100, leaving Hyper-V alone */
+	ck_assert_int_eq(kvmcpuid_table_merge(kvm, 2, 0x40000100, t, n, cap, NULL), 0);
+	ck_assert_ptr_nonnull(table_find(t, *n, 0x40000000, 0));
+	ck_assert_uint_eq(table_find(t, *n, 0x40000000, 0)->ebx, 0x7263694d);
+	return t;
+}
+
+START_TEST(test_hyperv_at_base_kvm_at_0x100)
+{
+	struct kvmcpuid_report *rep = NULL;
+	struct kvmcpuid_diag d = { 0 };
+	struct kvm_cpuid_entry2 *t;
+	size_t n;
+	int i;
+
+	t = hyperv_table(&n, kvmcpuid_host_features(host) & ~(1u << 5));
+	ck_assert_int_eq(kvmcpuid_verify_table(ctx, t, n, KVMCPUID_APPLY_ENFORCE, &rep, &d), 0);
+	if (!kvmcpuid_report_ok(rep))
+		dump(rep);
+	ck_assert(kvmcpuid_report_ok(rep));
+	ck_assert_uint_eq(kvmcpuid_report_detected_base(rep), 0x40000100);
+	i = find(rep, KVMCPUID_CHECK_MSR, "MSR 0x4b564d03");	/* steal time masked */
+	ck_assert_str_eq(kvmcpuid_report_seen(rep, i), "read #GP, write #GP");
+	i = find(rep, KVMCPUID_CHECK_MSR, "MSR 0x4b564d04");	/* pv_eoi at 0x40000101 */
+	ck_assert_str_eq(kvmcpuid_report_seen(rep, i), "read ok, write ok");
+	kvmcpuid_report_unref(rep);
+	free(t);
+}
+END_TEST
+
+START_TEST(test_wrong_expectation_is_caught)
+{
+	struct kvmcpuid_report *rep = NULL;
+	struct kvmcpuid_diag d = { 0 };
+	struct kvm_cpuid_entry2 *applied, *expect;
+	size_t n, m;
+	int i;
+
+	applied = hyperv_table(&n, kvmcpuid_host_features(host));
+	expect = hyperv_table(&m, kvmcpuid_host_features(host) & ~(1u << 5));
+	ck_assert_int_eq(verify_table_expect(ctx, applied, n, expect, m, KVMCPUID_APPLY_ENFORCE,
+					     &rep, &d), 0);
+	ck_assert(!kvmcpuid_report_ok(rep));
+	i = find(rep, KVMCPUID_CHECK_FEATURE, "steal_time");
+	ck_assert_int_eq(kvmcpuid_report_verdict(rep, i), KVMCPUID_FAIL);
+	ck_assert_str_eq(kvmcpuid_report_expected(rep, i), "clear");
+	ck_assert_str_eq(kvmcpuid_report_seen(rep, i), "set");
+	i = find(rep, KVMCPUID_CHECK_MSR, "MSR 0x4b564d03");
+	ck_assert_int_eq(kvmcpuid_report_verdict(rep, i), KVMCPUID_FAIL);
+	kvmcpuid_report_unref(rep);
+	free(applied);
+	free(expect);
+}
+END_TEST
+
+START_TEST(test_matrix)
+{
+	struct kvmcpuid_policy *p = inline_policy(ctx, "enforce=on");
+	struct kvmcpuid_report **reps = NULL;
+	struct kvmcpuid_diag d = { 0 };
+	size_t n = 0, i;
+
+	ck_assert_int_eq(kvmcpuid_matrix(p, NULL, 0, &reps, &n, &d), 0);
+	ck_assert_uint_eq(n, kvmcpuid_feature_count() + 2);
+	ck_assert_str_eq(kvmcpuid_report_label(reps[0]), "all-on");
+	ck_assert_str_eq(kvmcpuid_report_label(reps[1]), "all-off");
+	ck_assert_uint_eq(kvmcpuid_report_guest_features(reps[1]), 0);
+	ck_assert_str_eq(kvmcpuid_report_label(reps[2 + KVMCPUID_FEATURE_STEAL_TIME]),
+			 "-steal_time");
+	for (i = 0; i < n; i++) {
+		if (!kvmcpuid_report_ok(reps[i]))
+			dump(reps[i]);
+		ck_assert_msg(kvmcpuid_report_ok(reps[i]), "%s", kvmcpuid_report_label(reps[i]));
+		kvmcpuid_report_unref(reps[i]);
+	}
+	free(reps);
+	kvmcpuid_policy_unref(p);
+}
+END_TEST
+
+static int count_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	int n = 0;
+
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static int count_maps(void)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	int n = 0, c;
+
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+START_TEST(test_no_leaks_over_100_verifies)
+{
+	struct kvmcpuid_policy *p = inline_policy(ctx, "steal_time=off,enforce=on");
+	struct kvmcpuid_report *rep;
+	int fds, maps, i;
+
+	rep = verify("default=host");	/* warm up: the probe's /dev/kvm fd stays open */
+	kvmcpuid_report_unref(rep);
+	fds = count_dir("/proc/self/fd");
+	maps = count_maps();
+	for (i = 0; i < 100; i++) {
+		rep = NULL;
+		ck_assert_int_eq(kvmcpuid_verify(p, NULL, 0, &rep, NULL), 0);
+		ck_assert(kvmcpuid_report_ok(rep));
+		kvmcpuid_report_unref(rep);
+	}
+	ck_assert_int_eq(count_dir("/proc/self/fd"), fds);
+	ck_assert_int_eq(count_maps(), maps);
+	kvmcpuid_policy_unref(p);
+}
+END_TEST
+
+/* Where hypercalls are not known not to complete, the first verify tries one under the
+ * deadline; a host that never completes it is found out once and remembered. */
+START_TEST(test_hypercall_probe_is_bounded)
+{
+	struct kvmcpuid_policy *p = inline_policy(ctx, "default=host");
+	struct kvmcpuid_report *rep = NULL;
+	struct kvmcpuid_diag d = { 0 };
+	int i, r;
+
+	ck_assert_int_eq(kvmcpuid_set_deadline_ms(ctx, 300), 0);
+	ctx->hypercalls = 0;	/* pretend we know nothing of this host ... */
+	ctx->force_hypercall_probe = true;	/* ... not even its KVM module */
+	r = kvmcpuid_verify(p, NULL, 0, &rep, &d);
+	ck_assert_msg(r == 0, "%s", d.message);
+	ck_assert(kvmcpuid_report_ok(rep));
+	i = find(rep, KVMCPUID_CHECK_HYPERCALL, "hypercall 11");
+	if (ctx->hypercalls < 0) {
+		/* this host does not complete hypercalls (kvm_pvm) */
+		ck_assert_int_eq(kvmcpuid_report_verdict(rep, i), KVMCPUID_UNTESTABLE);
+		ck_assert(strstr(kvmcpuid_report_hypercall_note(rep), "did not complete within 300 ms"));
+	} else {
+		ck_assert_int_eq(kvmcpuid_report_verdict(rep, i), KVMCPUID_PASS);
+		ck_assert_str_ne(kvmcpuid_report_seen(rep, i), "-1000");
+	}
+	/* every CPUID and MSR result is there either way */
+	ck_assert_str_eq(kvmcpuid_report_seen(rep, find(rep, KVMCPUID_CHECK_MSR, "MSR 0x4b564d03")),
+			 "read ok, write ok");
+	kvmcpuid_report_unref(rep);
+	kvmcpuid_policy_unref(p);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("live-verify");
+	TCase *tc = tcase_create("verify");
+
+	require_kvm();
+	tcase_set_timeout(tc, 120);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_default);
+	tcase_add_loop_test(tc, test_masked_alone, 0, 2 * (KVMCPUID_FEATURE_REALTIME + 1));
+	tcase_add_test(tc, test_signatures);
+	tcase_add_test(tc, test_settings);
+	tcase_add_test(tc, test_hyperv_at_base_kvm_at_0x100);
+	tcase_add_test(tc, test_wrong_expectation_is_caught);
+	tcase_add_test(tc, test_matrix);
+	tcase_add_test(tc, test_no_leaks_over_100_verifies);
+	tcase_add_test(tc, test_hypercall_probe_is_bounded);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
