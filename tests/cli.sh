@@ -1,0 +1,146 @@
+#!/bin/sh
+# The CLI end to end: exit codes, formats, golden output, malformed input.
+# Live parts run when /dev/kvm can be opened; the rest needs nothing.
+set -u
+K=${KVMCPUID:-./kvmcpuid}
+SRC=${TOP_SRCDIR:-.}
+D=$SRC/tests/data
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+n=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+fail() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
+
+# expect CODE DESC -- command...
+expect() {
+	want=$1; desc=$2; shift 3
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	if [ "$got" -eq "$want" ]; then ok "$desc"; else
+		fail "$desc (exit $got, want $want)"; sed 's/^/# /' "$T/err" "$T/out" | head -20
+	fi
+}
+
+has() { # has FILE TEXT DESC
+	if grep -qF -- "$2" "$1"; then ok "$3"; else fail "$3: no '$2'"; sed 's/^/# /' "$1" | head -10; fi
+}
+
+for verb in host build decode lint diff apply verify matrix; do
+	expect 0 "$verb --help" -- "$K" "$verb" --help
+	has "$T/out" "Usage: kvmcpuid $verb" "$verb --help prints its usage"
+	expect 2 "$verb with an unknown option" -- "$K" "$verb" --no-such-option
+done
+expect 0 "--help" -- "$K" --help
+expect 2 "no verb" -- "$K"
+expect 2 "unknown verb" -- "$K" frobnicate
+has "$T/err" "unknown verb 'frobnicate'" "unknown verb is named"
+
+# decode: golden
+"$K" decode 0x01007efb 1 >"$T/decode" 2>&1
+if diff -u "$SRC/tests/golden/decode.txt" "$T/decode" >"$T/diff"; then ok "decode golden"; else
+	fail "decode golden"; sed 's/^/# /' "$T/diff"; fi
+expect 0 "decode a reserved bit" -- "$K" decode 0x100
+has "$T/out" "(reserved)" "reserved bit named"
+expect 2 "decode junk" -- "$K" decode 0xzz
+expect 2 "decode a 33-bit value" -- "$K" decode 0x100000000
+
+# lint: no /dev/kvm needed
+expect 0 "lint a clean policy" -- "$K" lint "$D/allow-list.json"
+has "$T/out" "ok" "lint says ok"
+expect 1 "lint a policy with warnings" -- "$K" lint "$D/tenant-a.policy"
+has "$T/err" "warning: async_pf_int is set without async_pf" "lint names the dependency"
+expect 2 "lint with no policy" -- "$K" lint
+
+# malformed policies: one line, file:line:col:, exit 2, nothing written
+check_bad() { # FILE LINE:COL TEXT
+	f=$D/bad/$1
+	rm -f "$T/built"
+	"$K" build "$f" --host-profile "$D/host-intel.json" -o "$T/built" >"$T/out" 2>"$T/err"
+	code=$?
+	lines=$(wc -l <"$T/err")
+	if [ "$code" -eq 2 ] && [ "$lines" -eq 1 ] && grep -qF "$f:$2: " "$T/err" &&
+	   grep -qF -- "$3" "$T/err" && [ ! -e "$T/built" ]; then
+		ok "bad input $1"
+	else
+		fail "bad input $1 (exit $code, $lines lines)"; sed 's/^/# /' "$T/err"
+	fi
+}
+check_bad unknown-key.policy 1:1 "did you mean 'steal_time'?"
+check_bad duplicate.policy 2:1 "duplicate key 'steal_time'"
+check_bad conflict.policy 2:1 "(by 'kvmclock')"
+check_bad base-step.policy 1:8 "multiple of 0x100"
+check_bad base-range.policy 1:8 "invalid base"
+check_bad signature-length.policy 1:13 "exactly 12 bytes, got 8 bytes"
+check_bad bad-value.policy 2:14 "invalid value 'maybe' for 'steal_time'"
+check_bad deprecated.policy 1:10 "only off or force"
+check_bad max-leaf.policy 1:1 "outside the block"
+check_bad nul.policy 2:4 "NUL byte"
+check_bad not-utf8.policy 2:1 "invalid UTF-8"
+check_bad syntax.policy 2:6 "expected '=' after 'this'"
+check_bad duplicate.json 1:23 "duplicate key 'steal_time'"
+check_bad wrong-type.json 1:2 "expected a string"
+check_bad truncated.json 2:1 "invalid JSON"
+expect 2 "a directory as policy" -- "$K" lint "$SRC/tests"
+has "$T/err" "is a directory" "directory error"
+expect 2 "a missing policy" -- "$K" lint "$T/nope.policy"
+has "$T/err" "nope.policy: cannot open" "missing file error"
+expect 2 "bad --set" -- "$K" build --host-profile "$D/host-intel.json" --set steal_time=sometimes
+has "$T/err" "--set:1:12: invalid value" "--set error has a position"
+
+# build formats, against a saved profile: no /dev/kvm needed
+expect 0 "build json" -- "$K" build "$D/tenant-a.policy" --host-profile "$D/host-intel.json" --format json
+has "$T/out" '"kvmcpuid_leaves": 1' "json build output"
+has "$T/out" '"eax": "0x01007ecb"' "json carries the resolved features"
+expect 0 "build raw" -- "$K" build --host-profile "$D/host-intel.json" --format raw -o "$T/raw"
+size=$(wc -c <"$T/raw")
+[ "$size" -eq 88 ] && ok "raw is a struct kvm_cpuid2 with 2 entries (88 bytes)" || fail "raw size $size"
+expect 0 "build timing raw" -- "$K" build --host-profile "$D/host-intel.json" --set timing=on --format raw -o "$T/raw3"
+size=$(wc -c <"$T/raw3")
+[ "$size" -eq 128 ] && ok "timing adds the third entry" || fail "raw size $size"
+expect 2 "build with an unknown format" -- "$K" build --format yaml
+expect 2 "on for a feature the host lacks" -- "$K" build --host-profile "$D/host-intel.json" --set default=off,steal_time=on
+expect 0 "force warns but builds" -- "$K" build --host-profile "$D/host-intel.json" --set mmu_op=force
+has "$T/err" "warning: mmu_op is forced" "force warning"
+expect 2 "strict turns it into an error" -- "$K" build --host-profile "$D/host-intel.json" --set mmu_op=force --strict
+
+# diff
+"$K" build "$D/tenant-a.policy" --host-profile "$D/host-intel.json" --format json -o "$T/a.json" 2>/dev/null
+expect 1 "diff policy vs its own build with enforce off" -- "$K" diff "$T/a.json" "$T/raw" --host-profile "$D/host-intel.json"
+has "$T/out" "async_pf                 clear -> set" "diff names the feature"
+has "$T/out" "enforce: on -> off" "diff names enforce"
+expect 0 "diff of a policy and its own build" -- "$K" diff "$D/tenant-a.policy" "$T/a.json" --host-profile "$D/host-intel.json"
+has "$T/out" "no difference a guest can see" "no difference"
+
+# no /dev/kvm: exit 3 with a fix
+KVMCPUID_DEVICE=/nonexistent/kvm "$K" verify >"$T/out" 2>"$T/err"
+[ $? -eq 3 ] && ok "verify without /dev/kvm exits 3" || fail "verify without /dev/kvm"
+has "$T/err" "modprobe" "says how to fix"
+KVMCPUID_DEVICE=/nonexistent/kvm "$K" host >"$T/out" 2>"$T/err"
+[ $? -eq 3 ] && ok "host without /dev/kvm exits 3" || fail "host without /dev/kvm"
+
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	expect 0 "host" -- "$K" host
+	has "$T/out" "KVM module:" "host names the module"
+	expect 0 "host --json" -- "$K" host --json
+	cp "$T/out" "$T/host.json"
+	expect 0 "build against the saved profile of this host" -- "$K" build --host-profile "$T/host.json" --format raw -o "$T/p.raw"
+	expect 0 "build against this host" -- "$K" build --format raw -o "$T/h.raw"
+	cmp -s "$T/p.raw" "$T/h.raw" && ok "profile and probe build the same leaves" || fail "profile and probe differ"
+	expect 0 "apply" -- "$K" apply --set steal_time=off,enforce=on
+	has "$T/out" "enforcement: on" "apply shows enforcement"
+	expect 0 "verify the default policy" -- "$K" verify
+	has "$T/out" "verdict: as expected" "verify verdict"
+	expect 0 "verify --json" -- "$K" verify --json --set enforce=on,pv_eoi=off
+	has "$T/out" '"ok": true' "json verdict"
+	expect 2 "verify a bad policy" -- "$K" verify "$D/bad/duplicate.policy"
+	expect 2 "verify --deadline junk" -- "$K" verify --deadline soon
+	expect 0 "matrix" -- "$K" matrix
+	has "$T/out" "all as expected" "matrix verdict"
+else
+	echo "# /dev/kvm not usable: live CLI checks skipped"
+fi
+
+echo "1..$n"
+[ "$fails" -eq 0 ]

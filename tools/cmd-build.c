@@ -99,7 +99,7 @@ static void print_entries(FILE *f, const struct kvm_cpuid_entry2 *e, size_t n)
 {
 	size_t i;
 
-	fprintf(f, "%-10s  %-5s  %-10s  %-10s  %-10s  %-10s\n", "FUNCTION", "INDEX", "EAX", "EBX",
+	fprintf(f, "%-10s  %-5s  %-10s  %-10s  %-10s  %s\n", "FUNCTION", "INDEX", "EAX", "EBX",
 		"ECX", "EDX");
 	for (i = 0; i < n; i++)
 		fprintf(f, "0x%08x  %-5u  0x%08x  0x%08x  0x%08x  0x%08x\n", e[i].function,
@@ -122,13 +122,14 @@ static void print_features(FILE *f, const struct kvmcpuid_policy *p, uint32_t ea
 	}
 }
 
-static int emit(const char *output, FILE *mem, char *buf, size_t len)
+static int emit(const char *output, FILE *mem, char **buf, size_t *len)
 {
 	int r;
 
+	/* open_memstream publishes buf and len only at fclose */
 	fclose(mem);
-	r = cli_write_output(output, buf, len);
-	free(buf);
+	r = cli_write_output(output, *buf, *len);
+	free(*buf);
 	if (r < 0) {
 		cli_error("%s: cannot write: %s", output ? output : "<stdout>", strerror(-r));
 		return EXIT_USAGE;
@@ -200,7 +201,7 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 			fprintf(mem, "\nenforce = off: masking is advisory, a guest can still use a "
 				"masked feature's MSRs and hypercalls.\n");
 	}
-	r = emit(o.output, mem, buf, len);
+	r = emit(o.output, mem, &buf, &len);
 out:
 	kvmcpuid_host_unref(h);
 	kvmcpuid_policy_unref(p);

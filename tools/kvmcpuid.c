@@ -62,6 +62,9 @@ int main(int argc, char **argv)
 		/* The CLI prints the library's diagnostics itself; keep the log quiet. */
 		if (!getenv("KVMCPUID_LOG"))
 			kvmcpuid_set_log_fn(cli.ctx, NULL, NULL);
+		/* KVMCPUID_DEVICE: another KVM device node (containers, tests). */
+		if (getenv("KVMCPUID_DEVICE"))
+			kvmcpuid_set_device(cli.ctx, getenv("KVMCPUID_DEVICE"));
 		r = verbs[i].fn(&cli, argc - 1, argv + 1);
 		kvmcpuid_unref(cli.ctx);
 		return r;
