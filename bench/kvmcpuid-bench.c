@@ -1,1 +1,248 @@
-int main(void){return 0;}
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * kvmcpuid-bench: what verifying costs, against the floor of KVM itself.
+ *   floor       open /dev/kvm, create a VM, one vCPU, map memory, run a guest that
+ *               only HLTs, tear down (raw ioctls, no library)
+ *   verify-one  one kvmcpuid_verify of the default policy (host probe cached)
+ *   matrix      the whole masking matrix with enforcement on, in one VM
+ *   build       parse + build of a typical policy in memory
+ *   rss         peak RSS of a process that does one verify
+ * Medians of N runs.  `--json` prints the same as JSON.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static const char typical[] = "# tenant-a: dedicated vCPUs, no async page faults\n"
+			      "default      = host\n"
+			      "async_pf     = off\n"
+			      "async_pf_int = off\n"
+			      "async_pf_vmexit = off\n"
+			      "realtime     = on\n"
+			      "pv_unhalt    = off\n"
+			      "enforce      = on\n";
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The floor: the least a VMM does to run a guest to HLT. */
+static int floor_once(void)
+{
+	struct kvm_userspace_memory_region region = { 0 };
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = { .rip = 0, .rflags = 2 };
+	struct kvm_run *run;
+	int kvm, vm, vcpu, r = -1;
+	long run_size;
+	uint8_t *mem;
+
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0)
+		return -1;
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	mem = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mem[0] = 0xf4;	/* hlt */
+	region.memory_size = 0x1000;
+	region.userspace_addr = (uintptr_t)mem;
+	ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region);
+	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+	run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	ioctl(vcpu, KVM_GET_SREGS, &sregs);
+	sregs.cs.base = 0;
+	sregs.cs.selector = 0;
+	ioctl(vcpu, KVM_SET_SREGS, &sregs);
+	ioctl(vcpu, KVM_SET_REGS, &regs);
+	if (ioctl(vcpu, KVM_RUN, 0) == 0 && run->exit_reason == KVM_EXIT_HLT)
+		r = 0;
+	munmap(run, (size_t)run_size);
+	close(vcpu);
+	munmap(mem, 0x1000);
+	close(vm);
+	close(kvm);
+	return r;
+}
+
+static int verify_once(struct kvmcpuid_ctx *ctx, struct kvmcpuid_policy *p)
+{
+	struct kvmcpuid_report *rep = NULL;
+	struct kvmcpuid_diag d = { 0 };
+	int r = kvmcpuid_verify(p, NULL, 0, &rep, &d);
+
+	if (r < 0) {
+		fprintf(stderr, "verify: %s\n", d.message);
+		return r;
+	}
+	r = kvmcpuid_report_ok(rep) ? 0 : -1;
+	kvmcpuid_report_unref(rep);
+	(void)ctx;
+	return r;
+}
+
+static long child_rss_kib(void)
+{
+	struct rusage ru;
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct kvmcpuid_ctx *ctx;
+		struct kvmcpuid_policy *p;
+
+		if (kvmcpuid_new(&ctx) < 0 || kvmcpuid_policy_new(ctx, &p) < 0)
+			_exit(1);
+		_exit(verify_once(ctx, p) ? 1 : 0);
+	}
+	if (pid < 0 || wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return -1;
+	return ru.ru_maxrss;
+}
+
+int main(int argc, char **argv)
+{
+	int n = 50, i, policies = 0, json = 0;
+	double *t, floor_ns, verify_ns, matrix_ns, build_ns;
+	struct kvmcpuid_ctx *ctx;
+	struct kvmcpuid_policy *p;
+	struct kvmcpuid_host *h;
+	struct kvmcpuid_diag d = { 0 };
+	long rss;
+	const char *probes;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
+			n = atoi(argv[++i]);
+		else {
+			fprintf(stderr, "usage: kvmcpuid-bench [--json] [-n RUNS]\n");
+			return 2;
+		}
+	}
+	if (n < 3)
+		n = 3;
+	t = calloc((size_t)n, sizeof(*t));
+	if (kvmcpuid_new(&ctx) < 0 || kvmcpuid_host_probe(ctx, &d, &h) < 0) {
+		fprintf(stderr, "kvmcpuid-bench: %s\n", d.message[0] ? d.message : "no /dev/kvm");
+		return 77;
+	}
+	kvmcpuid_policy_new(ctx, &p);
+
+	/* warm up both paths once */
+	if (floor_once() < 0 || verify_once(ctx, p) < 0) {
+		fprintf(stderr, "kvmcpuid-bench: cannot run a guest here\n");
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		double s = now_ns();
+
+		floor_once();
+		t[i] = now_ns() - s;
+	}
+	floor_ns = median(t, n);
+	for (i = 0; i < n; i++) {
+		double s = now_ns();
+
+		verify_once(ctx, p);
+		t[i] = now_ns() - s;
+	}
+	verify_ns = median(t, n);
+
+	kvmcpuid_policy_set_enforce(p, true);
+	for (i = 0; i < (n < 11 ? n : 11); i++) {
+		struct kvmcpuid_report **reps = NULL;
+		size_t count = 0, k;
+		double s = now_ns();
+
+		if (kvmcpuid_matrix(p, NULL, 0, &reps, &count, &d) < 0) {
+			fprintf(stderr, "matrix: %s\n", d.message);
+			return 1;
+		}
+		t[i] = now_ns() - s;
+		for (k = 0; k < count; k++)
+			kvmcpuid_report_unref(reps[k]);
+		free(reps);
+		policies = (int)count;
+	}
+	matrix_ns = median(t, n < 11 ? n : 11);
+
+	{
+		int reps = 20000, k;
+
+		for (i = 0; i < n; i++) {
+			double s = now_ns();
+
+			for (k = 0; k < reps; k++) {
+				struct kvm_cpuid_entry2 e[KVMCPUID_MAX_LEAVES];
+				struct kvmcpuid_policy *q = NULL;
+
+				kvmcpuid_policy_parse_text(ctx, typical, sizeof(typical) - 1, "b", NULL,
+							   &q);
+				kvmcpuid_build(q, h, 0, e, KVMCPUID_MAX_LEAVES, NULL);
+				kvmcpuid_policy_unref(q);
+			}
+			t[i] = (now_ns() - s) / reps;
+		}
+		build_ns = median(t, n);
+	}
+	rss = child_rss_kib();
+	probes = ctx->hypercalls > 0 ? "cpuid, msr, hypercall"
+				     : "cpuid, msr (hypercalls not testable on this host)";
+
+	if (json) {
+		printf("{\n  \"module\": \"%s\",\n  \"runs\": %d,\n  \"probes\": \"%s\",\n"
+		       "  \"floor_us\": %.1f,\n  \"verify_one_us\": %.1f,\n"
+		       "  \"verify_one_ratio\": %.2f,\n  \"matrix_policies\": %d,\n"
+		       "  \"matrix_ms\": %.2f,\n  \"matrix_ratio\": %.3f,\n"
+		       "  \"build_ns\": %.0f,\n  \"verify_one_peak_rss_kib\": %ld\n}\n",
+		       kvmcpuid_host_module(h), n, probes, floor_ns / 1e3, verify_ns / 1e3,
+		       verify_ns / floor_ns, policies, matrix_ns / 1e6,
+		       matrix_ns / (policies * floor_ns), build_ns, rss);
+	} else {
+		printf("kvmcpuid-bench: %s, median of %d runs, probes: %s\n\n",
+		       kvmcpuid_host_module(h), n, probes);
+		printf("%-12s %12s  %-28s %s\n", "measure", "value", "ratio", "target");
+		printf("%-12s %9.1f us  %-28s %s\n", "floor", floor_ns / 1e3, "1.00", "");
+		printf("%-12s %9.1f us  %-28.2f %s\n", "verify-one", verify_ns / 1e3,
+		       verify_ns / floor_ns, "<= 1.5 x floor");
+		printf("%-12s %9.2f ms  %.3f x (%d x floor)%-6s %s\n", "matrix", matrix_ns / 1e6,
+		       matrix_ns / (policies * floor_ns), policies, "", "<= 0.5");
+		printf("%-12s %9.0f ns  %-28s %s\n", "build", build_ns, "", "<= 2000 ns");
+		printf("%-12s %9.2f MiB %-28s %s\n", "peak RSS", rss / 1024.0, "(verify-one process)",
+		       "<= 8 MiB");
+	}
+	kvmcpuid_policy_unref(p);
+	kvmcpuid_host_unref(h);
+	kvmcpuid_unref(ctx);
+	free(t);
+	return 0;
+}

