@@ -104,22 +104,48 @@ const struct feature *feature_get(unsigned int id)
 	return id < FEATURE_COUNT ? &features[id] : NULL;
 }
 
+/* Which of a feature's names a spelling belongs to: 0 canonical, 1 macro, 2 QEMU. */
+unsigned int feature_name_set(const char *name)
+{
+	if (name[0] == 'K')
+		return 1;
+	if (name[0] == 'k' && name[1] == 'v')
+		return 2;
+	return 0;
+}
+
+static const char *feature_name_in(const struct feature *f, unsigned int set)
+{
+	return set == 1 ? f->macro : set == 2 ? f->qemu : f->name;
+}
+
 uint32_t feature_mask_lookup(const char *name)
 {
 	uint32_t mask = 0;
-	unsigned int i;
+	unsigned int i, set;
 
-	if (!name)
+	if (!name || !name[0])
 		return 0;
+	/*
+	 * The three name sets do not overlap by their first letters (macros start with
+	 * 'K', QEMU properties with "kv", canonical names with neither), so only one set
+	 * is compared: the parser calls this for every key.
+	 */
+	set = feature_name_set(name);
 	for (i = 0; i < FEATURE_COUNT; i++) {
-		const struct feature *f = &features[i];
+		const char *cand = feature_name_in(&features[i], set);
+		size_t skip = set == 1 ? 12 : 0;	/* "KVM_FEATURE_" */
 
 		/* QEMU's "kvmclock" names bits 0 and 3 at once: both match. */
-		if (!strcmp(name, f->name) || !strcmp(name, f->macro) ||
-		    (f->qemu && !strcmp(name, f->qemu)))
+		if (cand && cand[skip] == name[skip] && !strcmp(name, cand))
 			mask |= 1u << i;
 	}
 	return mask;
+}
+
+const char *feature_spelling(unsigned int id, const char *name)
+{
+	return feature_name_in(&features[id], feature_name_set(name));
 }
 
 static unsigned int edit_distance(const char *a, const char *b)

@@ -40,6 +40,9 @@ struct feature {
 const struct feature *feature_get(unsigned int id);
 /* Name (canonical, macro, QEMU) to a mask of feature ids; 0 if unknown. */
 uint32_t feature_mask_lookup(const char *name);
+/* The table's own copy of the spelling `name` used for feature id (for diagnostics). */
+const char *feature_spelling(unsigned int id, const char *name);
+unsigned int feature_name_set(const char *name);
 /* Nearest name among features and extra[] (NULL-terminated), or NULL. */
 const char *name_suggest(const char *name, const char *const *extra);
 

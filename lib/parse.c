@@ -85,6 +85,10 @@ static int check_encoding(struct parser *ps)
 	while (i < ps->len) {
 		unsigned char c = (unsigned char)ps->s[i];
 
+		if (c >= 0x20 && c < 0x80) {	/* the common case: printable ASCII */
+			i++;
+			continue;
+		}
 		if (c == '\n') {
 			ps->line++;
 			ps->line_start = ++i;

@@ -134,15 +134,9 @@ static bool base_valid(uint32_t base)
 
 static const char *static_key(const char *key, int slot)
 {
-	const struct feature *f = feature_get((unsigned int)slot);
-
 	if (slot >= FEATURE_COUNT)
 		return policy_setting_keys[slot - FEATURE_COUNT];
-	if (!strcmp(key, f->macro))
-		return f->macro;
-	if (f->qemu && !strcmp(key, f->qemu))
-		return f->qemu;
-	return f->name;
+	return feature_spelling((unsigned int)slot, key);
 }
 
 static bool note_seen(struct set_seen *seen, int slot, const char *key, unsigned int line,
@@ -173,17 +167,16 @@ static int set_feature(struct kvmcpuid_policy *p, uint32_t mask, const char *key
 {
 	int action = parse_action(value);
 	unsigned int i;
+	uint32_t m;
 
 	if (action < 0) {
 		snprintf(msg, msglen, "invalid value '%s' for '%s': expected host, on, off or force",
 			 value, key);
 		return -EINVAL;
 	}
-	for (i = 0; i < FEATURE_COUNT; i++) {
-		if (!(mask & (1u << i)))
-			continue;
-		if (feature_get(i)->deprecated && action != KVMCPUID_ACTION_OFF &&
-		    action != KVMCPUID_ACTION_FORCE) {
+	for (m = mask; m; m &= m - 1) {
+		if (feature_get((unsigned int)__builtin_ctz(m))->deprecated &&
+		    action != KVMCPUID_ACTION_OFF && action != KVMCPUID_ACTION_FORCE) {
 			snprintf(msg, msglen, "invalid value '%s' for '%s': the feature is "
 				 "deprecated and never offered, so only off or force are allowed",
 				 value, key);
@@ -193,12 +186,10 @@ static int set_feature(struct kvmcpuid_policy *p, uint32_t mask, const char *key
 	for (i = 0; i < FEATURE_COUNT; i++)
 		if ((mask & (1u << i)) && !note_seen(seen, (int)i, key, line, msg, msglen))
 			return -EEXIST;
-	for (i = 0; i < FEATURE_COUNT; i++) {
-		if (mask & (1u << i)) {
+	for (i = 0; i < FEATURE_COUNT; i++)
+		if (mask & (1u << i))
 			p->action[i] = (uint8_t)action;
-			p->explicit_mask |= 1u << i;
-		}
-	}
+	p->explicit_mask |= mask;
 	return 0;
 }
 
