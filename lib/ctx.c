@@ -17,7 +17,8 @@ static void log_stderr(void *data, int priority, const char *file, int line, con
 	(void)priority;
 	(void)file;
 	(void)line;
-	fprintf(stderr, "libkvmcpuid: %s: ", fn);
+	(void)fn;
+	fputs("libkvmcpuid: ", stderr);
 	vfprintf(stderr, format, args);
 	fputc('\n', stderr);
 }

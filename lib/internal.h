@@ -185,6 +185,11 @@ int apply_table(struct kvmcpuid_ctx *ctx, int vcpu_fd, const struct kvm_cpuid_en
 int policy_from_json(struct kvmcpuid_ctx *ctx, const char *text, size_t len,
 		     const char *origin, struct kvmcpuid_diag *diag, struct kvmcpuid_policy **ret);
 
+/* JSON helpers shared by json.c and report.c */
+struct json_object;
+int json_finish(struct json_object *obj, char **ret);
+void add_hex(struct json_object *o, const char *k, uint32_t v);
+
 /* String helpers */
 char *xstrdup_printf(const char *fmt, ...) PRINTF(1, 2);
 

@@ -247,7 +247,7 @@ KVMCPUID_EXPORT int kvmcpuid_policy_parse_json(struct kvmcpuid_ctx *ctx, const c
 	return policy_from_json(ctx, text, len, origin ? origin : "<json>", diag, ret);
 }
 
-static int json_finish(struct json_object *obj, char **ret)
+int json_finish(struct json_object *obj, char **ret)
 {
 	const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
 						       JSON_C_TO_STRING_SPACED |
@@ -261,12 +261,64 @@ static int json_finish(struct json_object *obj, char **ret)
 	return 0;
 }
 
-static void add_hex(struct json_object *o, const char *k, uint32_t v)
+static int get_u32(struct json_object *o, const char *k, bool required, uint32_t *out)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v))
+		return required ? -ENOENT : 0;
+	if (json_object_is_type(v, json_type_int)) {
+		int64_t x = json_object_get_int64(v);
+
+		if (x < 0 || x > UINT32_MAX)
+			return -ERANGE;
+		*out = (uint32_t)x;
+		return 0;
+	}
+	if (json_object_is_type(v, json_type_string))
+		return parse_u32(json_object_get_string(v), out);
+	return -EINVAL;
+}
+
+void add_hex(struct json_object *o, const char *k, uint32_t v)
 {
 	char buf[16];
 
 	snprintf(buf, sizeof(buf), "0x%08x", v);
 	json_object_object_add(o, k, json_object_new_string(buf));
+}
+
+static struct json_object *entry_to_json(const struct kvm_cpuid_entry2 *e)
+{
+	struct json_object *je = json_object_new_object();
+
+	add_hex(je, "function", e->function);
+	add_hex(je, "index", e->index);
+	add_hex(je, "flags", e->flags);
+	add_hex(je, "eax", e->eax);
+	add_hex(je, "ebx", e->ebx);
+	add_hex(je, "ecx", e->ecx);
+	add_hex(je, "edx", e->edx);
+	return je;
+}
+
+static const char *const entry_keys[] = { "function", "index", "flags", "eax", "ebx", "ecx",
+					  "edx" };
+
+/* An entry from JSON; only "function" is required.  The failing key, or NULL. */
+static const char *entry_from_json(struct json_object *je, struct kvm_cpuid_entry2 *e)
+{
+	uint32_t vals[7] = { 0 };
+	size_t k;
+
+	for (k = 0; k < ARRAY_SIZE(entry_keys); k++)
+		if (!json_object_is_type(je, json_type_object) ||
+		    get_u32(je, entry_keys[k], k == 0, &vals[k]) < 0)
+			return entry_keys[k];
+	*e = (struct kvm_cpuid_entry2){ .function = vals[0], .index = vals[1], .flags = vals[2],
+					.eax = vals[3], .ebx = vals[4], .ecx = vals[5],
+					.edx = vals[6] };
+	return NULL;
 }
 
 KVMCPUID_EXPORT int kvmcpuid_policy_to_json(const struct kvmcpuid_policy *p, char **ret)
@@ -326,40 +378,10 @@ KVMCPUID_EXPORT int kvmcpuid_host_to_json(const struct kvmcpuid_host *h, char **
 	json_object_object_add(o, "enforce_pv_feature_cpuid", json_object_new_boolean(h->enforce_cap));
 	json_object_object_add(o, "exit_hypercall", json_object_new_boolean(h->exit_hypercall_cap));
 	json_object_object_add(o, "tsc_khz", json_object_new_int64(h->tsc_khz));
-	for (i = 0; i < h->nent; i++) {
-		const struct kvm_cpuid_entry2 *e = &h->entries[i];
-		struct json_object *je = json_object_new_object();
-
-		add_hex(je, "function", e->function);
-		add_hex(je, "index", e->index);
-		add_hex(je, "flags", e->flags);
-		add_hex(je, "eax", e->eax);
-		add_hex(je, "ebx", e->ebx);
-		add_hex(je, "ecx", e->ecx);
-		add_hex(je, "edx", e->edx);
-		json_object_array_add(arr, je);
-	}
+	for (i = 0; i < h->nent; i++)
+		json_object_array_add(arr, entry_to_json(&h->entries[i]));
 	json_object_object_add(o, "supported_cpuid", arr);
 	return json_finish(o, ret);
-}
-
-static int get_u32(struct json_object *o, const char *k, bool required, uint32_t *out)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v))
-		return required ? -ENOENT : 0;
-	if (json_object_is_type(v, json_type_int)) {
-		int64_t x = json_object_get_int64(v);
-
-		if (x < 0 || x > UINT32_MAX)
-			return -ERANGE;
-		*out = (uint32_t)x;
-		return 0;
-	}
-	if (json_object_is_type(v, json_type_string))
-		return parse_u32(json_object_get_string(v), out);
-	return -EINVAL;
 }
 
 static int get_bool(struct json_object *o, const char *k, bool *out)
@@ -378,8 +400,6 @@ KVMCPUID_EXPORT int kvmcpuid_host_load_json(struct kvmcpuid_ctx *ctx, const char
 					    size_t len, const char *origin,
 					    struct kvmcpuid_diag *diag, struct kvmcpuid_host **ret)
 {
-	static const char *const regs[] = { "function", "index", "flags", "eax", "ebx", "ecx",
-					    "edx" };
 	struct json_object *obj, *v, *arr;
 	struct kvmcpuid_host *h = NULL;
 	uint32_t version = 0;
@@ -438,23 +458,15 @@ KVMCPUID_EXPORT int kvmcpuid_host_load_json(struct kvmcpuid_ctx *ctx, const char
 			goto out;
 		}
 		for (i = 0; i < n; i++) {
-			struct json_object *je = json_object_array_get_idx(arr, i);
-			uint32_t vals[7] = { 0 };
-			size_t k;
+			const char *bad = entry_from_json(json_object_array_get_idx(arr, i),
+							  &h->entries[i]);
 
-			for (k = 0; k < ARRAY_SIZE(regs); k++) {
-				if (!json_object_is_type(je, json_type_object) ||
-				    get_u32(je, regs[k], k < 1, &vals[k]) < 0) {
-					r = diag_set(ctx, diag, EINVAL, origin, 0, 0,
-						     "host profile: supported_cpuid[%zu].%s is "
-						     "missing or not a 32-bit number", i, regs[k]);
-					goto out;
-				}
+			if (bad) {
+				r = diag_set(ctx, diag, EINVAL, origin, 0, 0,
+					     "host profile: supported_cpuid[%zu].%s is missing or "
+					     "not a 32-bit number", i, bad);
+				goto out;
 			}
-			h->entries[i] = (struct kvm_cpuid_entry2){
-				.function = vals[0], .index = vals[1], .flags = vals[2],
-				.eax = vals[3], .ebx = vals[4], .ecx = vals[5], .edx = vals[6],
-			};
 		}
 		h->nent = n;
 		{
@@ -518,18 +530,8 @@ KVMCPUID_EXPORT int kvmcpuid_leaves_to_json(const struct kvmcpuid_policy *p,
 	json_object_object_add(o, "enforce", json_object_new_boolean(p->enforce));
 	add_hex(o, "base", p->base);
 	json_object_object_add(o, "policy", pol);
-	for (i = 0; i < n; i++) {
-		struct json_object *je = json_object_new_object();
-
-		add_hex(je, "function", e[i].function);
-		add_hex(je, "index", e[i].index);
-		add_hex(je, "flags", e[i].flags);
-		add_hex(je, "eax", e[i].eax);
-		add_hex(je, "ebx", e[i].ebx);
-		add_hex(je, "ecx", e[i].ecx);
-		add_hex(je, "edx", e[i].edx);
-		json_object_array_add(arr, je);
-	}
+	for (i = 0; i < n; i++)
+		json_object_array_add(arr, entry_to_json(&e[i]));
 	json_object_object_add(o, "entries", arr);
 	return json_finish(o, ret);
 }
@@ -560,8 +562,6 @@ KVMCPUID_EXPORT int kvmcpuid_leaves_load_file(struct kvmcpuid_ctx *ctx, const ch
 					      size_t *n, bool *enforce,
 					      struct kvmcpuid_diag *diag)
 {
-	static const char *const regs[] = { "function", "index", "flags", "eax", "ebx", "ecx",
-					    "edx" };
 	struct json_object *obj = NULL, *arr, *v;
 	char *buf;
 	size_t len, i, cnt;
@@ -594,22 +594,13 @@ KVMCPUID_EXPORT int kvmcpuid_leaves_load_file(struct kvmcpuid_ctx *ctx, const ch
 		goto out;
 	}
 	for (i = 0; i < cnt; i++) {
-		struct json_object *je = json_object_array_get_idx(arr, i);
-		uint32_t vals[7] = { 0 };
-		size_t k;
+		const char *bad = entry_from_json(json_object_array_get_idx(arr, i), &out[i]);
 
-		for (k = 0; k < ARRAY_SIZE(regs); k++) {
-			if (!json_object_is_type(je, json_type_object) ||
-			    get_u32(je, regs[k], true, &vals[k]) < 0) {
-				r = diag_set(ctx, diag, EINVAL, path, 0, 0,
-					     "entries[%zu].%s is missing or not a 32-bit number",
-					     i, regs[k]);
-				goto out;
-			}
+		if (bad) {
+			r = diag_set(ctx, diag, EINVAL, path, 0, 0,
+				     "entries[%zu].%s is missing or not a 32-bit number", i, bad);
+			goto out;
 		}
-		out[i] = (struct kvm_cpuid_entry2){ .function = vals[0], .index = vals[1],
-						    .flags = vals[2], .eax = vals[3],
-						    .ebx = vals[4], .ecx = vals[5], .edx = vals[6] };
 	}
 	*n = cnt;
 	if (enforce && json_object_object_get_ex(obj, "enforce", &v))

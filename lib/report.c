@@ -175,8 +175,6 @@ static const char *const verdict_names[] = { "pass", "FAIL", "untestable" };
 KVMCPUID_EXPORT int kvmcpuid_report_to_json(const struct kvmcpuid_report *rep, char **ret)
 {
 	struct json_object *o, *arr;
-	const char *s;
-	char hex[16];
 	size_t i;
 
 	if (!rep || !ret)
@@ -191,12 +189,9 @@ KVMCPUID_EXPORT int kvmcpuid_report_to_json(const struct kvmcpuid_report *rep, c
 	json_object_object_add(o, "label", json_object_new_string(rep->label));
 	json_object_object_add(o, "ok", json_object_new_boolean(kvmcpuid_report_ok(rep)));
 	json_object_object_add(o, "enforced", json_object_new_boolean(rep->enforced));
-	snprintf(hex, sizeof(hex), "0x%08x", rep->detected_base);
-	json_object_object_add(o, "detected_base", json_object_new_string(hex));
-	snprintf(hex, sizeof(hex), "0x%08x", rep->guest_features);
-	json_object_object_add(o, "guest_features", json_object_new_string(hex));
-	snprintf(hex, sizeof(hex), "0x%08x", rep->guest_hints);
-	json_object_object_add(o, "guest_hints", json_object_new_string(hex));
+	add_hex(o, "detected_base", rep->detected_base);
+	add_hex(o, "guest_features", rep->guest_features);
+	add_hex(o, "guest_hints", rep->guest_hints);
 	json_object_object_add(o, "hypercall_note", rep->hypercall_note[0] ?
 			       json_object_new_string(rep->hypercall_note) : NULL);
 	if (!rep->enforced)
@@ -221,9 +216,5 @@ KVMCPUID_EXPORT int kvmcpuid_report_to_json(const struct kvmcpuid_report *rep, c
 		json_object_array_add(arr, jc);
 	}
 	json_object_object_add(o, "checks", arr);
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-					   JSON_C_TO_STRING_NOSLASHESCAPE);
-	*ret = s ? strdup(s) : NULL;
-	json_object_put(o);
-	return *ret ? 0 : -ENOMEM;
+	return json_finish(o, ret);
 }
