@@ -142,5 +142,18 @@ else
 	echo "# /dev/kvm not usable: live CLI checks skipped"
 fi
 
+# the man pages document every option of every verb, every key and every feature
+for verb in host build decode lint diff apply verify matrix; do
+	for opt in $("$K" "$verb" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+		esc=$(printf '%s' "$opt" | sed 's/-/\\\\-/g')
+		if grep -q -- "$esc" "$SRC/man/kvmcpuid.1"; then ok "kvmcpuid.1 documents $verb $opt"
+		else fail "kvmcpuid.1 lacks $verb $opt"; fi
+	done
+done
+for key in default signature base max_leaf timing enforce $("$K" decode 0x0103ffff 1 | awk '/bit/ && $3 != "(reserved)" {print $3}'); do
+	if grep -qw -- "$key" "$SRC/man/kvmcpuid.policy.5"; then ok "kvmcpuid.policy.5 documents $key"
+	else fail "kvmcpuid.policy.5 lacks $key"; fi
+done
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
