@@ -188,6 +188,7 @@ int policy_from_json(struct kvmcpuid_ctx *ctx, const char *text, size_t len,
 /* JSON helpers shared by json.c and report.c */
 struct json_object;
 int json_finish(struct json_object *obj, char **ret);
+int json_object_with_array(struct json_object **o, struct json_object **arr);
 void add_hex(struct json_object *o, const char *k, uint32_t v);
 
 /* String helpers */

@@ -280,6 +280,17 @@ static int get_u32(struct json_object *o, const char *k, bool required, uint32_t
 	return -EINVAL;
 }
 
+int json_object_with_array(struct json_object **o, struct json_object **arr)
+{
+	*o = json_object_new_object();
+	*arr = json_object_new_array();
+	if (*o && *arr)
+		return 0;
+	json_object_put(*o);
+	json_object_put(*arr);
+	return -ENOMEM;
+}
+
 void add_hex(struct json_object *o, const char *k, uint32_t v)
 {
 	char buf[16];
@@ -363,13 +374,8 @@ KVMCPUID_EXPORT int kvmcpuid_host_to_json(const struct kvmcpuid_host *h, char **
 
 	if (!h || !ret)
 		return -EINVAL;
-	o = json_object_new_object();
-	arr = json_object_new_array();
-	if (!o || !arr) {
-		json_object_put(o);
-		json_object_put(arr);
+	if (json_object_with_array(&o, &arr) < 0)
 		return -ENOMEM;
-	}
 	json_object_object_add(o, "kvmcpuid_host_profile", json_object_new_int(1));
 	json_object_object_add(o, "module", json_object_new_string(h->module));
 	json_object_object_add(o, "vendor", json_object_new_string(vendor_names[h->vendor]));

@@ -179,13 +179,8 @@ KVMCPUID_EXPORT int kvmcpuid_report_to_json(const struct kvmcpuid_report *rep, c
 
 	if (!rep || !ret)
 		return -EINVAL;
-	o = json_object_new_object();
-	arr = json_object_new_array();
-	if (!o || !arr) {
-		json_object_put(o);
-		json_object_put(arr);
+	if (json_object_with_array(&o, &arr) < 0)
 		return -ENOMEM;
-	}
 	json_object_object_add(o, "label", json_object_new_string(rep->label));
 	json_object_object_add(o, "ok", json_object_new_boolean(kvmcpuid_report_ok(rep)));
 	json_object_object_add(o, "enforced", json_object_new_boolean(rep->enforced));

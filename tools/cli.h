@@ -34,6 +34,8 @@ int cli_write_output(const char *path, const void *data, size_t len);
 const char *cli_feature_meaning(unsigned int id);
 void cli_print_lint(void *data, int feature, const char *message);
 int cli_parse_deadline(const char *s, unsigned int *ms);
+/* Append one --set argument; -1 (after printing why) when there are too many. */
+int cli_add_set(const char **sets, int *nsets, int max, const char *arg);
 
 int cmd_host(struct cli *cli, int argc, char **argv);
 int cmd_decode(struct cli *cli, int argc, char **argv);

@@ -35,12 +35,8 @@ static int parse_common(int argc, char **argv, const char *usage, const struct o
 		switch (c) {
 		case 's':
 		case OPT_SET:
-			if (o->nsets == MAX_SETS) {
-				fprintf(stderr, "kvmcpuid: too many --set options (at most %d)\n",
-					MAX_SETS);
+			if (cli_add_set(o->sets, &o->nsets, MAX_SETS, optarg) < 0)
 				return EXIT_USAGE;
-			}
-			o->sets[o->nsets++] = optarg;
 			break;
 		case OPT_PROFILE:
 			o->profile = optarg;

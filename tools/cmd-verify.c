@@ -41,11 +41,8 @@ static int parse_vopts(int argc, char **argv, const char *usage, struct vopts *o
 		switch (c) {
 		case 's':
 		case OPT_SET:
-			if (o->nsets == MAX_SETS) {
-				cli_error("too many --set options (at most %d)", MAX_SETS);
+			if (cli_add_set(o->sets, &o->nsets, MAX_SETS, optarg) < 0)
 				return EXIT_USAGE;
-			}
-			o->sets[o->nsets++] = optarg;
 			break;
 		case OPT_JSON:
 			o->json = true;

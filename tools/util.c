@@ -214,3 +214,13 @@ int cli_parse_deadline(const char *s, unsigned int *ms)
 		*ms = 1;
 	return 0;
 }
+
+int cli_add_set(const char **sets, int *nsets, int max, const char *arg)
+{
+	if (*nsets == max) {
+		cli_error("too many --set options (at most %d)", max);
+		return -1;
+	}
+	sets[(*nsets)++] = arg;
+	return 0;
+}
