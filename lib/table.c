@@ -97,11 +97,13 @@ KVMCPUID_EXPORT int kvmcpuid_table_merge(const struct kvm_cpuid_entry2 *leaves, 
 				"the merged table needs %zu entries, the buffer holds %zu",
 				n + nleaves, cap);
 	}
-	memcpy(tmp + n, leaves, nleaves * sizeof(*tmp));
+	if (nleaves)
+		memcpy(tmp + n, leaves, nleaves * sizeof(*tmp));
 	n += nleaves;
 	/* Stable order: KVM does not care, but diffs and tests read better sorted. */
 	qsort(tmp, n, sizeof(*tmp), entry_cmp);
-	memcpy(table, tmp, n * sizeof(*tmp));
+	if (n)
+		memcpy(table, tmp, n * sizeof(*tmp));
 	*nent = n;
 	free(tmp);
 	return 0;

@@ -236,7 +236,7 @@ int cmd_matrix(struct cli *cli, int argc, char **argv)
 	struct kvmcpuid_report **reps = NULL;
 	struct kvmcpuid_policy *p = NULL;
 	struct vopts o = { 0 };
-	const char *note = NULL;
+	char note[256] = "";
 	size_t n = 0, i;
 	bool ok = true;
 	int r;
@@ -265,7 +265,8 @@ int cmd_matrix(struct cli *cli, int argc, char **argv)
 		char *json;
 
 		ok &= kvmcpuid_report_ok(reps[i]);
-		note = note ? note : kvmcpuid_report_hypercall_note(reps[i]);
+		if (!note[0] && kvmcpuid_report_hypercall_note(reps[i]))
+			snprintf(note, sizeof(note), "%s", kvmcpuid_report_hypercall_note(reps[i]));
 		if (o.json) {
 			if (kvmcpuid_report_to_json(reps[i], &json) == 0) {
 				printf("%s%s\n", json, i + 1 < n ? "," : "");
@@ -281,7 +282,7 @@ int cmd_matrix(struct cli *cli, int argc, char **argv)
 	if (o.json) {
 		printf("]\n");
 	} else {
-		if (note)
+		if (note[0])
 			printf("\nhypercalls: %s; verdicts rest on the CPUID and MSR probes\n", note);
 		if (!kvmcpuid_policy_get_enforce(p))
 			printf("enforce = off: masking is advisory, masked MSRs stay usable\n");
