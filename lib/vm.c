@@ -144,8 +144,17 @@ int vm_create(struct kvmcpuid_ctx *ctx, unsigned int flags, struct vm *vm,
 		goto err;
 	}
 	vm->vm_fd = r;
-	vm->mem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	/* A named memfd: the guest memory shows as /memfd:kvmcpuid-guest in /proc/PID/maps. */
+	r = memfd_create("kvmcpuid-guest", MFD_CLOEXEC);
+	if (r < 0 || ftruncate(r, GUEST_MEM_SIZE) < 0) {
+		if (r >= 0)
+			close(r);
+		r = diag_set(ctx, diag, ENOMEM, NULL, 0, 0, "cannot allocate guest memory: %s",
+			     strerror(errno));
+		goto err;
+	}
+	vm->mem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, r, 0);
+	close(r);
 	if (vm->mem == MAP_FAILED) {
 		vm->mem = NULL;
 		r = -ENOMEM;
