@@ -14,21 +14,21 @@
 #define KVMCPUID_GUEST_PROTOCOL_H
 
 
-#define GUEST_SCRATCH 0x0000u
-#define GUEST_GDT 0x0100u
-#define GUEST_IDT 0x0200u
-#define GUEST_TSS 0x0400u
+#define GUEST_SCRATCH 0x0000
+#define GUEST_GDT 0x0100
+#define GUEST_IDT 0x0200
+#define GUEST_TSS 0x0400
 #define GUEST_PML4 0x1000u
-#define GUEST_PDPT 0x2000u
-#define GUEST_PD 0x3000u
-#define GUEST_IO 0x4000u
-#define GUEST_IO_END 0x7000u
-#define GUEST_STACK_TOP 0x8000u
-#define GUEST_IMAGE 0x8000u
-#define GUEST_MEM_SIZE 0xc000u
+#define GUEST_PDPT 0x2000
+#define GUEST_PD 0x3000
+#define GUEST_IO 0x4000
+#define GUEST_IO_END 0x7000
+#define GUEST_STACK_TOP 0x8000
+#define GUEST_IMAGE 0x8000
+#define GUEST_MEM_SIZE 0xc000
 #define GUEST_IMAGE_MAX (GUEST_MEM_SIZE - GUEST_IMAGE)
 
-#define GUEST_MAGIC 0x4b435047u	/* "GPCK" */
+#define GUEST_MAGIC 0x4b435047	/* "GPCK" */
 #define GUEST_PORT 0x0cb0	/* one OUT to this port: a phase is done */
 #define GUEST_PHASE_PROBES 1	/* CPUID and MSR results are in */
 #define GUEST_PHASE_HCALLS 2	/* hypercall results are in */
