@@ -18,7 +18,7 @@
 #define GUEST_GDT 0x0100
 #define GUEST_IDT 0x0200
 #define GUEST_TSS 0x0400
-#define GUEST_PML4 0x1000u
+#define GUEST_PML4 0x1000
 #define GUEST_PDPT 0x2000
 #define GUEST_PD 0x3000
 #define GUEST_IO 0x4000
