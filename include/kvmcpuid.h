@@ -279,7 +279,8 @@ int kvmcpuid_build(const struct kvmcpuid_policy *policy, const struct kvmcpuid_h
  * Merge built leaves into a full table of *nent entries (capacity cap): drop every
  * 0x100 block of 0x40000000-0x4000FF00 that carries the KVM signature and the target
  * block at base, insert the leaves, keep the rest, sorted by function/index.
- * On error the table is untouched. Returns 0, -ENOSPC, -EINVAL, -ENOMEM.
+ * On error the table is untouched; nothing is allocated (leaves must not point into
+ * table). Returns 0, -ENOSPC, -EINVAL.
  */
 int kvmcpuid_table_merge(const struct kvm_cpuid_entry2 *leaves, size_t nleaves, uint32_t base,
 			 struct kvm_cpuid_entry2 *table, size_t *nent, size_t cap,

@@ -8,30 +8,19 @@
 
 #define KVM_MAX_CPUID_ENTRIES 256
 
-int apply_table(struct kvmcpuid_ctx *ctx, int vcpu_fd, const struct kvm_cpuid_entry2 *table,
-		size_t nent, unsigned int flags, struct kvmcpuid_diag *diag)
+static struct kvm_cpuid2 *cpuid2_new(struct kvmcpuid_ctx *ctx, size_t nent)
 {
-	struct kvm_enable_cap cap = { .cap = KVM_CAP_ENFORCE_PV_FEATURE_CPUID };
-	struct kvm_cpuid2 *c;
-	int r;
+	struct kvm_cpuid2 *c = xalloc(ctx, sizeof(*c) + nent * sizeof(c->entries[0]));
 
-	if (vcpu_fd < 0 || (!table && nent))
-		return diag_set(ctx, diag, EINVAL, NULL, 0, 0, "invalid vCPU fd or table");
-	if (nent > KVM_MAX_CPUID_ENTRIES)
-		return diag_set(ctx, diag, E2BIG, "KVM_SET_CPUID2", 0, 0,
-				"the table has %zu entries; KVM takes at most %d", nent,
-				KVM_MAX_CPUID_ENTRIES);
-	c = calloc(1, sizeof(*c) + nent * sizeof(c->entries[0]));
-	if (!c)
-		return -ENOMEM;
-	c->nent = (uint32_t)nent;
-	if (nent)
-		memcpy(c->entries, table, nent * sizeof(c->entries[0]));
-	r = kvm_ioctl(ctx, vcpu_fd, KVM_SET_CPUID2, c);
-	free(c);
+	if (c)
+		c->nent = (uint32_t)nent;
+	return c;
+}
+
+static int set_cpuid_error(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag, int r,
+			   size_t nent)
+{
 	switch (r) {
-	case 0:
-		break;
 	case -EINVAL:
 		return diag_set(ctx, diag, EINVAL, "KVM_SET_CPUID2", 0, 0,
 				"KVM refused the table: once a vCPU has run, KVM accepts only a table "
@@ -48,13 +37,65 @@ int apply_table(struct kvmcpuid_ctx *ctx, int vcpu_fd, const struct kvm_cpuid_en
 		return diag_set(ctx, diag, EIO, "KVM_SET_CPUID2", 0, 0,
 				"failed: %s (is the fd a KVM vCPU?)", strerror(-r));
 	}
+}
+
+/*
+ * KVM_SET_CPUID2 and then the enforcement capability.  With enforcement asked for,
+ * the vCPU's current table is read first, so that if KVM then refuses the capability
+ * the old table goes back: nothing is left applied half-way.
+ */
+int apply_table(struct kvmcpuid_ctx *ctx, int vcpu_fd, const struct kvm_cpuid_entry2 *table,
+		size_t nent, unsigned int flags, struct kvmcpuid_diag *diag)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_ENFORCE_PV_FEATURE_CPUID };
+	struct kvm_cpuid2 *c = NULL, *old = NULL;
+	int r;
+
+	if (vcpu_fd < 0 || (!table && nent))
+		return diag_set(ctx, diag, EINVAL, NULL, 0, 0, "invalid vCPU fd or table");
+	if (nent > KVM_MAX_CPUID_ENTRIES)
+		return diag_set(ctx, diag, E2BIG, "KVM_SET_CPUID2", 0, 0,
+				"the table has %zu entries; KVM takes at most %d", nent,
+				KVM_MAX_CPUID_ENTRIES);
+	c = cpuid2_new(ctx, nent);
+	if (!c)
+		return -ENOMEM;
+	if (nent)
+		memcpy(c->entries, table, nent * sizeof(c->entries[0]));
+	if (flags & KVMCPUID_APPLY_ENFORCE) {
+		old = cpuid2_new(ctx, KVM_MAX_CPUID_ENTRIES);
+		if (!old) {
+			r = -ENOMEM;
+			goto out;
+		}
+		r = kvm_ioctl(ctx, vcpu_fd, KVM_GET_CPUID2, old);
+		if (r < 0) {
+			r = diag_set(ctx, diag, r == -ENOMEM ? ENOMEM : EIO, "KVM_GET_CPUID2", 0, 0,
+				     "cannot read the vCPU's table: %s (is the fd a KVM vCPU?)",
+				     strerror(-r));
+			goto out;
+		}
+	}
+	r = kvm_ioctl(ctx, vcpu_fd, KVM_SET_CPUID2, c);
+	if (r < 0) {
+		r = set_cpuid_error(ctx, diag, r, nent);
+		goto out;
+	}
 	cap.args[0] = (flags & KVMCPUID_APPLY_ENFORCE) ? 1 : 0;
 	r = kvm_ioctl(ctx, vcpu_fd, KVM_ENABLE_CAP, &cap);
-	if (r < 0 && (flags & KVMCPUID_APPLY_ENFORCE))
-		return diag_set(ctx, diag, ENOTSUP, "KVM_CAP_ENFORCE_PV_FEATURE_CPUID", 0, 0,
-				"cannot enable enforcement (%s): this KVM does not support it; "
-				"use enforce = off (masking is then advisory)", strerror(-r));
-	return 0;
+	if (r < 0 && (flags & KVMCPUID_APPLY_ENFORCE)) {
+		kvm_ioctl(ctx, vcpu_fd, KVM_SET_CPUID2, old);
+		r = diag_set(ctx, diag, ENOTSUP, "KVM_CAP_ENFORCE_PV_FEATURE_CPUID", 0, 0,
+			     "cannot enable enforcement (%s): this KVM does not support it; "
+			     "use enforce = off (masking is then advisory); the vCPU's table "
+			     "is unchanged", strerror(-r));
+		goto out;
+	}
+	r = 0;
+out:
+	free(old);
+	free(c);
+	return r;
 }
 
 KVMCPUID_EXPORT int kvmcpuid_apply(struct kvmcpuid_ctx *ctx, int vcpu_fd,
@@ -91,7 +132,7 @@ KVMCPUID_EXPORT int kvmcpuid_policy_apply_vcpu(const struct kvmcpuid_policy *p,
 		goto out;
 	}
 	cap = nent + KVMCPUID_MAX_LEAVES;
-	full = malloc(cap * sizeof(*full));
+	full = xalloc(p->ctx, cap * sizeof(*full));
 	if (!full) {
 		r = -ENOMEM;
 		goto out;
@@ -129,7 +170,7 @@ KVMCPUID_EXPORT int kvmcpuid_apply_readback(const struct kvmcpuid_policy *p,
 	r = kvmcpuid_policy_apply_vcpu(p, h, NULL, 0, vcpu.fd, flags, diag);
 	if (r < 0)
 		goto out;
-	c = calloc(1, sizeof(*c) + cap * sizeof(c->entries[0]));
+	c = xalloc(p->ctx, sizeof(*c) + cap * sizeof(c->entries[0]));
 	if (!c) {
 		r = -ENOMEM;
 		goto out;

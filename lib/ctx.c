@@ -166,7 +166,9 @@ KVMCPUID_EXPORT int kvmcpuid_set_device(struct kvmcpuid_ctx *ctx, const char *pa
 		return -EINVAL;
 	if (ctx->kvm_fd >= 0)
 		return -EBUSY;
-	copy = strdup(path);
+	copy = xalloc(ctx, strlen(path) + 1);
+	if (copy)
+		strcpy(copy, path);
 	if (!copy)
 		return -ENOMEM;
 	free(ctx->device);
@@ -252,7 +254,7 @@ int read_file_limited(struct kvmcpuid_ctx *ctx, const char *path, char **buf, si
 
 			if (data)
 				cap *= 2;
-			bigger = realloc(data, cap);
+			bigger = xrealloc(ctx, data, cap);
 			if (!bigger) {
 				r = -ENOMEM;
 				goto err;
@@ -288,16 +290,19 @@ err:
 	return r;
 }
 
-char *xstrdup_printf(const char *fmt, ...)
+static bool alloc_fails(struct kvmcpuid_ctx *ctx)
 {
-	va_list args;
-	char *s;
+	return ctx && ctx->fail_alloc_at && --ctx->fail_alloc_at == 0;
+}
 
-	va_start(args, fmt);
-	if (vasprintf(&s, fmt, args) < 0)
-		s = NULL;
-	va_end(args);
-	return s;
+void *xalloc(struct kvmcpuid_ctx *ctx, size_t size)
+{
+	return alloc_fails(ctx) ? NULL : calloc(1, size ? size : 1);
+}
+
+void *xrealloc(struct kvmcpuid_ctx *ctx, void *p, size_t size)
+{
+	return alloc_fails(ctx) ? NULL : realloc(p, size ? size : 1);
 }
 
 /*

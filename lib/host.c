@@ -8,7 +8,7 @@
 
 int host_new(struct kvmcpuid_ctx *ctx, struct kvmcpuid_host **ret)
 {
-	struct kvmcpuid_host *h = calloc(1, sizeof(*h));
+	struct kvmcpuid_host *h = xalloc(ctx, sizeof(*h));
 
 	if (!h)
 		return -ENOMEM;
@@ -68,7 +68,7 @@ static int get_supported(struct kvmcpuid_ctx *ctx, int kvm_fd, struct kvmcpuid_h
 	int r;
 
 	for (;;) {
-		struct kvm_cpuid2 *bigger = realloc(c, sizeof(*c) + n * sizeof(c->entries[0]));
+		struct kvm_cpuid2 *bigger = xrealloc(ctx, c, sizeof(*c) + n * sizeof(c->entries[0]));
 
 		if (!bigger) {
 			free(c);
@@ -92,7 +92,7 @@ static int get_supported(struct kvmcpuid_ctx *ctx, int kvm_fd, struct kvmcpuid_h
 				0, 0, "failed: %s", strerror(-r));
 	}
 	h->nent = c->nent;
-	h->entries = malloc((c->nent ? c->nent : 1) * sizeof(c->entries[0]));
+	h->entries = xalloc(ctx, (c->nent ? c->nent : 1) * sizeof(c->entries[0]));
 	if (!h->entries) {
 		free(c);
 		return -ENOMEM;
@@ -136,7 +136,7 @@ KVMCPUID_EXPORT int kvmcpuid_host_probe(struct kvmcpuid_ctx *ctx, struct kvmcpui
 	kvm_fd = kvmcpuid_kvm_fd(ctx, diag);
 	if (kvm_fd < 0)
 		return kvm_fd;
-	h = calloc(1, sizeof(*h));
+	h = xalloc(ctx, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
 	r = get_supported(ctx, kvm_fd, h, diag);

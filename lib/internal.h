@@ -60,6 +60,7 @@ struct kvmcpuid_ctx {
 	char hypercall_note[160];
 	/* test hook: fail the n-th KVM ioctl with -fail_errno */
 	unsigned int fail_ioctl_at;
+	unsigned int fail_alloc_at;	/* test hook: fail the n-th allocation */
 	bool force_hypercall_probe;	/* test hook: try one even on kvm_pvm */
 	int fail_errno;
 };
@@ -191,7 +192,11 @@ int json_finish(struct json_object *obj, char **ret);
 int json_object_with_array(struct json_object **o, struct json_object **arr);
 void add_hex(struct json_object *o, const char *k, uint32_t v);
 
-/* String helpers */
-char *xstrdup_printf(const char *fmt, ...) PRINTF(1, 2);
+/*
+ * Every allocation the library makes for a context goes through these, so a test can
+ * make the n-th one fail (ctx->fail_alloc_at).  xalloc returns zeroed memory.
+ */
+void *xalloc(struct kvmcpuid_ctx *ctx, size_t size);
+void *xrealloc(struct kvmcpuid_ctx *ctx, void *p, size_t size);
 
 #endif

@@ -458,7 +458,7 @@ KVMCPUID_EXPORT int kvmcpuid_host_load_json(struct kvmcpuid_ctx *ctx, const char
 			goto out;
 		}
 		n = json_object_array_length(arr);
-		h->entries = calloc(n ? n : 1, sizeof(*h->entries));
+		h->entries = xalloc(ctx, (n ? n : 1) * sizeof(*h->entries));
 		if (!h->entries) {
 			r = -ENOMEM;
 			goto out;

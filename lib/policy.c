@@ -17,7 +17,7 @@ KVMCPUID_EXPORT int kvmcpuid_policy_new(struct kvmcpuid_ctx *ctx, struct kvmcpui
 
 	if (!ctx || !ret)
 		return -EINVAL;
-	p = calloc(1, sizeof(*p));
+	p = xalloc(ctx, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	p->refcount = 1;
@@ -53,7 +53,7 @@ KVMCPUID_EXPORT int kvmcpuid_policy_dup(const struct kvmcpuid_policy *p,
 
 	if (!p || !ret)
 		return -EINVAL;
-	c = malloc(sizeof(*c));
+	c = xalloc(p->ctx, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
 	*c = *p;

@@ -8,7 +8,7 @@
 
 int report_new(struct kvmcpuid_ctx *ctx, const char *label, struct kvmcpuid_report **ret)
 {
-	struct kvmcpuid_report *rep = calloc(1, sizeof(*rep));
+	struct kvmcpuid_report *rep = xalloc(ctx, sizeof(*rep));
 
 	if (!rep)
 		return -ENOMEM;
@@ -26,7 +26,7 @@ int report_add(struct kvmcpuid_report *rep, int kind, int feature, int verdict,
 
 	if (rep->n == rep->cap) {
 		size_t cap = rep->cap ? rep->cap * 2 : 64;
-		struct check *bigger = realloc(rep->checks, cap * sizeof(*bigger));
+		struct check *bigger = xrealloc(rep->ctx, rep->checks, cap * sizeof(*bigger));
 
 		if (!bigger)
 			return -ENOMEM;

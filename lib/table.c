@@ -65,7 +65,6 @@ KVMCPUID_EXPORT int kvmcpuid_table_merge(const struct kvm_cpuid_entry2 *leaves, 
 					 uint32_t base, struct kvm_cpuid_entry2 *table,
 					 size_t *nent, size_t cap, struct kvmcpuid_diag *diag)
 {
-	struct kvm_cpuid_entry2 *tmp;
 	uint32_t kvm_blocks[256];
 	size_t nblocks = 0, n = 0, i;
 
@@ -85,26 +84,22 @@ KVMCPUID_EXPORT int kvmcpuid_table_merge(const struct kvm_cpuid_entry2 *leaves, 
 		    !(table[i].function & 0xff) && entry_has_kvm_sig(&table[i]) &&
 		    nblocks < ARRAY_SIZE(kvm_blocks))
 			kvm_blocks[nblocks++] = table[i].function;
-	tmp = malloc((*nent + nleaves + 1) * sizeof(*tmp));
-	if (!tmp)
-		return -ENOMEM;
+	/* Everything is checked before the table is touched: then compact, append, sort. */
 	for (i = 0; i < *nent; i++)
-		if (!dropped(table[i].function, base, kvm_blocks, nblocks))
-			tmp[n++] = table[i];
-	if (n + nleaves > cap) {
-		free(tmp);
+		n += !dropped(table[i].function, base, kvm_blocks, nblocks);
+	if (n + nleaves > cap)
 		return diag_set(NULL, diag, ENOSPC, NULL, 0, 0,
 				"the merged table needs %zu entries, the buffer holds %zu",
 				n + nleaves, cap);
-	}
+	for (i = 0, n = 0; i < *nent; i++)
+		if (!dropped(table[i].function, base, kvm_blocks, nblocks))
+			table[n++] = table[i];
 	if (nleaves)
-		memcpy(tmp + n, leaves, nleaves * sizeof(*tmp));
+		memcpy(table + n, leaves, nleaves * sizeof(*table));
 	n += nleaves;
 	/* Stable order: KVM does not care, but diffs and tests read better sorted. */
-	qsort(tmp, n, sizeof(*tmp), entry_cmp);
 	if (n)
-		memcpy(table, tmp, n * sizeof(*tmp));
+		qsort(table, n, sizeof(*table), entry_cmp);
 	*nent = n;
-	free(tmp);
 	return 0;
 }

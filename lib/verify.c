@@ -47,7 +47,7 @@ static int run_one(struct vm *vm, const struct kvmcpuid_host *h, const struct ru
 	struct expect x;
 	int r, phase;
 
-	results = malloc(sizeof(*results));
+	results = xalloc(vm->ctx, sizeof(*results));
 	if (!results)
 		return -ENOMEM;
 	r = vm_vcpu_create(vm, &vcpu, diag);
@@ -191,7 +191,7 @@ KVMCPUID_EXPORT int kvmcpuid_verify(const struct kvmcpuid_policy *p,
 
 	if (!p || !ret)
 		return -EINVAL;
-	b = malloc(sizeof(*b));
+	b = xalloc(p->ctx, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
 	r = get_host(p->ctx, given, &h, diag);
@@ -300,8 +300,8 @@ KVMCPUID_EXPORT int kvmcpuid_matrix(const struct kvmcpuid_policy *base,
 
 	if (!base || !ret || !n)
 		return -EINVAL;
-	reps = calloc(MATRIX_MAX, sizeof(*reps));
-	b = malloc(sizeof(*b));
+	reps = xalloc(base->ctx, MATRIX_MAX * sizeof(*reps));
+	b = xalloc(base->ctx, sizeof(*b));
 	if (!reps || !b) {
 		r = -ENOMEM;
 		goto out;

@@ -276,7 +276,7 @@ int vm_vcpu_create(struct vm *vm, struct vcpu *vcpu, struct kvmcpuid_diag *diag)
 			goto err_ioctl;
 	}
 	/* Inside KVM_RUN the deadline signal is unblocked, so it ends the run with EINTR. */
-	kmask = calloc(1, sizeof(*kmask) + 8);
+	kmask = xalloc(vm->ctx, sizeof(*kmask) + 8);
 	if (!kmask) {
 		r = -ENOMEM;
 		goto err;

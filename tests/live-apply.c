@@ -174,6 +174,53 @@ START_TEST(test_missing_device)
 }
 END_TEST
 
+/* Fail each ioctl, then each allocation, of applying a policy to our own vCPU. */
+START_TEST(test_apply_with_failures)
+{
+	struct kvmcpuid_policy *p = inline_policy(ctx, "steal_time=off,enforce=on");
+	struct kvm_cpuid_entry2 before[300], after[300];
+	struct kvmcpuid_diag d = { 0 };
+	struct vcpu vcpu;
+	struct vm vm;
+	unsigned int kind, at;
+	size_t nb, na;
+
+	ck_assert_int_eq(vm_create(ctx, 0, &vm, &d), 0);
+	ck_assert_int_eq(vm_vcpu_create(&vm, &vcpu, &d), 0);
+	for (kind = 0; kind < 2; kind++) {
+		bool succeeded = false;
+
+		for (at = 1; at < 50 && !succeeded; at++) {
+			int r;
+
+			nb = readback(vcpu.fd, before, 300);
+			if (kind == 0) {
+				ctx->fail_ioctl_at = at;
+				ctx->fail_errno = EIO;
+			} else {
+				ctx->fail_alloc_at = at;
+			}
+			r = kvmcpuid_policy_apply_vcpu(p, host, NULL, 0, vcpu.fd, 0, &d);
+			succeeded = r == 0 && (kind ? ctx->fail_alloc_at : ctx->fail_ioctl_at) != 0;
+			ctx->fail_ioctl_at = ctx->fail_alloc_at = 0;
+			if (r < 0) {
+				ck_assert_msg(r == (kind ? -ENOMEM : -EIO) ||
+					      (!kind && r == -ENOTSUP), "%u/%u: %d", kind, at, r);
+				ck_assert(d.message[0]);
+				/* whatever failed, the vCPU's table is as it was */
+				na = readback(vcpu.fd, after, 300);
+				ck_assert_uint_eq(na, nb);
+				ck_assert(!memcmp(after, before, nb * sizeof(*before)));
+			}
+		}
+		ck_assert(succeeded);
+	}
+	vm_vcpu_destroy(&vcpu);
+	vm_destroy(&vm);
+	kvmcpuid_policy_unref(p);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("live-apply");
@@ -188,6 +235,7 @@ int main(void)
 	tcase_add_test(tc, test_einval_after_run);
 	tcase_add_test(tc, test_apply_errors);
 	tcase_add_test(tc, test_missing_device);
+	tcase_add_test(tc, test_apply_with_failures);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -404,6 +404,43 @@ START_TEST(test_every_ioctl_failing)
 }
 END_TEST
 
+/* Fail every allocation of a verify in turn: -ENOMEM, the policy untouched, nothing leaked. */
+START_TEST(test_every_allocation_failing)
+{
+	int fds = count_dir("/proc/self/fd"), maps = count_maps();
+	unsigned int at;
+	bool succeeded = false;
+
+	for (at = 1; at < 400 && !succeeded; at++) {
+		struct kvmcpuid_ctx *c = test_ctx();
+		struct kvmcpuid_policy *p = inline_policy(c, "pv_eoi=off,enforce=on,timing=on");
+		struct kvmcpuid_policy *before = NULL;
+		struct kvmcpuid_report *rep = NULL;
+		struct kvmcpuid_diag d = { 0 };
+		int r;
+
+		ck_assert_int_eq(kvmcpuid_policy_dup(p, &before), 0);
+		c->fail_alloc_at = at;
+		r = kvmcpuid_verify(p, NULL, 0, &rep, &d);
+		if (r == 0) {
+			ck_assert(kvmcpuid_report_ok(rep));
+			succeeded = c->fail_alloc_at != 0;
+			kvmcpuid_report_unref(rep);
+		} else {
+			ck_assert_msg(r == -ENOMEM, "allocation %u: %d (%s)", at, r, d.message);
+			ck_assert_ptr_null(rep);
+		}
+		ck_assert(kvmcpuid_policy_equal(p, before));
+		kvmcpuid_policy_unref(before);
+		kvmcpuid_policy_unref(p);
+		kvmcpuid_unref(c);
+		ck_assert_int_eq(count_dir("/proc/self/fd"), fds);
+		ck_assert_int_eq(count_maps(), maps);
+	}
+	ck_assert_msg(succeeded, "verify never got past the injected failures");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("live-verify");
@@ -422,6 +459,7 @@ int main(void)
 	tcase_add_test(tc, test_no_leaks_over_100_verifies);
 	tcase_add_test(tc, test_hypercall_probe_is_bounded);
 	tcase_add_test(tc, test_every_ioctl_failing);
+	tcase_add_test(tc, test_every_allocation_failing);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -256,6 +256,33 @@ START_TEST(test_host_profile_roundtrip)
 }
 END_TEST
 
+START_TEST(test_parse_build_allocation_failures)
+{
+	static const char text[] = "default = host\nsteal_time = force\ntiming = on\n";
+	unsigned int at;
+	bool succeeded = false;
+
+	for (at = 1; at < 20 && !succeeded; at++) {
+		struct kvm_cpuid_entry2 e[KVMCPUID_MAX_LEAVES];
+		struct kvmcpuid_policy *p = NULL;
+		struct kvmcpuid_diag d = { 0 };
+		int r;
+
+		ctx->fail_alloc_at = at;
+		r = kvmcpuid_policy_parse_text(ctx, text, sizeof(text) - 1, "t", &d, &p);
+		if (r == 0)
+			r = kvmcpuid_build(p, host, 0, e, KVMCPUID_MAX_LEAVES, &d);
+		succeeded = r >= 0 && ctx->fail_alloc_at != 0;
+		ctx->fail_alloc_at = 0;
+		ck_assert_msg(r >= 0 || r == -ENOMEM, "allocation %u: %d", at, r);
+		if (r < 0)
+			ck_assert_ptr_null(p);
+		kvmcpuid_policy_unref(p);
+	}
+	ck_assert(succeeded);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("build");
@@ -269,6 +296,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_lints, 0, ARRAY_SIZE(lint_cases));
 	tcase_add_test(tc, test_lints_host_dependent);
 	tcase_add_test(tc, test_host_profile_roundtrip);
+	tcase_add_test(tc, test_parse_build_allocation_failures);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
