@@ -274,7 +274,19 @@ int read_file_limited(struct kvmcpuid_ctx *ctx, const char *path, char **buf, si
 			break;
 		n += (size_t)got;
 		if (n > POLICY_MAX_BYTES) {
-			r = diag_set(ctx, diag, EFBIG, path, 0, 0,
+			unsigned int line = 1, col = 1;
+			size_t i;
+
+			/* point at where the limit is crossed */
+			for (i = 0; i < POLICY_MAX_BYTES; i++) {
+				if (data[i] == '\n') {
+					line++;
+					col = 1;
+				} else if (((unsigned char)data[i] & 0xc0) != 0x80) {
+					col++;
+				}
+			}
+			r = diag_set(ctx, diag, EFBIG, path, line, col,
 				     "file is larger than the 1 MiB a policy may be");
 			goto err;
 		}
