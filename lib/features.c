@@ -9,6 +9,9 @@
 
 #include "internal.h"
 
+/* Meanings are marked for translation; the CLI looks them up in the "kvmcpuid" domain. */
+#define N_(s) s
+
 #define F(id) (1u << KVMCPUID_FEATURE_##id)
 #define EAX KVMCPUID_REG_EAX
 #define EDX KVMCPUID_REG_EDX
@@ -18,84 +21,84 @@
 static const struct feature features[FEATURE_COUNT] = {
 	[KVMCPUID_FEATURE_CLOCKSOURCE] = {
 		"clocksource", "KVM_FEATURE_CLOCKSOURCE", "kvmclock",
-		"kvmclock available at MSRs 0x11 and 0x12",
+		N_("kvmclock available at MSRs 0x11 and 0x12"),
 		EAX, KVM_FEATURE_CLOCKSOURCE, KVM, false, 2,
 		{ MSR_KVM_WALL_CLOCK, MSR_KVM_SYSTEM_TIME }, -1, 0 },
 	[KVMCPUID_FEATURE_NOP_IO_DELAY] = {
 		"nop_io_delay", "KVM_FEATURE_NOP_IO_DELAY", "kvm-nopiodelay",
-		"not necessary to perform delays on PIO operations",
+		N_("not necessary to perform delays on PIO operations"),
 		EAX, KVM_FEATURE_NOP_IO_DELAY, KVM, false, 0, { 0 }, -1, 0 },
 	[KVMCPUID_FEATURE_MMU_OP] = {
 		"mmu_op", "KVM_FEATURE_MMU_OP", "kvm-mmu",
-		"deprecated",
+		N_("deprecated"),
 		EAX, KVM_FEATURE_MMU_OP, KVMCPUID_PROVIDER_NONE, true, 0, { 0 }, -1, 0 },
 	[KVMCPUID_FEATURE_CLOCKSOURCE2] = {
 		"clocksource2", "KVM_FEATURE_CLOCKSOURCE2", "kvmclock",
-		"kvmclock available at MSRs 0x4b564d00 and 0x4b564d01",
+		N_("kvmclock available at MSRs 0x4b564d00 and 0x4b564d01"),
 		EAX, KVM_FEATURE_CLOCKSOURCE2, KVM, false, 2,
 		{ MSR_KVM_WALL_CLOCK_NEW, MSR_KVM_SYSTEM_TIME_NEW }, -1, 0 },
 	[KVMCPUID_FEATURE_ASYNC_PF] = {
 		"async_pf", "KVM_FEATURE_ASYNC_PF", "kvm-asyncpf",
-		"async pf can be enabled by writing to MSR 0x4b564d02",
+		N_("async pf can be enabled by writing to MSR 0x4b564d02"),
 		EAX, KVM_FEATURE_ASYNC_PF, KVM, false, 1, { MSR_KVM_ASYNC_PF_EN }, -1, 0 },
 	[KVMCPUID_FEATURE_STEAL_TIME] = {
 		"steal_time", "KVM_FEATURE_STEAL_TIME", "kvm-steal-time",
-		"steal time can be enabled by writing to MSR 0x4b564d03",
+		N_("steal time can be enabled by writing to MSR 0x4b564d03"),
 		EAX, KVM_FEATURE_STEAL_TIME, KVM, false, 1, { MSR_KVM_STEAL_TIME }, -1, 0 },
 	[KVMCPUID_FEATURE_PV_EOI] = {
 		"pv_eoi", "KVM_FEATURE_PV_EOI", "kvm-pv-eoi",
-		"paravirtualized end of interrupt handler can be enabled by writing to MSR 0x4b564d04",
+		N_("paravirtualized end of interrupt handler can be enabled by writing to MSR 0x4b564d04"),
 		EAX, KVM_FEATURE_PV_EOI, KVM, false, 1, { MSR_KVM_PV_EOI_EN }, -1, 0 },
 	[KVMCPUID_FEATURE_PV_UNHALT] = {
 		"pv_unhalt", "KVM_FEATURE_PV_UNHALT", "kvm-pv-unhalt",
-		"guest checks this feature bit before enabling paravirtualized spinlock support",
+		N_("guest checks this feature bit before enabling paravirtualized spinlock support"),
 		EAX, KVM_FEATURE_PV_UNHALT, KVM, false, 0, { 0 }, KVM_HC_KICK_CPU, 0 },
 	[KVMCPUID_FEATURE_PV_TLB_FLUSH] = {
 		"pv_tlb_flush", "KVM_FEATURE_PV_TLB_FLUSH", "kvm-pv-tlb-flush",
-		"guest checks this feature bit before enabling paravirtualized tlb flush",
+		N_("guest checks this feature bit before enabling paravirtualized tlb flush"),
 		EAX, KVM_FEATURE_PV_TLB_FLUSH, KVM, false, 0, { 0 }, -1, F(STEAL_TIME) },
 	[KVMCPUID_FEATURE_ASYNC_PF_VMEXIT] = {
 		"async_pf_vmexit", "KVM_FEATURE_ASYNC_PF_VMEXIT", "kvm-asyncpf-vmexit",
-		"paravirtualized async PF VM EXIT can be enabled by setting bit 2 when writing to MSR 0x4b564d02",
+		N_("paravirtualized async PF VM EXIT can be enabled by setting bit 2 when writing to MSR 0x4b564d02"),
 		EAX, KVM_FEATURE_ASYNC_PF_VMEXIT, KVM, false, 0, { 0 }, -1, F(ASYNC_PF) },
 	[KVMCPUID_FEATURE_PV_SEND_IPI] = {
 		"pv_send_ipi", "KVM_FEATURE_PV_SEND_IPI", "kvm-pv-ipi",
-		"guest checks this feature bit before enabling paravirtualized send IPIs",
+		N_("guest checks this feature bit before enabling paravirtualized send IPIs"),
 		EAX, KVM_FEATURE_PV_SEND_IPI, KVM, false, 0, { 0 }, KVM_HC_SEND_IPI, 0 },
 	[KVMCPUID_FEATURE_POLL_CONTROL] = {
 		"poll_control", "KVM_FEATURE_POLL_CONTROL", "kvm-poll-control",
-		"host-side polling on HLT can be disabled by writing to MSR 0x4b564d05",
+		N_("host-side polling on HLT can be disabled by writing to MSR 0x4b564d05"),
 		EAX, KVM_FEATURE_POLL_CONTROL, KVM, false, 1, { MSR_KVM_POLL_CONTROL }, -1, 0 },
 	[KVMCPUID_FEATURE_PV_SCHED_YIELD] = {
 		"pv_sched_yield", "KVM_FEATURE_PV_SCHED_YIELD", "kvm-pv-sched-yield",
-		"guest checks this feature bit before using paravirtualized sched yield",
+		N_("guest checks this feature bit before using paravirtualized sched yield"),
 		EAX, KVM_FEATURE_PV_SCHED_YIELD, KVM, false, 0, { 0 }, KVM_HC_SCHED_YIELD, 0 },
 	[KVMCPUID_FEATURE_ASYNC_PF_INT] = {
 		"async_pf_int", "KVM_FEATURE_ASYNC_PF_INT", "kvm-asyncpf-int",
-		"guest checks this feature bit before using the second async pf control MSR 0x4b564d06 and async pf acknowledgment MSR 0x4b564d07",
+		N_("guest checks this feature bit before using the second async pf control MSR 0x4b564d06 and async pf acknowledgment MSR 0x4b564d07"),
 		EAX, KVM_FEATURE_ASYNC_PF_INT, KVM, false, 2,
 		{ MSR_KVM_ASYNC_PF_INT, MSR_KVM_ASYNC_PF_ACK }, -1, F(ASYNC_PF) },
 	[KVMCPUID_FEATURE_MSI_EXT_DEST_ID] = {
 		"msi_ext_dest_id", "KVM_FEATURE_MSI_EXT_DEST_ID", "kvm-msi-ext-dest-id",
-		"guest checks this feature bit before using extended destination ID bits in MSI address bits 11-5",
+		N_("guest checks this feature bit before using extended destination ID bits in MSI address bits 11-5"),
 		EAX, KVM_FEATURE_MSI_EXT_DEST_ID, VMM, false, 0, { 0 }, -1, 0 },
 	[KVMCPUID_FEATURE_HC_MAP_GPA_RANGE] = {
 		"hc_map_gpa_range", "KVM_FEATURE_HC_MAP_GPA_RANGE", NULL,
-		"guest checks this feature bit before using the map gpa range hypercall to notify the page state change",
+		N_("guest checks this feature bit before using the map gpa range hypercall to notify the page state change"),
 		EAX, KVM_FEATURE_HC_MAP_GPA_RANGE, VMM, false, 0, { 0 }, KVM_HC_MAP_GPA_RANGE, 0 },
 	[KVMCPUID_FEATURE_MIGRATION_CONTROL] = {
 		"migration_control", "KVM_FEATURE_MIGRATION_CONTROL", NULL,
-		"guest checks this feature bit before using MSR_KVM_MIGRATION_CONTROL",
+		N_("guest checks this feature bit before using MSR_KVM_MIGRATION_CONTROL"),
 		EAX, KVM_FEATURE_MIGRATION_CONTROL, VMM, false, 1, { MSR_KVM_MIGRATION_CONTROL },
 		-1, 0 },
 	[KVMCPUID_FEATURE_CLOCKSOURCE_STABLE_BIT] = {
 		"clocksource_stable_bit", "KVM_FEATURE_CLOCKSOURCE_STABLE_BIT", "kvmclock-stable-bit",
-		"host will warn if no guest-side per-cpu warps are expected in kvmclock",
+		N_("host will warn if no guest-side per-cpu warps are expected in kvmclock"),
 		EAX, KVM_FEATURE_CLOCKSOURCE_STABLE_BIT, KVM, false, 0, { 0 }, -1,
 		F(CLOCKSOURCE) | F(CLOCKSOURCE2) },
 	[KVMCPUID_FEATURE_REALTIME] = {
 		"realtime", "KVM_HINTS_REALTIME", "kvm-hint-dedicated",
-		"guest checks this feature bit to determine that vCPUs are never preempted for an unlimited time allowing optimizations",
+		N_("guest checks this feature bit to determine that vCPUs are never preempted for an unlimited time allowing optimizations"),
 		EDX, KVM_HINTS_REALTIME, VMM, false, 0, { 0 }, -1, 0 },
 };
 

@@ -3,9 +3,14 @@
 #define KVMCPUID_CLI_H
 
 #include <getopt.h>
+#include <libintl.h>
+#include <locale.h>
 #include <stdio.h>
 
 #include "kvmcpuid.h"
+
+#define _(s) gettext(s)
+#define N_(s) s
 
 enum {
 	EXIT_OK = 0,

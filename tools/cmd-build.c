@@ -52,16 +52,16 @@ static int parse_common(int argc, char **argv, const char *usage, const struct o
 			o->output = optarg;
 			break;
 		case 'h':
-			fputs(usage, stdout);
+			fputs(_(usage), stdout);
 			return EXIT_OK;
 		default:
-			fputs(usage, stderr);
+			fputs(_(usage), stderr);
 			return EXIT_USAGE;
 		}
 	}
 	if (argc - optind > max_args) {
-		fprintf(stderr, "kvmcpuid: unexpected argument '%s'\n", argv[optind + max_args]);
-		fputs(usage, stderr);
+		fprintf(stderr, _("kvmcpuid: unexpected argument '%s'\n"), argv[optind + max_args]);
+		fputs(_(usage), stderr);
 		return EXIT_USAGE;
 	}
 	if (argc - optind == 1)
@@ -70,7 +70,7 @@ static int parse_common(int argc, char **argv, const char *usage, const struct o
 }
 
 static const char build_usage[] =
-	"Usage: kvmcpuid build [POLICY] [OPTIONS]\n\n"
+	N_("Usage: kvmcpuid build [POLICY] [OPTIONS]\n\n"
 	"Resolve a policy against the host and print the KVM PV CPUID leaves.\n"
 	"POLICY is a policy file (text or JSON; '-' reads stdin); none: the built-in default\n"
 	"(default = host, signature = kvm, enforce = off).\n"
@@ -79,7 +79,7 @@ static const char build_usage[] =
 	"  --format FMT          table (default), json, or raw (a struct kvm_cpuid2 blob)\n"
 	"  -o, --output FILE     write there (atomically) instead of stdout\n"
 	"  --strict              lint warnings are errors\n"
-	"  -h, --help            this text\n";
+	"  -h, --help            this text\n");
 
 static const struct option build_opts[] = {
 	{ "set", required_argument, NULL, OPT_SET },
@@ -95,25 +95,25 @@ static void print_entries(FILE *f, const struct kvm_cpuid_entry2 *e, size_t n)
 {
 	size_t i;
 
-	fprintf(f, "%-10s  %-5s  %-10s  %-10s  %-10s  %s\n", "FUNCTION", "INDEX", "EAX", "EBX",
+	fprintf(f, _("%-10s  %-5s  %-10s  %-10s  %-10s  %s\n"), "FUNCTION", "INDEX", "EAX", "EBX",
 		"ECX", "EDX");
 	for (i = 0; i < n; i++)
-		fprintf(f, "0x%08x  %-5u  0x%08x  0x%08x  0x%08x  0x%08x\n", e[i].function,
+		fprintf(f, _("0x%08x  %-5u  0x%08x  0x%08x  0x%08x  0x%08x\n"), e[i].function,
 			e[i].index, e[i].eax, e[i].ebx, e[i].ecx, e[i].edx);
 	if (!n)
-		fprintf(f, "(none: the signature is hidden, the guest sees no KVM leaves)\n");
+		fprintf(f, _("(none: the signature is hidden, the guest sees no KVM leaves)\n"));
 }
 
 static void print_features(FILE *f, const struct kvmcpuid_policy *p, uint32_t eax, uint32_t edx)
 {
 	unsigned int i;
 
-	fprintf(f, "%-24s %-7s %-7s %s\n", "FEATURE", "BIT", "ACTION", "GUEST SEES");
+	fprintf(f, _("%-24s %-7s %-7s %s\n"), "FEATURE", "BIT", "ACTION", "GUEST SEES");
 	for (i = 0; i < kvmcpuid_feature_count(); i++) {
 		int reg = kvmcpuid_feature_reg(i), bit = kvmcpuid_feature_bit(i);
 		bool on = (((reg == KVMCPUID_REG_EAX) ? eax : edx) >> bit) & 1;
 
-		fprintf(f, "%-24s %s.%-3d %-7s %s\n", kvmcpuid_feature_name(i), reg_names[reg], bit,
+		fprintf(f, _("%-24s %s.%-3d %-7s %s\n"), kvmcpuid_feature_name(i), reg_names[reg], bit,
 			action_names[kvmcpuid_policy_get_action(p, i)], on ? "set" : "clear");
 	}
 }
@@ -127,7 +127,7 @@ static int emit(const char *output, FILE *mem, char **buf, size_t *len)
 	r = cli_write_output(output, *buf, *len);
 	free(*buf);
 	if (r < 0) {
-		cli_error("%s: cannot write: %s", output ? output : "<stdout>", strerror(-r));
+		cli_error(_("%s: cannot write: %s"), output ? output : "<stdout>", strerror(-r));
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;
@@ -151,7 +151,7 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 		return r;
 	if (o.format && strcmp(o.format, "table") && strcmp(o.format, "json") &&
 	    strcmp(o.format, "raw")) {
-		cli_error("build: unknown format '%s' (table, json or raw)", o.format);
+		cli_error(_("build: unknown format '%s' (table, json or raw)"), o.format);
 		return EXIT_USAGE;
 	}
 	r = cli_load_policy(cli, o.policy, o.sets, o.nsets, &p);
@@ -181,21 +181,21 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 		fwrite(leaves, sizeof(leaves[0]), (size_t)n, mem);
 	} else if (o.format && !strcmp(o.format, "json")) {
 		if (kvmcpuid_leaves_to_json(p, leaves, (size_t)n, &text) == 0) {
-			fprintf(mem, "%s\n", text);
+			fprintf(mem, _("%s\n"), text);
 			free(text);
 		}
 	} else {
 		if (kvmcpuid_policy_to_text(p, &text) == 0) {
-			fprintf(mem, "# policy (host: %s)\n%s\n", kvmcpuid_host_module(h), text);
+			fprintf(mem, _("# policy (host: %s)\n%s\n"), kvmcpuid_host_module(h), text);
 			free(text);
 		}
-		fprintf(mem, "# leaves\n");
+		fprintf(mem, _("# leaves\n"));
 		print_entries(mem, leaves, (size_t)n);
-		fprintf(mem, "\n# features\n");
+		fprintf(mem, _("\n# features\n"));
 		print_features(mem, p, n ? eax : 0, n ? edx : 0);
 		if (!kvmcpuid_policy_get_enforce(p))
-			fprintf(mem, "\nenforce = off: masking is advisory, a guest can still use a "
-				"masked feature's MSRs and hypercalls.\n");
+			fprintf(mem, _("\nenforce = off: masking is advisory, a guest can still use a "
+				"masked feature's MSRs and hypercalls.\n"));
 	}
 	r = emit(o.output, mem, &buf, &len);
 out:
@@ -205,12 +205,12 @@ out:
 }
 
 static const char lint_usage[] =
-	"Usage: kvmcpuid lint POLICY [OPTIONS]\n\n"
+	N_("Usage: kvmcpuid lint POLICY [OPTIONS]\n\n"
 	"Parse and lint a policy without /dev/kvm.  Prints each warning; exits 0 when\n"
 	"there are none, 1 when there are, 2 when the policy does not parse.\n"
 	"  -s, --set K=V[,K=V]   override settings (repeatable)\n"
 	"  --host-profile FILE   also run the host-dependent lints against a saved profile\n"
-	"  -h, --help            this text\n";
+	"  -h, --help            this text\n");
 
 int cmd_lint(struct cli *cli, int argc, char **argv)
 {
@@ -229,7 +229,7 @@ int cmd_lint(struct cli *cli, int argc, char **argv)
 	if (r >= 0)
 		return r;
 	if (!o.policy) {
-		fputs(lint_usage, stderr);
+		fputs(_(lint_usage), stderr);
 		return EXIT_USAGE;
 	}
 	r = cli_load_policy(cli, o.policy, o.sets, o.nsets, &p);
@@ -244,7 +244,7 @@ int cmd_lint(struct cli *cli, int argc, char **argv)
 	}
 	warnings = kvmcpuid_lint(p, h, cli_print_lint, (void *)o.policy);
 	if (!warnings)
-		printf("%s: ok\n", o.policy);
+		printf(_("%s: ok\n"), o.policy);
 	kvmcpuid_host_unref(h);
 	kvmcpuid_policy_unref(p);
 	return warnings ? EXIT_CHECK : EXIT_OK;
@@ -318,12 +318,12 @@ static int load_view(struct cli *cli, const char *path, struct kvmcpuid_host **h
 }
 
 static const char diff_usage[] =
-	"Usage: kvmcpuid diff A B [--host-profile FILE]\n\n"
+	N_("Usage: kvmcpuid diff A B [--host-profile FILE]\n\n"
 	"Show what a guest would see differently between A and B, feature by feature.\n"
 	"A and B are policies (resolved against this host or the profile) or build outputs\n"
 	"(--format json or raw).  Exits 0 when they are the same for a guest, 1 when not.\n"
 	"  --host-profile FILE   resolve policies against a saved host profile\n"
-	"  -h, --help            this text\n";
+	"  -h, --help            this text\n");
 
 int cmd_diff(struct cli *cli, int argc, char **argv)
 {
@@ -349,12 +349,12 @@ int cmd_diff(struct cli *cli, int argc, char **argv)
 			profile = optarg;
 			continue;
 		}
-		fputs(diff_usage, c == 'h' ? stdout : stderr);
+		fputs(_(diff_usage), c == 'h' ? stdout : stderr);
 		r = c == 'h' ? EXIT_OK : EXIT_USAGE;
 		goto out;
 	}
 	if (argc - optind != 2) {
-		fputs(diff_usage, stderr);
+		fputs(_(diff_usage), stderr);
 		r = EXIT_USAGE;
 		goto out;
 	}
@@ -366,7 +366,7 @@ int cmd_diff(struct cli *cli, int argc, char **argv)
 	ba = kvm_base(a);
 	bb = kvm_base(b);
 	if (ba != bb) {
-		printf("KVM found at: %s%08x -> %s%08x\n", ba ? "0x" : "none ", ba,
+		printf(_("KVM found at: %s%08x -> %s%08x\n"), ba ? "0x" : "none ", ba,
 		       bb ? "0x" : "none ", bb);
 		diffs++;
 	}
@@ -379,7 +379,7 @@ int cmd_diff(struct cli *cli, int argc, char **argv)
 		const struct kvm_cpuid_entry2 *tb = bb ? find(b, bb + 0x10) : NULL;
 
 		if ((sa ? sa->eax - (sa->eax ? ba : 0) : 0) != (sb ? sb->eax - (sb->eax ? bb : 0) : 0)) {
-			printf("max leaf: base+0x%x -> base+0x%x\n",
+			printf(_("max leaf: base+0x%x -> base+0x%x\n"),
 			       sa && sa->eax ? sa->eax - ba : 0, sb && sb->eax ? sb->eax - bb : 0);
 			diffs++;
 		}
@@ -389,23 +389,23 @@ int cmd_diff(struct cli *cli, int argc, char **argv)
 			bool vb = fb && (((reg == KVMCPUID_REG_EAX ? fb->eax : fb->edx) >> bit) & 1);
 
 			if (va != vb) {
-				printf("%-24s %s -> %s\n", kvmcpuid_feature_name(i),
+				printf(_("%-24s %s -> %s\n"), kvmcpuid_feature_name(i),
 				       va ? "set" : "clear", vb ? "set" : "clear");
 				diffs++;
 			}
 		}
 		if (!ta != !tb || (ta && tb && (ta->eax != tb->eax || ta->ebx != tb->ebx))) {
-			printf("timing leaf: %s -> %s\n", ta ? "present" : "absent",
+			printf(_("timing leaf: %s -> %s\n"), ta ? "present" : "absent",
 			       tb ? "present" : "absent");
 			diffs++;
 		}
 	}
 	if (a->enforce != b->enforce) {
-		printf("enforce: %s -> %s\n", a->enforce ? "on" : "off", b->enforce ? "on" : "off");
+		printf(_("enforce: %s -> %s\n"), a->enforce ? "on" : "off", b->enforce ? "on" : "off");
 		diffs++;
 	}
 	if (!diffs)
-		printf("no difference a guest can see\n");
+		printf(_("no difference a guest can see\n"));
 	r = diffs ? EXIT_CHECK : EXIT_OK;
 out:
 	kvmcpuid_host_unref(h);
@@ -415,13 +415,13 @@ out:
 }
 
 static const char apply_usage[] =
-	"Usage: kvmcpuid apply [POLICY] [OPTIONS]\n\n"
+	N_("Usage: kvmcpuid apply [POLICY] [OPTIONS]\n\n"
 	"Create a VM and a vCPU, apply the policy with KVM_SET_CPUID2 (and enforcement),\n"
 	"read the table back with KVM_GET_CPUID2 and show the KVM leaves KVM kept.\n"
 	"Exits 1 when KVM kept something other than what was built.\n"
 	"  -s, --set K=V[,K=V]   override settings (repeatable)\n"
 	"  --strict              lint warnings are errors\n"
-	"  -h, --help            this text\n";
+	"  -h, --help            this text\n");
 
 int cmd_apply(struct cli *cli, int argc, char **argv)
 {
@@ -462,9 +462,9 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 		r = n < 0 ? EXIT_USAGE : cli_exit_for(r);
 		goto out;
 	}
-	printf("applied %zu entries; KVM_GET_CPUID2 gives back %zu.  Leaves in 0x40000000-0x4000ffff:\n",
+	printf(_("applied %zu entries; KVM_GET_CPUID2 gives back %zu.  Leaves in 0x40000000-0x4000ffff:\n"),
 	       nback, nback);
-	printf("%-10s  %-10s  %-10s  %-10s  %-10s  %s\n", "FUNCTION", "EAX", "EBX", "ECX", "EDX",
+	printf(_("%-10s  %-10s  %-10s  %-10s  %-10s  %s\n"), "FUNCTION", "EAX", "EBX", "ECX", "EDX",
 	       "AS BUILT");
 	for (i = 0; i < nback; i++) {
 		bool match = false;
@@ -478,15 +478,15 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 			    leaves[k].edx == back[i].edx)
 				match = true;
 		same += match;
-		printf("0x%08x  0x%08x  0x%08x  0x%08x  0x%08x  %s\n", back[i].function,
+		printf(_("0x%08x  0x%08x  0x%08x  0x%08x  0x%08x  %s\n"), back[i].function,
 		       back[i].eax, back[i].ebx, back[i].ecx, back[i].edx, match ? "yes" : "NO");
 	}
 	if (!shown)
-		printf("(none)\n");
-	printf("enforcement: %s\n", kvmcpuid_policy_get_enforce(p) ? "on (KVM_CAP_ENFORCE_PV_FEATURE_CPUID)"
+		printf(_("(none)\n"));
+	printf(_("enforcement: %s\n"), kvmcpuid_policy_get_enforce(p) ? "on (KVM_CAP_ENFORCE_PV_FEATURE_CPUID)"
 	       : "off (masking is advisory)");
 	if (same != n || shown != (size_t)n) {
-		printf("KVM kept a different table than was built\n");
+		printf(_("KVM kept a different table than was built\n"));
 		r = EXIT_CHECK;
 	} else {
 		r = EXIT_OK;

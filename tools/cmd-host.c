@@ -12,19 +12,19 @@ static const char *const vendor_names[] = { "other", "intel", "amd" };
 static int help_or_bad(const char *usage, int c)
 {
 	if (c == 'h') {
-		fputs(usage, stdout);
+		fputs(_(usage), stdout);
 		return EXIT_OK;
 	}
-	fputs(usage, stderr);
+	fputs(_(usage), stderr);
 	return EXIT_USAGE;
 }
 
 static const char host_usage[] =
-	"Usage: kvmcpuid host [--json] [--host-profile FILE]\n\n"
+	N_("Usage: kvmcpuid host [--json] [--host-profile FILE]\n\n"
 	"Show what this host's KVM offers in 0x40000001, bit by bit, and its KVM module.\n"
 	"  --json               print a host profile (JSON) that build --host-profile reads\n"
 	"  --host-profile FILE  show a saved profile instead of probing /dev/kvm\n"
-	"  -h, --help           this text\n";
+	"  -h, --help           this text\n");
 
 int cmd_host(struct cli *cli, int argc, char **argv)
 {
@@ -58,22 +58,22 @@ int cmd_host(struct cli *cli, int argc, char **argv)
 
 		r = kvmcpuid_host_to_json(h, &s);
 		if (r == 0) {
-			printf("%s\n", s);
+			printf(_("%s\n"), s);
 			free(s);
 		}
 		kvmcpuid_host_unref(h);
 		return r ? EXIT_USAGE : EXIT_OK;
 	}
-	printf("KVM module:      %s\n", kvmcpuid_host_module(h));
-	printf("CPU vendor:      %s\n", vendor_names[kvmcpuid_host_vendor(h)]);
-	printf("enforcement:     %s (KVM_CAP_ENFORCE_PV_FEATURE_CPUID)\n",
+	printf(_("KVM module:      %s\n"), kvmcpuid_host_module(h));
+	printf(_("CPU vendor:      %s\n"), vendor_names[kvmcpuid_host_vendor(h)]);
+	printf(_("enforcement:     %s (KVM_CAP_ENFORCE_PV_FEATURE_CPUID)\n"),
 	       kvmcpuid_host_has_enforce(h) ? "available" : "not available");
-	printf("exit hypercall:  %s (KVM_CAP_EXIT_HYPERCALL)\n",
+	printf(_("exit hypercall:  %s (KVM_CAP_EXIT_HYPERCALL)\n"),
 	       kvmcpuid_host_has_exit_hypercall(h) ? "available" : "not available");
-	printf("TSC:             %u kHz\n", kvmcpuid_host_tsc_khz(h));
-	printf("0x40000001:      EAX 0x%08x  EDX 0x%08x\n\n", kvmcpuid_host_features(h),
+	printf(_("TSC:             %u kHz\n"), kvmcpuid_host_tsc_khz(h));
+	printf(_("0x40000001:      EAX 0x%08x  EDX 0x%08x\n\n"), kvmcpuid_host_features(h),
 	       kvmcpuid_host_hints(h));
-	printf("%-24s %-7s %-10s %s\n", "FEATURE", "BIT", "HOST", "MEANING");
+	printf(_("%-24s %-7s %-10s %s\n"), "FEATURE", "BIT", "HOST", "MEANING");
 	for (i = 0; i < kvmcpuid_feature_count(); i++) {
 		const char *state;
 
@@ -83,20 +83,20 @@ int cmd_host(struct cli *cli, int argc, char **argv)
 			state = "vmm";
 		else
 			state = kvmcpuid_host_offers(h, i) ? "offered" : "no";
-		printf("%-24s %s.%-3d %-10s %s\n", kvmcpuid_feature_name(i),
+		printf(_("%-24s %s.%-3d %-10s %s\n"), kvmcpuid_feature_name(i),
 		       reg_names[kvmcpuid_feature_reg(i)], kvmcpuid_feature_bit(i), state,
 		       cli_feature_meaning(i));
 	}
-	printf("\nvmm: the VMM must implement it; KVM never offers it.\n");
+	printf(_("\nvmm: the VMM must implement it; KVM never offers it.\n"));
 	kvmcpuid_host_unref(h);
 	return EXIT_OK;
 }
 
 static const char decode_usage[] =
-	"Usage: kvmcpuid decode EAX [EDX]\n\n"
+	N_("Usage: kvmcpuid decode EAX [EDX]\n\n"
 	"Name the bits of a 0x40000001 EAX (features) and EDX (hints) value a guest saw.\n"
 	"Values are hex (0x...) or decimal.  Reserved bits are reported.\n"
-	"  -h, --help   this text\n";
+	"  -h, --help   this text\n");
 
 static int parse_word(const char *s, uint32_t *out)
 {
@@ -115,7 +115,7 @@ static void decode_word(const char *regname, int reg, uint32_t v, uint32_t valid
 {
 	unsigned int bit, i;
 
-	printf("%s = 0x%08x\n", regname, v);
+	printf(_("%s = 0x%08x\n"), regname, v);
 	for (bit = 0; bit < 32; bit++) {
 		bool named = false;
 
@@ -123,13 +123,13 @@ static void decode_word(const char *regname, int reg, uint32_t v, uint32_t valid
 			continue;
 		for (i = 0; i < kvmcpuid_feature_count(); i++) {
 			if (kvmcpuid_feature_reg(i) == reg && kvmcpuid_feature_bit(i) == (int)bit) {
-				printf("  bit %2u  %-24s %s\n", bit, kvmcpuid_feature_name(i),
+				printf(_("  bit %2u  %-24s %s\n"), bit, kvmcpuid_feature_name(i),
 				       cli_feature_meaning(i));
 				named = true;
 			}
 		}
 		if (!named && !(valid & (1u << bit)))
-			printf("  bit %2u  %-24s %s\n", bit, "(reserved)",
+			printf(_("  bit %2u  %-24s %s\n"), bit, "(reserved)",
 			       "reserved: no KVM defines it, a host should never set it");
 	}
 }
@@ -149,11 +149,11 @@ int cmd_decode(struct cli *cli, int argc, char **argv)
 	if (argc - optind < 1 || argc - optind > 2)
 		return help_or_bad(decode_usage, '?');
 	if (parse_word(argv[optind], &eax) < 0) {
-		cli_error("decode: '%s' is not a 32-bit number", argv[optind]);
+		cli_error(_("decode: '%s' is not a 32-bit number"), argv[optind]);
 		return EXIT_USAGE;
 	}
 	if (argc - optind == 2 && parse_word(argv[optind + 1], &edx) < 0) {
-		cli_error("decode: '%s' is not a 32-bit number", argv[optind + 1]);
+		cli_error(_("decode: '%s' is not a 32-bit number"), argv[optind + 1]);
 		return EXIT_USAGE;
 	}
 	decode_word("EAX (features)", KVMCPUID_REG_EAX, eax, kvmcpuid_features_valid_eax());

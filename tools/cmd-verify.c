@@ -55,22 +55,22 @@ static int parse_vopts(int argc, char **argv, const char *usage, struct vopts *o
 			break;
 		case OPT_DEADLINE:
 			if (cli_parse_deadline(optarg, &o->deadline_ms) < 0) {
-				cli_error("--deadline: '%s' is not a number of seconds in (0, 600]",
+				cli_error(_("--deadline: '%s' is not a number of seconds in (0, 600]"),
 					  optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'h':
-			fputs(usage, stdout);
+			fputs(_(usage), stdout);
 			return EXIT_OK;
 		default:
-			fputs(usage, stderr);
+			fputs(_(usage), stderr);
 			return EXIT_USAGE;
 		}
 	}
 	if (argc - optind > 1) {
-		cli_error("unexpected argument '%s'", argv[optind + 1]);
-		fputs(usage, stderr);
+		cli_error(_("unexpected argument '%s'"), argv[optind + 1]);
+		fputs(_(usage), stderr);
 		return EXIT_USAGE;
 	}
 	if (argc - optind == 1)
@@ -79,7 +79,7 @@ static int parse_vopts(int argc, char **argv, const char *usage, struct vopts *o
 }
 
 static const char verify_usage[] =
-	"Usage: kvmcpuid verify [POLICY] [OPTIONS]\n\n"
+	N_("Usage: kvmcpuid verify [POLICY] [OPTIONS]\n\n"
 	"Build the policy, apply it to a fresh vCPU, run a tiny guest that reads the leaves,\n"
 	"finds KVM as Linux does and probes the PV MSRs and hypercalls, and compare.\n"
 	"  -s, --set K=V[,K=V]   override settings (repeatable)\n"
@@ -89,14 +89,14 @@ static const char verify_usage[] =
 	"  --strict              lint warnings are errors\n"
 	"  -h, --help            this text\n"
 	"Exit status: 0 all as expected, 1 a mismatch, 2 policy or usage error,\n"
-	"3 this host cannot run it (no /dev/kvm, permission).\n";
+	"3 this host cannot run it (no /dev/kvm, permission).\n");
 
 static void print_report(const struct kvmcpuid_report *rep, bool all)
 {
 	size_t i, n = kvmcpuid_report_count(rep), pass = 0, fail = 0, untestable = 0;
 	const char *note = kvmcpuid_report_hypercall_note(rep);
 
-	printf("%-9s %-28s %-36s %-36s %s\n", "KIND", "SUBJECT", "EXPECTED", "GUEST", "VERDICT");
+	printf(_("%-9s %-28s %-36s %-36s %s\n"), "KIND", "SUBJECT", "EXPECTED", "GUEST", "VERDICT");
 	for (i = 0; i < n; i++) {
 		int v = kvmcpuid_report_verdict(rep, i), kind = kvmcpuid_report_kind(rep, i);
 		int feat = kvmcpuid_report_feature(rep, i);
@@ -115,19 +115,19 @@ static void print_report(const struct kvmcpuid_report *rep, bool all)
 				 kvmcpuid_feature_name((unsigned int)feat));
 		else
 			snprintf(subj, sizeof(subj), "%s", kvmcpuid_report_subject(rep, i));
-		printf("%-9s %-28s %-36s %-36s %s\n", kind_names[kind], subj,
+		printf(_("%-9s %-28s %-36s %-36s %s\n"), kind_names[kind], subj,
 		       kvmcpuid_report_expected(rep, i), kvmcpuid_report_seen(rep, i),
 		       verdict_names[v]);
 		if (cause && v == KVMCPUID_FAIL)
-			printf("          cause: %s\n", cause);
+			printf(_("          cause: %s\n"), cause);
 	}
-	printf("\n%zu checks: %zu pass, %zu fail, %zu untestable\n", n, pass, fail, untestable);
+	printf(_("\n%zu checks: %zu pass, %zu fail, %zu untestable\n"), n, pass, fail, untestable);
 	if (note)
-		printf("hypercalls: %s; the verdict rests on the CPUID and MSR probes\n", note);
+		printf(_("hypercalls: %s; the verdict rests on the CPUID and MSR probes\n"), note);
 	if (!kvmcpuid_report_enforced(rep))
-		printf("enforce = off: masking is advisory, a guest can still use a masked "
-		       "feature's MSRs and hypercalls\n");
-	printf("verdict: %s\n", kvmcpuid_report_ok(rep) ? "as expected" : "MISMATCH");
+		printf(_("enforce = off: masking is advisory, a guest can still use a masked "
+		       "feature's MSRs and hypercalls\n"));
+	printf(_("verdict: %s\n"), kvmcpuid_report_ok(rep) ? "as expected" : "MISMATCH");
 }
 
 static int setup(struct cli *cli, struct vopts *o, struct kvmcpuid_policy **p)
@@ -163,7 +163,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 	}
 	if (o.json) {
 		if (kvmcpuid_report_to_json(rep, &json) == 0) {
-			printf("%s\n", json);
+			printf(_("%s\n"), json);
 			free(json);
 		}
 	} else {
@@ -176,14 +176,14 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 }
 
 static const char matrix_usage[] =
-	"Usage: kvmcpuid matrix [POLICY] [OPTIONS]\n\n"
+	N_("Usage: kvmcpuid matrix [POLICY] [OPTIONS]\n\n"
 	"Verify the policy with every feature masked alone, plus all-on and all-off, in one VM,\n"
 	"and print one row per policy.  Default POLICY: every host feature on, enforce = on.\n"
 	"  -s, --set K=V[,K=V]   override settings (repeatable)\n"
 	"  --json                print every report as a JSON array\n"
 	"  --deadline S          bound every KVM_RUN to S seconds (default 2)\n"
 	"  -h, --help            this text\n"
-	"Exit status as for verify.\n";
+	"Exit status as for verify.\n");
 
 /* The row for a report: what happened to `feature` (or to all, feature < 0). */
 static void matrix_row(const struct kvmcpuid_report *rep, int feature)
@@ -226,7 +226,7 @@ static void matrix_row(const struct kvmcpuid_report *rep, int feature)
 		snprintf(word, sizeof(word), "0x%08x", kvmcpuid_report_guest_features(rep));
 		bit = word;
 	}
-	printf("%-26s %-12s %-14s %-14s %s\n", kvmcpuid_report_label(rep), bit, msrs, hcs,
+	printf(_("%-26s %-12s %-14s %-14s %s\n"), kvmcpuid_report_label(rep), bit, msrs, hcs,
 	       kvmcpuid_report_ok(rep) ? "as expected" : "MISMATCH");
 }
 
@@ -256,9 +256,9 @@ int cmd_matrix(struct cli *cli, int argc, char **argv)
 		return cli_exit_for(r);
 	}
 	if (o.json)
-		printf("[\n");
+		printf(_("[\n"));
 	else
-		printf("%-26s %-12s %-14s %-14s %s\n", "POLICY", "GUEST BIT", "MSRS", "HYPERCALLS",
+		printf(_("%-26s %-12s %-14s %-14s %s\n"), "POLICY", "GUEST BIT", "MSRS", "HYPERCALLS",
 		       "VERDICT");
 	for (i = 0; i < n; i++) {
 		const char *label = kvmcpuid_report_label(reps[i]);
@@ -269,7 +269,7 @@ int cmd_matrix(struct cli *cli, int argc, char **argv)
 			snprintf(note, sizeof(note), "%s", kvmcpuid_report_hypercall_note(reps[i]));
 		if (o.json) {
 			if (kvmcpuid_report_to_json(reps[i], &json) == 0) {
-				printf("%s%s\n", json, i + 1 < n ? "," : "");
+				printf(_("%s%s\n"), json, i + 1 < n ? "," : "");
 				free(json);
 			}
 		} else {
@@ -280,13 +280,13 @@ int cmd_matrix(struct cli *cli, int argc, char **argv)
 	}
 	free(reps);
 	if (o.json) {
-		printf("]\n");
+		printf(_("]\n"));
 	} else {
 		if (note[0])
-			printf("\nhypercalls: %s; verdicts rest on the CPUID and MSR probes\n", note);
+			printf(_("\nhypercalls: %s; verdicts rest on the CPUID and MSR probes\n"), note);
 		if (!kvmcpuid_policy_get_enforce(p))
-			printf("enforce = off: masking is advisory, masked MSRs stay usable\n");
-		printf("%zu policies verified: %s\n", n, ok ? "all as expected" : "MISMATCH");
+			printf(_("enforce = off: masking is advisory, masked MSRs stay usable\n"));
+		printf(_("%zu policies verified: %s\n"), n, ok ? "all as expected" : "MISMATCH");
 	}
 	kvmcpuid_policy_unref(p);
 	return ok ? EXIT_OK : EXIT_CHECK;

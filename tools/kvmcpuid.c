@@ -10,27 +10,45 @@ static const struct {
 	int (*fn)(struct cli *cli, int argc, char **argv);
 	const char *summary;
 } verbs[] = {
-	{ "host", cmd_host, "what this host's KVM offers, bit by bit" },
-	{ "build", cmd_build, "resolve a policy and print the KVM PV CPUID leaves" },
-	{ "decode", cmd_decode, "name the bits of a 0x40000001 EAX [EDX] value" },
-	{ "lint", cmd_lint, "parse and lint a policy (no /dev/kvm needed)" },
-	{ "diff", cmd_diff, "what differs between two policies or build outputs" },
-	{ "apply", cmd_apply, "apply a policy to a scratch vCPU and read the table back" },
-	{ "verify", cmd_verify, "run a tiny guest and check what it sees and can do" },
-	{ "matrix", cmd_matrix, "verify each feature masked alone, plus all-on and all-off" },
+	{ "host", cmd_host, N_("what this host's KVM offers, bit by bit") },
+	{ "build", cmd_build, N_("resolve a policy and print the KVM PV CPUID leaves") },
+	{ "decode", cmd_decode, N_("name the bits of a 0x40000001 EAX [EDX] value") },
+	{ "lint", cmd_lint, N_("parse and lint a policy (no /dev/kvm needed)") },
+	{ "diff", cmd_diff, N_("what differs between two policies or build outputs") },
+	{ "apply", cmd_apply, N_("apply a policy to a scratch vCPU and read the table back") },
+	{ "verify", cmd_verify, N_("run a tiny guest and check what it sees and can do") },
+	{ "matrix", cmd_matrix, N_("verify each feature masked alone, plus all-on and all-off") },
 };
 
 static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "Usage: kvmcpuid VERB [OPTIONS] [ARGS]\n\n"
-		"Build, apply and verify the KVM paravirtual CPUID leaves.\n\nVerbs:\n");
+	fprintf(f, _("Usage: kvmcpuid VERB [OPTIONS] [ARGS]\n\n"
+		"Build, apply and verify the KVM paravirtual CPUID leaves.\n\nVerbs:\n"));
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
-	fprintf(f, "\n'kvmcpuid VERB --help' describes a verb.\n"
+		fprintf(f, "  %-8s %s\n", verbs[i].name, _(verbs[i].summary));
+	fprintf(f, _("\n'kvmcpuid VERB --help' describes a verb.\n"
 		"Exit status: 0 ok, 1 a check failed, 2 usage or policy error, "
-		"3 this host cannot do it.\n");
+		"3 this host cannot do it.\n"));
+}
+
+/*
+ * Messages and feature meanings are translated (gettext domain "kvmcpuid").
+ * KVMCPUID_LOCALEDIR overrides where the catalogues are (tests, uninstalled use).
+ * LANGUAGE alone is enough: in the C locale glibc ignores LANGUAGE, so then the
+ * C.UTF-8 locale is used for messages and characters.
+ */
+static void setup_locale(void)
+{
+	const char *dir = getenv("KVMCPUID_LOCALEDIR");
+	const char *cur = setlocale(LC_ALL, "");
+	const char *lang = getenv("LANGUAGE");
+
+	if (lang && *lang && (!cur || !strcmp(cur, "C") || !strcmp(cur, "POSIX")))
+		setlocale(LC_ALL, "C.UTF-8");
+	bindtextdomain(PACKAGE, dir && *dir ? dir : LOCALEDIR);
+	textdomain(PACKAGE);
 }
 
 int main(int argc, char **argv)
@@ -39,6 +57,7 @@ int main(int argc, char **argv)
 	size_t i;
 	int r;
 
+	setup_locale();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
@@ -48,7 +67,7 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version")) {
-		printf("kvmcpuid %s\n", PACKAGE_VERSION);
+		printf(_("kvmcpuid %s\n"), PACKAGE_VERSION);
 		return EXIT_OK;
 	}
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
@@ -56,7 +75,7 @@ int main(int argc, char **argv)
 			continue;
 		r = kvmcpuid_new(&cli.ctx);
 		if (r < 0) {
-			cli_error("cannot create a library context: %s", strerror(-r));
+			cli_error(_("cannot create a library context: %s"), strerror(-r));
 			return EXIT_USAGE;
 		}
 		/* The CLI prints the library's diagnostics itself; keep the log quiet. */
@@ -69,6 +88,6 @@ int main(int argc, char **argv)
 		kvmcpuid_unref(cli.ctx);
 		return r;
 	}
-	cli_error("unknown verb '%s' (try 'kvmcpuid --help')", argv[1]);
+	cli_error(_("unknown verb '%s' (try 'kvmcpuid --help')"), argv[1]);
 	return EXIT_USAGE;
 }

@@ -24,7 +24,7 @@ void cli_diag(const struct kvmcpuid_diag *diag)
 {
 	char buf[1024];
 
-	fprintf(stderr, "%s\n", kvmcpuid_diag_format(diag, buf, sizeof(buf)));
+	fprintf(stderr, _("%s\n"), kvmcpuid_diag_format(diag, buf, sizeof(buf)));
 }
 
 int cli_exit_for(int r)
@@ -99,7 +99,7 @@ int cli_load_policy(struct cli *cli, const char *path, const char *const *sets, 
 
 		r = read_stdin(&buf, &len);
 		if (r < 0) {
-			cli_error("<stdin>: cannot read: %s", strerror(-r));
+			cli_error(_("<stdin>: cannot read: %s"), strerror(-r));
 			return EXIT_USAGE;
 		}
 		while (k < len && strchr(" \t\r\n", buf[k]))
@@ -189,14 +189,16 @@ int cli_write_output(const char *path, const void *data, size_t len)
 
 const char *cli_feature_meaning(unsigned int id)
 {
-	return kvmcpuid_feature_meaning(id);
+	const char *m = kvmcpuid_feature_meaning(id);
+
+	return m ? _(m) : "";
 }
 
 void cli_print_lint(void *data, int feature, const char *message)
 {
 	const char *origin = data;
 
-	fprintf(stderr, "%s%swarning: %s\n", origin ? origin : "", origin ? ": " : "", message);
+	fprintf(stderr, _("%s%swarning: %s\n"), origin ? origin : "", origin ? ": " : "", message);
 	(void)feature;
 }
 
@@ -218,7 +220,7 @@ int cli_parse_deadline(const char *s, unsigned int *ms)
 int cli_add_set(const char **sets, int *nsets, int max, const char *arg)
 {
 	if (*nsets == max) {
-		cli_error("too many --set options (at most %d)", max);
+		cli_error(_("too many --set options (at most %d)"), max);
 		return -1;
 	}
 	sets[(*nsets)++] = arg;
