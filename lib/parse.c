@@ -112,6 +112,12 @@ static bool is_key_char(char c)
 	       c == '_' || c == '-';
 }
 
+static bool key_char(char c, bool unused)
+{
+	(void)unused;
+	return is_key_char(c);
+}
+
 static bool at_end_of_pair(const struct parser *ps)
 {
 	char c;
@@ -126,9 +132,39 @@ static bool at_end_of_pair(const struct parser *ps)
 
 static void skip_blanks(struct parser *ps)
 {
-	while (ps->pos < ps->len && (ps->s[ps->pos] == ' ' || ps->s[ps->pos] == '\t' ||
-				     ps->s[ps->pos] == '\r'))
-		ps->pos++;
+	const char *s = ps->s;
+	size_t pos = ps->pos, len = ps->len;
+
+	while (pos < len && (s[pos] == ' ' || s[pos] == '\t' || s[pos] == '\r'))
+		pos++;
+	ps->pos = pos;
+}
+
+/* Copy the run of characters accepted by ok() from the text into out (cap bytes). */
+static size_t take_run(struct parser *ps, char *out, size_t cap, bool (*ok)(char, bool),
+		       bool inline_form, bool *overflow)
+{
+	const char *s = ps->s;
+	size_t pos = ps->pos, len = ps->len, n = 0;
+
+	*overflow = false;
+	while (pos < len && ok(s[pos], inline_form)) {
+		if (n + 1 >= cap) {
+			*overflow = true;
+			break;
+		}
+		out[n++] = s[pos++];
+	}
+	out[n] = '\0';
+	ps->pos = pos;
+	return n;
+}
+
+static bool bare_value_char(char c, bool inline_form)
+{
+	if (c == ' ' || c == '\t' || c == '\r')
+		return false;
+	return inline_form ? c != ',' : c != '\n' && c != '#';
 }
 
 static int hexval(char c)
@@ -180,12 +216,11 @@ static int read_value(struct parser *ps, char *out, size_t cap, size_t *outlen, 
 			out[n++] = c;
 		}
 	} else {
-		while (ps->pos < ps->len && !at_end_of_pair(ps) && ps->s[ps->pos] != ' ' &&
-		       ps->s[ps->pos] != '\t' && ps->s[ps->pos] != '\r') {
-			if (n + 1 >= cap)
-				return fail_at(ps, start, "value is too long");
-			out[n++] = ps->s[ps->pos++];
-		}
+		bool overflow;
+
+		n = take_run(ps, out, cap, bare_value_char, ps->inline_form, &overflow);
+		if (overflow)
+			return fail_at(ps, start, "value is too long");
 		if (!n)
 			return fail_at(ps, start, "missing value");
 	}
@@ -206,7 +241,7 @@ static int parse_pairs(struct parser *ps, struct kvmcpuid_policy *p)
 	while (ps->pos < ps->len) {
 		char key[64], value[256], msg[400];
 		size_t key_off, val_off, klen = 0, vlen = 0;
-		bool quoted, key_error;
+		bool quoted, key_error, overflow;
 
 		skip_blanks(ps);
 		if (ps->pos >= ps->len)
@@ -225,12 +260,9 @@ static int parse_pairs(struct parser *ps, struct kvmcpuid_policy *p)
 		if (ps->inline_form && ps->s[ps->pos] == ',')
 			return fail_at(ps, ps->pos, "empty setting between commas");
 		key_off = ps->pos;
-		while (ps->pos < ps->len && is_key_char(ps->s[ps->pos])) {
-			if (klen + 1 >= sizeof(key))
-				return fail_at(ps, key_off, "key is too long");
-			key[klen++] = ps->s[ps->pos++];
-		}
-		key[klen] = '\0';
+		klen = take_run(ps, key, sizeof(key), key_char, false, &overflow);
+		if (overflow)
+			return fail_at(ps, key_off, "key is too long");
 		if (!klen)
 			return fail_at(ps, key_off, "expected a key, found '%.1s'", ps->s + key_off);
 		skip_blanks(ps);
