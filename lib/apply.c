@@ -98,14 +98,22 @@ out:
 	return r;
 }
 
-KVMCPUID_EXPORT int kvmcpuid_apply(struct kvmcpuid_ctx *ctx, int vcpu_fd,
+static int kvmcpuid_apply_impl(struct kvmcpuid_ctx *ctx, int vcpu_fd,
 				   const struct kvm_cpuid_entry2 *table, size_t nent,
 				   unsigned int flags, struct kvmcpuid_diag *diag)
 {
 	return apply_table(ctx, vcpu_fd, table, nent, flags, diag);
 }
 
-KVMCPUID_EXPORT int kvmcpuid_policy_apply_vcpu(const struct kvmcpuid_policy *p,
+KVMCPUID_EXPORT int kvmcpuid_apply(struct kvmcpuid_ctx *ctx, int vcpu_fd,
+				   const struct kvm_cpuid_entry2 *table, size_t nent,
+				   unsigned int flags, struct kvmcpuid_diag *diag)
+{
+	diag_begin(diag);
+	return diag_finish(ctx, diag, kvmcpuid_apply_impl(ctx, vcpu_fd, table, nent, flags, diag));
+}
+
+static int kvmcpuid_policy_apply_vcpu_impl(const struct kvmcpuid_policy *p,
 					       const struct kvmcpuid_host *h,
 					       const struct kvm_cpuid_entry2 *table, size_t nent,
 					       int vcpu_fd, unsigned int flags,
@@ -149,7 +157,17 @@ out:
 	return r;
 }
 
-KVMCPUID_EXPORT int kvmcpuid_apply_readback(const struct kvmcpuid_policy *p,
+KVMCPUID_EXPORT int kvmcpuid_policy_apply_vcpu(const struct kvmcpuid_policy *p,
+					       const struct kvmcpuid_host *h,
+					       const struct kvm_cpuid_entry2 *table, size_t nent,
+					       int vcpu_fd, unsigned int flags,
+					       struct kvmcpuid_diag *diag)
+{
+	diag_begin(diag);
+	return diag_finish(p ? p->ctx : NULL, diag, kvmcpuid_policy_apply_vcpu_impl(p, h, table, nent, vcpu_fd, flags, diag));
+}
+
+static int kvmcpuid_apply_readback_impl(const struct kvmcpuid_policy *p,
 					    const struct kvmcpuid_host *h, unsigned int flags,
 					    struct kvm_cpuid_entry2 *out, size_t cap, size_t *nout,
 					    struct kvmcpuid_diag *diag)
@@ -190,4 +208,13 @@ out:
 	vm_vcpu_destroy(&vcpu);
 	vm_destroy(&vm);
 	return r;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_apply_readback(const struct kvmcpuid_policy *p,
+					    const struct kvmcpuid_host *h, unsigned int flags,
+					    struct kvm_cpuid_entry2 *out, size_t cap, size_t *nout,
+					    struct kvmcpuid_diag *diag)
+{
+	diag_begin(diag);
+	return diag_finish(p ? p->ctx : NULL, diag, kvmcpuid_apply_readback_impl(p, h, flags, out, cap, nout, diag));
 }

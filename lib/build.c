@@ -260,7 +260,7 @@ KVMCPUID_EXPORT int kvmcpuid_resolve(const struct kvmcpuid_policy *p,
 	return 0;
 }
 
-KVMCPUID_EXPORT int kvmcpuid_build(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
+static int kvmcpuid_build_impl(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
 				   unsigned int flags, struct kvm_cpuid_entry2 *out, size_t cap,
 				   struct kvmcpuid_diag *diag)
 {
@@ -278,4 +278,12 @@ KVMCPUID_EXPORT int kvmcpuid_build(const struct kvmcpuid_policy *p, const struct
 				"output holds %zu entries, the policy needs %d", cap,
 				r.timing ? 3 : 2);
 	return ret;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_build(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
+				   unsigned int flags, struct kvm_cpuid_entry2 *out, size_t cap,
+				   struct kvmcpuid_diag *diag)
+{
+	diag_begin(diag);
+	return diag_finish(p ? p->ctx : NULL, diag, kvmcpuid_build_impl(p, h, flags, out, cap, diag));
 }

@@ -73,6 +73,14 @@ int diag_set(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag, int errnum,
 	return -errnum;
 }
 
+int diag_finish(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag, int r)
+{
+	if (r < 0 && diag && !diag->message[0])
+		diag_set(ctx, diag, -r, NULL, 0, 0, "%s",
+			 r == -ENOMEM ? "out of memory" : strerror(-r));
+	return r;
+}
+
 KVMCPUID_EXPORT const char *kvmcpuid_diag_format(const struct kvmcpuid_diag *diag, char *buf,
 						size_t len)
 {

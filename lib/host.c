@@ -119,7 +119,7 @@ static uint32_t probe_tsc_khz(struct kvmcpuid_ctx *ctx, int kvm_fd)
 	return r > 0 ? (uint32_t)r : 0;
 }
 
-KVMCPUID_EXPORT int kvmcpuid_host_probe(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag,
+static int kvmcpuid_host_probe_impl(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag,
 					struct kvmcpuid_host **ret)
 {
 	const struct kvm_cpuid_entry2 *e;
@@ -174,6 +174,13 @@ KVMCPUID_EXPORT int kvmcpuid_host_probe(struct kvmcpuid_ctx *ctx, struct kvmcpui
 	info(ctx, "host: %s, features 0x%08x, hints 0x%08x, %zu supported leaves", h->module,
 	     h->features, h->hints, h->nent);
 	return 0;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_host_probe(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag,
+					struct kvmcpuid_host **ret)
+{
+	diag_begin(diag);
+	return diag_finish(ctx, diag, kvmcpuid_host_probe_impl(ctx, diag, ret));
 }
 
 KVMCPUID_EXPORT struct kvmcpuid_host *kvmcpuid_host_ref(struct kvmcpuid_host *h)

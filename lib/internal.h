@@ -83,6 +83,17 @@ int diag_set(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag, int errnum,
 	     const char *origin, unsigned int line, unsigned int column, const char *fmt, ...)
 	PRINTF(7, 8);
 
+/*
+ * Public entry points clear the diag first and, when they fail without having said
+ * why (an allocation failed deep down), fill in a generic message: every error has one.
+ */
+static inline void diag_begin(struct kvmcpuid_diag *diag)
+{
+	if (diag)
+		diag->message[0] = '\0';
+}
+int diag_finish(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag, int r);
+
 /* Read a whole file (at most POLICY_MAX_BYTES) into a NUL-terminated buffer. */
 int read_file_limited(struct kvmcpuid_ctx *ctx, const char *path, char **buf, size_t *len,
 		      struct kvmcpuid_diag *diag);

@@ -237,7 +237,7 @@ out:
 	return r;
 }
 
-KVMCPUID_EXPORT int kvmcpuid_policy_parse_json(struct kvmcpuid_ctx *ctx, const char *text,
+static int kvmcpuid_policy_parse_json_impl(struct kvmcpuid_ctx *ctx, const char *text,
 					       size_t len, const char *origin,
 					       struct kvmcpuid_diag *diag,
 					       struct kvmcpuid_policy **ret)
@@ -245,6 +245,15 @@ KVMCPUID_EXPORT int kvmcpuid_policy_parse_json(struct kvmcpuid_ctx *ctx, const c
 	if (!ctx || !text || !ret)
 		return -EINVAL;
 	return policy_from_json(ctx, text, len, origin ? origin : "<json>", diag, ret);
+}
+
+KVMCPUID_EXPORT int kvmcpuid_policy_parse_json(struct kvmcpuid_ctx *ctx, const char *text,
+					       size_t len, const char *origin,
+					       struct kvmcpuid_diag *diag,
+					       struct kvmcpuid_policy **ret)
+{
+	diag_begin(diag);
+	return diag_finish(ctx, diag, kvmcpuid_policy_parse_json_impl(ctx, text, len, origin, diag, ret));
 }
 
 int json_finish(struct json_object *obj, char **ret)
@@ -402,7 +411,7 @@ static int get_bool(struct json_object *o, const char *k, bool *out)
 	return 0;
 }
 
-KVMCPUID_EXPORT int kvmcpuid_host_load_json(struct kvmcpuid_ctx *ctx, const char *text,
+static int kvmcpuid_host_load_json_impl(struct kvmcpuid_ctx *ctx, const char *text,
 					    size_t len, const char *origin,
 					    struct kvmcpuid_diag *diag, struct kvmcpuid_host **ret)
 {
@@ -490,6 +499,14 @@ out:
 	else
 		*ret = h;
 	return r;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_host_load_json(struct kvmcpuid_ctx *ctx, const char *text,
+					    size_t len, const char *origin,
+					    struct kvmcpuid_diag *diag, struct kvmcpuid_host **ret)
+{
+	diag_begin(diag);
+	return diag_finish(ctx, diag, kvmcpuid_host_load_json_impl(ctx, text, len, origin, diag, ret));
 }
 
 KVMCPUID_EXPORT int kvmcpuid_host_load_file(struct kvmcpuid_ctx *ctx, const char *path,

@@ -343,7 +343,7 @@ static int parse_new(struct kvmcpuid_ctx *ctx, const char *text, size_t len, con
 	return 0;
 }
 
-KVMCPUID_EXPORT int kvmcpuid_policy_parse_text(struct kvmcpuid_ctx *ctx, const char *text,
+static int kvmcpuid_policy_parse_text_impl(struct kvmcpuid_ctx *ctx, const char *text,
 					       size_t len, const char *origin,
 					       struct kvmcpuid_diag *diag,
 					       struct kvmcpuid_policy **ret)
@@ -351,13 +351,30 @@ KVMCPUID_EXPORT int kvmcpuid_policy_parse_text(struct kvmcpuid_ctx *ctx, const c
 	return parse_new(ctx, text, len, origin ? origin : "<text>", false, diag, ret);
 }
 
-KVMCPUID_EXPORT int kvmcpuid_policy_parse_inline(struct kvmcpuid_ctx *ctx, const char *text,
+KVMCPUID_EXPORT int kvmcpuid_policy_parse_text(struct kvmcpuid_ctx *ctx, const char *text,
+					       size_t len, const char *origin,
+					       struct kvmcpuid_diag *diag,
+					       struct kvmcpuid_policy **ret)
+{
+	diag_begin(diag);
+	return diag_finish(ctx, diag, kvmcpuid_policy_parse_text_impl(ctx, text, len, origin, diag, ret));
+}
+
+static int kvmcpuid_policy_parse_inline_impl(struct kvmcpuid_ctx *ctx, const char *text,
 						 const char *origin, struct kvmcpuid_diag *diag,
 						 struct kvmcpuid_policy **ret)
 {
 	if (!text)
 		return -EINVAL;
 	return parse_new(ctx, text, strlen(text), origin ? origin : "<inline>", true, diag, ret);
+}
+
+KVMCPUID_EXPORT int kvmcpuid_policy_parse_inline(struct kvmcpuid_ctx *ctx, const char *text,
+						 const char *origin, struct kvmcpuid_diag *diag,
+						 struct kvmcpuid_policy **ret)
+{
+	diag_begin(diag);
+	return diag_finish(ctx, diag, kvmcpuid_policy_parse_inline_impl(ctx, text, origin, diag, ret));
 }
 
 KVMCPUID_EXPORT int kvmcpuid_policy_override(struct kvmcpuid_policy *p, const char *text,
@@ -376,7 +393,7 @@ KVMCPUID_EXPORT int kvmcpuid_policy_override(struct kvmcpuid_policy *p, const ch
 	return 0;
 }
 
-KVMCPUID_EXPORT int kvmcpuid_policy_parse_file(struct kvmcpuid_ctx *ctx, const char *path,
+static int kvmcpuid_policy_parse_file_impl(struct kvmcpuid_ctx *ctx, const char *path,
 					       struct kvmcpuid_diag *diag,
 					       struct kvmcpuid_policy **ret)
 {
@@ -397,4 +414,12 @@ KVMCPUID_EXPORT int kvmcpuid_policy_parse_file(struct kvmcpuid_ctx *ctx, const c
 		r = parse_new(ctx, buf, len, path, false, diag, ret);
 	free(buf);
 	return r;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_policy_parse_file(struct kvmcpuid_ctx *ctx, const char *path,
+					       struct kvmcpuid_diag *diag,
+					       struct kvmcpuid_policy **ret)
+{
+	diag_begin(diag);
+	return diag_finish(ctx, diag, kvmcpuid_policy_parse_file_impl(ctx, path, diag, ret));
 }

@@ -179,7 +179,7 @@ static int policy_run_args(const struct kvmcpuid_policy *p, const struct kvmcpui
 	return 0;
 }
 
-KVMCPUID_EXPORT int kvmcpuid_verify(const struct kvmcpuid_policy *p,
+static int kvmcpuid_verify_impl(const struct kvmcpuid_policy *p,
 				    const struct kvmcpuid_host *given, unsigned int flags,
 				    struct kvmcpuid_report **ret, struct kvmcpuid_diag *diag)
 {
@@ -210,6 +210,14 @@ out:
 out_free:
 	free(b);
 	return r;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_verify(const struct kvmcpuid_policy *p,
+				    const struct kvmcpuid_host *given, unsigned int flags,
+				    struct kvmcpuid_report **ret, struct kvmcpuid_diag *diag)
+{
+	diag_begin(diag);
+	return diag_finish(p ? p->ctx : NULL, diag, kvmcpuid_verify_impl(p, given, flags, ret, diag));
 }
 
 /* Internal (tests): apply one table, expect another. */
@@ -250,12 +258,21 @@ int verify_table_expect(struct kvmcpuid_ctx *ctx, const struct kvm_cpuid_entry2 
 	return r;
 }
 
-KVMCPUID_EXPORT int kvmcpuid_verify_table(struct kvmcpuid_ctx *ctx,
+static int kvmcpuid_verify_table_impl(struct kvmcpuid_ctx *ctx,
 					  const struct kvm_cpuid_entry2 *table, size_t nent,
 					  unsigned int apply_flags, struct kvmcpuid_report **ret,
 					  struct kvmcpuid_diag *diag)
 {
 	return verify_table_expect(ctx, table, nent, table, nent, apply_flags, ret, diag);
+}
+
+KVMCPUID_EXPORT int kvmcpuid_verify_table(struct kvmcpuid_ctx *ctx,
+					  const struct kvm_cpuid_entry2 *table, size_t nent,
+					  unsigned int apply_flags, struct kvmcpuid_report **ret,
+					  struct kvmcpuid_diag *diag)
+{
+	diag_begin(diag);
+	return diag_finish(ctx, diag, kvmcpuid_verify_table_impl(ctx, table, nent, apply_flags, ret, diag));
 }
 
 static int matrix_variant(const struct kvmcpuid_policy *base, int which,
@@ -285,7 +302,7 @@ static int matrix_variant(const struct kvmcpuid_policy *base, int which,
 	return 0;
 }
 
-KVMCPUID_EXPORT int kvmcpuid_matrix(const struct kvmcpuid_policy *base,
+static int kvmcpuid_matrix_impl(const struct kvmcpuid_policy *base,
 				    const struct kvmcpuid_host *given, unsigned int flags,
 				    struct kvmcpuid_report ***ret, size_t *n,
 				    struct kvmcpuid_diag *diag)
@@ -346,4 +363,13 @@ out:
 	kvmcpuid_host_unref(h);
 	free(b);
 	return r;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_matrix(const struct kvmcpuid_policy *base,
+				    const struct kvmcpuid_host *given, unsigned int flags,
+				    struct kvmcpuid_report ***ret, size_t *n,
+				    struct kvmcpuid_diag *diag)
+{
+	diag_begin(diag);
+	return diag_finish(base ? base->ctx : NULL, diag, kvmcpuid_matrix_impl(base, given, flags, ret, n, diag));
 }

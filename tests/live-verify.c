@@ -398,6 +398,7 @@ static void fail_each(bool alloc)
 			kvmcpuid_report_unref(rep);
 		} else if (alloc) {
 			ck_assert_msg(r == -ENOMEM, "allocation %u: %d (%s)", at, r, d.message);
+			ck_assert_msg(d.message[0], "allocation %u: no message", at);
 			ck_assert_ptr_null(rep);
 		} else {
 			ck_assert_msg(r == -EIO || r == -ENOMEM || r == -ENODEV || r == -ENOTSUP,

@@ -275,8 +275,10 @@ START_TEST(test_parse_build_allocation_failures)
 		succeeded = r >= 0 && ctx->fail_alloc_at != 0;
 		ctx->fail_alloc_at = 0;
 		ck_assert_msg(r >= 0 || r == -ENOMEM, "allocation %u: %d", at, r);
-		if (r < 0)
+		if (r < 0) {
 			ck_assert_ptr_null(p);
+			ck_assert_str_eq(d.message, "out of memory");
+		}
 		kvmcpuid_policy_unref(p);
 	}
 	ck_assert(succeeded);
