@@ -155,6 +155,16 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 	r = setup(cli, &o, &p);
 	if (r)
 		return r;
+	{
+		struct kvmcpuid_host *h = NULL;
+
+		/* warnings first; a host that cannot be probed is reported by verify below */
+		if (kvmcpuid_host_probe(cli->ctx, NULL, &h) == 0) {
+			kvmcpuid_lint(p, h, cli_print_lint,
+				      (void *)(o.policy ? o.policy : "<default>"));
+			kvmcpuid_host_unref(h);
+		}
+	}
 	r = kvmcpuid_verify(p, NULL, o.strict ? KVMCPUID_STRICT : 0, &rep, &diag);
 	if (r < 0) {
 		cli_diag(&diag);
