@@ -344,7 +344,9 @@ enum kvmcpuid_check_kind {
 
 /*
  * Build the policy, apply it to a fresh vCPU, run the verifying guest and compare.
- * host may be NULL (probe).  Returns 0 with a report (look at kvmcpuid_report_ok),
+ * Verify always runs on this host and uses the context's probe of it: pass NULL for
+ * host (a host given, even a loaded profile, is not used: a profile describes some
+ * other machine).  Returns 0 with a report (look at kvmcpuid_report_ok),
  * -ENOENT/-EACCES/-ENODEV (no /dev/kvm), -ENOTSUP, -EPERM, -ETIMEDOUT, -EIO, -ENOMEM.
  */
 int kvmcpuid_verify(const struct kvmcpuid_policy *policy, const struct kvmcpuid_host *host,
