@@ -110,7 +110,8 @@ KVMCPUID_EXPORT int kvmcpuid_apply(struct kvmcpuid_ctx *ctx, int vcpu_fd,
 				   unsigned int flags, struct kvmcpuid_diag *diag)
 {
 	diag_begin(diag);
-	return diag_finish(ctx, diag, kvmcpuid_apply_impl(ctx, vcpu_fd, table, nent, flags, diag));
+	return diag_finish(ctx, diag,
+			   kvmcpuid_apply_impl(ctx, vcpu_fd, table, nent, flags, diag));
 }
 
 static int kvmcpuid_policy_apply_vcpu_impl(const struct kvmcpuid_policy *p,
@@ -164,7 +165,8 @@ KVMCPUID_EXPORT int kvmcpuid_policy_apply_vcpu(const struct kvmcpuid_policy *p,
 					       struct kvmcpuid_diag *diag)
 {
 	diag_begin(diag);
-	return diag_finish(p ? p->ctx : NULL, diag, kvmcpuid_policy_apply_vcpu_impl(p, h, table, nent, vcpu_fd, flags, diag));
+	return diag_finish(p ? p->ctx : NULL, diag,
+			   kvmcpuid_policy_apply_vcpu_impl(p, h, table, nent, vcpu_fd, flags, diag));
 }
 
 static int kvmcpuid_apply_readback_impl(const struct kvmcpuid_policy *p,
@@ -216,5 +218,6 @@ KVMCPUID_EXPORT int kvmcpuid_apply_readback(const struct kvmcpuid_policy *p,
 					    struct kvmcpuid_diag *diag)
 {
 	diag_begin(diag);
-	return diag_finish(p ? p->ctx : NULL, diag, kvmcpuid_apply_readback_impl(p, h, flags, out, cap, nout, diag));
+	return diag_finish(p ? p->ctx : NULL, diag,
+			   kvmcpuid_apply_readback_impl(p, h, flags, out, cap, nout, diag));
 }

@@ -285,5 +285,6 @@ KVMCPUID_EXPORT int kvmcpuid_build(const struct kvmcpuid_policy *p, const struct
 				   struct kvmcpuid_diag *diag)
 {
 	diag_begin(diag);
-	return diag_finish(p ? p->ctx : NULL, diag, kvmcpuid_build_impl(p, h, flags, out, cap, diag));
+	return diag_finish(p ? p->ctx : NULL, diag,
+			   kvmcpuid_build_impl(p, h, flags, out, cap, diag));
 }

@@ -180,7 +180,8 @@ KVMCPUID_EXPORT int kvmcpuid_host_probe(struct kvmcpuid_ctx *ctx, struct kvmcpui
 					struct kvmcpuid_host **ret)
 {
 	diag_begin(diag);
-	return diag_finish(ctx, diag, kvmcpuid_host_probe_impl(ctx, diag, ret));
+	return diag_finish(ctx, diag,
+			   kvmcpuid_host_probe_impl(ctx, diag, ret));
 }
 
 KVMCPUID_EXPORT struct kvmcpuid_host *kvmcpuid_host_ref(struct kvmcpuid_host *h)

@@ -253,7 +253,8 @@ KVMCPUID_EXPORT int kvmcpuid_policy_parse_json(struct kvmcpuid_ctx *ctx, const c
 					       struct kvmcpuid_policy **ret)
 {
 	diag_begin(diag);
-	return diag_finish(ctx, diag, kvmcpuid_policy_parse_json_impl(ctx, text, len, origin, diag, ret));
+	return diag_finish(ctx, diag,
+			   kvmcpuid_policy_parse_json_impl(ctx, text, len, origin, diag, ret));
 }
 
 int json_finish(struct json_object *obj, char **ret)
@@ -506,7 +507,8 @@ KVMCPUID_EXPORT int kvmcpuid_host_load_json(struct kvmcpuid_ctx *ctx, const char
 					    struct kvmcpuid_diag *diag, struct kvmcpuid_host **ret)
 {
 	diag_begin(diag);
-	return diag_finish(ctx, diag, kvmcpuid_host_load_json_impl(ctx, text, len, origin, diag, ret));
+	return diag_finish(ctx, diag,
+			   kvmcpuid_host_load_json_impl(ctx, text, len, origin, diag, ret));
 }
 
 KVMCPUID_EXPORT int kvmcpuid_host_load_file(struct kvmcpuid_ctx *ctx, const char *path,

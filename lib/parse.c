@@ -357,7 +357,8 @@ KVMCPUID_EXPORT int kvmcpuid_policy_parse_text(struct kvmcpuid_ctx *ctx, const c
 					       struct kvmcpuid_policy **ret)
 {
 	diag_begin(diag);
-	return diag_finish(ctx, diag, kvmcpuid_policy_parse_text_impl(ctx, text, len, origin, diag, ret));
+	return diag_finish(ctx, diag,
+			   kvmcpuid_policy_parse_text_impl(ctx, text, len, origin, diag, ret));
 }
 
 static int kvmcpuid_policy_parse_inline_impl(struct kvmcpuid_ctx *ctx, const char *text,
@@ -374,7 +375,8 @@ KVMCPUID_EXPORT int kvmcpuid_policy_parse_inline(struct kvmcpuid_ctx *ctx, const
 						 struct kvmcpuid_policy **ret)
 {
 	diag_begin(diag);
-	return diag_finish(ctx, diag, kvmcpuid_policy_parse_inline_impl(ctx, text, origin, diag, ret));
+	return diag_finish(ctx, diag,
+			   kvmcpuid_policy_parse_inline_impl(ctx, text, origin, diag, ret));
 }
 
 KVMCPUID_EXPORT int kvmcpuid_policy_override(struct kvmcpuid_policy *p, const char *text,
@@ -421,5 +423,6 @@ KVMCPUID_EXPORT int kvmcpuid_policy_parse_file(struct kvmcpuid_ctx *ctx, const c
 					       struct kvmcpuid_policy **ret)
 {
 	diag_begin(diag);
-	return diag_finish(ctx, diag, kvmcpuid_policy_parse_file_impl(ctx, path, diag, ret));
+	return diag_finish(ctx, diag,
+			   kvmcpuid_policy_parse_file_impl(ctx, path, diag, ret));
 }

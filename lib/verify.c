@@ -217,7 +217,8 @@ KVMCPUID_EXPORT int kvmcpuid_verify(const struct kvmcpuid_policy *p,
 				    struct kvmcpuid_report **ret, struct kvmcpuid_diag *diag)
 {
 	diag_begin(diag);
-	return diag_finish(p ? p->ctx : NULL, diag, kvmcpuid_verify_impl(p, given, flags, ret, diag));
+	return diag_finish(p ? p->ctx : NULL, diag,
+			   kvmcpuid_verify_impl(p, given, flags, ret, diag));
 }
 
 /* Internal (tests): apply one table, expect another. */
@@ -272,7 +273,8 @@ KVMCPUID_EXPORT int kvmcpuid_verify_table(struct kvmcpuid_ctx *ctx,
 					  struct kvmcpuid_diag *diag)
 {
 	diag_begin(diag);
-	return diag_finish(ctx, diag, kvmcpuid_verify_table_impl(ctx, table, nent, apply_flags, ret, diag));
+	return diag_finish(ctx, diag,
+			   kvmcpuid_verify_table_impl(ctx, table, nent, apply_flags, ret, diag));
 }
 
 static int matrix_variant(const struct kvmcpuid_policy *base, int which,
@@ -371,5 +373,6 @@ KVMCPUID_EXPORT int kvmcpuid_matrix(const struct kvmcpuid_policy *base,
 				    struct kvmcpuid_diag *diag)
 {
 	diag_begin(diag);
-	return diag_finish(base ? base->ctx : NULL, diag, kvmcpuid_matrix_impl(base, given, flags, ret, n, diag));
+	return diag_finish(base ? base->ctx : NULL, diag,
+			   kvmcpuid_matrix_impl(base, given, flags, ret, n, diag));
 }

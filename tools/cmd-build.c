@@ -378,9 +378,10 @@ int cmd_diff(struct cli *cli, int argc, char **argv)
 		const struct kvm_cpuid_entry2 *ta = ba ? find(a, ba + 0x10) : NULL;
 		const struct kvm_cpuid_entry2 *tb = bb ? find(b, bb + 0x10) : NULL;
 
-		if ((sa ? sa->eax - (sa->eax ? ba : 0) : 0) != (sb ? sb->eax - (sb->eax ? bb : 0) : 0)) {
-			printf(_("max leaf: base+0x%x -> base+0x%x\n"),
-			       sa && sa->eax ? sa->eax - ba : 0, sb && sb->eax ? sb->eax - bb : 0);
+		uint32_t ma = sa && sa->eax ? sa->eax - ba : 0, mb = sb && sb->eax ? sb->eax - bb : 0;
+
+		if (ma != mb) {
+			printf(_("max leaf: base+0x%x -> base+0x%x\n"), ma, mb);
 			diffs++;
 		}
 		for (i = 0; i < kvmcpuid_feature_count(); i++) {
@@ -462,8 +463,8 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 		r = n < 0 ? EXIT_USAGE : cli_exit_for(r);
 		goto out;
 	}
-	printf(_("applied %zu entries; KVM_GET_CPUID2 gives back %zu.  Leaves in 0x40000000-0x4000ffff:\n"),
-	       nback, nback);
+	printf(_("applied; KVM_GET_CPUID2 gives back %zu entries.  Those in 0x40000000-0x4000ffff:\n"),
+	       nback);
 	printf(_("%-10s  %-10s  %-10s  %-10s  %-10s  %s\n"), "FUNCTION", "EAX", "EBX", "ECX", "EDX",
 	       "AS BUILT");
 	for (i = 0; i < nback; i++) {
@@ -483,8 +484,8 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 	}
 	if (!shown)
 		printf(_("(none)\n"));
-	printf(_("enforcement: %s\n"), kvmcpuid_policy_get_enforce(p) ? "on (KVM_CAP_ENFORCE_PV_FEATURE_CPUID)"
-	       : "off (masking is advisory)");
+	printf(_("enforcement: %s\n"), kvmcpuid_policy_get_enforce(p)
+	       ? "on (KVM_CAP_ENFORCE_PV_FEATURE_CPUID)" : "off (masking is advisory)");
 	if (same != n || shown != (size_t)n) {
 		printf(_("KVM kept a different table than was built\n"));
 		r = EXIT_CHECK;
