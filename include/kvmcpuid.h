@@ -291,8 +291,10 @@ enum kvmcpuid_apply_flags {
 };
 /*
  * KVM_SET_CPUID2 on a vCPU fd, then the enforcement capability if asked for.
+ * With KVMCPUID_APPLY_ENFORCE the vCPU's table is read first and put back if KVM then
+ * refuses the capability: on any error the vCPU is left as it was.
  * Returns 0, -EINVAL (vCPU has run and the table differs, or bad entry), -E2BIG,
- * -ENOTSUP (enforcement not available), -ENOMEM, -EFAULT.
+ * -ENOTSUP (enforcement not available), -ENOMEM, -EFAULT, -EIO (not a vCPU fd).
  */
 int kvmcpuid_apply(struct kvmcpuid_ctx *ctx, int vcpu_fd, const struct kvm_cpuid_entry2 *table,
 		   size_t nent, unsigned int flags, struct kvmcpuid_diag *diag);
