@@ -96,7 +96,7 @@ static void print_report(const struct kvmcpuid_report *rep, bool all)
 	size_t i, n = kvmcpuid_report_count(rep), pass = 0, fail = 0, untestable = 0;
 	const char *note = kvmcpuid_report_hypercall_note(rep);
 
-	printf(_("%-9s %-28s %-36s %-36s %s\n"), "KIND", "SUBJECT", "EXPECTED", "GUEST", "VERDICT");
+	printf(_("%-9s %-35s %-36s %-36s %s\n"), "KIND", "SUBJECT", "EXPECTED", "GUEST", "VERDICT");
 	for (i = 0; i < n; i++) {
 		int v = kvmcpuid_report_verdict(rep, i), kind = kvmcpuid_report_kind(rep, i);
 		int feat = kvmcpuid_report_feature(rep, i);
@@ -115,7 +115,7 @@ static void print_report(const struct kvmcpuid_report *rep, bool all)
 				 kvmcpuid_feature_name((unsigned int)feat));
 		else
 			snprintf(subj, sizeof(subj), "%s", kvmcpuid_report_subject(rep, i));
-		printf(_("%-9s %-28s %-36s %-36s %s\n"), kind_names[kind], subj,
+		printf(_("%-9s %-35s %-36s %-36s %s\n"), kind_names[kind], subj,
 		       kvmcpuid_report_expected(rep, i), kvmcpuid_report_seen(rep, i),
 		       verdict_names[v]);
 		if (cause && v == KVMCPUID_FAIL)
