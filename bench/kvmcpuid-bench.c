@@ -22,6 +22,9 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "vm.h"
+
+extern const uint8_t bench_loop64[], bench_loop64_end[], bench_loop16[], bench_loop16_end[];
 
 static const char typical[] = "# tenant-a: dedicated vCPUs, no async page faults\n"
 			      "default      = host\n"
@@ -53,8 +56,8 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* The floor: the least a VMM does to run a guest to HLT. */
-static int floor_once(void)
+/* The floor: the least a VMM does to run a guest to HLT (code: NULL for a bare hlt). */
+static int floor_once_code(const uint8_t *code, size_t len, double *run_ns)
 {
 	struct kvm_userspace_memory_region region = { 0 };
 	struct kvm_sregs sregs;
@@ -70,7 +73,10 @@ static int floor_once(void)
 	vm = ioctl(kvm, KVM_CREATE_VM, 0);
 	run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	mem = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	mem[0] = 0xf4;	/* hlt */
+	if (code)
+		memcpy(mem, code, len);
+	else
+		mem[0] = 0xf4;	/* hlt */
 	region.memory_size = 0x1000;
 	region.userspace_addr = (uintptr_t)mem;
 	ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region);
@@ -80,14 +86,60 @@ static int floor_once(void)
 	sregs.cs.base = 0;
 	sregs.cs.selector = 0;
 	ioctl(vcpu, KVM_SET_SREGS, &sregs);
+	regs.rsp = 0xff0;
 	ioctl(vcpu, KVM_SET_REGS, &regs);
-	if (ioctl(vcpu, KVM_RUN, 0) == 0 && run->exit_reason == KVM_EXIT_HLT)
-		r = 0;
+	{
+		double s = now_ns();
+
+		if (ioctl(vcpu, KVM_RUN, 0) == 0 && run->exit_reason == KVM_EXIT_HLT)
+			r = 0;
+		if (run_ns)
+			*run_ns = now_ns() - s;
+	}
 	munmap(run, (size_t)run_size);
 	close(vcpu);
 	munmap(mem, 0x1000);
 	close(vm);
 	close(kvm);
+	return r;
+}
+
+static int floor_once(void)
+{
+	return floor_once_code(NULL, 0, NULL);
+}
+
+/* The long-mode snippet in the verifying guest's VM setup (no irqchip: HLT exits). */
+static int long_mode_run(struct kvmcpuid_ctx *ctx, bool loop, double *run_ns)
+{
+	static const uint8_t hlt = 0xf4;
+	struct vcpu vcpu;
+	struct vm vm;
+	int phase, r;
+
+	if (vm_create(ctx, VM_NO_IRQCHIP, &vm, NULL) < 0)
+		return -1;
+	if (loop)
+		vm_load_raw(&vm, bench_loop64, (size_t)(bench_loop64_end - bench_loop64));
+	else
+		vm_load_raw(&vm, &hlt, 1);
+	r = vm_vcpu_create(&vm, &vcpu, NULL);
+	if (r == 0) {
+		const struct kvm_cpuid_entry2 *e;
+		size_t n;
+		struct kvmcpuid_host *h = NULL;
+		double s;
+
+		kvmcpuid_host_probe(ctx, NULL, &h);
+		e = kvmcpuid_host_supported(h, &n);
+		kvmcpuid_apply(ctx, vcpu.fd, e, n, 0, NULL);
+		kvmcpuid_host_unref(h);
+		s = now_ns();
+		r = vm_vcpu_run(&vm, &vcpu, 5000, &phase, NULL);
+		*run_ns = now_ns() - s;
+		vm_vcpu_destroy(&vcpu);
+	}
+	vm_destroy(&vm);
 	return r;
 }
 
@@ -130,7 +182,7 @@ static long child_rss_kib(void)
 int main(int argc, char **argv)
 {
 	int n = 50, i, policies = 0, json = 0;
-	double *t, floor_ns, verify_ns, matrix_ns, build_ns;
+	double *t, floor_ns, verify_ns, matrix_ns, build_ns, cpuid64_ns, cpuid16_ns;
 	struct kvmcpuid_ctx *ctx;
 	struct kvmcpuid_policy *p;
 	struct kvmcpuid_host *h;
@@ -214,6 +266,28 @@ int main(int argc, char **argv)
 		}
 		build_ns = median(t, n);
 	}
+	/* What one CPUID exit costs here: 256 CPUIDs minus a bare HLT, in 64-bit and real mode. */
+	{
+		double lm0, lm1, rm0, rm1, *a = calloc((size_t)n, sizeof(double));
+		double *b = calloc((size_t)n, sizeof(double));
+
+		for (i = 0; i < n; i++) {
+			long_mode_run(ctx, false, &a[i]);
+			long_mode_run(ctx, true, &b[i]);
+		}
+		lm0 = median(a, n);
+		lm1 = median(b, n);
+		for (i = 0; i < n; i++) {
+			floor_once_code(NULL, 0, &a[i]);
+			floor_once_code(bench_loop16, (size_t)(bench_loop16_end - bench_loop16), &b[i]);
+		}
+		rm0 = median(a, n);
+		rm1 = median(b, n);
+		cpuid64_ns = (lm1 - lm0) / 256;
+		cpuid16_ns = (rm1 - rm0) / 256;
+		free(a);
+		free(b);
+	}
 	rss = child_rss_kib();
 	probes = ctx->hypercalls > 0 ? "cpuid, msr, hypercall"
 				     : "cpuid, msr (hypercalls not testable on this host)";
@@ -223,10 +297,11 @@ int main(int argc, char **argv)
 		       "  \"floor_us\": %.1f,\n  \"verify_one_us\": %.1f,\n"
 		       "  \"verify_one_ratio\": %.2f,\n  \"matrix_policies\": %d,\n"
 		       "  \"matrix_ms\": %.2f,\n  \"matrix_ratio\": %.3f,\n"
-		       "  \"build_ns\": %.0f,\n  \"verify_one_peak_rss_kib\": %ld\n}\n",
+		       "  \"build_ns\": %.0f,\n  \"verify_one_peak_rss_kib\": %ld,\n"
+		       "  \"cpuid_exit_64bit_ns\": %.0f,\n  \"cpuid_exit_realmode_ns\": %.0f\n}\n",
 		       kvmcpuid_host_module(h), n, probes, floor_ns / 1e3, verify_ns / 1e3,
 		       verify_ns / floor_ns, policies, matrix_ns / 1e6,
-		       matrix_ns / (policies * floor_ns), build_ns, rss);
+		       matrix_ns / (policies * floor_ns), build_ns, rss, cpuid64_ns, cpuid16_ns);
 	} else {
 		printf("kvmcpuid-bench: %s, median of %d runs, probes: %s\n\n",
 		       kvmcpuid_host_module(h), n, probes);
@@ -239,6 +314,8 @@ int main(int argc, char **argv)
 		printf("%-12s %9.0f ns  %-28s %s\n", "build", build_ns, "", "<= 2000 ns");
 		printf("%-12s %9.2f MiB %-28s %s\n", "peak RSS", rss / 1024.0, "(verify-one process)",
 		       "<= 8 MiB");
+		printf("\none CPUID exit: %.2f us in a 64-bit guest, %.2f us in real mode "
+		       "(256 CPUIDs minus a bare HLT)\n", cpuid64_ns / 1e3, cpuid16_ns / 1e3);
 	}
 	kvmcpuid_policy_unref(p);
 	kvmcpuid_host_unref(h);

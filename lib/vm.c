@@ -83,16 +83,20 @@ static int load_image(struct vm *vm, struct kvmcpuid_diag *diag)
 	return 0;
 }
 
+/* Replace the guest by raw code: a head, then the code, which is entry and every handler. */
 int vm_load_raw(struct vm *vm, const void *code, size_t len)
 {
+	uint32_t at = GUEST_IMAGE + sizeof(struct guest_head);
 	struct guest_head head = {
-		.magic = GUEST_MAGIC, .entry = GUEST_IMAGE, .ud_handler = GUEST_IMAGE,
-		.gp_handler = GUEST_IMAGE, .other_handler = GUEST_IMAGE,
+		.magic = GUEST_MAGIC, .entry = at, .ud_handler = at, .gp_handler = at,
+		.other_handler = at, .image_end = at + (uint32_t)len,
 	};
 
-	if (len > GUEST_IMAGE_MAX)
+	if (len > GUEST_IMAGE_MAX - sizeof(head))
 		return -EINVAL;
-	memcpy(vm->mem + GUEST_IMAGE, code, len);
+	memset(vm->mem + GUEST_IMAGE, 0, GUEST_IMAGE_MAX);
+	memcpy(vm->mem + GUEST_IMAGE, &head, sizeof(head));
+	memcpy(vm->mem + at, code, len);
 	setup_memory(vm, &head);
 	return 0;
 }
