@@ -2,6 +2,7 @@
 /* Live: verify with the real guest on a real vCPU, every masking case, leaks. */
 #include <asm/kvm_para.h>
 #include <dirent.h>
+#include <pthread.h>
 
 #include "report.h"
 #include "testutil.h"
@@ -428,6 +429,51 @@ START_TEST(test_every_allocation_failing)
 }
 END_TEST
 
+/* Two contexts in two threads never touch each other: concurrent verifies, each with its
+ * own deadline timer and signal mask, all come back right. */
+static void *verify_thread(void *arg)
+{
+	const char *inl = arg;
+	struct kvmcpuid_ctx *c = NULL;
+	struct kvmcpuid_policy *p = NULL;
+	struct kvmcpuid_diag d = { 0 };
+	long bad = 0;
+	int i;
+
+	if (kvmcpuid_new(&c) < 0)
+		return (void *)1;
+	kvmcpuid_set_log_fn(c, NULL, NULL);
+	if (kvmcpuid_policy_parse_inline(c, inl, "t", &d, &p) < 0)
+		bad++;
+	for (i = 0; i < 10 && !bad; i++) {
+		struct kvmcpuid_report *rep = NULL;
+
+		if (kvmcpuid_verify(p, NULL, 0, &rep, &d) < 0 || !kvmcpuid_report_ok(rep))
+			bad++;
+		else if (!strcmp(inl, "steal_time=off,enforce=on") &&
+			 (kvmcpuid_report_guest_features(rep) & (1u << 5)))
+			bad++;
+		kvmcpuid_report_unref(rep);
+	}
+	kvmcpuid_policy_unref(p);
+	kvmcpuid_unref(c);
+	return (void *)bad;
+}
+
+START_TEST(test_two_threads)
+{
+	pthread_t a, b;
+	void *ra, *rb;
+
+	ck_assert_int_eq(pthread_create(&a, NULL, verify_thread, "steal_time=off,enforce=on"), 0);
+	ck_assert_int_eq(pthread_create(&b, NULL, verify_thread, "signature=hidden,timing=on"), 0);
+	ck_assert_int_eq(pthread_join(a, &ra), 0);
+	ck_assert_int_eq(pthread_join(b, &rb), 0);
+	ck_assert_ptr_null(ra);
+	ck_assert_ptr_null(rb);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("live-verify");
@@ -447,6 +493,7 @@ int main(void)
 	tcase_add_test(tc, test_hypercall_probe_is_bounded);
 	tcase_add_test(tc, test_every_ioctl_failing);
 	tcase_add_test(tc, test_every_allocation_failing);
+	tcase_add_test(tc, test_two_threads);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
