@@ -164,7 +164,7 @@ static int validate(const struct expect *x, const struct guest_io *r, char *why,
 	}
 	if (r->scan_done != GUEST_SCAN_STEPS) {
 		snprintf(why, len, "%u scan steps reported, %u expected", r->scan_done,
-			 GUEST_SCAN_STEPS);
+			 (unsigned int)GUEST_SCAN_STEPS);
 		return -1;
 	}
 	if (r->msrs_done != q->nmsrs) {

@@ -69,7 +69,8 @@ static void setup_memory(struct vm *vm, const struct guest_head *head)
 
 static int load_image(struct vm *vm, struct kvmcpuid_diag *diag)
 {
-	size_t len = (size_t)(kvmcpuid_guest_image_end - kvmcpuid_guest_image);
+	/* two linker symbols: compare addresses, not pointers into different objects */
+	size_t len = (uintptr_t)kvmcpuid_guest_image_end - (uintptr_t)kvmcpuid_guest_image;
 	struct guest_head head;
 
 	if (len < sizeof(head) || len > GUEST_IMAGE_MAX)
