@@ -25,7 +25,8 @@ bench_loop16:
 	movl	$0x40000000, %eax
 	cpuid
 	popl	%ecx
-	loopl	1b
+	decl	%ecx
+	jnz	1b
 	hlt
 bench_loop16_end:
 	.code64

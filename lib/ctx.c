@@ -10,7 +10,7 @@
 
 #include "internal.h"
 
-static void log_stderr(void *data, int priority, const char *file, int line, const char *fn,
+static void __attribute__((format(printf, 6, 0))) log_stderr(void *data, int priority, const char *file, int line, const char *fn,
 		       const char *format, va_list args)
 {
 	(void)data;
