@@ -201,7 +201,6 @@ int resolve_policy(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *
 	memcpy(r->sig, p->sig_kind == KVMCPUID_SIGNATURE_CUSTOM ? p->sig : "KVMKVMKVM\0\0\0", 12);
 	r->base = p->base;
 	r->timing = p->timing;
-	r->enforce = p->enforce;
 	r->tsc_khz = h->tsc_khz;
 	r->apic_khz = APIC_BUS_KHZ;
 	switch (p->max_leaf_kind) {

@@ -108,7 +108,7 @@ const struct feature *feature_get(unsigned int id)
 }
 
 /* Which of a feature's names a spelling belongs to: 0 canonical, 1 macro, 2 QEMU. */
-unsigned int feature_name_set(const char *name)
+static unsigned int feature_name_set(const char *name)
 {
 	if (name[0] == 'K')
 		return 1;

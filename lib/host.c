@@ -156,8 +156,6 @@ static int kvmcpuid_host_probe_impl(struct kvmcpuid_ctx *ctx, struct kvmcpuid_di
 				   (void *)(long)KVM_CAP_ENFORCE_PV_FEATURE_CPUID) > 0;
 	h->exit_hypercall_cap = kvm_ioctl(ctx, kvm_fd, KVM_CHECK_EXTENSION,
 					  (void *)(long)KVM_CAP_EXIT_HYPERCALL) > 0;
-	h->hlt_exit_disable_cap = kvm_ioctl(ctx, kvm_fd, KVM_CHECK_EXTENSION,
-					    (void *)(long)KVM_CAP_X86_DISABLE_EXITS) > 0;
 	detect_module(h->module, sizeof(h->module));
 	h->ignore_msrs = read_sys_flag("/sys/module/kvm/parameters/ignore_msrs");
 	h->tsc_khz = probe_tsc_khz(ctx, kvm_fd);

@@ -42,7 +42,6 @@ const struct feature *feature_get(unsigned int id);
 uint32_t feature_mask_lookup(const char *name);
 /* The table's own copy of the spelling `name` used for feature id (for diagnostics). */
 const char *feature_spelling(unsigned int id, const char *name);
-unsigned int feature_name_set(const char *name);
 /* Nearest name among features and extra[] (NULL-terminated), or NULL. */
 const char *name_suggest(const char *name, const char *const *extra);
 
@@ -155,7 +154,6 @@ struct kvmcpuid_host {
 	uint32_t hints;
 	bool enforce_cap;
 	bool exit_hypercall_cap;
-	bool hlt_exit_disable_cap;
 	bool cached;		/* owned by ctx->host */
 	bool ignore_msrs;	/* kvm.ignore_msrs=Y: unknown MSRs do not fault */
 	uint8_t vendor;
@@ -176,7 +174,6 @@ struct resolved {
 	uint32_t base;
 	uint32_t max_leaf;	/* value written in EAX of base */
 	bool timing;
-	bool enforce;
 	uint32_t tsc_khz;
 	uint32_t apic_khz;
 };
@@ -201,6 +198,11 @@ int policy_from_json(struct kvmcpuid_ctx *ctx, const char *text, size_t len,
 struct json_object;
 int json_finish(struct json_object *obj, char **ret);
 int json_object_with_array(struct json_object **o, struct json_object **arr);
+/* Parse one JSON object (strict, UTF-8 checked, depth-limited); errors with line:col. */
+int json_parse_checked(struct kvmcpuid_ctx *ctx, const char *text, size_t len,
+		       const char *origin, struct kvmcpuid_diag *diag, struct json_object **ret);
+/* A 32-bit number (JSON number or "0x..."/decimal string); -ENOENT when required and absent. */
+int get_u32(struct json_object *o, const char *k, bool required, uint32_t *out);
 void add_hex(struct json_object *o, const char *k, uint32_t v);
 
 /*

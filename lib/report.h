@@ -41,7 +41,6 @@ struct expect {
 	size_t nent;
 	bool enforce;
 	uint32_t policy_base;		/* where the leaves were put (0: table only) */
-	bool timing;
 	bool host_steal_time;		/* host kernel has sched_info */
 	bool ignore_msrs;		/* kvm.ignore_msrs: unknown MSRs do not fault */
 	bool hypercalls_run;

@@ -108,7 +108,6 @@ static int run_one(struct vm *vm, const struct kvmcpuid_host *h, const struct ru
 		.nent = a->expect_table ? a->expect_nent : a->nent,
 		.enforce = a->apply_flags & KVMCPUID_APPLY_ENFORCE,
 		.policy_base = a->policy_base,
-		.timing = a->timing,
 		.host_steal_time = (h->features >> KVMCPUID_FEATURE_STEAL_TIME) & 1,
 		.ignore_msrs = h->ignore_msrs,
 		.hypercalls_run = ctx->hypercalls > 0,

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* JSON for machines: host profiles in and out, and the build output (leaves) in and out. */
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static struct json_object *entry_to_json(const struct kvm_cpuid_entry2 *e)
+{
+	struct json_object *je = json_object_new_object();
+
+	add_hex(je, "function", e->function);
+	add_hex(je, "index", e->index);
+	add_hex(je, "flags", e->flags);
+	add_hex(je, "eax", e->eax);
+	add_hex(je, "ebx", e->ebx);
+	add_hex(je, "ecx", e->ecx);
+	add_hex(je, "edx", e->edx);
+	return je;
+}
+
+static const char *const entry_keys[] = { "function", "index", "flags", "eax", "ebx", "ecx",
+					  "edx" };
+
+/* An entry from JSON; only "function" is required.  The failing key, or NULL. */
+static const char *entry_from_json(struct json_object *je, struct kvm_cpuid_entry2 *e)
+{
+	uint32_t vals[7] = { 0 };
+	size_t k;
+
+	for (k = 0; k < ARRAY_SIZE(entry_keys); k++)
+		if (!json_object_is_type(je, json_type_object) ||
+		    get_u32(je, entry_keys[k], k == 0, &vals[k]) < 0)
+			return entry_keys[k];
+	*e = (struct kvm_cpuid_entry2){ .function = vals[0], .index = vals[1], .flags = vals[2],
+					.eax = vals[3], .ebx = vals[4], .ecx = vals[5],
+					.edx = vals[6] };
+	return NULL;
+}
+
+/* ---- host profiles ---- */
+
+static const char *const vendor_names[] = { "other", "intel", "amd" };
+
+KVMCPUID_EXPORT int kvmcpuid_host_to_json(const struct kvmcpuid_host *h, char **ret)
+{
+	struct json_object *o, *arr;
+	size_t i;
+
+	if (!h || !ret)
+		return -EINVAL;
+	if (json_object_with_array(&o, &arr) < 0)
+		return -ENOMEM;
+	json_object_object_add(o, "kvmcpuid_host_profile", json_object_new_int(1));
+	json_object_object_add(o, "module", json_object_new_string(h->module));
+	json_object_object_add(o, "vendor", json_object_new_string(vendor_names[h->vendor]));
+	add_hex(o, "features", h->features);
+	add_hex(o, "hints", h->hints);
+	json_object_object_add(o, "enforce_pv_feature_cpuid", json_object_new_boolean(h->enforce_cap));
+	json_object_object_add(o, "exit_hypercall", json_object_new_boolean(h->exit_hypercall_cap));
+	json_object_object_add(o, "tsc_khz", json_object_new_int64(h->tsc_khz));
+	for (i = 0; i < h->nent; i++)
+		json_object_array_add(arr, entry_to_json(&h->entries[i]));
+	json_object_object_add(o, "supported_cpuid", arr);
+	return json_finish(o, ret);
+}
+
+static int get_bool(struct json_object *o, const char *k, bool *out)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean))
+		return -EINVAL;
+	*out = json_object_get_boolean(v);
+	return 0;
+}
+
+static int kvmcpuid_host_load_json_impl(struct kvmcpuid_ctx *ctx, const char *text,
+					    size_t len, const char *origin,
+					    struct kvmcpuid_diag *diag, struct kvmcpuid_host **ret)
+{
+	struct json_object *obj, *v, *arr;
+	struct kvmcpuid_host *h = NULL;
+	uint32_t version = 0;
+	size_t i, n;
+	int r;
+
+	if (!ctx || !text || !ret)
+		return -EINVAL;
+	origin = origin ? origin : "<host profile>";
+	r = json_parse_checked(ctx, text, len, origin, diag, &obj);
+	if (r < 0)
+		return r;
+	if (get_u32(obj, "kvmcpuid_host_profile", true, &version) < 0 || version != 1) {
+		r = diag_set(ctx, diag, EINVAL, origin, 0, 0,
+			     "not a kvmcpuid host profile (\"kvmcpuid_host_profile\": 1 missing)");
+		goto out;
+	}
+	r = host_new(ctx, &h);
+	if (r < 0)
+		goto out;
+	if (get_u32(obj, "features", true, &h->features) < 0 ||
+	    get_u32(obj, "hints", false, &h->hints) < 0 ||
+	    get_u32(obj, "tsc_khz", false, &h->tsc_khz) < 0 ||
+	    get_bool(obj, "enforce_pv_feature_cpuid", &h->enforce_cap) < 0 ||
+	    get_bool(obj, "exit_hypercall", &h->exit_hypercall_cap) < 0) {
+		r = diag_set(ctx, diag, EINVAL, origin, 0, 0,
+			     "host profile: features, hints, tsc_khz must be numbers and the "
+			     "capabilities booleans");
+		goto out;
+	}
+	if ((h->features & ~kvmcpuid_features_valid_eax()) ||
+	    (h->hints & ~kvmcpuid_features_valid_edx())) {
+		r = diag_set(ctx, diag, EINVAL, origin, 0, 0,
+			     "host profile: features 0x%x / hints 0x%x set reserved bits",
+			     h->features, h->hints);
+		goto out;
+	}
+	if (json_object_object_get_ex(obj, "module", &v) && json_object_is_type(v, json_type_string))
+		snprintf(h->module, sizeof(h->module), "%s", json_object_get_string(v));
+	if (json_object_object_get_ex(obj, "vendor", &v) && json_object_is_type(v, json_type_string))
+		for (i = 0; i < ARRAY_SIZE(vendor_names); i++)
+			if (!strcmp(json_object_get_string(v), vendor_names[i]))
+				h->vendor = (uint8_t)i;
+	if (json_object_object_get_ex(obj, "supported_cpuid", &arr)) {
+		if (!json_object_is_type(arr, json_type_array) ||
+		    json_object_array_length(arr) > 4096) {
+			r = diag_set(ctx, diag, EINVAL, origin, 0, 0,
+				     "host profile: supported_cpuid must be an array of at most "
+				     "4096 entries");
+			goto out;
+		}
+		n = json_object_array_length(arr);
+		h->entries = xalloc(ctx, (n ? n : 1) * sizeof(*h->entries));
+		if (!h->entries) {
+			r = -ENOMEM;
+			goto out;
+		}
+		for (i = 0; i < n; i++) {
+			const char *bad = entry_from_json(json_object_array_get_idx(arr, i),
+							  &h->entries[i]);
+
+			if (bad) {
+				r = diag_set(ctx, diag, EINVAL, origin, 0, 0,
+					     "host profile: supported_cpuid[%zu].%s is missing or "
+					     "not a 32-bit number", i, bad);
+				goto out;
+			}
+		}
+		h->nent = n;
+		{
+			const struct kvm_cpuid_entry2 *leaf0 = table_find(h->entries, n, 0, 0);
+
+			if (leaf0 && !json_object_object_get_ex(obj, "vendor", &v))
+				h->vendor = vendor_from_leaf0(leaf0->ebx, leaf0->ecx, leaf0->edx);
+		}
+	}
+	r = 0;
+out:
+	json_object_put(obj);
+	if (r < 0)
+		kvmcpuid_host_unref(h);
+	else
+		*ret = h;
+	return r;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_host_load_json(struct kvmcpuid_ctx *ctx, const char *text,
+					    size_t len, const char *origin,
+					    struct kvmcpuid_diag *diag, struct kvmcpuid_host **ret)
+{
+	diag_begin(diag);
+	return diag_finish(ctx, diag,
+			   kvmcpuid_host_load_json_impl(ctx, text, len, origin, diag, ret));
+}
+
+KVMCPUID_EXPORT int kvmcpuid_host_load_file(struct kvmcpuid_ctx *ctx, const char *path,
+					    struct kvmcpuid_diag *diag, struct kvmcpuid_host **ret)
+{
+	char *buf;
+	size_t len;
+	int r;
+
+	if (!ctx || !path || !ret)
+		return -EINVAL;
+	r = read_file_limited(ctx, path, &buf, &len, diag);
+	if (r < 0)
+		return r;
+	r = kvmcpuid_host_load_json(ctx, buf, len, path, diag, ret);
+	free(buf);
+	return r;
+}
+
+/* ---- build output: the leaves plus the policy that made them ---- */
+
+KVMCPUID_EXPORT int kvmcpuid_leaves_to_json(const struct kvmcpuid_policy *p,
+					    const struct kvm_cpuid_entry2 *e, size_t n, char **ret)
+{
+	struct json_object *o, *arr, *pol = NULL;
+	char *ptext;
+	size_t i;
+
+	if (!p || (!e && n) || !ret)
+		return -EINVAL;
+	if (kvmcpuid_policy_to_json(p, &ptext) < 0)
+		return -ENOMEM;
+	pol = json_tokener_parse(ptext);
+	free(ptext);
+	o = json_object_new_object();
+	arr = json_object_new_array();
+	if (!o || !arr || !pol) {
+		json_object_put(o);
+		json_object_put(arr);
+		json_object_put(pol);
+		return -ENOMEM;
+	}
+	json_object_object_add(o, "kvmcpuid_leaves", json_object_new_int(1));
+	json_object_object_add(o, "enforce", json_object_new_boolean(p->enforce));
+	add_hex(o, "base", p->base);
+	json_object_object_add(o, "policy", pol);
+	for (i = 0; i < n; i++)
+		json_object_array_add(arr, entry_to_json(&e[i]));
+	json_object_object_add(o, "entries", arr);
+	return json_finish(o, ret);
+}
+
+static int leaves_from_raw(struct kvmcpuid_ctx *ctx, const char *buf, size_t len,
+			   const char *origin, struct kvm_cpuid_entry2 *out, size_t cap,
+			   size_t *n, struct kvmcpuid_diag *diag)
+{
+	struct kvm_cpuid2 head;
+
+	if (len < sizeof(head))
+		return diag_set(ctx, diag, EINVAL, origin, 0, 0, "too short for a struct kvm_cpuid2");
+	memcpy(&head, buf, sizeof(head));
+	if (len != sizeof(head) + (size_t)head.nent * sizeof(struct kvm_cpuid_entry2))
+		return diag_set(ctx, diag, EINVAL, origin, 0, 0,
+				"not a struct kvm_cpuid2 blob (nent %u does not match %zu bytes)",
+				head.nent, len);
+	if (head.nent > cap)
+		return diag_set(ctx, diag, ENOSPC, origin, 0, 0, "%u entries, at most %zu taken",
+				head.nent, cap);
+	memcpy(out, buf + sizeof(head), head.nent * sizeof(*out));
+	*n = head.nent;
+	return 0;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_leaves_load_file(struct kvmcpuid_ctx *ctx, const char *path,
+					      struct kvm_cpuid_entry2 *out, size_t cap,
+					      size_t *n, bool *enforce,
+					      struct kvmcpuid_diag *diag)
+{
+	struct json_object *obj = NULL, *arr, *v;
+	char *buf;
+	size_t len, i, cnt;
+	int r;
+
+	if (!ctx || !path || !out || !n)
+		return -EINVAL;
+	r = read_file_limited(ctx, path, &buf, &len, diag);
+	if (r < 0)
+		return r;
+	if (enforce)
+		*enforce = false;
+	if (!len || buf[0] != '{') {
+		r = leaves_from_raw(ctx, buf, len, path, out, cap, n, diag);
+		goto out;
+	}
+	r = json_parse_checked(ctx, buf, len, path, diag, &obj);
+	if (r < 0)
+		goto out;
+	if (!json_object_object_get_ex(obj, "entries", &arr) ||
+	    !json_object_is_type(arr, json_type_array)) {
+		r = diag_set(ctx, diag, EINVAL, path, 0, 0,
+			     "not a kvmcpuid build output (no \"entries\" array)");
+		goto out;
+	}
+	cnt = json_object_array_length(arr);
+	if (cnt > cap) {
+		r = diag_set(ctx, diag, ENOSPC, path, 0, 0, "%zu entries, at most %zu taken", cnt,
+			     cap);
+		goto out;
+	}
+	for (i = 0; i < cnt; i++) {
+		const char *bad = entry_from_json(json_object_array_get_idx(arr, i), &out[i]);
+
+		if (bad) {
+			r = diag_set(ctx, diag, EINVAL, path, 0, 0,
+				     "entries[%zu].%s is missing or not a 32-bit number", i, bad);
+			goto out;
+		}
+	}
+	*n = cnt;
+	if (enforce && json_object_object_get_ex(obj, "enforce", &v))
+		*enforce = json_object_get_boolean(v);
+	r = 0;
+out:
+	json_object_put(obj);
+	free(buf);
+	return r;
+}
