@@ -1,0 +1,108 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# make check-vm: the live checks on every kernel of the matrix, each in the test VM
+# (tools/kvmcpuid-vm: a Debian kernel's kvm_amd under QEMU's software emulation).
+#
+#   tests/vm/check-vm.sh [BUILDDIR]      (runnable alone; BUILDDIR defaults to .)
+#
+# KVMCPUID_VM_KERNELS chooses the kernels (default: "bullseye bookworm trixie sid",
+# i.e. 5.10, 6.1, 6.12 and Debian unstable's newest).  One boot per kernel runs the
+# jobs in tests/vm/jobs; each comes back as an automake test result,
+# tests/vm/results/SUITE/NAME.{log,trs}, named by the kernel, so a failure in the VM
+# fails this script and says which kernel and which test.  A VM that misses its
+# deadline (KVMCPUID_VM_DEADLINE, default 600 s) fails every test it did not finish,
+# with the last lines of its console in their logs.  Kernels run two at a time
+# (KVMCPUID_VM_JOBS): each QEMU uses one host core.
+set -u -o pipefail
+
+srcdir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+builddir=$(cd "${1:-.}" && pwd)
+kernels=${KVMCPUID_VM_KERNELS:-bullseye bookworm trixie sid}
+deadline=${KVMCPUID_VM_DEADLINE:-600}
+parallel=${KVMCPUID_VM_JOBS:-$(nproc 2>/dev/null || echo 1)}
+results=$builddir/tests/vm/results
+vm=$srcdir/tools/kvmcpuid-vm
+export KVMCPUID_BIN=${KVMCPUID_BIN:-$builddir/.libs/kvmcpuid}
+
+for b in "$KVMCPUID_BIN" "$builddir/tests/live-apply" "$builddir/tests/live-verify"; do
+	[ -x "$b" ] || { echo "check-vm: $b is not built (make check-vm builds it)" >&2; exit 2; }
+done
+
+# One line a job: NAME, seconds, the command (busybox sh inside the VM; the live
+# suites exit 77 only without /dev/kvm, which inside the VM is a failure).
+jobs=$builddir/tests/vm/jobs
+mkdir -p "$builddir/tests/vm"
+sed -e '/^#/d' -e '/^$/d' "$srcdir/tests/vm/jobs.in" >"$jobs"
+
+# result SUITE NAME VERDICT LOGFILE: the automake .trs and .log, and the PASS/FAIL line.
+result() {
+	local dir=$results/$1 name=$2 verdict=$3
+	printf ':test-result: %s\n:global-test-result: %s\n:recheck: %s\n:copy-in-global-log: %s\n' \
+		"$verdict" "$verdict" "$([ "$verdict" = PASS ] && echo no || echo yes)" \
+		"$([ "$verdict" = PASS ] && echo no || echo yes)" >"$dir/$name.trs"
+	echo "$verdict: vm/$1/$name"
+}
+
+# run_kernel SUITE: boot, run the jobs, write the results.
+run_kernel() {
+	local suite=$1 dir=$results/$1 raw=$results/$1/raw name secs cmd rc r release
+	rm -rf "$dir"
+	mkdir -p "$raw"
+	local start=$SECONDS
+	"$vm" -q --kernel "$suite" --deadline "$deadline" --jobs "$jobs" \
+		--with "$builddir/tests/live-apply" --with "$builddir/tests/live-verify" \
+		--results "$raw" >"$dir/vm.log" 2>&1
+	r=$?
+	release=$(cat "$raw/release" 2>/dev/null || echo "?")
+	while IFS=$'\t' read -r name secs cmd; do
+		[ -n "$name" ] || continue
+		{
+			echo "kernel: Debian $suite, $release (kvm_amd in QEMU TCG)"
+			echo "job: $cmd"
+			if [ -f "$raw/$name.rc" ]; then
+				rc=$(cat "$raw/$name.rc")
+				echo "exit: $rc after $(cat "$raw/$name.secs") s"
+				echo "--- stdout"; cat "$raw/$name.stdout"
+				echo "--- stderr"; cat "$raw/$name.stderr"
+			else
+				rc=none
+				echo "no result: the VM stopped before this job (kvmcpuid-vm exit $r)"
+				cat "$dir/vm.log" "$raw/fatal" 2>/dev/null
+				echo "--- the last lines of the VM's console"
+				tail -25 "$raw/console.log" 2>/dev/null
+			fi
+		} >"$dir/$name.log"
+		if [ "$rc" = 0 ]; then result "$suite" "$name" PASS; else result "$suite" "$name" FAIL; fi
+	done <"$jobs"
+	echo "vm/$suite: kernel $release, $((SECONDS - start)) s"
+}
+
+mkdir -p "$results"
+start=$SECONDS
+running=0
+for k in $kernels; do
+	run_kernel "$k" &
+	running=$((running + 1))
+	if [ "$running" -ge "$parallel" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+done
+wait
+
+pass=0 fail=0
+for k in $kernels; do
+	for t in "$results/$k"/*.trs; do
+		[ -e "$t" ] || continue
+		if grep -q '^:test-result: PASS' "$t"; then
+			pass=$((pass + 1))
+		else
+			fail=$((fail + 1))
+			echo "--- FAIL: vm/$k/$(basename "${t%.trs}")"
+			tail -30 "${t%.trs}.log"
+		fi
+	done
+done
+echo "check-vm: $pass passed, $fail failed on kernels: $kernels ($((SECONDS - start)) s)"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
