@@ -184,6 +184,7 @@ static int kvmcpuid_apply_readback_impl(const struct kvmcpuid_policy *p,
 	r = vm_create(p->ctx, VM_NO_IRQCHIP, &vm, diag);
 	if (r < 0)
 		return r;
+	/* never run: no register state (vm_vcpu_setup) needed */
 	r = vm_vcpu_create(&vm, &vcpu, diag);
 	if (r < 0)
 		goto out;

@@ -119,6 +119,8 @@ START_TEST(test_einval_after_run)
 	ck_assert_int_eq(vm_create(ctx, 0, &vm, &d), 0);
 	ck_assert_int_eq(vm_vcpu_create(&vm, &vcpu, &d), 0);
 	ck_assert_int_eq(kvmcpuid_apply(ctx, vcpu.fd, t, n, 0, &d), 0);
+	/* registers after the table: 6.12+ refuses long-mode EFER without CPUID.LM */
+	ck_assert_int_eq(vm_vcpu_setup(&vm, &vcpu, &d), 0);
 	request_fill(vm_io(&vm), 0x40000000, false, false);
 	ck_assert_int_eq(vm_vcpu_run(&vm, &vcpu, 5000, &phase, &d), 0);
 	ck_assert_int_eq(phase, GUEST_PHASE_PROBES);
