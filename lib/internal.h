@@ -187,6 +187,10 @@ bool entry_has_kvm_sig(const struct kvm_cpuid_entry2 *e);
 uint32_t table_kvm_base(const struct kvm_cpuid_entry2 *t, size_t n);
 
 /* ---- apply ---- */
+/* Entries KVM_GET_CPUID2 wrote into a buffer pre-filled with 0xff (see apply.c). */
+size_t cpuid2_written(const struct kvm_cpuid2 *c, size_t cap);
+/* KVM_GET_CPUID2 with the real entry count in c->nent (returned), or -errno. */
+int vcpu_get_cpuid(struct kvmcpuid_ctx *ctx, int vcpu_fd, struct kvm_cpuid2 *c, size_t cap);
 int apply_table(struct kvmcpuid_ctx *ctx, int vcpu_fd, const struct kvm_cpuid_entry2 *table,
 		size_t nent, unsigned int flags, struct kvmcpuid_diag *diag);
 
