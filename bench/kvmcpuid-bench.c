@@ -132,11 +132,16 @@ static int long_mode_run(struct kvmcpuid_ctx *ctx, bool loop, double *run_ns)
 
 		kvmcpuid_host_probe(ctx, NULL, &h);
 		e = kvmcpuid_host_supported(h, &n);
-		kvmcpuid_apply(ctx, vcpu.fd, e, n, 0, NULL);
+		/* the table before the registers: KVM checks EFER against it (vm.h) */
+		r = kvmcpuid_apply(ctx, vcpu.fd, e, n, 0, NULL);
 		kvmcpuid_host_unref(h);
-		s = now_ns();
-		r = vm_vcpu_run(&vm, &vcpu, 5000, &phase, NULL);
-		*run_ns = now_ns() - s;
+		if (r == 0)
+			r = vm_vcpu_setup(&vm, &vcpu, NULL);
+		if (r == 0) {
+			s = now_ns();
+			r = vm_vcpu_run(&vm, &vcpu, 5000, &phase, NULL);
+			*run_ns = now_ns() - s;
+		}
 		vm_vcpu_destroy(&vcpu);
 	}
 	vm_destroy(&vm);

@@ -383,6 +383,8 @@ uint32_t kvmcpuid_report_guest_hints(const struct kvmcpuid_report *report);
 bool kvmcpuid_report_enforced(const struct kvmcpuid_report *report);
 /* Why hypercalls were not run, or NULL when they were. */
 const char *kvmcpuid_report_hypercall_note(const struct kvmcpuid_report *report);
+/* The running kernel's release (uname -r) the guest ran on; the expectation depends on it. */
+const char *kvmcpuid_report_kernel(const struct kvmcpuid_report *report);
 size_t kvmcpuid_report_count(const struct kvmcpuid_report *report);
 /* Accessors of check i; NULL / -EINVAL when i is out of range. */
 int kvmcpuid_report_kind(const struct kvmcpuid_report *report, size_t i);

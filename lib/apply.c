@@ -40,6 +40,49 @@ static int set_cpuid_error(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag,
 }
 
 /*
+ * How many entries KVM_GET_CPUID2 wrote into c, which held cap entries all set to 0xff
+ * beforehand.  kvm_vcpu_ioctl_get_cpuid2 (arch/x86/kvm/cpuid.c) wrote cpuid->nent only on
+ * its error path until Sean Christopherson's ab322c43cce9 ("KVM: x86: Update number of
+ * entries for KVM_GET_CPUID2 on success, not failure", merged for 6.5): on 5.10 and 6.1 a
+ * successful call leaves nent at the caller's capacity.  A nent below cap is the 6.5+
+ * answer; otherwise KVM's entries sit at the front (copy_to_user of cpuid_nent entries)
+ * and the first entry still all 0xff (function, index, flags and padding: no table KVM
+ * keeps has one) is where they end.
+ */
+size_t cpuid2_written(const struct kvm_cpuid2 *c, size_t cap)
+{
+	static const struct kvm_cpuid_entry2 unwritten = {
+		.function = ~0u, .index = ~0u, .flags = ~0u, .eax = ~0u, .ebx = ~0u, .ecx = ~0u,
+		.edx = ~0u, .padding = { ~0u, ~0u, ~0u },
+	};
+	size_t i;
+
+	if (c->nent < cap)
+		return c->nent;
+	for (i = 0; i < cap; i++)
+		if (!memcmp(&c->entries[i], &unwritten, sizeof(unwritten)))
+			break;
+	return i;
+}
+
+/*
+ * KVM_GET_CPUID2 into c (room for cap entries): the number of entries the vCPU has,
+ * whatever the kernel does with nent (cpuid2_written), or the ioctl's -errno.
+ */
+int vcpu_get_cpuid(struct kvmcpuid_ctx *ctx, int vcpu_fd, struct kvm_cpuid2 *c, size_t cap)
+{
+	int r;
+
+	memset(c->entries, 0xff, cap * sizeof(c->entries[0]));
+	c->nent = (uint32_t)cap;
+	r = kvm_ioctl(ctx, vcpu_fd, KVM_GET_CPUID2, c);
+	if (r < 0)
+		return r;
+	c->nent = (uint32_t)cpuid2_written(c, cap);
+	return (int)c->nent;
+}
+
+/*
  * KVM_SET_CPUID2 and then the enforcement capability.  With enforcement asked for,
  * the vCPU's current table is read first, so that if KVM then refuses the capability
  * the old table goes back: nothing is left applied half-way.
@@ -68,7 +111,8 @@ int apply_table(struct kvmcpuid_ctx *ctx, int vcpu_fd, const struct kvm_cpuid_en
 			r = -ENOMEM;
 			goto out;
 		}
-		r = kvm_ioctl(ctx, vcpu_fd, KVM_GET_CPUID2, old);
+		/* the real count: re-applying 256 entries (6.1's nent) would be E2BIG */
+		r = vcpu_get_cpuid(ctx, vcpu_fd, old, KVM_MAX_CPUID_ENTRIES);
 		if (r < 0) {
 			r = diag_set(ctx, diag, r == -ENOMEM ? ENOMEM : EIO, "KVM_GET_CPUID2", 0, 0,
 				     "cannot read the vCPU's table: %s (is the fd a KVM vCPU?)",
@@ -184,6 +228,7 @@ static int kvmcpuid_apply_readback_impl(const struct kvmcpuid_policy *p,
 	r = vm_create(p->ctx, VM_NO_IRQCHIP, &vm, diag);
 	if (r < 0)
 		return r;
+	/* never run: no register state (vm_vcpu_setup) needed */
 	r = vm_vcpu_create(&vm, &vcpu, diag);
 	if (r < 0)
 		goto out;
@@ -195,8 +240,7 @@ static int kvmcpuid_apply_readback_impl(const struct kvmcpuid_policy *p,
 		r = -ENOMEM;
 		goto out;
 	}
-	c->nent = (uint32_t)cap;
-	r = kvm_ioctl(p->ctx, vcpu.fd, KVM_GET_CPUID2, c);
+	r = vcpu_get_cpuid(p->ctx, vcpu.fd, c, cap);
 	if (r < 0) {
 		r = diag_set(p->ctx, diag, r == -E2BIG ? ENOSPC : EIO, "KVM_GET_CPUID2", 0, 0,
 			     "failed: %s", strerror(-r));

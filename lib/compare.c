@@ -85,9 +85,10 @@ static uint8_t guest_vendor(const struct expect *x)
 
 /*
  * What CPUID(fn, idx) returns in the guest.  A leaf in the table is returned as is.
- * A missing leaf reads zeros, except on an Intel-vendor guest outside a present
- * class: KVM returns the max basic leaf's data (exact = false: KVM adjusts some
- * basic leaves at run time).
+ * A missing leaf reads zeros on an AMD or Hygon guest; on every other guest vendor
+ * (the table's leaf 0, not the host CPU), outside a present class KVM returns the max
+ * basic leaf's data (arch/x86/kvm/cpuid.c get_out_of_range_cpuid_entry, called from
+ * kvm_cpuid; exact = false: KVM adjusts some basic leaves at run time).
  */
 static void expected_regs(const struct expect *x, uint32_t fn, uint32_t idx,
 			  struct guest_regs *out, bool *exact, bool *fallback)
@@ -99,7 +100,8 @@ static void expected_regs(const struct expect *x, uint32_t fn, uint32_t idx,
 	memset(out, 0, sizeof(*out));
 	if (e)
 		goto found;
-	if (guest_vendor(x) != KVMCPUID_VENDOR_INTEL)
+	/* vendor_from_leaf0 gives AMD for "HygonGenuine" too, as KVM's is_guest_vendor_hygon */
+	if (guest_vendor(x) == KVMCPUID_VENDOR_AMD)
 		return;
 	basic = table_find(x->table, x->nent, 0, 0);
 	if (!basic)
@@ -143,8 +145,8 @@ static const char *leaf_cause(const struct guest_regs *want, const struct guest_
 			      uint32_t fn, bool fallback)
 {
 	if (fallback)
-		return "a missing leaf on an Intel-vendor guest returns the max basic leaf's "
-		       "data, which KVM adjusts at run time";
+		return "a missing leaf on a guest vendor other than AMD/Hygon returns the max "
+		       "basic leaf's data, which KVM adjusts at run time";
 	if ((fn & 0xff) == 1 && want->eax != got->eax &&
 	    (want->eax ^ got->eax) == (1u << KVM_FEATURE_PV_UNHALT) && !(got->eax & (1u << 7)))
 		return "KVM stripped pv_unhalt: it does so when HLT exits are disabled "
@@ -218,6 +220,7 @@ static int check_leaves(const struct expect *x, const struct guest_io *r,
 	const struct kvm_cpuid_entry2 *l1 = table_find(x->table, x->nent, 1, 0);
 	char want_s[64], got_s[64], subj[48];
 	unsigned int i, bad = 0;
+	bool sentinel = false;
 	int ret = 0;
 
 	for (i = 0; i < q->nleaves && !ret; i++) {
@@ -247,10 +250,25 @@ static int check_leaves(const struct expect *x, const struct guest_io *r,
 	for (i = 0; i < GUEST_SCAN_STEPS && !ret; i++) {
 		uint32_t fn = 0x40000000u + i * 0x100u;
 		struct guest_regs want;
-		bool exact, fallback;
+		bool exact, fallback, same;
 
 		expected_regs(x, fn, 0, &want, &exact, &fallback);
-		if (exact ? regs_equal(&want, &r->scan[i]) : !regs_kvm_sig(&r->scan[i]))
+		same = exact ? regs_equal(&want, &r->scan[i]) : !regs_kvm_sig(&r->scan[i]);
+		if (!sentinel && !table_find(x->table, x->nent, fn, 0)) {
+			/* one step outside the table, always reported: KVM's out-of-range rule */
+			sentinel = true;
+			bad += !same;
+			fmt_regs(want_s, sizeof(want_s), &want);
+			fmt_regs(got_s, sizeof(got_s), &r->scan[i]);
+			snprintf(subj, sizeof(subj), "CPUID 0x%08x", fn);
+			ret = report_add(rep, KVMCPUID_CHECK_LEAF, -1,
+					 same ? KVMCPUID_PASS : KVMCPUID_FAIL, subj,
+					 exact ? want_s : "max basic leaf data", got_s,
+					 fallback ? leaf_cause(&want, &r->scan[i], fn, true)
+						  : "a missing leaf on an AMD/Hygon guest reads zeros");
+			continue;
+		}
+		if (same)
 			continue;
 		if (bad++ >= MAX_SCAN_DETAIL)
 			continue;
@@ -324,10 +342,17 @@ static const char *access_word(uint32_t rd, uint32_t wr, char *buf, size_t len)
 	return buf;
 }
 
+/* MSRs KVM has no handler for: KVM_MSR_RET_INVALID, #GP unless kvm.ignore_msrs. */
+static bool msr_unhandled(uint32_t msr)
+{
+	return msr == MSR_KVM_MIGRATION_CONTROL;
+}
+
 static int check_msrs(const struct expect *x, const struct guest_io *r,
 		      struct kvmcpuid_report *rep, uint32_t enforce_features, bool kvm_found)
 {
 	const struct guest_io *q = x->request;
+	bool hidden = x->enforce && x->ignore_msrs && x->pv_refusal_ignored;
 	unsigned int i;
 	int ret = 0;
 
@@ -340,15 +365,30 @@ static int check_msrs(const struct expect *x, const struct guest_io *r,
 		char subj[48], want_s[40], got_s[40];
 		bool ok;
 
-		if (x->enforce && !visible) {
+		if (msr_unhandled(msr)) {
+			/* kvm_msr_ignored_check (arch/x86/kvm/x86.c): enforcement plays no part */
+			if (!x->ignore_msrs) {
+				want_rd = want_wr = 13;
+				cause = "KVM does not emulate MSR_KVM_MIGRATION_CONTROL: a VMM that "
+					"offers migration_control must handle it "
+					"(KVM_CAP_X86_USER_SPACE_MSR)";
+			} else {
+				cause = "KVM has no handler for it and kvm.ignore_msrs=1: reads 0, "
+					"writes are dropped";
+			}
+		} else if (x->enforce && !visible && hidden) {
+			cause = "masked and enforced, but kvm.ignore_msrs=1 turns KVM's refusal "
+				"into read 0 / write dropped";
+		} else if (x->enforce && !visible) {
 			want_rd = want_wr = 13;
 			cause = kvm_found ? "masked and enforced: KVM answers #GP"
+					  : x->enforce_leaf == ENFORCE_LEAF_FIXED
+					  ? "enforced with no leaf 0x40000001: this kernel reads the "
+					    "features there whatever the signature, so it blocks every "
+					    "PV MSR"
 					  : "enforced with no KVM signature: KVM blocks every PV MSR";
-		} else if (msr == MSR_KVM_MIGRATION_CONTROL && !x->ignore_msrs) {
-			want_rd = want_wr = 13;
-			cause = "KVM does not emulate MSR_KVM_MIGRATION_CONTROL: a VMM that offers "
-				"migration_control must handle it (KVM_CAP_X86_USER_SPACE_MSR)";
 		} else if (msr == MSR_KVM_STEAL_TIME && !x->host_steal_time) {
+			/* returns 1, not KVM_MSR_RET_INVALID: ignore_msrs does not hide it */
 			want_wr = 13;
 			cause = "the host kernel has no sched_info: KVM refuses to enable steal time";
 		} else if (!x->enforce && f && !visible) {
@@ -366,6 +406,13 @@ static int check_msrs(const struct expect *x, const struct guest_io *r,
 				 access_word(r->msr_out[i].rd_vector, r->msr_out[i].wr_vector, got_s,
 					     sizeof(got_s)), cause);
 	}
+	/* Said once: no MSR check above can tell enforcement from its absence. */
+	if (!ret && hidden)
+		ret = report_add(rep, KVMCPUID_CHECK_MSR, -1, KVMCPUID_UNTESTABLE,
+				 "MSR enforcement", "#GP on masked PV MSRs",
+				 "no fault (kvm.ignore_msrs=1)",
+				 "enforcement cannot be observed through MSRs on this host "
+				 "(kvm.ignore_msrs=1)");
 	return ret;
 }
 
@@ -432,15 +479,25 @@ int compare_results(struct kvmcpuid_ctx *ctx, const struct expect *x,
 
 	if (validate(x, r, why, sizeof(why)) < 0)
 		return diag_set(ctx, diag, EIO, NULL, 0, 0, "guest results are malformed: %s", why);
-	/* KVM's enforcement reads the features at the first KVM signature it finds. */
+	/*
+	 * Where enforcement takes the features from (host.c probe_enforcement): before 5.16
+	 * the fixed entry 0x40000001, whatever signature sits at 0x40000000; from 5.16
+	 * (760849b1476c) base+1 of the first block with the KVM signature, none without one.
+	 * A missing entry leaves the fresh vCPU's features at 0: everything blocked.
+	 */
 	kvm_base = table_kvm_base(x->table, x->nent);
-	fe = kvm_base ? table_find(x->table, x->nent, kvm_base + 1, 0) : NULL;
+	if (x->enforce_leaf == ENFORCE_LEAF_FIXED)
+		fe = table_find(x->table, x->nent, KVM_CPUID_SIGNATURE_LEAF + 1, 0);
+	else
+		fe = kvm_base ? table_find(x->table, x->nent, kvm_base + 1, 0) : NULL;
 	if (fe)
 		enforce_features = fe->eax;
 	rep->detected_base = r->detect_base;
 	rep->guest_features = r->detect_features;
 	rep->guest_hints = r->detect_hints;
 	rep->enforced = x->enforce;
+	rep->enforce_leaf = x->enforce_leaf;
+	snprintf(rep->kernel, sizeof(rep->kernel), "%s", x->kernel ? x->kernel : "unknown");
 	if (!x->hypercalls_run && x->hypercall_note)
 		snprintf(rep->hypercall_note, sizeof(rep->hypercall_note), "%s", x->hypercall_note);
 	ret = check_leaves(x, r, rep);
@@ -449,9 +506,9 @@ int compare_results(struct kvmcpuid_ctx *ctx, const struct expect *x,
 	if (!ret)
 		ret = check_features(x, r, rep, want_base);
 	if (!ret)
-		ret = check_msrs(x, r, rep, enforce_features, kvm_base != 0);
+		ret = check_msrs(x, r, rep, enforce_features, fe != NULL);
 	if (!ret)
-		ret = check_hcalls(x, r, rep, enforce_features, kvm_base != 0);
+		ret = check_hcalls(x, r, rep, enforce_features, fe != NULL);
 	if (ret < 0)
 		rep->n = before;
 	return ret;

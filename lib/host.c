@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Probing /dev/kvm: what this host's KVM offers. */
+#include <asm/kvm_para.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -119,6 +121,100 @@ static uint32_t probe_tsc_khz(struct kvmcpuid_ctx *ctx, int kvm_fd)
 	return r > 0 ? (uint32_t)r : 0;
 }
 
+/* A host-initiated read of MSR_KVM_POLL_CONTROL: -1 if KVM refuses it, else its value. */
+static int64_t read_poll_control(struct kvmcpuid_ctx *ctx, int vcpu)
+{
+	struct kvm_msrs *m = xalloc(ctx, sizeof(*m) + sizeof(m->entries[0]));
+	int64_t v = -1;
+
+	if (!m)
+		return -1;
+	m->nmsrs = 1;
+	m->entries[0].index = MSR_KVM_POLL_CONTROL;
+	if (kvm_ioctl(ctx, vcpu, KVM_GET_MSRS, m) == 1)
+		v = (int64_t)m->entries[0].data;
+	free(m);
+	return v;
+}
+
+/* KVM_SET_CPUID2 with a two-leaf KVM block at base, features eax, then enforcement on. */
+static int set_block(struct kvmcpuid_ctx *ctx, int vcpu, struct kvm_cpuid2 *c, uint32_t base,
+		     uint32_t eax)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_ENFORCE_PV_FEATURE_CPUID, .args = { 1 } };
+
+	memset(c, 0, sizeof(*c) + 2 * sizeof(c->entries[0]));
+	c->nent = 2;
+	c->entries[0] = (struct kvm_cpuid_entry2){ .function = base, .eax = base + 1,
+		.ebx = KVM_SIG_EBX, .ecx = KVM_SIG_ECX, .edx = KVM_SIG_EDX };
+	c->entries[1] = (struct kvm_cpuid_entry2){ .function = base + 1, .eax = eax };
+	if (kvm_ioctl(ctx, vcpu, KVM_SET_CPUID2, c) < 0)
+		return -1;
+	/* enabling the cap again recomputes the features on every kernel that has it */
+	return kvm_ioctl(ctx, vcpu, KVM_ENABLE_CAP, &cap) < 0 ? -1 : 0;
+}
+
+/*
+ * Two behaviours of PV enforcement that changed over time, measured on a throwaway vCPU
+ * that never runs, through host-initiated reads of MSR_KVM_POLL_CONTROL (1 from vCPU
+ * creation; a refusal reads as a failed KVM_GET_MSRS, or as 0 where KVM lets the host read
+ * an advertised MSR or ignores the refusal).
+ *
+ * Where the features come from: the block is put at 0x40000100 only.  Before Paul
+ * Durrant's 760849b1476c ("KVM: x86: Make sure KVM_CPUID_FEATURES really are
+ * KVM_CPUID_FEATURES", 5.16) kvm_update_pv_runtime read the fixed entry
+ * KVM_CPUID_FEATURES (0x40000001), absent here, so poll control stays refused; from it,
+ * kvm_find_kvm_cpuid_features reads base+1 of the KVM signature found by
+ * kvm_update_kvm_cpuid_base (arch/x86/kvm/cpuid.c), and the read gives 1.
+ *
+ * Whether kvm.ignore_msrs hides a refusal: guest_pv_has refusals in kvm_{get,set}_msr_common
+ * (arch/x86/kvm/x86.c) returned 1, which kvm_msr_ignored_check never sees (only
+ * KVM_MSR_RET_INVALID, later _UNSUPPORTED, is ignored) until Sean Christopherson's
+ * 5bb9ac186512 ("KVM: x86: Return "unsupported" instead of "invalid" on access to
+ * unsupported PV MSR", Cc: stable, 2026), which stable series took at different point
+ * releases.  With ignore_msrs on, a refused host read that succeeds is that new code.
+ */
+static void probe_enforcement(struct kvmcpuid_ctx *ctx, int kvm_fd, struct kvmcpuid_host *h)
+{
+	struct kvm_cpuid2 *c = xalloc(ctx, sizeof(*c) + 2 * sizeof(c->entries[0]));
+	int vm = -1, vcpu = -1;
+
+	if (!c || !h->enforce_cap)
+		goto out;
+	vm = kvm_ioctl(ctx, kvm_fd, KVM_CREATE_VM, 0);
+	if (vm < 0)
+		goto out;
+	vcpu = kvm_ioctl(ctx, vm, KVM_CREATE_VCPU, 0);
+	if (vcpu < 0)
+		goto out;
+	/* no features, KVM at 0x40000000: both models refuse poll control */
+	if (set_block(ctx, vcpu, c, PV_BASE_FIRST, 0) < 0)
+		goto out;
+	if (h->ignore_msrs)
+		h->pv_refusal_ignored = read_poll_control(ctx, vcpu) == 0;
+	if (set_block(ctx, vcpu, c, PV_BASE_FIRST + 0x100, 1u << KVM_FEATURE_POLL_CONTROL) < 0)
+		goto out;
+	h->enforce_leaf = read_poll_control(ctx, vcpu) == 1 ? ENFORCE_LEAF_SCAN
+							      : ENFORCE_LEAF_FIXED;
+	h->enforce_leaf_probed = true;
+out:
+	if (vcpu >= 0)
+		close(vcpu);
+	if (vm >= 0)
+		close(vm);
+	free(c);
+}
+
+/* The release's major.minor against 5.16, when the probe could not run. */
+static uint8_t enforce_leaf_from_release(const char *rel)
+{
+	unsigned int major = 0, minor = 0;
+
+	if (sscanf(rel, "%u.%u", &major, &minor) != 2)
+		return ENFORCE_LEAF_SCAN;	/* unknown: the newest behaviour */
+	return major > 5 || (major == 5 && minor >= 16) ? ENFORCE_LEAF_SCAN : ENFORCE_LEAF_FIXED;
+}
+
 static int kvmcpuid_host_probe_impl(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag,
 					struct kvmcpuid_host **ret)
 {
@@ -159,6 +255,14 @@ static int kvmcpuid_host_probe_impl(struct kvmcpuid_ctx *ctx, struct kvmcpuid_di
 	detect_module(h->module, sizeof(h->module));
 	h->ignore_msrs = read_sys_flag("/sys/module/kvm/parameters/ignore_msrs");
 	h->tsc_khz = probe_tsc_khz(ctx, kvm_fd);
+	{
+		struct utsname u;
+
+		snprintf(h->kernel, sizeof(h->kernel), "%s", uname(&u) == 0 ? u.release : "unknown");
+	}
+	probe_enforcement(ctx, kvm_fd, h);
+	if (!h->enforce_leaf)
+		h->enforce_leaf = enforce_leaf_from_release(h->kernel);
 	/*
 	 * The context caches the probe and owns it: the host holds no reference on
 	 * the context (that would be a cycle) and the refcount starts at 2, one for
@@ -169,8 +273,13 @@ static int kvmcpuid_host_probe_impl(struct kvmcpuid_ctx *ctx, struct kvmcpuid_di
 	h->cached = true;
 	ctx->host = h;
 	*ret = h;
-	info(ctx, "host: %s, features 0x%08x, hints 0x%08x, %zu supported leaves", h->module,
-	     h->features, h->hints, h->nent);
+	info(ctx, "host: %s on %s, features 0x%08x, hints 0x%08x, %zu supported leaves, "
+	     "enforcement reads %s (%s)%s", h->module, h->kernel, h->features, h->hints, h->nent,
+	     h->enforce_leaf == ENFORCE_LEAF_FIXED ? "0x40000001" : "the KVM signature's block",
+	     h->enforce_leaf_probed ? "measured" : "by release",
+	     h->ignore_msrs ? (h->pv_refusal_ignored ? ", ignore_msrs hides its refusals"
+						     : ", ignore_msrs does not hide its refusals")
+			    : "");
 	return 0;
 }
 

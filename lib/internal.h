@@ -156,11 +156,24 @@ struct kvmcpuid_host {
 	bool exit_hypercall_cap;
 	bool cached;		/* owned by ctx->host */
 	bool ignore_msrs;	/* kvm.ignore_msrs=Y: unknown MSRs do not fault */
+	bool pv_refusal_ignored;	/* ignore_msrs also hides enforcement's MSR refusals */
+	uint8_t enforce_leaf;	/* enum enforce_leaf: where enforcement reads the features */
+	bool enforce_leaf_probed;	/* measured (else from the release) */
+	char kernel[65];	/* uname release of the running kernel */
 	uint8_t vendor;
 	char module[32];
 	uint32_t tsc_khz;
 	size_t nent;
 	struct kvm_cpuid_entry2 *entries;
+};
+/*
+ * Which leaf KVM_CAP_ENFORCE_PV_FEATURE_CPUID takes the feature bits from.  FIXED: entry
+ * 0x40000001 whatever the signature (before 5.16).  SCAN: base+1 of the first 0x100 step
+ * in 0x40000000-0x4000ff00 with "KVMKVMKVM", none without one (760849b1476c, 5.16).
+ */
+enum enforce_leaf {
+	ENFORCE_LEAF_FIXED = 1,
+	ENFORCE_LEAF_SCAN,
 };
 int host_new(struct kvmcpuid_ctx *ctx, struct kvmcpuid_host **ret);
 uint8_t vendor_from_leaf0(uint32_t ebx, uint32_t ecx, uint32_t edx);
@@ -187,6 +200,10 @@ bool entry_has_kvm_sig(const struct kvm_cpuid_entry2 *e);
 uint32_t table_kvm_base(const struct kvm_cpuid_entry2 *t, size_t n);
 
 /* ---- apply ---- */
+/* Entries KVM_GET_CPUID2 wrote into a buffer pre-filled with 0xff (see apply.c). */
+size_t cpuid2_written(const struct kvm_cpuid2 *c, size_t cap);
+/* KVM_GET_CPUID2 with the real entry count in c->nent (returned), or -errno. */
+int vcpu_get_cpuid(struct kvmcpuid_ctx *ctx, int vcpu_fd, struct kvm_cpuid2 *c, size_t cap);
 int apply_table(struct kvmcpuid_ctx *ctx, int vcpu_fd, const struct kvm_cpuid_entry2 *table,
 		size_t nent, unsigned int flags, struct kvmcpuid_diag *diag);
 

@@ -105,6 +105,11 @@ KVMCPUID_EXPORT bool kvmcpuid_report_enforced(const struct kvmcpuid_report *rep)
 	return rep && rep->enforced;
 }
 
+KVMCPUID_EXPORT const char *kvmcpuid_report_kernel(const struct kvmcpuid_report *rep)
+{
+	return rep ? rep->kernel : NULL;
+}
+
 KVMCPUID_EXPORT const char *kvmcpuid_report_hypercall_note(const struct kvmcpuid_report *rep)
 {
 	return rep && rep->hypercall_note[0] ? rep->hypercall_note : NULL;
@@ -184,6 +189,9 @@ KVMCPUID_EXPORT int kvmcpuid_report_to_json(const struct kvmcpuid_report *rep, c
 	json_object_object_add(o, "label", json_object_new_string(rep->label));
 	json_object_object_add(o, "ok", json_object_new_boolean(kvmcpuid_report_ok(rep)));
 	json_object_object_add(o, "enforced", json_object_new_boolean(rep->enforced));
+	json_object_object_add(o, "kernel", json_object_new_string(rep->kernel));
+	json_object_object_add(o, "enforce_reads", json_object_new_string(
+		rep->enforce_leaf == ENFORCE_LEAF_FIXED ? "0x40000001" : "signature"));
 	add_hex(o, "detected_base", rep->detected_base);
 	add_hex(o, "guest_features", rep->guest_features);
 	add_hex(o, "guest_hints", rep->guest_hints);

@@ -25,6 +25,8 @@ struct kvmcpuid_report {
 	uint32_t guest_features;
 	uint32_t guest_hints;
 	bool enforced;
+	char kernel[65];		/* the release the guest ran on */
+	uint8_t enforce_leaf;		/* enum enforce_leaf the expectation used */
 	char hypercall_note[160];
 	size_t n, cap;
 	struct check *checks;
@@ -43,6 +45,9 @@ struct expect {
 	uint32_t policy_base;		/* where the leaves were put (0: table only) */
 	bool host_steal_time;		/* host kernel has sched_info */
 	bool ignore_msrs;		/* kvm.ignore_msrs: unknown MSRs do not fault */
+	bool pv_refusal_ignored;	/* ... nor do enforcement's refusals (host.c) */
+	uint8_t enforce_leaf;		/* enum enforce_leaf: where enforcement reads */
+	const char *kernel;		/* uname release, for the report */
 	bool hypercalls_run;
 	const char *hypercall_note;	/* why not, when !hypercalls_run */
 	const struct guest_io *request;	/* what the host asked for (trusted) */

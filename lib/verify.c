@@ -53,7 +53,11 @@ static int run_one(struct vm *vm, const struct kvmcpuid_host *h, const struct ru
 	r = vm_vcpu_create(vm, &vcpu, diag);
 	if (r < 0)
 		goto out;
+	/* The table first: from 6.12 KVM_SET_SREGS checks EFER against it (vm_vcpu_setup). */
 	r = apply_table(ctx, vcpu.fd, a->table, a->nent, a->apply_flags, diag);
+	if (r < 0)
+		goto out;
+	r = vm_vcpu_setup(vm, &vcpu, diag);
 	if (r < 0)
 		goto out;
 	request_fill(&request, a->policy_base ? a->policy_base : PV_BASE_FIRST, a->timing,
@@ -110,6 +114,9 @@ static int run_one(struct vm *vm, const struct kvmcpuid_host *h, const struct ru
 		.policy_base = a->policy_base,
 		.host_steal_time = (h->features >> KVMCPUID_FEATURE_STEAL_TIME) & 1,
 		.ignore_msrs = h->ignore_msrs,
+		.pv_refusal_ignored = h->pv_refusal_ignored,
+		.enforce_leaf = h->enforce_leaf,
+		.kernel = h->kernel,
 		.hypercalls_run = ctx->hypercalls > 0,
 		.hypercall_note = ctx->hypercall_note,
 		.request = &request,

@@ -218,12 +218,13 @@ static void seg(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code)
 	s->db = !code;
 }
 
+/*
+ * The vCPU's fd, its kvm_run mapping and the deadline signal mask.  No register state:
+ * the caller gives the vCPU its CPUID table first and only then calls vm_vcpu_setup.
+ */
 int vm_vcpu_create(struct vm *vm, struct vcpu *vcpu, struct kvmcpuid_diag *diag)
 {
 	struct kvm_signal_mask *kmask;
-	struct kvm_sregs sregs;
-	struct kvm_regs regs;
-	struct guest_head head;
 	sigset_t unblocked;
 	int r;
 
@@ -242,6 +243,43 @@ int vm_vcpu_create(struct vm *vm, struct vcpu *vcpu, struct kvmcpuid_diag *diag)
 		r = -ENOMEM;
 		goto err;
 	}
+	/* Inside KVM_RUN the deadline signal is unblocked, so it ends the run with EINTR. */
+	kmask = xalloc(vm->ctx, sizeof(*kmask) + 8);
+	if (!kmask) {
+		r = -ENOMEM;
+		goto err;
+	}
+	unblocked = vm->saved_mask;
+	sigdelset(&unblocked, vm->sig);
+	kmask->len = 8;
+	memcpy(kmask->sigset, &unblocked, 8);
+	r = kvm_ioctl(vm->ctx, vcpu->fd, KVM_SET_SIGNAL_MASK, kmask);
+	free(kmask);
+	if (r < 0) {
+		r = diag_set(vm->ctx, diag, r == -ENOMEM ? ENOMEM : EIO, "KVM_SET_SIGNAL_MASK", 0, 0,
+			     "failed: %s", strerror(-r));
+		goto err;
+	}
+	return 0;
+err:
+	vm_vcpu_destroy(vcpu);
+	return r;
+}
+
+/*
+ * Long mode at the guest's entry point.  Call it after KVM_SET_CPUID2: kvm_is_valid_sregs
+ * checks CR4/CR0 against the guest's CPUID, and Yosry Ahmed's patch (2026, Cc: stable,
+ * arch/x86/kvm/regs.c kvm_is_valid_sregs) adds kvm_valid_efer(vcpu, sregs->efer), which
+ * refuses EFER.LME without X86_FEATURE_LM in the vCPU's CPUID: EINVAL on a vCPU with no
+ * table yet (measured on 6.12.y; it reaches every stable series that takes the patch).
+ */
+int vm_vcpu_setup(struct vm *vm, struct vcpu *vcpu, struct kvmcpuid_diag *diag)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	struct guest_head head;
+	int r;
+
 	r = kvm_ioctl(vm->ctx, vcpu->fd, KVM_GET_SREGS, &sregs);
 	if (r < 0)
 		goto err_ioctl;
@@ -280,27 +318,11 @@ int vm_vcpu_create(struct vm *vm, struct vcpu *vcpu, struct kvmcpuid_diag *diag)
 		if (r < 0)
 			goto err_ioctl;
 	}
-	/* Inside KVM_RUN the deadline signal is unblocked, so it ends the run with EINTR. */
-	kmask = xalloc(vm->ctx, sizeof(*kmask) + 8);
-	if (!kmask) {
-		r = -ENOMEM;
-		goto err;
-	}
-	unblocked = vm->saved_mask;
-	sigdelset(&unblocked, vm->sig);
-	kmask->len = 8;
-	memcpy(kmask->sigset, &unblocked, 8);
-	r = kvm_ioctl(vm->ctx, vcpu->fd, KVM_SET_SIGNAL_MASK, kmask);
-	free(kmask);
-	if (r < 0)
-		goto err_ioctl;
 	return 0;
 err_ioctl:
-	r = diag_set(vm->ctx, diag, r == -ENOMEM ? ENOMEM : EIO, "vCPU setup", 0, 0, "failed: %s",
-		     strerror(-r));
-err:
-	vm_vcpu_destroy(vcpu);
-	return r;
+	return diag_set(vm->ctx, diag, r == -ENOMEM ? ENOMEM : EIO, "vCPU setup", 0, 0,
+			"failed: %s%s", strerror(-r),
+			r == -EINVAL ? " (was the CPUID table applied first?)" : "");
 }
 
 static void drain_signal(struct vm *vm)

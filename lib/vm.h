@@ -35,8 +35,13 @@ enum vm_flags {
 /* Create the VM, its memory, page tables, GDT, IDT and load the guest image. */
 int vm_create(struct kvmcpuid_ctx *ctx, unsigned int flags, struct vm *vm,
 	      struct kvmcpuid_diag *diag);
-/* A new vCPU in 64-bit mode at the guest's entry point. */
+/*
+ * A new vCPU: fd, kvm_run and the deadline signal mask, no register state.  Give it its
+ * CPUID table (apply_table), then vm_vcpu_setup: KVM checks SREGS against the table.
+ */
 int vm_vcpu_create(struct vm *vm, struct vcpu *vcpu, struct kvmcpuid_diag *diag);
+/* 64-bit mode at the guest's entry point (SREGS, REGS, MP state).  After KVM_SET_CPUID2. */
+int vm_vcpu_setup(struct vm *vm, struct vcpu *vcpu, struct kvmcpuid_diag *diag);
 /*
  * KVM_RUN until the guest signals a phase on GUEST_PORT (returned in *phase),
  * halts (*phase = 0), or deadline_ms passes (-ETIMEDOUT).  -EIO on anything else.

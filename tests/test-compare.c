@@ -161,22 +161,137 @@ START_TEST(test_wrong_expectation_caught)
 }
 END_TEST
 
-START_TEST(test_intel_missing_leaf)
+/* No KVM leaves in the table; the guest reads something else (1 2 3 4) at the base. */
+static void hidden_results(void)
 {
-	struct kvmcpuid_report *rep;
-
-	/* hidden on an Intel-vendor guest: the scan reads the max basic leaf's data */
-	make_table(true, 0);
 	x.nent = 2;
 	honest_results(false);
 	res.leaf_out[0] = res.leaf_out[1] = (struct guest_regs){ 1, 2, 3, 4 };
 	res.scan[0] = res.leaf_out[0];
 	res.detect_base = 0;
 	res.detect_features = 0;
+}
+
+START_TEST(test_intel_missing_leaf)
+{
+	struct kvmcpuid_report *rep;
+
+	/* hidden on an Intel-vendor guest: the scan reads the max basic leaf's data */
+	make_table(true, 0);
+	hidden_results();
 	rep = run(0);
 	ck_assert_msg(kvmcpuid_report_ok(rep), "Intel fallback data must not fail");
 	ck_assert(strstr(kvmcpuid_report_cause(rep, find(rep, "CPUID 0x40000000")),
 			 "max basic leaf"));
+	kvmcpuid_report_unref(rep);
+}
+END_TEST
+
+/* A vendor KVM does not know takes the Intel path: out of range is the max basic leaf. */
+START_TEST(test_other_vendor_missing_leaf)
+{
+	struct kvmcpuid_report *rep;
+
+	make_table(false, 0);
+	table[0].ebx = 0x746e6543;	/* "CentaurHauls" */
+	table[0].edx = 0x48727561;
+	table[0].ecx = 0x736c7561;
+	hidden_results();
+	rep = run(0);
+	ck_assert(kvmcpuid_report_ok(rep));
+	ck_assert_str_eq(kvmcpuid_report_expected(rep, find(rep, "CPUID 0x40000000")),
+			 "max basic leaf data");
+	kvmcpuid_report_unref(rep);
+	/* the same on an AMD guest must read zeros */
+	make_table(false, 0);
+	rep = run(0);
+	ck_assert(!kvmcpuid_report_ok(rep));
+	kvmcpuid_report_unref(rep);
+}
+END_TEST
+
+/* A custom signature at 0x40000000 with features in 0x40000001, enforced. */
+static struct kvmcpuid_report *custom_signature_run(uint8_t model, bool blocked)
+{
+	unsigned int i;
+
+	make_table(false, 1u << KVM_FEATURE_POLL_CONTROL);
+	table[2].ebx = 0x6e6b6e55;	/* not "KVMK" */
+	x.enforce = true;
+	x.enforce_leaf = model;
+	honest_results(true);
+	res.scan[0] = (struct guest_regs){ table[2].eax, table[2].ebx, table[2].ecx, table[2].edx };
+	res.leaf_out[0] = res.scan[0];
+	res.detect_base = 0;
+	res.detect_features = 0;
+	for (i = 0; i < req.nmsrs; i++)
+		if (req.msrs[i] == MSR_KVM_POLL_CONTROL)
+			res.msr_out[i].rd_vector = res.msr_out[i].wr_vector = blocked ? 13 : 0;
+	return run(0);
+}
+
+START_TEST(test_enforce_leaf_models)
+{
+	struct kvmcpuid_report *rep;
+
+	/* before 5.16: the fixed leaf counts whatever the signature */
+	rep = custom_signature_run(ENFORCE_LEAF_FIXED, false);
+	ck_assert(kvmcpuid_report_ok(rep));
+	ck_assert_str_eq(kvmcpuid_report_expected(rep, find(rep, "MSR 0x4b564d05")),
+			 "read ok, write ok");
+	kvmcpuid_report_unref(rep);
+	/* from 5.16: no KVM signature, nothing allowed */
+	rep = custom_signature_run(ENFORCE_LEAF_SCAN, true);
+	ck_assert(kvmcpuid_report_ok(rep));
+	ck_assert(strstr(kvmcpuid_report_cause(rep, find(rep, "MSR 0x4b564d05")),
+			 "no KVM signature"));
+	kvmcpuid_report_unref(rep);
+	/* the wrong model is caught */
+	rep = custom_signature_run(ENFORCE_LEAF_SCAN, false);
+	ck_assert(!kvmcpuid_report_ok(rep));
+	kvmcpuid_report_unref(rep);
+}
+END_TEST
+
+static bool has_subject(const struct kvmcpuid_report *rep, const char *subject)
+{
+	size_t i;
+
+	for (i = 0; i < kvmcpuid_report_count(rep); i++)
+		if (!strcmp(kvmcpuid_report_subject(rep, i), subject))
+			return true;
+	return false;
+}
+
+START_TEST(test_ignore_msrs)
+{
+	struct kvmcpuid_report *rep;
+	unsigned int i;
+	int k;
+
+	make_table(false, 0x01007efb & ~(1u << KVM_FEATURE_STEAL_TIME));
+	x.enforce = true;
+	x.ignore_msrs = true;
+	/* refusals return 1 (before 5bb9ac186512): only the unhandled MSR stops faulting */
+	honest_results(true);
+	for (i = 0; i < req.nmsrs; i++)
+		if (req.msrs[i] == MSR_KVM_MIGRATION_CONTROL)
+			res.msr_out[i].rd_vector = res.msr_out[i].wr_vector = 0;
+	rep = run(0);
+	ck_assert(kvmcpuid_report_ok(rep));
+	ck_assert_str_eq(kvmcpuid_report_expected(rep, find(rep, "MSR 0x4b564d03")),
+			 "read #GP, write #GP");
+	ck_assert(!has_subject(rep, "MSR enforcement"));
+	kvmcpuid_report_unref(rep);
+	/* refusals ignored too: nothing faults, and the report says it cannot tell */
+	x.pv_refusal_ignored = true;
+	for (i = 0; i < req.nmsrs; i++)
+		res.msr_out[i].rd_vector = res.msr_out[i].wr_vector = 0;
+	rep = run(0);
+	ck_assert(kvmcpuid_report_ok(rep));
+	k = find(rep, "MSR enforcement");
+	ck_assert_int_eq(kvmcpuid_report_verdict(rep, k), KVMCPUID_UNTESTABLE);
+	ck_assert(strstr(kvmcpuid_report_cause(rep, k), "cannot be observed"));
 	kvmcpuid_report_unref(rep);
 }
 END_TEST
@@ -237,6 +352,9 @@ int main(void)
 	tcase_add_test(tc, test_enforced_mask);
 	tcase_add_test(tc, test_wrong_expectation_caught);
 	tcase_add_test(tc, test_intel_missing_leaf);
+	tcase_add_test(tc, test_other_vendor_missing_leaf);
+	tcase_add_test(tc, test_enforce_leaf_models);
+	tcase_add_test(tc, test_ignore_msrs);
 	tcase_add_loop_test(tc, test_hostile_results_rejected, 0, 12);
 	tcase_add_test(tc, test_report_json);
 	suite_add_tcase(s, tc);

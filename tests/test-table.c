@@ -129,12 +129,35 @@ START_TEST(test_capacity_and_errors_leave_table_untouched)
 }
 END_TEST
 
+/* KVM_GET_CPUID2's count, as 6.1 (nent left at the capacity) and 6.5+ (nent set) give it. */
+START_TEST(test_get_cpuid_count)
+{
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + 8 * sizeof(c->entries[0]));
+
+	memset(c->entries, 0xff, 8 * sizeof(c->entries[0]));
+	memcpy(c->entries, leaves, sizeof(leaves));
+	c->nent = 8;		/* 5.10, 6.1: unchanged on success */
+	ck_assert_uint_eq(cpuid2_written(c, 8), 2);
+	c->nent = 2;		/* 6.5+ */
+	ck_assert_uint_eq(cpuid2_written(c, 8), 2);
+	memset(c->entries, 0xff, 8 * sizeof(c->entries[0]));
+	c->nent = 8;		/* an empty table on 6.1 */
+	ck_assert_uint_eq(cpuid2_written(c, 8), 0);
+	memset(c->entries, 0, 8 * sizeof(c->entries[0]));
+	ck_assert_uint_eq(cpuid2_written(c, 8), 8);	/* full */
+	c->entries[3].function = ~0u;	/* one all-0xff register is not the sentinel */
+	ck_assert_uint_eq(cpuid2_written(c, 8), 8);
+	free(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("table");
 	TCase *tc = tcase_create("merge");
 
 	tcase_add_test(tc, test_replace_and_sort);
+	tcase_add_test(tc, test_get_cpuid_count);
 	tcase_add_test(tc, test_hyperv_kept_when_base_moves);
 	tcase_add_test(tc, test_old_kvm_block_removed);
 	tcase_add_test(tc, test_hidden_removes_everything);

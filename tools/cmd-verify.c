@@ -122,6 +122,7 @@ static void print_report(const struct kvmcpuid_report *rep, bool all)
 			printf(_("          cause: %s\n"), cause);
 	}
 	printf(_("\n%zu checks: %zu pass, %zu fail, %zu untestable\n"), n, pass, fail, untestable);
+	printf(_("kernel: %s\n"), kvmcpuid_report_kernel(rep));
 	if (note)
 		printf(_("hypercalls: %s; the verdict rests on the CPUID and MSR probes\n"), note);
 	if (!kvmcpuid_report_enforced(rep))
@@ -247,6 +248,7 @@ int cmd_matrix(struct cli *cli, int argc, char **argv)
 	struct kvmcpuid_policy *p = NULL;
 	struct vopts o = { 0 };
 	char note[256] = "";
+	char kernel[65] = "";
 	size_t n = 0, i;
 	bool ok = true;
 	int r;
@@ -277,6 +279,8 @@ int cmd_matrix(struct cli *cli, int argc, char **argv)
 		ok &= kvmcpuid_report_ok(reps[i]);
 		if (!note[0] && kvmcpuid_report_hypercall_note(reps[i]))
 			snprintf(note, sizeof(note), "%s", kvmcpuid_report_hypercall_note(reps[i]));
+		if (!kernel[0])
+			snprintf(kernel, sizeof(kernel), "%s", kvmcpuid_report_kernel(reps[i]));
 		if (o.json) {
 			if (kvmcpuid_report_to_json(reps[i], &json) == 0) {
 				printf(_("%s%s\n"), json, i + 1 < n ? "," : "");
@@ -294,6 +298,7 @@ int cmd_matrix(struct cli *cli, int argc, char **argv)
 	} else {
 		if (note[0])
 			printf(_("\nhypercalls: %s; verdicts rest on the CPUID and MSR probes\n"), note);
+		printf(_("kernel: %s\n"), kernel);
 		if (!kvmcpuid_policy_get_enforce(p))
 			printf(_("enforce = off: masking is advisory, masked MSRs stay usable\n"));
 		printf(_("%zu policies verified: %s\n"), n, ok ? "all as expected" : "MISMATCH");
