@@ -104,37 +104,23 @@ static int get_supported(struct kvmcpuid_ctx *ctx, int kvm_fd, struct kvmcpuid_h
 	return 0;
 }
 
-/* KVM_GET_TSC_KHZ is a vCPU ioctl: make a throwaway VM with one vCPU. */
-static uint32_t probe_tsc_khz(struct kvmcpuid_ctx *ctx, int kvm_fd)
-{
-	int vm, vcpu, r = 0;
-
-	vm = kvm_ioctl(ctx, kvm_fd, KVM_CREATE_VM, 0);
-	if (vm < 0)
-		return 0;
-	vcpu = kvm_ioctl(ctx, vm, KVM_CREATE_VCPU, 0);
-	if (vcpu >= 0) {
-		r = kvm_ioctl(ctx, vcpu, KVM_GET_TSC_KHZ, 0);
-		close(vcpu);
-	}
-	close(vm);
-	return r > 0 ? (uint32_t)r : 0;
-}
-
-/* A host-initiated read of MSR_KVM_POLL_CONTROL: -1 if KVM refuses it, else its value. */
-static int64_t read_poll_control(struct kvmcpuid_ctx *ctx, int vcpu)
+/*
+ * A host-initiated read of MSR_KVM_POLL_CONTROL into *v: -1 if KVM refuses it (KVM_GET_MSRS
+ * processed no MSR).  Returns 0, or -errno when the ioctl itself fails.
+ */
+static int read_poll_control(struct kvmcpuid_ctx *ctx, int vcpu, int64_t *v)
 {
 	struct kvm_msrs *m = xalloc(ctx, sizeof(*m) + sizeof(m->entries[0]));
-	int64_t v = -1;
+	int r;
 
 	if (!m)
-		return -1;
+		return -ENOMEM;
 	m->nmsrs = 1;
 	m->entries[0].index = MSR_KVM_POLL_CONTROL;
-	if (kvm_ioctl(ctx, vcpu, KVM_GET_MSRS, m) == 1)
-		v = (int64_t)m->entries[0].data;
+	r = kvm_ioctl(ctx, vcpu, KVM_GET_MSRS, m);
+	*v = r == 1 ? (int64_t)m->entries[0].data : -1;
 	free(m);
-	return v;
+	return r < 0 ? r : 0;
 }
 
 /* KVM_SET_CPUID2 with a two-leaf KVM block at base, features eax, then enforcement on. */
@@ -142,16 +128,19 @@ static int set_block(struct kvmcpuid_ctx *ctx, int vcpu, struct kvm_cpuid2 *c, u
 		     uint32_t eax)
 {
 	struct kvm_enable_cap cap = { .cap = KVM_CAP_ENFORCE_PV_FEATURE_CPUID, .args = { 1 } };
+	int r;
 
 	memset(c, 0, sizeof(*c) + 2 * sizeof(c->entries[0]));
 	c->nent = 2;
 	c->entries[0] = (struct kvm_cpuid_entry2){ .function = base, .eax = base + 1,
 		.ebx = KVM_SIG_EBX, .ecx = KVM_SIG_ECX, .edx = KVM_SIG_EDX };
 	c->entries[1] = (struct kvm_cpuid_entry2){ .function = base + 1, .eax = eax };
-	if (kvm_ioctl(ctx, vcpu, KVM_SET_CPUID2, c) < 0)
-		return -1;
+	r = kvm_ioctl(ctx, vcpu, KVM_SET_CPUID2, c);
+	if (r < 0)
+		return r;
 	/* enabling the cap again recomputes the features on every kernel that has it */
-	return kvm_ioctl(ctx, vcpu, KVM_ENABLE_CAP, &cap) < 0 ? -1 : 0;
+	r = kvm_ioctl(ctx, vcpu, KVM_ENABLE_CAP, &cap);
+	return r < 0 ? r : 0;
 }
 
 /*
@@ -174,35 +163,68 @@ static int set_block(struct kvmcpuid_ctx *ctx, int vcpu, struct kvm_cpuid2 *c, u
  * unsupported PV MSR", Cc: stable, 2026), which stable series took at different point
  * releases.  With ignore_msrs on, a refused host read that succeeds is that new code.
  */
-static void probe_enforcement(struct kvmcpuid_ctx *ctx, int kvm_fd, struct kvmcpuid_host *h)
+static int probe_enforcement(struct kvmcpuid_ctx *ctx, int vcpu, struct kvmcpuid_host *h)
 {
 	struct kvm_cpuid2 *c = xalloc(ctx, sizeof(*c) + 2 * sizeof(c->entries[0]));
-	int vm = -1, vcpu = -1;
+	int64_t v;
+	int r;
 
-	if (!c || !h->enforce_cap)
-		goto out;
-	vm = kvm_ioctl(ctx, kvm_fd, KVM_CREATE_VM, 0);
-	if (vm < 0)
-		goto out;
-	vcpu = kvm_ioctl(ctx, vm, KVM_CREATE_VCPU, 0);
-	if (vcpu < 0)
-		goto out;
+	if (!c)
+		return -ENOMEM;
 	/* no features, KVM at 0x40000000: both models refuse poll control */
-	if (set_block(ctx, vcpu, c, PV_BASE_FIRST, 0) < 0)
+	r = set_block(ctx, vcpu, c, PV_BASE_FIRST, 0);
+	if (r < 0)
 		goto out;
-	if (h->ignore_msrs)
-		h->pv_refusal_ignored = read_poll_control(ctx, vcpu) == 0;
-	if (set_block(ctx, vcpu, c, PV_BASE_FIRST + 0x100, 1u << KVM_FEATURE_POLL_CONTROL) < 0)
+	if (h->ignore_msrs) {
+		r = read_poll_control(ctx, vcpu, &v);
+		if (r < 0)
+			goto out;
+		h->pv_refusal_ignored = v == 0;
+	}
+	r = set_block(ctx, vcpu, c, PV_BASE_FIRST + 0x100, 1u << KVM_FEATURE_POLL_CONTROL);
+	if (r < 0)
 		goto out;
-	h->enforce_leaf = read_poll_control(ctx, vcpu) == 1 ? ENFORCE_LEAF_SCAN
-							      : ENFORCE_LEAF_FIXED;
+	r = read_poll_control(ctx, vcpu, &v);
+	if (r < 0)
+		goto out;
+	h->enforce_leaf = v == 1 ? ENFORCE_LEAF_SCAN : ENFORCE_LEAF_FIXED;
 	h->enforce_leaf_probed = true;
+out:
+	free(c);
+	return r;
+}
+
+/*
+ * What only a vCPU tells, on one throwaway vCPU that never runs: the TSC rate (for the
+ * timing leaf) and how enforcement behaves.  A failure is a failed probe, never a guess:
+ * with ignore_msrs set, a guessed answer would mispredict every masked MSR.
+ */
+static int probe_vcpu(struct kvmcpuid_ctx *ctx, int kvm_fd, struct kvmcpuid_host *h,
+		      struct kvmcpuid_diag *diag)
+{
+	int vm, vcpu = -1, r;
+
+	r = vm = kvm_ioctl(ctx, kvm_fd, KVM_CREATE_VM, 0);
+	if (vm < 0)
+		goto err;
+	r = vcpu = kvm_ioctl(ctx, vm, KVM_CREATE_VCPU, 0);
+	if (vcpu < 0)
+		goto err;
+	r = kvm_ioctl(ctx, vcpu, KVM_GET_TSC_KHZ, 0);
+	h->tsc_khz = r > 0 ? (uint32_t)r : 0;
+	r = h->enforce_cap ? probe_enforcement(ctx, vcpu, h) : 0;
+	if (r < 0)
+		goto err;
+	goto out;
+err:
+	r = diag_set(ctx, diag, r == -ENOMEM ? ENOMEM : EIO, NULL, 0, 0,
+		     "cannot probe a vCPU of this KVM: %s", strerror(-r));
 out:
 	if (vcpu >= 0)
 		close(vcpu);
 	if (vm >= 0)
 		close(vm);
-	free(c);
+	return r;
 }
 
 /* The release's major.minor against 5.16, when the probe could not run. */
@@ -248,19 +270,28 @@ static int kvmcpuid_host_probe_impl(struct kvmcpuid_ctx *ctx, struct kvmcpuid_di
 	e = table_find(h->entries, h->nent, 0, 0);
 	if (e)
 		h->vendor = vendor_from_leaf0(e->ebx, e->ecx, e->edx);
-	h->enforce_cap = kvm_ioctl(ctx, kvm_fd, KVM_CHECK_EXTENSION,
-				   (void *)(long)KVM_CAP_ENFORCE_PV_FEATURE_CPUID) > 0;
-	h->exit_hypercall_cap = kvm_ioctl(ctx, kvm_fd, KVM_CHECK_EXTENSION,
-					  (void *)(long)KVM_CAP_EXIT_HYPERCALL) > 0;
+	/* KVM_CHECK_EXTENSION: 0 absent, > 0 present, < 0 a failure (not "absent") */
+	r = kvm_ioctl(ctx, kvm_fd, KVM_CHECK_EXTENSION, (void *)(long)KVM_CAP_ENFORCE_PV_FEATURE_CPUID);
+	if (r >= 0) {
+		h->enforce_cap = r > 0;
+		r = kvm_ioctl(ctx, kvm_fd, KVM_CHECK_EXTENSION, (void *)(long)KVM_CAP_EXIT_HYPERCALL);
+		h->exit_hypercall_cap = r > 0;
+	}
+	if (r < 0) {
+		r = diag_set(ctx, diag, r == -ENOMEM ? ENOMEM : EIO, "KVM_CHECK_EXTENSION", 0, 0,
+			     "failed: %s", strerror(-r));
+		goto err;
+	}
 	detect_module(h->module, sizeof(h->module));
 	h->ignore_msrs = read_sys_flag("/sys/module/kvm/parameters/ignore_msrs");
-	h->tsc_khz = probe_tsc_khz(ctx, kvm_fd);
 	{
 		struct utsname u;
 
 		snprintf(h->kernel, sizeof(h->kernel), "%s", uname(&u) == 0 ? u.release : "unknown");
 	}
-	probe_enforcement(ctx, kvm_fd, h);
+	r = probe_vcpu(ctx, kvm_fd, h, diag);
+	if (r < 0)
+		goto err;
 	if (!h->enforce_leaf)
 		h->enforce_leaf = enforce_leaf_from_release(h->kernel);
 	/*
@@ -281,6 +312,10 @@ static int kvmcpuid_host_probe_impl(struct kvmcpuid_ctx *ctx, struct kvmcpuid_di
 						     : ", ignore_msrs does not hide its refusals")
 			    : "");
 	return 0;
+err:
+	free(h->entries);
+	free(h);
+	return r;
 }
 
 KVMCPUID_EXPORT int kvmcpuid_host_probe(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag,

@@ -4,6 +4,7 @@
 #define KVMCPUID_TESTUTIL_H
 
 #include <check.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,16 @@ static inline void require_kvm(void)
 		exit(77);
 	}
 	close(fd);
+}
+
+/* The running kernel (uname release, as the host probe read it) is major.minor or later. */
+static inline bool kernel_at_least(const struct kvmcpuid_host *h, unsigned int major,
+				   unsigned int minor)
+{
+	unsigned int a = 0, b = 0;
+
+	ck_assert_int_eq(sscanf(h->kernel, "%u.%u", &a, &b), 2);
+	return a > major || (a == major && b >= minor);
 }
 
 /* A host profile as orchestration would save it: everything KVM offers but steal_time. */
