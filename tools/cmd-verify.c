@@ -91,10 +91,24 @@ static const char verify_usage[] =
 	"Exit status: 0 all as expected, 1 a mismatch, 2 policy or usage error,\n"
 	"3 this host cannot run it (no /dev/kvm, permission).\n");
 
+/* The cause of an untestable MSR check (kvm.ignore_msrs hides enforcement), if any. */
+static void untestable_msr_cause(const struct kvmcpuid_report *rep, char *buf, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < kvmcpuid_report_count(rep); i++)
+		if (kvmcpuid_report_kind(rep, i) == KVMCPUID_CHECK_MSR &&
+		    kvmcpuid_report_verdict(rep, i) == KVMCPUID_UNTESTABLE) {
+			snprintf(buf, size, "%s", kvmcpuid_report_cause(rep, i));
+			return;
+		}
+}
+
 static void print_report(const struct kvmcpuid_report *rep, bool all)
 {
 	size_t i, n = kvmcpuid_report_count(rep), pass = 0, fail = 0, untestable = 0;
 	const char *note = kvmcpuid_report_hypercall_note(rep);
+	char msr_note[256] = "";
 
 	printf(_("%-9s %-35s %-36s %-36s %s\n"), "KIND", "SUBJECT", "EXPECTED", "GUEST", "VERDICT");
 	for (i = 0; i < n; i++) {
@@ -125,6 +139,9 @@ static void print_report(const struct kvmcpuid_report *rep, bool all)
 	printf(_("kernel: %s\n"), kvmcpuid_report_kernel(rep));
 	if (note)
 		printf(_("hypercalls: %s; the verdict rests on the CPUID and MSR probes\n"), note);
+	untestable_msr_cause(rep, msr_note, sizeof(msr_note));
+	if (msr_note[0])
+		printf(_("MSRs: %s\n"), msr_note);
 	if (!kvmcpuid_report_enforced(rep))
 		printf(_("enforce = off: masking is advisory, a guest can still use a masked "
 		       "feature's MSRs and hypercalls\n"));
@@ -212,7 +229,8 @@ static void matrix_row(const struct kvmcpuid_report *rep, int feature)
 			continue;
 		if (kind == KVMCPUID_CHECK_FEATURE && feature >= 0)
 			bit = seen;
-		if (kind == KVMCPUID_CHECK_MSR) {
+		if (kind == KVMCPUID_CHECK_MSR &&
+		    kvmcpuid_report_verdict(rep, i) != KVMCPUID_UNTESTABLE) {
 			msr++;
 			msr_blocked += strstr(seen, "#GP") != NULL;
 		}
@@ -247,7 +265,7 @@ int cmd_matrix(struct cli *cli, int argc, char **argv)
 	struct kvmcpuid_report **reps = NULL;
 	struct kvmcpuid_policy *p = NULL;
 	struct vopts o = { 0 };
-	char note[256] = "";
+	char note[256] = "", msr_note[256] = "";
 	char kernel[65] = "";
 	size_t n = 0, i;
 	bool ok = true;
@@ -281,6 +299,8 @@ int cmd_matrix(struct cli *cli, int argc, char **argv)
 			snprintf(note, sizeof(note), "%s", kvmcpuid_report_hypercall_note(reps[i]));
 		if (!kernel[0])
 			snprintf(kernel, sizeof(kernel), "%s", kvmcpuid_report_kernel(reps[i]));
+		if (!msr_note[0])
+			untestable_msr_cause(reps[i], msr_note, sizeof(msr_note));
 		if (o.json) {
 			if (kvmcpuid_report_to_json(reps[i], &json) == 0) {
 				printf(_("%s%s\n"), json, i + 1 < n ? "," : "");
@@ -298,6 +318,8 @@ int cmd_matrix(struct cli *cli, int argc, char **argv)
 	} else {
 		if (note[0])
 			printf(_("\nhypercalls: %s; verdicts rest on the CPUID and MSR probes\n"), note);
+		if (msr_note[0])
+			printf(_("MSRs: %s\n"), msr_note);
 		printf(_("kernel: %s\n"), kernel);
 		if (!kvmcpuid_policy_get_enforce(p))
 			printf(_("enforce = off: masking is advisory, masked MSRs stay usable\n"));
