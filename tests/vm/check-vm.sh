@@ -13,7 +13,8 @@
 # fails this script and says which kernel and which test.  A VM that misses its
 # deadline (KVMCPUID_VM_DEADLINE, default 600 s) fails every test it did not finish,
 # with the last lines of its console in their logs.  Kernels run two at a time
-# (KVMCPUID_VM_JOBS): each QEMU uses one host core.
+# (KVMCPUID_VM_JOBS): each QEMU uses one host core.  Beside them, tests/vm/tool.sh
+# checks kvmcpuid-vm itself on the first kernel (tests/vm/results/kvmcpuid-vm/).
 set -u -o pipefail
 
 srcdir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -78,11 +79,23 @@ run_kernel() {
 	echo "vm/$suite: kernel $release, $((SECONDS - start)) s"
 }
 
+# run_tool: kvmcpuid-vm itself, as a user meets it (tests/vm/tool.sh), on the first kernel.
+run_tool() {
+	local dir=$results/kvmcpuid-vm first=${kernels%% *}
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	if "$srcdir/tests/vm/tool.sh" "$builddir" "$first" >"$dir/tool.log" 2>&1; then
+		result kvmcpuid-vm tool PASS
+	else
+		result kvmcpuid-vm tool FAIL
+	fi
+}
+
 mkdir -p "$results"
 start=$SECONDS
 running=0
-for k in $kernels; do
-	run_kernel "$k" &
+for k in tool $kernels; do
+	if [ "$k" = tool ]; then run_tool & else run_kernel "$k" & fi
 	running=$((running + 1))
 	if [ "$running" -ge "$parallel" ]; then
 		wait -n
@@ -92,7 +105,7 @@ done
 wait
 
 pass=0 fail=0
-for k in $kernels; do
+for k in kvmcpuid-vm $kernels; do
 	for t in "$results/$k"/*.trs; do
 		[ -e "$t" ] || continue
 		if grep -q '^:test-result: PASS' "$t"; then

@@ -1,0 +1,73 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# kvmcpuid-vm as a user meets it (run by tests/vm/check-vm.sh, or alone:
+# tests/vm/tool.sh BUILDDIR KERNEL): files in, -o out, stdin, the verb's exit status,
+# a VM killed at its deadline, bad options.  Each case boots the VM once (~10 s).
+set -u -o pipefail
+
+srcdir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+builddir=$(cd "${1:-.}" && pwd)
+kernel=${2:-bookworm}
+vm=$srcdir/tools/kvmcpuid-vm
+export KVMCPUID_BIN=${KVMCPUID_BIN:-$builddir/.libs/kvmcpuid}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+
+# A policy file goes in; -o FILE comes back, byte for byte what build writes.
+"$vm" -q --kernel "$kernel" -- build "$srcdir/examples/tenant-a.policy" --format json \
+	-o "$tmp/out.json" >"$tmp/stdout" 2>"$tmp/stderr"
+r=$?
+if [ $r -eq 0 ] && grep -q '"0x40000001"' "$tmp/out.json" && grep -q '"enforce": *true' "$tmp/out.json"; then
+	ok "build POLICY -o FILE: the file came back ($(wc -c <"$tmp/out.json") bytes)"
+else
+	fail "build POLICY -o FILE: exit $r"; cat "$tmp/stderr" "$tmp/out.json" 2>/dev/null
+fi
+
+# Standard input goes in as `-`; a lint warning is exit 1, passed through.
+printf 'default = host\npv_tlb_flush = on\nsteal_time = off\n' |
+	"$vm" -q --kernel "$kernel" -- lint - >"$tmp/stdout" 2>"$tmp/stderr"
+r=$?
+if [ $r -eq 1 ] && grep -q 'pv_tlb_flush' "$tmp/stdout" "$tmp/stderr"; then
+	ok "lint - (stdin): exit 1 with the warning"
+else
+	fail "lint - (stdin): exit $r, expected 1 with a pv_tlb_flush warning"; cat "$tmp/stdout" "$tmp/stderr"
+fi
+
+# A policy error is exit 2 with the file:line:col message of the verb itself.
+printf 'steal_tme = off\n' >"$tmp/bad.policy"
+"$vm" -q --kernel "$kernel" -- verify "$tmp/bad.policy" >"$tmp/stdout" 2>"$tmp/stderr"
+r=$?
+if [ $r -eq 2 ] && grep -q 'bad.policy:1:1:' "$tmp/stderr"; then
+	ok "verify BAD: exit 2, $(head -1 "$tmp/stderr")"
+else
+	fail "verify BAD: exit $r, expected 2 with bad.policy:1:1:"; cat "$tmp/stderr"
+fi
+
+# A VM that misses its deadline is killed: exit 1 and the end of its console.
+start=$SECONDS
+"$vm" --kernel "$kernel" --deadline 1 -- host >"$tmp/stdout" 2>"$tmp/stderr"
+r=$?
+if [ $r -eq 1 ] && grep -q 'did not finish within 1 s' "$tmp/stderr" && [ $((SECONDS - start)) -lt 30 ]; then
+	ok "--deadline 1: killed after $((SECONDS - start)) s, exit 1"
+else
+	fail "--deadline 1: exit $r after $((SECONDS - start)) s"; cat "$tmp/stderr"
+fi
+
+# Usage errors never boot anything.
+"$vm" --kernel nosuch -- host >/dev/null 2>"$tmp/stderr"
+r=$?
+[ $r -eq 2 ] && grep -q "unknown kernel 'nosuch'" "$tmp/stderr" &&
+	ok "--kernel nosuch: exit 2, $(head -1 "$tmp/stderr")" || { fail "--kernel nosuch: exit $r"; cat "$tmp/stderr"; }
+"$vm" --deadline soon -- host >/dev/null 2>"$tmp/stderr"
+r=$?
+[ $r -eq 2 ] && ok "--deadline soon: exit 2" || fail "--deadline soon: exit $r"
+"$vm" >/dev/null 2>&1
+r=$?
+[ $r -eq 2 ] && ok "no verb: exit 2" || fail "no verb: exit $r"
+
+[ $fails -eq 0 ]
