@@ -152,7 +152,7 @@ static int verify_once(struct kvmcpuid_ctx *ctx, struct kvmcpuid_policy *p)
 {
 	struct kvmcpuid_report *rep = NULL;
 	struct kvmcpuid_diag d = { 0 };
-	int r = kvmcpuid_verify(p, NULL, 0, &rep, &d);
+	int r = kvmcpuid_verify(p, 0, &rep, &d);
 
 	if (r < 0) {
 		fprintf(stderr, "verify: %s\n", d.message);
@@ -240,7 +240,7 @@ int main(int argc, char **argv)
 		size_t count = 0, k;
 		double s = now_ns();
 
-		if (kvmcpuid_matrix(p, NULL, 0, &reps, &count, &d) < 0) {
+		if (kvmcpuid_matrix(p, 0, &reps, &count, &d) < 0) {
 			fprintf(stderr, "matrix: %s\n", d.message);
 			return 1;
 		}
@@ -259,12 +259,13 @@ int main(int argc, char **argv)
 			double s = now_ns();
 
 			for (k = 0; k < reps; k++) {
-				struct kvm_cpuid_entry2 e[KVMCPUID_MAX_LEAVES];
 				struct kvmcpuid_policy *q = NULL;
+				struct kvmcpuid_cpuid *c = NULL;
 
 				kvmcpuid_policy_parse_text(ctx, typical, sizeof(typical) - 1, "b", NULL,
 							   &q);
-				kvmcpuid_build(q, h, 0, e, KVMCPUID_MAX_LEAVES, NULL);
+				kvmcpuid_build(q, h, 0, &c, NULL);
+				kvmcpuid_cpuid_unref(c);
 				kvmcpuid_policy_unref(q);
 			}
 			t[i] = (now_ns() - s) / reps;

@@ -6,9 +6,10 @@
  *   ./embed POLICY
  *
  * It opens /dev/kvm, makes a VM and a vCPU, takes its own CPUID table from
- * KVM_GET_SUPPORTED_CPUID, loads the policy, builds the KVM leaves, merges them into
- * its table, applies it, runs a few real-mode instructions that read 0x40000000 and
- * 0x40000001 and prints what the guest saw.  Exit 77 without /dev/kvm.
+ * KVM_GET_SUPPORTED_CPUID, then: parse the policy, build the KVM leaves, merge them
+ * into its table, apply (the cpuid knows its base and whether to enforce), runs a few
+ * real-mode instructions that read 0x40000000 and 0x40000001 and prints what the guest
+ * saw.  Exit 77 without /dev/kvm.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,8 +49,8 @@ static int fail(const char *what, const struct kvmcpuid_diag *diag)
 
 int main(int argc, char **argv)
 {
-	struct kvm_cpuid_entry2 leaves[KVMCPUID_MAX_LEAVES];
 	struct kvmcpuid_diag diag = { 0 };
+	struct kvmcpuid_cpuid *cpuid = NULL;
 	struct kvmcpuid_policy *policy = NULL;
 	struct kvmcpuid_host *host = NULL;
 	struct kvmcpuid_ctx *ctx = NULL;
@@ -61,7 +62,9 @@ int main(int argc, char **argv)
 	size_t nent;
 	unsigned char *mem;
 	uint32_t *seen;
-	int kvm, vm, vcpu, n, r = 1;
+	const char *lint;
+	size_t i;
+	int kvm, vm, vcpu, r = 1;
 	char sig[13] = { 0 };
 
 	if (argc != 2) {
@@ -99,16 +102,14 @@ int main(int argc, char **argv)
 		return fail("policy", &diag) + 1;
 	if (kvmcpuid_host_probe(ctx, &diag, &host) < 0)
 		return fail("host", &diag);
-	n = kvmcpuid_build(policy, host, 0, leaves, KVMCPUID_MAX_LEAVES, &diag);
-	if (n < 0)
+	if (kvmcpuid_build(policy, host, 0, &cpuid, &diag) < 0)
 		return fail("build", &diag);
+	for (i = 0; (lint = kvmcpuid_cpuid_lint(cpuid, i, NULL)); i++)
+		fprintf(stderr, "embed: warning: %s\n", lint);
 	nent = table->nent;
-	if (kvmcpuid_table_merge(leaves, (size_t)n, kvmcpuid_policy_get_base(policy),
-				 table->entries, &nent, MAX_ENTRIES, &diag) < 0)
+	if (kvmcpuid_cpuid_merge(cpuid, table->entries, &nent, MAX_ENTRIES, &diag) < 0)
 		return fail("merge", &diag);
-	if (kvmcpuid_apply(ctx, vcpu, table->entries, nent,
-			   kvmcpuid_policy_get_enforce(policy) ? KVMCPUID_APPLY_ENFORCE : 0,
-			   &diag) < 0)
+	if (kvmcpuid_cpuid_apply(cpuid, vcpu, table->entries, nent, &diag) < 0)
 		return fail("apply", &diag);
 
 	ioctl(vcpu, KVM_GET_SREGS, &sregs);
@@ -126,6 +127,7 @@ int main(int argc, char **argv)
 	printf("guest saw 0x40000001: features 0x%08x, hints 0x%08x\n", seen[4], seen[5]);
 	r = 0;
 out:
+	kvmcpuid_cpuid_unref(cpuid);
 	kvmcpuid_host_unref(host);
 	kvmcpuid_policy_unref(policy);
 	kvmcpuid_unref(ctx);

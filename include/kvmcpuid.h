@@ -24,6 +24,7 @@ struct kvmcpuid_ctx;
 struct kvmcpuid_policy;
 struct kvmcpuid_host;
 struct kvmcpuid_report;
+struct kvmcpuid_cpuid;
 
 /* Where and what went wrong.  line/column are 1-based, 0 when unknown. */
 struct kvmcpuid_diag {
@@ -51,8 +52,6 @@ int kvmcpuid_get_log_priority(const struct kvmcpuid_ctx *ctx);
 void kvmcpuid_set_log_priority(struct kvmcpuid_ctx *ctx, int priority);
 /* Device to open instead of /dev/kvm (tests, containers). Returns 0, -EINVAL, -ENOMEM, -EBUSY (already open). */
 int kvmcpuid_set_device(struct kvmcpuid_ctx *ctx, const char *path);
-/* The /dev/kvm fd, opened lazily with O_CLOEXEC.  Returns fd, -ENOENT, -EACCES, -ENODEV. */
-int kvmcpuid_kvm_fd(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag);
 /* Per-KVM_RUN deadline used by verify, in milliseconds (default 2000). Returns 0, -EINVAL. */
 int kvmcpuid_set_deadline_ms(struct kvmcpuid_ctx *ctx, unsigned int ms);
 unsigned int kvmcpuid_get_deadline_ms(const struct kvmcpuid_ctx *ctx);
@@ -151,8 +150,9 @@ struct kvmcpuid_ctx *kvmcpuid_policy_get_ctx(const struct kvmcpuid_policy *polic
 
 /*
  * Parse a policy.  _text: the file format; _inline: "k=v,k=v"; _json: one JSON
- * object; _file: reads a file (at most 1 MiB) and picks JSON when its first
- * non-blank byte is '{'.  origin names the source in diagnostics.
+ * object; _file: reads a file (at most 1 MiB; "-" is standard input, named "<stdin>")
+ * and picks JSON when its first non-blank byte is '{'.  origin names the source in
+ * diagnostics.
  * Returns 0, -EINVAL (syntax or value; diag says where), -EFBIG, -ENOMEM, or the
  * errno of open/read for _file.
  */
@@ -257,76 +257,124 @@ enum kvmcpuid_flags {
 typedef void (*kvmcpuid_lint_fn)(void *data, int feature, const char *message);
 /*
  * Lint a policy (host may be NULL: host-dependent checks are skipped).  Calls fn
- * for each warning (feature is -1 when none applies). Returns the number of warnings.
+ * for each warning (feature is -1 when none applies). Returns the number of warnings,
+ * -EINVAL (no policy).
  */
 int kvmcpuid_lint(const struct kvmcpuid_policy *policy, const struct kvmcpuid_host *host,
 		  kvmcpuid_lint_fn fn, void *data);
+
 /*
- * Resolve the policy against the host into 0x40000001.EAX / EDX.
- * Returns 0, -ENOTSUP (`on` for a feature the host lacks), -EPERM (lint warning under STRICT).
- */
-int kvmcpuid_resolve(const struct kvmcpuid_policy *policy, const struct kvmcpuid_host *host,
-		     unsigned int flags, uint32_t *eax, uint32_t *edx, struct kvmcpuid_diag *diag);
-/*
- * Build the leaves: base, base+1 and with timing base+0x10 (none when hidden).
- * Writes up to KVMCPUID_MAX_LEAVES entries to out. Returns the number of entries,
- * -ENOTSUP, -EPERM (strict), -ENOSPC (cap too small).
+ * Build the KVM leaves of a policy for a host: base, base+1 and with timing base+0x10
+ * (none when the signature is hidden).  The cpuid returned owns them and everything
+ * that travels with them: the base, enforcement, the resolved features and hints, the
+ * lints and a copy of the policy.  It holds a reference on the policy's context.
+ * Returns 0, -EINVAL, -ENOTSUP (`on` for a feature the host lacks), -EPERM (a lint
+ * warning under KVMCPUID_STRICT; diag names it), -ENOMEM.
  */
 int kvmcpuid_build(const struct kvmcpuid_policy *policy, const struct kvmcpuid_host *host,
-		   unsigned int flags, struct kvm_cpuid_entry2 *out, size_t cap,
-		   struct kvmcpuid_diag *diag);
+		   unsigned int flags, struct kvmcpuid_cpuid **ret, struct kvmcpuid_diag *diag);
+struct kvmcpuid_cpuid *kvmcpuid_cpuid_ref(struct kvmcpuid_cpuid *cpuid);
+struct kvmcpuid_cpuid *kvmcpuid_cpuid_unref(struct kvmcpuid_cpuid *cpuid);
+/* The leaves, sorted by function; valid while the cpuid lives. *n may be 0 (hidden). */
+const struct kvm_cpuid_entry2 *kvmcpuid_cpuid_entries(const struct kvmcpuid_cpuid *cpuid,
+						      size_t *n);
+/* The 0x100 block the leaves sit in (0x40000000 unless the policy moved it). */
+uint32_t kvmcpuid_cpuid_base(const struct kvmcpuid_cpuid *cpuid);
+/* Whether applying enables KVM_CAP_ENFORCE_PV_FEATURE_CPUID. */
+bool kvmcpuid_cpuid_enforce(const struct kvmcpuid_cpuid *cpuid);
+/* base+1.EAX / EDX (features / hints) as a guest reads them: 0 when there is no such leaf. */
+uint32_t kvmcpuid_cpuid_features(const struct kvmcpuid_cpuid *cpuid);
+uint32_t kvmcpuid_cpuid_hints(const struct kvmcpuid_cpuid *cpuid);
+/* Lint warnings found by build: their number, and the text of warning i (NULL out of
+ * range) with its feature (-1: none) in *feature when not NULL. */
+size_t kvmcpuid_cpuid_lint_count(const struct kvmcpuid_cpuid *cpuid);
+const char *kvmcpuid_cpuid_lint(const struct kvmcpuid_cpuid *cpuid, size_t i, int *feature);
+
 /*
- * Merge built leaves into a full table of *nent entries (capacity cap): drop every
+ * Merge the leaves into a full table of *nent entries (capacity cap): drop every
  * 0x100 block of 0x40000000-0x4000FF00 that carries the KVM signature and the target
- * block at base, insert the leaves, keep the rest, sorted by function/index.
- * On error the table is untouched; nothing is allocated (leaves must not point into
- * table). Returns 0, -ENOSPC, -EINVAL.
+ * block at the cpuid's base, insert the leaves, keep the rest, sorted by function/index.
+ * Merging twice gives the same table.  On error the table is untouched and *nent
+ * unchanged; nothing is allocated.  Returns 0, -ENOSPC (cap too small), -EINVAL.
  */
-int kvmcpuid_table_merge(const struct kvm_cpuid_entry2 *leaves, size_t nleaves, uint32_t base,
-			 struct kvm_cpuid_entry2 *table, size_t *nent, size_t cap,
-			 struct kvmcpuid_diag *diag);
+int kvmcpuid_cpuid_merge(const struct kvmcpuid_cpuid *cpuid, struct kvm_cpuid_entry2 *table,
+			 size_t *nent, size_t cap, struct kvmcpuid_diag *diag);
 
 enum kvmcpuid_apply_flags {
 	KVMCPUID_APPLY_ENFORCE = 1 << 0,	/* enable KVM_CAP_ENFORCE_PV_FEATURE_CPUID */
 };
 /*
- * KVM_SET_CPUID2 on a vCPU fd, then the enforcement capability if asked for.
- * With KVMCPUID_APPLY_ENFORCE the vCPU's table is read first and put back if KVM then
- * refuses the capability: on any error the vCPU is left as it was.
+ * KVM_SET_CPUID2 of a whole table on a vCPU fd, then the enforcement capability if asked
+ * for.  With KVMCPUID_APPLY_ENFORCE the vCPU's table is read first and put back if KVM then
+ * refuses the capability: on any error the vCPU is left as it was.  A VMM applies a
+ * policy with kvmcpuid_cpuid_apply; this is for tables made some other way.
  * Returns 0, -EINVAL (vCPU has run and the table differs, or bad entry), -E2BIG,
  * -ENOTSUP (enforcement not available), -ENOMEM, -EFAULT, -EIO (not a vCPU fd).
  */
 int kvmcpuid_apply(struct kvmcpuid_ctx *ctx, int vcpu_fd, const struct kvm_cpuid_entry2 *table,
 		   size_t nent, unsigned int flags, struct kvmcpuid_diag *diag);
 /*
- * Everything at once for a VMM: build from the policy, merge into the host's
- * supported table (or table/nent if given), apply to vcpu_fd with the policy's enforcement.
+ * Merge the cpuid into a copy of table (nent entries; NULL: this host's
+ * KVM_GET_SUPPORTED_CPUID) and apply it to vcpu_fd, enabling enforcement when the cpuid
+ * says so, with kvmcpuid_apply's rollback.  table itself is not changed.  Returns 0, the
+ * errors of kvmcpuid_cpuid_merge and kvmcpuid_apply, those of kvmcpuid_host_probe
+ * (table NULL).
  */
-int kvmcpuid_policy_apply_vcpu(const struct kvmcpuid_policy *policy,
-			       const struct kvmcpuid_host *host,
-			       const struct kvm_cpuid_entry2 *table, size_t nent,
-			       int vcpu_fd, unsigned int flags, struct kvmcpuid_diag *diag);
-
-/* The build output as JSON: {"kvmcpuid_leaves":1, "enforce", "base", "policy", "entries"}. */
-int kvmcpuid_leaves_to_json(const struct kvmcpuid_policy *policy,
-			    const struct kvm_cpuid_entry2 *entries, size_t n, char **ret);
+int kvmcpuid_cpuid_apply(const struct kvmcpuid_cpuid *cpuid, int vcpu_fd,
+			 const struct kvm_cpuid_entry2 *table, size_t nent,
+			 struct kvmcpuid_diag *diag);
 /*
- * Read leaves back from a build output: a raw struct kvm_cpuid2 blob or the JSON above.
- * Returns 0, -EINVAL, -ENOSPC, or the errno of open/read.
+ * Apply the cpuid (as kvmcpuid_cpuid_apply with table NULL) to a scratch vCPU of a scratch
+ * VM, read the table back with KVM_GET_CPUID2 and return what KVM kept in
+ * 0x40000000-0x4000FFFF as a new cpuid in *kept (base where a guest finds KVM, enforcement
+ * as applied), and the number of entries of the whole table in *total (may be NULL).
+ * Compare with kvmcpuid_cpuid_equal / _contains.  Returns 0, the errors of
+ * kvmcpuid_cpuid_apply, -ENOENT/-EACCES/-ENODEV (no /dev/kvm), -EIO.
  */
-int kvmcpuid_leaves_load_file(struct kvmcpuid_ctx *ctx, const char *path,
-			      struct kvm_cpuid_entry2 *out, size_t cap, size_t *n, bool *enforce,
-			      struct kvmcpuid_diag *diag);
+int kvmcpuid_cpuid_readback(const struct kvmcpuid_cpuid *cpuid, struct kvmcpuid_cpuid **kept,
+			    size_t *total, struct kvmcpuid_diag *diag);
+/* Whether cpuid has an entry with e's function and the same four registers. */
+bool kvmcpuid_cpuid_contains(const struct kvmcpuid_cpuid *cpuid,
+			     const struct kvm_cpuid_entry2 *e);
+/* Whether a and b hold the same entries (kvmcpuid_cpuid_contains both ways). */
+bool kvmcpuid_cpuid_equal(const struct kvmcpuid_cpuid *a, const struct kvmcpuid_cpuid *b);
+
+/* What a guest sees differently between two cpuids (kvmcpuid_cpuid_diff). */
+enum kvmcpuid_diff_kind {
+	KVMCPUID_DIFF_DETECTED = 0,	/* where Linux finds KVM: a, b = base, 0 = nowhere */
+	KVMCPUID_DIFF_MAX_LEAF = 1,	/* a, b = max leaf - base (0: none, or legacy zero) */
+	KVMCPUID_DIFF_FEATURE = 2,	/* a, b = 0 clear / 1 set */
+	KVMCPUID_DIFF_TIMING = 3,	/* a, b = 0 absent / 1 present (values may differ) */
+	KVMCPUID_DIFF_ENFORCE = 4,	/* a, b = 0 off / 1 on */
+};
+struct kvmcpuid_difference {
+	enum kvmcpuid_diff_kind kind;
+	int feature;			/* KVMCPUID_DIFF_FEATURE: the feature id, else -1 */
+	uint32_t a;
+	uint32_t b;
+};
+/* At most this many differences come out of kvmcpuid_cpuid_diff. */
+#define KVMCPUID_MAX_DIFFERENCES 24
+/*
+ * Compare a and b as a Linux guest reads them (the signature scan, max leaf, each feature
+ * bit, the timing leaf) plus enforcement.  Stores up to cap differences in out, in that
+ * order, and returns how many there are (0: none a guest can see), -EINVAL.
+ */
+int kvmcpuid_cpuid_diff(const struct kvmcpuid_cpuid *a, const struct kvmcpuid_cpuid *b,
+			struct kvmcpuid_difference *out, size_t cap);
 
 /*
- * Apply the policy to a scratch vCPU of a scratch VM and read the table back with
- * KVM_GET_CPUID2 (what KVM kept).  Returns 0, the errors of kvmcpuid_policy_apply_vcpu,
- * -ENOSPC (cap too small).
+ * The build output as JSON: {"kvmcpuid_leaves":1, "enforce", "base", "policy", "entries"}.
+ * *ret is malloc'd, free() it.  Returns 0, -EINVAL, -ENOMEM.
  */
-int kvmcpuid_apply_readback(const struct kvmcpuid_policy *policy,
-			    const struct kvmcpuid_host *host, unsigned int flags,
-			    struct kvm_cpuid_entry2 *out, size_t cap, size_t *nout,
-			    struct kvmcpuid_diag *diag);
+int kvmcpuid_cpuid_to_json(const struct kvmcpuid_cpuid *cpuid, char **ret);
+/*
+ * Read a build output back: the JSON above or a raw struct kvm_cpuid2 blob (then enforce
+ * is off and the base is where a guest finds KVM).  At most 1 MiB; "-" is standard input.
+ * Returns 0, -EINVAL (not a build output), -EFBIG, -ENOMEM, or the errno of open/read.
+ */
+int kvmcpuid_cpuid_load_file(struct kvmcpuid_ctx *ctx, const char *path,
+			     struct kvmcpuid_diag *diag, struct kvmcpuid_cpuid **ret);
 
 /* ---- verify ------------------------------------------------------------- */
 
@@ -345,17 +393,17 @@ enum kvmcpuid_check_kind {
 };
 
 /*
- * Build the policy, apply it to a fresh vCPU, run the verifying guest and compare.
- * Verify always runs on this host and uses the context's probe of it: pass NULL for
- * host (a host given, even a loaded profile, is not used: a profile describes some
- * other machine).  Returns 0 with a report (look at kvmcpuid_report_ok),
+ * Build the policy for this host (the context's probe of it: a saved profile describes
+ * some other machine), apply it to a fresh vCPU, run the verifying guest and compare.
+ * Returns 0 with a report (look at kvmcpuid_report_ok), -EINVAL,
  * -ENOENT/-EACCES/-ENODEV (no /dev/kvm), -ENOTSUP, -EPERM, -ETIMEDOUT, -EIO, -ENOMEM.
  */
-int kvmcpuid_verify(const struct kvmcpuid_policy *policy, const struct kvmcpuid_host *host,
-		    unsigned int flags, struct kvmcpuid_report **ret, struct kvmcpuid_diag *diag);
+int kvmcpuid_verify(const struct kvmcpuid_policy *policy, unsigned int flags,
+		    struct kvmcpuid_report **ret, struct kvmcpuid_diag *diag);
 /*
  * Verify an already-built full CPUID table: expectations come from the table itself
  * (what it says, where Linux would find KVM) and enforcement as given.
+ * Returns 0 with a report, -EINVAL, and the errors of kvmcpuid_verify.
  */
 int kvmcpuid_verify_table(struct kvmcpuid_ctx *ctx, const struct kvm_cpuid_entry2 *table,
 			  size_t nent, unsigned int apply_flags, struct kvmcpuid_report **ret,
@@ -363,10 +411,10 @@ int kvmcpuid_verify_table(struct kvmcpuid_ctx *ctx, const struct kvm_cpuid_entry
 /*
  * The masking matrix: all-on, all-off, and the policy with each feature masked alone,
  * verified in one VM.  *ret is a malloc'd array of *n reports: unref each, free() it.
+ * Returns 0, and the errors of kvmcpuid_verify.
  */
-int kvmcpuid_matrix(const struct kvmcpuid_policy *policy, const struct kvmcpuid_host *host,
-		    unsigned int flags, struct kvmcpuid_report ***ret, size_t *n,
-		    struct kvmcpuid_diag *diag);
+int kvmcpuid_matrix(const struct kvmcpuid_policy *policy, unsigned int flags,
+		    struct kvmcpuid_report ***ret, size_t *n, struct kvmcpuid_diag *diag);
 
 struct kvmcpuid_report *kvmcpuid_report_ref(struct kvmcpuid_report *report);
 struct kvmcpuid_report *kvmcpuid_report_unref(struct kvmcpuid_report *report);

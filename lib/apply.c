@@ -158,97 +158,95 @@ KVMCPUID_EXPORT int kvmcpuid_apply(struct kvmcpuid_ctx *ctx, int vcpu_fd,
 			   kvmcpuid_apply_impl(ctx, vcpu_fd, table, nent, flags, diag));
 }
 
-static int kvmcpuid_policy_apply_vcpu_impl(const struct kvmcpuid_policy *p,
-					       const struct kvmcpuid_host *h,
-					       const struct kvm_cpuid_entry2 *table, size_t nent,
-					       int vcpu_fd, unsigned int flags,
-					       struct kvmcpuid_diag *diag)
+/* The cpuid merged into table (NULL: this host's supported table) and applied. */
+static int cpuid_apply(const struct kvmcpuid_cpuid *c, int vcpu_fd,
+		       const struct kvm_cpuid_entry2 *table, size_t nent,
+		       struct kvmcpuid_diag *diag)
 {
-	struct kvm_cpuid_entry2 leaves[KVMCPUID_MAX_LEAVES], *full;
 	struct kvmcpuid_host *probed = NULL;
-	size_t n, cap;
-	int r, nl;
+	struct kvm_cpuid_entry2 *full;
+	size_t n;
+	int r;
 
-	if (!p)
+	if (!c)
 		return -EINVAL;
-	if (!h) {
-		r = kvmcpuid_host_probe(p->ctx, diag, &probed);
+	if (!table) {
+		r = kvmcpuid_host_probe(c->ctx, diag, &probed);
 		if (r < 0)
 			return r;
-		h = probed;
+		table = kvmcpuid_host_supported(probed, &nent);
 	}
-	if (!table)
-		table = kvmcpuid_host_supported(h, &nent);
-	nl = kvmcpuid_build(p, h, flags, leaves, ARRAY_SIZE(leaves), diag);
-	if (nl < 0) {
-		r = nl;
-		goto out;
-	}
-	cap = nent + KVMCPUID_MAX_LEAVES;
-	full = xalloc(p->ctx, cap * sizeof(*full));
-	if (!full) {
-		r = -ENOMEM;
-		goto out;
-	}
-	memcpy(full, table, nent * sizeof(*full));
-	n = nent;
-	r = kvmcpuid_table_merge(leaves, (size_t)nl, p->base, full, &n, cap, diag);
-	if (r == 0)
-		r = apply_table(p->ctx, vcpu_fd, full, n, p->enforce ? KVMCPUID_APPLY_ENFORCE : 0,
+	r = cpuid_merged_table(c, table, nent, &full, &n, diag);
+	if (r == 0) {
+		r = apply_table(c->ctx, vcpu_fd, full, n, c->enforce ? KVMCPUID_APPLY_ENFORCE : 0,
 				diag);
-	free(full);
-out:
+		free(full);
+	}
 	kvmcpuid_host_unref(probed);
 	return r;
 }
 
-KVMCPUID_EXPORT int kvmcpuid_policy_apply_vcpu(const struct kvmcpuid_policy *p,
-					       const struct kvmcpuid_host *h,
-					       const struct kvm_cpuid_entry2 *table, size_t nent,
-					       int vcpu_fd, unsigned int flags,
-					       struct kvmcpuid_diag *diag)
+KVMCPUID_EXPORT int kvmcpuid_cpuid_apply(const struct kvmcpuid_cpuid *c, int vcpu_fd,
+					 const struct kvm_cpuid_entry2 *table, size_t nent,
+					 struct kvmcpuid_diag *diag)
 {
 	diag_begin(diag);
-	return diag_finish(p ? p->ctx : NULL, diag,
-			   kvmcpuid_policy_apply_vcpu_impl(p, h, table, nent, vcpu_fd, flags, diag));
+	return diag_finish(c ? c->ctx : NULL, diag, cpuid_apply(c, vcpu_fd, table, nent, diag));
 }
 
-static int kvmcpuid_apply_readback_impl(const struct kvmcpuid_policy *p,
-					    const struct kvmcpuid_host *h, unsigned int flags,
-					    struct kvm_cpuid_entry2 *out, size_t cap, size_t *nout,
-					    struct kvmcpuid_diag *diag)
+/* The entries of c in the KVM range (c is filtered in place), as a new cpuid. */
+static int kvm_range(struct kvmcpuid_ctx *ctx, struct kvm_cpuid2 *c, bool enforce,
+		     struct kvmcpuid_cpuid **ret)
+{
+	size_t i, n = 0;
+	int r;
+
+	for (i = 0; i < c->nent; i++)
+		if (c->entries[i].function >= PV_BASE_FIRST &&
+		    c->entries[i].function <= PV_BASE_LAST + 0xff)
+			c->entries[n++] = c->entries[i];
+	r = cpuid_new(ctx, c->entries, n, ret);
+	if (r < 0)
+		return r;
+	(*ret)->enforce = enforce;
+	cpuid_derive(*ret);
+	return 0;
+}
+
+static int cpuid_readback(const struct kvmcpuid_cpuid *cp, struct kvmcpuid_cpuid **kept,
+			  size_t *total, struct kvmcpuid_diag *diag)
 {
 	struct kvm_cpuid2 *c = NULL;
 	struct vcpu vcpu = { .fd = -1 };
 	struct vm vm;
 	int r;
 
-	if (!p || !out || !nout)
+	if (!cp || !kept)
 		return -EINVAL;
-	r = vm_create(p->ctx, VM_NO_IRQCHIP, &vm, diag);
+	r = vm_create(cp->ctx, VM_NO_IRQCHIP, &vm, diag);
 	if (r < 0)
 		return r;
 	/* never run: no register state (vm_vcpu_setup) needed */
 	r = vm_vcpu_create(&vm, &vcpu, diag);
 	if (r < 0)
 		goto out;
-	r = kvmcpuid_policy_apply_vcpu(p, h, NULL, 0, vcpu.fd, flags, diag);
+	r = cpuid_apply(cp, vcpu.fd, NULL, 0, diag);
 	if (r < 0)
 		goto out;
-	c = xalloc(p->ctx, sizeof(*c) + cap * sizeof(c->entries[0]));
+	c = cpuid2_new(cp->ctx, KVM_MAX_CPUID_ENTRIES);
 	if (!c) {
 		r = -ENOMEM;
 		goto out;
 	}
-	r = vcpu_get_cpuid(p->ctx, vcpu.fd, c, cap);
+	r = vcpu_get_cpuid(cp->ctx, vcpu.fd, c, KVM_MAX_CPUID_ENTRIES);
 	if (r < 0) {
-		r = diag_set(p->ctx, diag, r == -E2BIG ? ENOSPC : EIO, "KVM_GET_CPUID2", 0, 0,
+		r = diag_set(cp->ctx, diag, r == -ENOMEM ? ENOMEM : EIO, "KVM_GET_CPUID2", 0, 0,
 			     "failed: %s", strerror(-r));
 		goto out;
 	}
-	memcpy(out, c->entries, c->nent * sizeof(c->entries[0]));
-	*nout = c->nent;
-	r = 0;
+	if (total)
+		*total = c->nent;
+	r = kvm_range(cp->ctx, c, cp->enforce, kept);
 out:
 	free(c);
 	vm_vcpu_destroy(&vcpu);
@@ -256,12 +254,10 @@ out:
 	return r;
 }
 
-KVMCPUID_EXPORT int kvmcpuid_apply_readback(const struct kvmcpuid_policy *p,
-					    const struct kvmcpuid_host *h, unsigned int flags,
-					    struct kvm_cpuid_entry2 *out, size_t cap, size_t *nout,
+KVMCPUID_EXPORT int kvmcpuid_cpuid_readback(const struct kvmcpuid_cpuid *c,
+					    struct kvmcpuid_cpuid **kept, size_t *total,
 					    struct kvmcpuid_diag *diag)
 {
 	diag_begin(diag);
-	return diag_finish(p ? p->ctx : NULL, diag,
-			   kvmcpuid_apply_readback_impl(p, h, flags, out, cap, nout, diag));
+	return diag_finish(c ? c->ctx : NULL, diag, cpuid_readback(c, kept, total, diag));
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Policy + host -> the KVM paravirtual leaves; and the lints. */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -243,47 +244,167 @@ int leaves_encode(const struct resolved *r, struct kvm_cpuid_entry2 *out, size_t
 	return (int)n;
 }
 
-KVMCPUID_EXPORT int kvmcpuid_resolve(const struct kvmcpuid_policy *p,
-				     const struct kvmcpuid_host *h, unsigned int flags,
-				     uint32_t *eax, uint32_t *edx, struct kvmcpuid_diag *diag)
+int cpuid_new(struct kvmcpuid_ctx *ctx, const struct kvm_cpuid_entry2 *entries, size_t n,
+	      struct kvmcpuid_cpuid **ret)
 {
-	struct resolved r;
-	int ret = resolve_policy(p, h, flags, &r, diag);
+	struct kvmcpuid_cpuid *c = xalloc(ctx, sizeof(*c));
 
-	if (ret < 0)
-		return ret;
-	if (eax)
-		*eax = r.eax;
-	if (edx)
-		*edx = r.edx;
+	if (!c)
+		return -ENOMEM;
+	c->entries = xalloc(ctx, n * sizeof(*c->entries));
+	if (!c->entries) {
+		free(c);
+		return -ENOMEM;
+	}
+	if (n)
+		memcpy(c->entries, entries, n * sizeof(*entries));
+	c->nent = n;
+	c->refcount = 1;
+	c->ctx = kvmcpuid_ref(ctx);
+	c->base = PV_BASE_FIRST;
+	*ret = c;
 	return 0;
 }
 
-static int kvmcpuid_build_impl(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
-				   unsigned int flags, struct kvm_cpuid_entry2 *out, size_t cap,
-				   struct kvmcpuid_diag *diag)
+void cpuid_derive(struct kvmcpuid_cpuid *c)
 {
-	struct resolved r;
-	int ret;
+	const struct kvm_cpuid_entry2 *f;
+	uint32_t base = table_kvm_base(c->entries, c->nent);
 
-	if (!p || !h || (!out && cap))
+	if (!base && c->nent && c->entries[0].function >= PV_BASE_FIRST &&
+	    c->entries[0].function <= PV_BASE_LAST + 0xff)
+		base = c->entries[0].function & ~0xffu;
+	c->base = base ? base : PV_BASE_FIRST;
+	f = table_find(c->entries, c->nent, c->base + 1, 0);
+	c->eax = f ? f->eax : 0;
+	c->edx = f ? f->edx : 0;
+}
+
+KVMCPUID_EXPORT struct kvmcpuid_cpuid *kvmcpuid_cpuid_ref(struct kvmcpuid_cpuid *c)
+{
+	if (c)
+		c->refcount++;
+	return c;
+}
+
+KVMCPUID_EXPORT struct kvmcpuid_cpuid *kvmcpuid_cpuid_unref(struct kvmcpuid_cpuid *c)
+{
+	if (!c || --c->refcount > 0)
+		return NULL;
+	kvmcpuid_policy_unref(c->policy);
+	kvmcpuid_unref(c->ctx);
+	free(c->lints);
+	free(c->entries);
+	free(c);
+	return NULL;
+}
+
+KVMCPUID_EXPORT const struct kvm_cpuid_entry2 *kvmcpuid_cpuid_entries(
+	const struct kvmcpuid_cpuid *c, size_t *n)
+{
+	if (n)
+		*n = c ? c->nent : 0;
+	return c ? c->entries : NULL;
+}
+
+KVMCPUID_EXPORT uint32_t kvmcpuid_cpuid_base(const struct kvmcpuid_cpuid *c)
+{
+	return c ? c->base : 0;
+}
+
+KVMCPUID_EXPORT bool kvmcpuid_cpuid_enforce(const struct kvmcpuid_cpuid *c)
+{
+	return c && c->enforce;
+}
+
+KVMCPUID_EXPORT uint32_t kvmcpuid_cpuid_features(const struct kvmcpuid_cpuid *c)
+{
+	return c ? c->eax : 0;
+}
+
+KVMCPUID_EXPORT uint32_t kvmcpuid_cpuid_hints(const struct kvmcpuid_cpuid *c)
+{
+	return c ? c->edx : 0;
+}
+
+KVMCPUID_EXPORT size_t kvmcpuid_cpuid_lint_count(const struct kvmcpuid_cpuid *c)
+{
+	return c ? c->nlints : 0;
+}
+
+KVMCPUID_EXPORT const char *kvmcpuid_cpuid_lint(const struct kvmcpuid_cpuid *c, size_t i,
+						int *feature)
+{
+	if (!c || i >= c->nlints)
+		return NULL;
+	if (feature)
+		*feature = c->lints[i].feature;
+	return c->lints[i].message;
+}
+
+/* Keep every lint in the cpuid; an allocation failure is remembered and reported once. */
+struct lint_store {
+	struct kvmcpuid_cpuid *c;
+	bool failed;
+};
+
+static void lint_keep(void *data, int feature, const char *message)
+{
+	struct lint_store *st = data;
+	struct kvmcpuid_cpuid *c = st->c;
+	struct cpuid_lint *more;
+
+	if (st->failed)
+		return;
+	more = xrealloc(c->ctx, c->lints, (c->nlints + 1) * sizeof(*more));
+	if (!more) {
+		st->failed = true;
+		return;
+	}
+	c->lints = more;
+	more[c->nlints].feature = feature;
+	snprintf(more[c->nlints].message, sizeof(more[0].message), "%s", message);
+	c->nlints++;
+}
+
+static int build_impl(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
+		      unsigned int flags, struct kvmcpuid_cpuid **ret, struct kvmcpuid_diag *diag)
+{
+	struct kvm_cpuid_entry2 leaves[KVMCPUID_MAX_LEAVES];
+	struct lint_store st = { 0 };
+	struct kvmcpuid_cpuid *c = NULL;
+	struct resolved r;
+	int n;
+
+	if (!p || !h || !ret)
 		return -EINVAL;
-	ret = resolve_policy(p, h, flags, &r, diag);
-	if (ret < 0)
-		return ret;
-	ret = leaves_encode(&r, out, cap);
-	if (ret < 0)
-		return diag_set(p->ctx, diag, ENOSPC, NULL, 0, 0,
-				"output holds %zu entries, the policy needs %d", cap,
-				r.timing ? 3 : 2);
-	return ret;
+	n = resolve_policy(p, h, flags, &r, diag);
+	if (n < 0)
+		return n;
+	n = leaves_encode(&r, leaves, ARRAY_SIZE(leaves));
+	if (n < 0)
+		return n;
+	if (cpuid_new(p->ctx, leaves, (size_t)n, &c) < 0)
+		return -ENOMEM;
+	c->base = r.base;
+	/* what a guest reads: nothing when the signature is hidden */
+	c->eax = n ? r.eax : 0;
+	c->edx = n ? r.edx : 0;
+	c->enforce = p->enforce;
+	st.c = c;
+	kvmcpuid_lint(p, h, lint_keep, &st);
+	if (st.failed || kvmcpuid_policy_dup(p, &c->policy) < 0) {
+		kvmcpuid_cpuid_unref(c);
+		return -ENOMEM;
+	}
+	*ret = c;
+	return 0;
 }
 
 KVMCPUID_EXPORT int kvmcpuid_build(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
-				   unsigned int flags, struct kvm_cpuid_entry2 *out, size_t cap,
+				   unsigned int flags, struct kvmcpuid_cpuid **ret,
 				   struct kvmcpuid_diag *diag)
 {
 	diag_begin(diag);
-	return diag_finish(p ? p->ctx : NULL, diag,
-			   kvmcpuid_build_impl(p, h, flags, out, cap, diag));
+	return diag_finish(p ? p->ctx : NULL, diag, build_impl(p, h, flags, ret, diag));
 }

@@ -197,7 +197,7 @@ KVMCPUID_EXPORT unsigned int kvmcpuid_get_deadline_ms(const struct kvmcpuid_ctx 
 	return ctx ? ctx->deadline_ms : 0;
 }
 
-KVMCPUID_EXPORT int kvmcpuid_kvm_fd(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag)
+int ctx_kvm_fd(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag)
 {
 	const char *dev;
 	int fd, e, version;
@@ -234,23 +234,27 @@ KVMCPUID_EXPORT int kvmcpuid_kvm_fd(struct kvmcpuid_ctx *ctx, struct kvmcpuid_di
 int read_file_limited(struct kvmcpuid_ctx *ctx, const char *path, char **buf, size_t *len,
 		      struct kvmcpuid_diag *diag)
 {
+	bool is_stdin = !strcmp(path, "-");
 	struct stat st;
 	size_t cap = 4096, n = 0;
 	char *data = NULL;
 	int fd, r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	path = file_origin(path);
+	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		r = errno;
 		return diag_set(ctx, diag, r, path, 0, 0, "cannot open: %s", strerror(r));
 	}
 	if (fstat(fd, &st) < 0) {
 		r = errno;
-		close(fd);
+		if (!is_stdin)
+			close(fd);
 		return diag_set(ctx, diag, r, path, 0, 0, "cannot stat: %s", strerror(r));
 	}
 	if (S_ISDIR(st.st_mode)) {
-		close(fd);
+		if (!is_stdin)
+			close(fd);
 		return diag_set(ctx, diag, EISDIR, path, 0, 0, "is a directory, not a policy file");
 	}
 	/* Read in chunks: pipes and /proc files have no useful st_size. */
@@ -299,15 +303,31 @@ int read_file_limited(struct kvmcpuid_ctx *ctx, const char *path, char **buf, si
 			goto err;
 		}
 	}
-	close(fd);
+	if (!is_stdin)
+		close(fd);
 	data[n] = '\0';
 	*buf = data;
 	*len = n;
 	return 0;
 err:
 	free(data);
-	close(fd);
+	if (!is_stdin)
+		close(fd);
 	return r;
+}
+
+const char *file_origin(const char *path)
+{
+	return strcmp(path, "-") ? path : "<stdin>";
+}
+
+bool looks_like_json(const char *text, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
+		i++;
+	return i < len && text[i] == '{';
 }
 
 static bool alloc_fails(struct kvmcpuid_ctx *ctx)

@@ -251,7 +251,7 @@ static int kvmcpuid_host_probe_impl(struct kvmcpuid_ctx *ctx, struct kvmcpuid_di
 		*ret = ctx->host;
 		return 0;
 	}
-	kvm_fd = kvmcpuid_kvm_fd(ctx, diag);
+	kvm_fd = ctx_kvm_fd(ctx, diag);
 	if (kvm_fd < 0)
 		return kvm_fd;
 	h = xalloc(ctx, sizeof(*h));

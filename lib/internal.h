@@ -64,6 +64,8 @@ struct kvmcpuid_ctx {
 	int fail_errno;
 };
 int kvm_ioctl(struct kvmcpuid_ctx *ctx, int fd, unsigned long request, void *arg);
+/* The /dev/kvm fd, opened lazily with O_CLOEXEC.  Returns fd, -ENOENT, -EACCES, -ENODEV. */
+int ctx_kvm_fd(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag);
 
 void kvmcpuid_log(struct kvmcpuid_ctx *ctx, int priority, const char *file, int line,
 		  const char *fn, const char *format, ...) PRINTF(6, 7);
@@ -93,9 +95,13 @@ static inline void diag_begin(struct kvmcpuid_diag *diag)
 }
 int diag_finish(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag, int r);
 
-/* Read a whole file (at most POLICY_MAX_BYTES) into a NUL-terminated buffer. */
+/* Read a whole file (at most POLICY_MAX_BYTES; "-": stdin) into a NUL-terminated buffer. */
 int read_file_limited(struct kvmcpuid_ctx *ctx, const char *path, char **buf, size_t *len,
 		      struct kvmcpuid_diag *diag);
+/* How read_file_limited names path in diagnostics. */
+const char *file_origin(const char *path);
+/* Does text look like JSON (first non-blank byte '{')? */
+bool looks_like_json(const char *text, size_t len);
 
 /* ---- policy (policy.c) ---- */
 struct kvmcpuid_policy {
@@ -193,6 +199,40 @@ struct resolved {
 int resolve_policy(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
 		   unsigned int flags, struct resolved *r, struct kvmcpuid_diag *diag);
 int leaves_encode(const struct resolved *r, struct kvm_cpuid_entry2 *out, size_t cap);
+
+/* ---- the built leaves (build.c) ---- */
+struct cpuid_lint {
+	int feature;
+	char message[400];
+};
+struct kvmcpuid_cpuid {
+	int refcount;
+	struct kvmcpuid_ctx *ctx;
+	struct kvmcpuid_policy *policy;	/* a copy; NULL when loaded from a raw blob */
+	struct kvm_cpuid_entry2 *entries;
+	size_t nent;
+	uint32_t base;
+	bool enforce;
+	uint32_t eax;
+	uint32_t edx;
+	struct cpuid_lint *lints;
+	size_t nlints;
+};
+/* An empty cpuid holding a copy of entries (n may be 0). */
+int cpuid_new(struct kvmcpuid_ctx *ctx, const struct kvm_cpuid_entry2 *entries, size_t n,
+	      struct kvmcpuid_cpuid **ret);
+/* base, eax and edx from the entries: where a guest finds KVM (else the first entry's block). */
+void cpuid_derive(struct kvmcpuid_cpuid *c);
+/*
+ * "Build, copy the table, merge", once: a malloc'd copy of table (nent entries) with the
+ * cpuid merged in, in *ret / *n.  Returns 0, -ENOMEM, the errors of the merge.
+ */
+int cpuid_merged_table(const struct kvmcpuid_cpuid *c, const struct kvm_cpuid_entry2 *table,
+		       size_t nent, struct kvm_cpuid_entry2 **ret, size_t *n,
+		       struct kvmcpuid_diag *diag);
+int table_merge(const struct kvm_cpuid_entry2 *leaves, size_t nleaves, uint32_t base,
+		struct kvm_cpuid_entry2 *table, size_t *nent, size_t cap,
+		struct kvmcpuid_diag *diag);
 const struct kvm_cpuid_entry2 *table_find(const struct kvm_cpuid_entry2 *t, size_t n,
 					  uint32_t function, uint32_t index);
 bool entry_has_kvm_sig(const struct kvm_cpuid_entry2 *e);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* JSON for machines: host profiles in and out, and the build output (leaves) in and out. */
+/* JSON for machines: host profiles in and out, and the build output (a cpuid) in and out. */
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,42 +196,47 @@ KVMCPUID_EXPORT int kvmcpuid_host_load_file(struct kvmcpuid_ctx *ctx, const char
 
 /* ---- build output: the leaves plus the policy that made them ---- */
 
-KVMCPUID_EXPORT int kvmcpuid_leaves_to_json(const struct kvmcpuid_policy *p,
-					    const struct kvm_cpuid_entry2 *e, size_t n, char **ret)
+KVMCPUID_EXPORT int kvmcpuid_cpuid_to_json(const struct kvmcpuid_cpuid *c, char **ret)
 {
 	struct json_object *o, *arr, *pol = NULL;
 	char *ptext;
 	size_t i;
 
-	if (!p || (!e && n) || !ret)
+	if (!c || !ret)
 		return -EINVAL;
-	if (kvmcpuid_policy_to_json(p, &ptext) < 0)
-		return -ENOMEM;
-	pol = json_tokener_parse(ptext);
-	free(ptext);
+	if (c->policy) {
+		if (kvmcpuid_policy_to_json(c->policy, &ptext) < 0)
+			return -ENOMEM;
+		pol = json_tokener_parse(ptext);
+		free(ptext);
+		if (!pol)
+			return -ENOMEM;
+	}
 	o = json_object_new_object();
 	arr = json_object_new_array();
-	if (!o || !arr || !pol) {
+	if (!o || !arr) {
 		json_object_put(o);
 		json_object_put(arr);
 		json_object_put(pol);
 		return -ENOMEM;
 	}
 	json_object_object_add(o, "kvmcpuid_leaves", json_object_new_int(1));
-	json_object_object_add(o, "enforce", json_object_new_boolean(p->enforce));
-	add_hex(o, "base", p->base);
-	json_object_object_add(o, "policy", pol);
-	for (i = 0; i < n; i++)
-		json_object_array_add(arr, entry_to_json(&e[i]));
+	json_object_object_add(o, "enforce", json_object_new_boolean(c->enforce));
+	add_hex(o, "base", c->base);
+	if (pol)
+		json_object_object_add(o, "policy", pol);
+	for (i = 0; i < c->nent; i++)
+		json_object_array_add(arr, entry_to_json(&c->entries[i]));
 	json_object_object_add(o, "entries", arr);
 	return json_finish(o, ret);
 }
 
-static int leaves_from_raw(struct kvmcpuid_ctx *ctx, const char *buf, size_t len,
-			   const char *origin, struct kvm_cpuid_entry2 *out, size_t cap,
-			   size_t *n, struct kvmcpuid_diag *diag)
+static int cpuid_from_raw(struct kvmcpuid_ctx *ctx, const char *buf, size_t len,
+			  const char *origin, struct kvmcpuid_cpuid **ret,
+			  struct kvmcpuid_diag *diag)
 {
 	struct kvm_cpuid2 head;
+	int r;
 
 	if (len < sizeof(head))
 		return diag_set(ctx, diag, EINVAL, origin, 0, 0, "too short for a struct kvm_cpuid2");
@@ -240,65 +245,104 @@ static int leaves_from_raw(struct kvmcpuid_ctx *ctx, const char *buf, size_t len
 		return diag_set(ctx, diag, EINVAL, origin, 0, 0,
 				"not a struct kvm_cpuid2 blob (nent %u does not match %zu bytes)",
 				head.nent, len);
-	if (head.nent > cap)
-		return diag_set(ctx, diag, ENOSPC, origin, 0, 0, "%u entries, at most %zu taken",
-				head.nent, cap);
-	memcpy(out, buf + sizeof(head), head.nent * sizeof(*out));
-	*n = head.nent;
-	return 0;
+	/* buf is malloc'd, so the entries after the 8-byte header are aligned */
+	r = cpuid_new(ctx, (const struct kvm_cpuid_entry2 *)(buf + sizeof(head)), head.nent,
+		      ret);
+	if (r == 0)
+		cpuid_derive(*ret);
+	return r;
 }
 
-KVMCPUID_EXPORT int kvmcpuid_leaves_load_file(struct kvmcpuid_ctx *ctx, const char *path,
-					      struct kvm_cpuid_entry2 *out, size_t cap,
-					      size_t *n, bool *enforce,
-					      struct kvmcpuid_diag *diag)
+static int cpuid_from_json(struct kvmcpuid_ctx *ctx, const char *buf, size_t len,
+			   const char *origin, struct kvmcpuid_cpuid **ret,
+			   struct kvmcpuid_diag *diag)
 {
 	struct json_object *obj = NULL, *arr, *v;
-	char *buf;
-	size_t len, i, cnt;
+	struct kvm_cpuid_entry2 *e = NULL;
+	struct kvmcpuid_cpuid *c = NULL;
+	size_t i, cnt;
+	uint32_t base = 0;
 	int r;
 
-	if (!ctx || !path || !out || !n)
-		return -EINVAL;
-	r = read_file_limited(ctx, path, &buf, &len, diag);
+	r = json_parse_checked(ctx, buf, len, origin, diag, &obj);
 	if (r < 0)
 		return r;
-	if (enforce)
-		*enforce = false;
-	if (!len || buf[0] != '{') {
-		r = leaves_from_raw(ctx, buf, len, path, out, cap, n, diag);
-		goto out;
-	}
-	r = json_parse_checked(ctx, buf, len, path, diag, &obj);
-	if (r < 0)
-		goto out;
 	if (!json_object_object_get_ex(obj, "entries", &arr) ||
 	    !json_object_is_type(arr, json_type_array)) {
-		r = diag_set(ctx, diag, EINVAL, path, 0, 0,
+		r = diag_set(ctx, diag, EINVAL, origin, 0, 0,
 			     "not a kvmcpuid build output (no \"entries\" array)");
 		goto out;
 	}
 	cnt = json_object_array_length(arr);
-	if (cnt > cap) {
-		r = diag_set(ctx, diag, ENOSPC, path, 0, 0, "%zu entries, at most %zu taken", cnt,
-			     cap);
+	e = xalloc(ctx, cnt * sizeof(*e));
+	if (!e) {
+		r = -ENOMEM;
 		goto out;
 	}
 	for (i = 0; i < cnt; i++) {
-		const char *bad = entry_from_json(json_object_array_get_idx(arr, i), &out[i]);
+		const char *bad = entry_from_json(json_object_array_get_idx(arr, i), &e[i]);
 
 		if (bad) {
-			r = diag_set(ctx, diag, EINVAL, path, 0, 0,
+			r = diag_set(ctx, diag, EINVAL, origin, 0, 0,
 				     "entries[%zu].%s is missing or not a 32-bit number", i, bad);
 			goto out;
 		}
 	}
-	*n = cnt;
-	if (enforce && json_object_object_get_ex(obj, "enforce", &v))
-		*enforce = json_object_get_boolean(v);
+	r = cpuid_new(ctx, e, cnt, &c);
+	if (r < 0)
+		goto out;
+	cpuid_derive(c);
+	if (get_u32(obj, "base", false, &base) == 0 && base >= PV_BASE_FIRST &&
+	    base <= PV_BASE_LAST && !(base & 0xff)) {
+		const struct kvm_cpuid_entry2 *f = table_find(c->entries, c->nent, base + 1, 0);
+
+		c->base = base;
+		c->eax = f ? f->eax : 0;
+		c->edx = f ? f->edx : 0;
+	}
+	if (json_object_object_get_ex(obj, "enforce", &v))
+		c->enforce = json_object_get_boolean(v);
+	if (json_object_object_get_ex(obj, "policy", &v)) {
+		const char *ptext = json_object_to_json_string(v);
+
+		r = policy_from_json(ctx, ptext, strlen(ptext), origin, diag, &c->policy);
+		if (r < 0)
+			goto out;
+	}
+	*ret = c;
+	c = NULL;
 	r = 0;
 out:
+	kvmcpuid_cpuid_unref(c);
 	json_object_put(obj);
+	free(e);
+	return r;
+}
+
+static int cpuid_load_file(struct kvmcpuid_ctx *ctx, const char *path,
+			   struct kvmcpuid_diag *diag, struct kvmcpuid_cpuid **ret)
+{
+	char *buf;
+	size_t len;
+	int r;
+
+	if (!ctx || !path || !ret)
+		return -EINVAL;
+	r = read_file_limited(ctx, path, &buf, &len, diag);
+	if (r < 0)
+		return r;
+	if (looks_like_json(buf, len))
+		r = cpuid_from_json(ctx, buf, len, file_origin(path), ret, diag);
+	else
+		r = cpuid_from_raw(ctx, buf, len, file_origin(path), ret, diag);
 	free(buf);
 	return r;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_cpuid_load_file(struct kvmcpuid_ctx *ctx, const char *path,
+					     struct kvmcpuid_diag *diag,
+					     struct kvmcpuid_cpuid **ret)
+{
+	diag_begin(diag);
+	return diag_finish(ctx, diag, cpuid_load_file(ctx, path, diag, ret));
 }

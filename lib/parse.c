@@ -400,7 +400,7 @@ static int kvmcpuid_policy_parse_file_impl(struct kvmcpuid_ctx *ctx, const char 
 					       struct kvmcpuid_policy **ret)
 {
 	char *buf;
-	size_t len, i = 0;
+	size_t len;
 	int r;
 
 	if (!ctx || !path || !ret)
@@ -408,9 +408,8 @@ static int kvmcpuid_policy_parse_file_impl(struct kvmcpuid_ctx *ctx, const char 
 	r = read_file_limited(ctx, path, &buf, &len, diag);
 	if (r < 0)
 		return r;
-	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' || buf[i] == '\r'))
-		i++;
-	if (i < len && buf[i] == '{')
+	path = file_origin(path);
+	if (looks_like_json(buf, len))
 		r = policy_from_json(ctx, buf, len, path, diag, ret);
 	else
 		r = parse_new(ctx, buf, len, path, false, diag, ret);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Merging the built leaves into a full CPUID table. */
+/* Merging the built leaves into a full CPUID table; comparing tables as a guest reads them. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,9 +61,9 @@ static bool dropped(uint32_t function, uint32_t base, const uint32_t *kvm_blocks
 	return false;
 }
 
-KVMCPUID_EXPORT int kvmcpuid_table_merge(const struct kvm_cpuid_entry2 *leaves, size_t nleaves,
-					 uint32_t base, struct kvm_cpuid_entry2 *table,
-					 size_t *nent, size_t cap, struct kvmcpuid_diag *diag)
+int table_merge(const struct kvm_cpuid_entry2 *leaves, size_t nleaves, uint32_t base,
+		struct kvm_cpuid_entry2 *table, size_t *nent, size_t cap,
+		struct kvmcpuid_diag *diag)
 {
 	uint32_t kvm_blocks[256];
 	size_t nblocks = 0, n = 0, i;
@@ -102,4 +102,133 @@ KVMCPUID_EXPORT int kvmcpuid_table_merge(const struct kvm_cpuid_entry2 *leaves, 
 		qsort(table, n, sizeof(*table), entry_cmp);
 	*nent = n;
 	return 0;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_cpuid_merge(const struct kvmcpuid_cpuid *c,
+					 struct kvm_cpuid_entry2 *table, size_t *nent, size_t cap,
+					 struct kvmcpuid_diag *diag)
+{
+	diag_begin(diag);
+	if (!c)
+		return diag_set(NULL, diag, EINVAL, NULL, 0, 0, "invalid arguments to table merge");
+	return diag_finish(c->ctx, diag,
+			   table_merge(c->entries, c->nent, c->base, table, nent, cap, diag));
+}
+
+int cpuid_merged_table(const struct kvmcpuid_cpuid *c, const struct kvm_cpuid_entry2 *table,
+		       size_t nent, struct kvm_cpuid_entry2 **ret, size_t *n,
+		       struct kvmcpuid_diag *diag)
+{
+	size_t cap = nent + c->nent;
+	struct kvm_cpuid_entry2 *full;
+	int r;
+
+	if (!table && nent)
+		return diag_set(c->ctx, diag, EINVAL, NULL, 0, 0, "invalid table");
+	full = xalloc(c->ctx, cap * sizeof(*full));
+	if (!full)
+		return -ENOMEM;
+	if (nent)
+		memcpy(full, table, nent * sizeof(*full));
+	*n = nent;
+	r = table_merge(c->entries, c->nent, c->base, full, n, cap, diag);
+	if (r < 0) {
+		free(full);
+		return r;
+	}
+	*ret = full;
+	return 0;
+}
+
+static bool same_regs(const struct kvm_cpuid_entry2 *x, const struct kvm_cpuid_entry2 *y)
+{
+	return x->function == y->function && x->eax == y->eax && x->ebx == y->ebx &&
+	       x->ecx == y->ecx && x->edx == y->edx;
+}
+
+KVMCPUID_EXPORT bool kvmcpuid_cpuid_contains(const struct kvmcpuid_cpuid *c,
+					     const struct kvm_cpuid_entry2 *e)
+{
+	size_t i;
+
+	if (!c || !e)
+		return false;
+	for (i = 0; i < c->nent; i++)
+		if (same_regs(&c->entries[i], e))
+			return true;
+	return false;
+}
+
+KVMCPUID_EXPORT bool kvmcpuid_cpuid_equal(const struct kvmcpuid_cpuid *a,
+					  const struct kvmcpuid_cpuid *b)
+{
+	size_t i;
+
+	if (!a || !b || a->nent != b->nent)
+		return false;
+	for (i = 0; i < a->nent; i++)
+		if (!kvmcpuid_cpuid_contains(b, &a->entries[i]) ||
+		    !kvmcpuid_cpuid_contains(a, &b->entries[i]))
+			return false;
+	return true;
+}
+
+static void difference(struct kvmcpuid_difference *out, size_t cap, size_t *n,
+		       enum kvmcpuid_diff_kind kind, int feature, uint32_t a, uint32_t b)
+{
+	if (*n < cap)
+		out[*n] = (struct kvmcpuid_difference){ .kind = kind, .feature = feature,
+							.a = a, .b = b };
+	(*n)++;
+}
+
+/* A leaf of the block where a guest found KVM, or NULL when it found none. */
+static const struct kvm_cpuid_entry2 *kvm_leaf(const struct kvmcpuid_cpuid *c, uint32_t base,
+					       uint32_t off)
+{
+	return base ? table_find(c->entries, c->nent, base + off, 0) : NULL;
+}
+
+/* base + 1 EAX / EDX bit of feature id, as a guest that found KVM at base reads it. */
+static bool guest_bit(const struct kvm_cpuid_entry2 *f, unsigned int id)
+{
+	const struct feature *ft = feature_get(id);
+
+	return f && (((ft->reg == KVMCPUID_REG_EAX ? f->eax : f->edx) >> ft->bit) & 1);
+}
+
+KVMCPUID_EXPORT int kvmcpuid_cpuid_diff(const struct kvmcpuid_cpuid *a,
+					const struct kvmcpuid_cpuid *b,
+					struct kvmcpuid_difference *out, size_t cap)
+{
+	const struct kvm_cpuid_entry2 *sa, *sb, *ta, *tb;
+	uint32_t ba, bb, ma, mb;
+	size_t n = 0;
+	unsigned int i;
+
+	if (!a || !b || (!out && cap))
+		return -EINVAL;
+	ba = table_kvm_base(a->entries, a->nent);
+	bb = table_kvm_base(b->entries, b->nent);
+	if (ba != bb)
+		difference(out, cap, &n, KVMCPUID_DIFF_DETECTED, -1, ba, bb);
+	sa = kvm_leaf(a, ba, 0);
+	sb = kvm_leaf(b, bb, 0);
+	ma = sa && sa->eax ? sa->eax - ba : 0;
+	mb = sb && sb->eax ? sb->eax - bb : 0;
+	if (ma != mb)
+		difference(out, cap, &n, KVMCPUID_DIFF_MAX_LEAF, -1, ma, mb);
+	for (i = 0; i < FEATURE_COUNT; i++) {
+		bool va = guest_bit(kvm_leaf(a, ba, 1), i), vb = guest_bit(kvm_leaf(b, bb, 1), i);
+
+		if (va != vb)
+			difference(out, cap, &n, KVMCPUID_DIFF_FEATURE, (int)i, va, vb);
+	}
+	ta = kvm_leaf(a, ba, 0x10);
+	tb = kvm_leaf(b, bb, 0x10);
+	if (!ta != !tb || (ta && tb && (ta->eax != tb->eax || ta->ebx != tb->ebx)))
+		difference(out, cap, &n, KVMCPUID_DIFF_TIMING, -1, ta != NULL, tb != NULL);
+	if (a->enforce != b->enforce)
+		difference(out, cap, &n, KVMCPUID_DIFF_ENFORCE, -1, a->enforce, b->enforce);
+	return (int)n;
 }

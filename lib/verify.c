@@ -137,73 +137,61 @@ out:
 	return r;
 }
 
+/* The policy built for this host, merged into the host's table: what one run applies. */
 struct built {
-	struct kvm_cpuid_entry2 table[MAX_TABLE + KVMCPUID_MAX_LEAVES];
+	struct kvmcpuid_cpuid *cpuid;
+	struct kvm_cpuid_entry2 *table;
 	size_t nent;
 };
 
-static int build_table(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
-		       unsigned int flags, struct built *b, struct kvmcpuid_diag *diag)
+static void built_clear(struct built *b)
 {
-	struct kvm_cpuid_entry2 leaves[KVMCPUID_MAX_LEAVES];
-	int n = kvmcpuid_build(p, h, flags, leaves, ARRAY_SIZE(leaves), diag);
-
-	if (n < 0)
-		return n;
-	if (h->nent > MAX_TABLE)
-		return diag_set(p->ctx, diag, E2BIG, NULL, 0, 0,
-				"the host table has %zu entries, more than KVM takes", h->nent);
-	memcpy(b->table, h->entries, h->nent * sizeof(b->table[0]));
-	b->nent = h->nent;
-	return kvmcpuid_table_merge(leaves, (size_t)n, p->base, b->table, &b->nent,
-				    ARRAY_SIZE(b->table), diag);
-}
-
-static int get_host(struct kvmcpuid_ctx *ctx, const struct kvmcpuid_host *given,
-		    struct kvmcpuid_host **probed, struct kvmcpuid_diag *diag)
-{
-	*probed = NULL;
-	/* A saved profile describes another host: verify always runs on this one. */
-	(void)given;
-	return kvmcpuid_host_probe(ctx, diag, probed);
+	b->cpuid = kvmcpuid_cpuid_unref(b->cpuid);
+	free(b->table);
+	b->table = NULL;
 }
 
 static int policy_run_args(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
 			   unsigned int flags, struct built *b, struct run_args *a,
 			   const char *label, struct kvmcpuid_diag *diag)
 {
-	int r = build_table(p, h, flags, b, diag);
+	uint32_t base;
+	int r;
 
+	built_clear(b);
+	r = kvmcpuid_build(p, h, flags, &b->cpuid, diag);
 	if (r < 0)
 		return r;
+	r = cpuid_merged_table(b->cpuid, h->entries, h->nent, &b->table, &b->nent, diag);
+	if (r < 0)
+		return r;
+	base = b->cpuid->base;
 	*a = (struct run_args){
 		.table = b->table, .nent = b->nent,
-		.apply_flags = p->enforce ? KVMCPUID_APPLY_ENFORCE : 0,
-		.policy_base = p->base, .timing = p->timing && p->sig_kind != KVMCPUID_SIGNATURE_HIDDEN,
+		.apply_flags = b->cpuid->enforce ? KVMCPUID_APPLY_ENFORCE : 0,
+		.policy_base = base,
+		.timing = table_find(b->cpuid->entries, b->cpuid->nent, base + 0x10, 0) != NULL,
 		.label = label, .policy = p,
 	};
 	return 0;
 }
 
-static int kvmcpuid_verify_impl(const struct kvmcpuid_policy *p,
-				    const struct kvmcpuid_host *given, unsigned int flags,
-				    struct kvmcpuid_report **ret, struct kvmcpuid_diag *diag)
+static int kvmcpuid_verify_impl(const struct kvmcpuid_policy *p, unsigned int flags,
+				struct kvmcpuid_report **ret, struct kvmcpuid_diag *diag)
 {
 	struct kvmcpuid_host *h = NULL;
+	struct built b = { 0 };
 	struct run_args a;
-	struct built *b;
 	struct vm vm;
 	int r;
 
 	if (!p || !ret)
 		return -EINVAL;
-	b = xalloc(p->ctx, sizeof(*b));
-	if (!b)
-		return -ENOMEM;
-	r = get_host(p->ctx, given, &h, diag);
+	/* A saved profile describes another host: verify always runs on this one. */
+	r = kvmcpuid_host_probe(p->ctx, diag, &h);
 	if (r < 0)
-		goto out_free;
-	r = policy_run_args(p, h, flags, b, &a, "policy", diag);
+		return r;
+	r = policy_run_args(p, h, flags, &b, &a, "policy", diag);
 	if (r < 0)
 		goto out;
 	r = vm_create(p->ctx, 0, &vm, diag);
@@ -212,19 +200,16 @@ static int kvmcpuid_verify_impl(const struct kvmcpuid_policy *p,
 	r = run_one(&vm, h, &a, ret, diag);
 	vm_destroy(&vm);
 out:
+	built_clear(&b);
 	kvmcpuid_host_unref(h);
-out_free:
-	free(b);
 	return r;
 }
 
-KVMCPUID_EXPORT int kvmcpuid_verify(const struct kvmcpuid_policy *p,
-				    const struct kvmcpuid_host *given, unsigned int flags,
+KVMCPUID_EXPORT int kvmcpuid_verify(const struct kvmcpuid_policy *p, unsigned int flags,
 				    struct kvmcpuid_report **ret, struct kvmcpuid_diag *diag)
 {
 	diag_begin(diag);
-	return diag_finish(p ? p->ctx : NULL, diag,
-			   kvmcpuid_verify_impl(p, given, flags, ret, diag));
+	return diag_finish(p ? p->ctx : NULL, diag, kvmcpuid_verify_impl(p, flags, ret, diag));
 }
 
 /* Internal (tests): apply one table, expect another. */
@@ -310,14 +295,13 @@ static int matrix_variant(const struct kvmcpuid_policy *base, int which,
 	return 0;
 }
 
-static int kvmcpuid_matrix_impl(const struct kvmcpuid_policy *base,
-				    const struct kvmcpuid_host *given, unsigned int flags,
-				    struct kvmcpuid_report ***ret, size_t *n,
-				    struct kvmcpuid_diag *diag)
+static int kvmcpuid_matrix_impl(const struct kvmcpuid_policy *base, unsigned int flags,
+				struct kvmcpuid_report ***ret, size_t *n,
+				struct kvmcpuid_diag *diag)
 {
 	struct kvmcpuid_report **reps = NULL;
 	struct kvmcpuid_host *h = NULL;
-	struct built *b = NULL;
+	struct built b = { 0 };
 	struct vm vm;
 	bool vm_ok = false;
 	size_t count = 0;
@@ -326,12 +310,11 @@ static int kvmcpuid_matrix_impl(const struct kvmcpuid_policy *base,
 	if (!base || !ret || !n)
 		return -EINVAL;
 	reps = xalloc(base->ctx, MATRIX_MAX * sizeof(*reps));
-	b = xalloc(base->ctx, sizeof(*b));
-	if (!reps || !b) {
+	if (!reps) {
 		r = -ENOMEM;
 		goto out;
 	}
-	r = get_host(base->ctx, given, &h, diag);
+	r = kvmcpuid_host_probe(base->ctx, diag, &h);
 	if (r < 0)
 		goto out;
 	/* One VM for the whole matrix: a fresh vCPU, with its own table, per policy. */
@@ -348,7 +331,7 @@ static int kvmcpuid_matrix_impl(const struct kvmcpuid_policy *base,
 		if (r < 0)
 			goto out;
 		/* Masking alone never trips `on`; lints are not the matrix's business. */
-		r = policy_run_args(p, h, flags & ~KVMCPUID_STRICT, b, &a, label, diag);
+		r = policy_run_args(p, h, flags & ~KVMCPUID_STRICT, &b, &a, label, diag);
 		if (r == 0)
 			r = run_one(&vm, h, &a, &reps[count], diag);
 		kvmcpuid_policy_unref(p);
@@ -368,17 +351,16 @@ out:
 	}
 	if (vm_ok)
 		vm_destroy(&vm);
+	built_clear(&b);
 	kvmcpuid_host_unref(h);
-	free(b);
 	return r;
 }
 
-KVMCPUID_EXPORT int kvmcpuid_matrix(const struct kvmcpuid_policy *base,
-				    const struct kvmcpuid_host *given, unsigned int flags,
+KVMCPUID_EXPORT int kvmcpuid_matrix(const struct kvmcpuid_policy *base, unsigned int flags,
 				    struct kvmcpuid_report ***ret, size_t *n,
 				    struct kvmcpuid_diag *diag)
 {
 	diag_begin(diag);
 	return diag_finish(base ? base->ctx : NULL, diag,
-			   kvmcpuid_matrix_impl(base, given, flags, ret, n, diag));
+			   kvmcpuid_matrix_impl(base, flags, ret, n, diag));
 }

@@ -132,7 +132,7 @@ int vm_create(struct kvmcpuid_ctx *ctx, unsigned int flags, struct vm *vm,
 	memset(vm, 0, sizeof(*vm));
 	vm->ctx = ctx;
 	vm->vm_fd = -1;
-	kvm_fd = kvmcpuid_kvm_fd(ctx, diag);
+	kvm_fd = ctx_kvm_fd(ctx, diag);
 	if (kvm_fd < 0)
 		return kvm_fd;
 	r = kvm_ioctl(ctx, kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);

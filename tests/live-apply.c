@@ -61,6 +61,7 @@ START_TEST(test_apply_own_vcpu_and_read_back)
 {
 	struct kvm_cpuid_entry2 back[300];
 	struct kvmcpuid_policy *p = inline_policy(ctx, "steal_time=off,pv_eoi=off,enforce=on");
+	struct kvmcpuid_cpuid *c = NULL;
 	struct kvmcpuid_diag d = { 0 };
 	struct vcpu vcpu;
 	struct vm vm;
@@ -68,7 +69,9 @@ START_TEST(test_apply_own_vcpu_and_read_back)
 
 	ck_assert_int_eq(vm_create(ctx, 0, &vm, &d), 0);
 	ck_assert_int_eq(vm_vcpu_create(&vm, &vcpu, &d), 0);
-	ck_assert_int_eq(kvmcpuid_policy_apply_vcpu(p, host, NULL, 0, vcpu.fd, 0, &d), 0);
+	ck_assert_int_eq(kvmcpuid_build(p, host, 0, &c, &d), 0);
+	ck_assert_int_eq(kvmcpuid_cpuid_apply(c, vcpu.fd, NULL, 0, &d), 0);
+	kvmcpuid_cpuid_unref(c);
 	n = readback(vcpu.fd, back, 300);
 	/* the host's table with its KVM block replaced by one of the same two leaves */
 	ck_assert_uint_eq(n, host->nent);
@@ -85,24 +88,32 @@ END_TEST
 START_TEST(test_each_feature_masked_alone)
 {
 	unsigned int f = (unsigned int)_i;
-	struct kvm_cpuid_entry2 back[300];
+	struct kvmcpuid_cpuid *c = NULL, *kept = NULL;
+	const struct kvm_cpuid_entry2 *back, *e;
 	struct kvmcpuid_policy *p = NULL;
 	struct kvmcpuid_diag d = { 0 };
-	const struct kvm_cpuid_entry2 *e;
 	uint32_t want_eax, want_edx;
-	size_t n;
+	size_t n, total = 0;
 
 	ck_assert_int_eq(kvmcpuid_policy_new(ctx, &p), 0);
 	ck_assert_int_eq(kvmcpuid_policy_set_action(p, f, KVMCPUID_ACTION_OFF), 0);
-	ck_assert_int_eq(kvmcpuid_resolve(p, host, 0, &want_eax, &want_edx, &d), 0);
-	ck_assert_int_eq(kvmcpuid_apply_readback(p, host, 0, back, 300, &n, &d), 0);
-	ck_assert_uint_eq(n, host->nent);
+	ck_assert_int_eq(kvmcpuid_build(p, host, 0, &c, &d), 0);
+	want_eax = kvmcpuid_cpuid_features(c);
+	want_edx = kvmcpuid_cpuid_hints(c);
+	ck_assert_int_eq(kvmcpuid_cpuid_readback(c, &kept, &total, &d), 0);
+	ck_assert_uint_eq(total, host->nent);
+	back = kvmcpuid_cpuid_entries(kept, &n);
 	e = table_find(back, n, 0x40000001, 0);
 	ck_assert_ptr_nonnull(e);
 	ck_assert_uint_eq(e->eax, want_eax);
 	ck_assert_uint_eq(e->edx, want_edx);
 	ck_assert_uint_eq(((kvmcpuid_feature_reg(f) ? e->edx : e->eax) >> kvmcpuid_feature_bit(f)) & 1,
 			  0);
+	/* kvmcpuid apply's verdict: KVM kept what was built */
+	ck_assert(kvmcpuid_cpuid_equal(c, kept));
+	ck_assert_uint_eq(kvmcpuid_cpuid_features(kept), want_eax);
+	kvmcpuid_cpuid_unref(kept);
+	kvmcpuid_cpuid_unref(c);
 	kvmcpuid_policy_unref(p);
 }
 END_TEST
@@ -200,6 +211,7 @@ START_TEST(test_apply_with_failures)
 {
 	struct kvmcpuid_policy *p = inline_policy(ctx, "steal_time=off,enforce=on");
 	struct kvm_cpuid_entry2 before[300], after[300];
+	struct kvmcpuid_cpuid *c = NULL;
 	struct kvmcpuid_diag d = { 0 };
 	struct vcpu vcpu;
 	struct vm vm;
@@ -208,6 +220,7 @@ START_TEST(test_apply_with_failures)
 
 	ck_assert_int_eq(vm_create(ctx, 0, &vm, &d), 0);
 	ck_assert_int_eq(vm_vcpu_create(&vm, &vcpu, &d), 0);
+	ck_assert_int_eq(kvmcpuid_build(p, host, 0, &c, &d), 0);
 	for (kind = 0; kind < 2; kind++) {
 		bool succeeded = false;
 
@@ -221,7 +234,7 @@ START_TEST(test_apply_with_failures)
 			} else {
 				ctx->fail_alloc_at = at;
 			}
-			r = kvmcpuid_policy_apply_vcpu(p, host, NULL, 0, vcpu.fd, 0, &d);
+			r = kvmcpuid_cpuid_apply(c, vcpu.fd, NULL, 0, &d);
 			succeeded = r == 0 && (kind ? ctx->fail_alloc_at : ctx->fail_ioctl_at) != 0;
 			ctx->fail_ioctl_at = ctx->fail_alloc_at = 0;
 			if (r < 0) {
@@ -238,6 +251,7 @@ START_TEST(test_apply_with_failures)
 	}
 	vm_vcpu_destroy(&vcpu);
 	vm_destroy(&vm);
+	kvmcpuid_cpuid_unref(c);
 	kvmcpuid_policy_unref(p);
 }
 END_TEST

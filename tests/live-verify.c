@@ -55,7 +55,7 @@ static struct kvmcpuid_report *verify(const char *inl)
 	struct kvmcpuid_policy *p = inline_policy(ctx, inl);
 	struct kvmcpuid_report *rep = NULL;
 	struct kvmcpuid_diag d = { 0 };
-	int r = kvmcpuid_verify(p, NULL, 0, &rep, &d);
+	int r = kvmcpuid_verify(p, 0, &rep, &d);
 
 	ck_assert_msg(r == 0, "verify '%s': %d %s", inl, r, d.message);
 	if (!kvmcpuid_report_ok(rep))
@@ -207,8 +207,8 @@ static struct kvm_cpuid_entry2 *hyperv_table(size_t *n, uint32_t kvm_features)
 		  .ecx = KVM_SIG_ECX, .edx = KVM_SIG_EDX },
 		{ .function = 0x40000101, .eax = kvm_features },
 	};
+	struct kvmcpuid_cpuid *c = NULL;
 	size_t cap;
-
 	size_t i, m;
 
 	sup = kvmcpuid_host_supported(host, &m);
@@ -221,7 +221,10 @@ static struct kvm_cpuid_entry2 *hyperv_table(size_t *n, uint32_t kvm_features)
 	t[(*n)++] = hv[0];
 	t[(*n)++] = hv[1];
 	/* ... and kvmcpuid puts KVM at 0x40000100, leaving Hyper-V alone */
-	ck_assert_int_eq(kvmcpuid_table_merge(kvm, 2, 0x40000100, t, n, cap, NULL), 0);
+	ck_assert_int_eq(cpuid_new(ctx, kvm, 2, &c), 0);
+	c->base = 0x40000100;
+	ck_assert_int_eq(kvmcpuid_cpuid_merge(c, t, n, cap, NULL), 0);
+	kvmcpuid_cpuid_unref(c);
 	ck_assert_ptr_nonnull(table_find(t, *n, 0x40000000, 0));
 	ck_assert_uint_eq(table_find(t, *n, 0x40000000, 0)->ebx, 0x7263694d);
 	return t;
@@ -342,7 +345,7 @@ START_TEST(test_matrix)
 	struct kvmcpuid_diag d = { 0 };
 	size_t n = 0, i;
 
-	ck_assert_int_eq(kvmcpuid_matrix(p, NULL, 0, &reps, &n, &d), 0);
+	ck_assert_int_eq(kvmcpuid_matrix(p, 0, &reps, &n, &d), 0);
 	ck_assert_uint_eq(n, kvmcpuid_feature_count() + 2);
 	ck_assert_str_eq(kvmcpuid_report_label(reps[0]), "all-on");
 	ck_assert_str_eq(kvmcpuid_report_label(reps[1]), "all-off");
@@ -396,7 +399,7 @@ START_TEST(test_no_leaks_over_100_verifies)
 	maps = count_maps();
 	for (i = 0; i < 100; i++) {
 		rep = NULL;
-		ck_assert_int_eq(kvmcpuid_verify(p, NULL, 0, &rep, NULL), 0);
+		ck_assert_int_eq(kvmcpuid_verify(p, 0, &rep, NULL), 0);
 		ck_assert(kvmcpuid_report_ok(rep));
 		kvmcpuid_report_unref(rep);
 	}
@@ -466,7 +469,7 @@ START_TEST(test_hypercall_probe_is_bounded)
 	ck_assert_int_eq(kvmcpuid_set_deadline_ms(ctx, 300), 0);
 	ctx->hypercalls = 0;	/* pretend we know nothing of this host ... */
 	ctx->force_hypercall_probe = true;	/* ... not even its KVM module */
-	r = kvmcpuid_verify(p, NULL, 0, &rep, &d);
+	r = kvmcpuid_verify(p, 0, &rep, &d);
 	ck_assert_msg(r == 0, "%s", d.message);
 	ck_assert(kvmcpuid_report_ok(rep));
 	i = find(rep, KVMCPUID_CHECK_HYPERCALL, "hypercall 11");
@@ -513,7 +516,7 @@ static void fail_each(bool alloc)
 			c->fail_ioctl_at = at;
 			c->fail_errno = at % 2 ? EIO : ENOMEM;
 		}
-		r = kvmcpuid_verify(p, NULL, 0, &rep, &d);
+		r = kvmcpuid_verify(p, 0, &rep, &d);
 		if (r == 0) {
 			ck_assert(kvmcpuid_report_ok(rep));
 			succeeded = (alloc ? c->fail_alloc_at : c->fail_ioctl_at) != 0;
@@ -569,7 +572,7 @@ static void *verify_thread(void *arg)
 	for (i = 0; i < 10 && !bad; i++) {
 		struct kvmcpuid_report *rep = NULL;
 
-		if (kvmcpuid_verify(p, NULL, 0, &rep, &d) < 0 || !kvmcpuid_report_ok(rep))
+		if (kvmcpuid_verify(p, 0, &rep, &d) < 0 || !kvmcpuid_report_ok(rep))
 			bad++;
 		else if (!strcmp(inl, "steal_time=off,enforce=on") &&
 			 (kvmcpuid_report_guest_features(rep) & (1u << 5)))

@@ -17,11 +17,37 @@ static void teardown(void)
 	ctx = kvmcpuid_unref(ctx);
 }
 
+/* Build p into e (KVMCPUID_MAX_LEAVES entries): the number of entries, or -errno. */
+static int build_policy(const struct kvmcpuid_policy *p, struct kvm_cpuid_entry2 *e,
+			unsigned int flags, struct kvmcpuid_diag *d)
+{
+	struct kvmcpuid_cpuid *c = NULL;
+	const struct kvm_cpuid_entry2 *l;
+	size_t n;
+	int r = kvmcpuid_build(p, host, flags, &c, d);
+
+	if (r < 0) {
+		ck_assert_ptr_null(c);
+		return r;
+	}
+	l = kvmcpuid_cpuid_entries(c, &n);
+	ck_assert_uint_le(n, KVMCPUID_MAX_LEAVES);
+	memcpy(e, l, n * sizeof(*e));
+	/* what travels with the leaves */
+	ck_assert_uint_eq(kvmcpuid_cpuid_features(c), n ? e[1].eax : 0);
+	ck_assert_uint_eq(kvmcpuid_cpuid_hints(c), n ? e[1].edx : 0);
+	ck_assert_uint_eq(kvmcpuid_cpuid_base(c), kvmcpuid_policy_get_base(p));
+	ck_assert(kvmcpuid_cpuid_enforce(c) == kvmcpuid_policy_get_enforce(p));
+	ck_assert_int_eq((int)kvmcpuid_cpuid_lint_count(c), kvmcpuid_lint(p, host, NULL, NULL));
+	kvmcpuid_cpuid_unref(c);
+	return (int)n;
+}
+
 static int build(const char *inl, struct kvm_cpuid_entry2 *e, unsigned int flags,
 		 struct kvmcpuid_diag *d)
 {
 	struct kvmcpuid_policy *p = inline_policy(ctx, inl);
-	int n = kvmcpuid_build(p, host, flags, e, KVMCPUID_MAX_LEAVES, d);
+	int n = build_policy(p, e, flags, d);
 
 	kvmcpuid_policy_unref(p);
 	return n;
@@ -34,7 +60,7 @@ START_TEST(test_default_policy)
 	struct kvmcpuid_diag d = { 0 };
 
 	ck_assert_int_eq(kvmcpuid_policy_new(ctx, &p), 0);
-	ck_assert_int_eq(kvmcpuid_build(p, host, 0, e, KVMCPUID_MAX_LEAVES, &d), 2);
+	ck_assert_int_eq(build_policy(p, e, 0, &d), 2);
 	ck_assert_uint_eq(e[0].function, 0x40000000);
 	ck_assert_uint_eq(e[0].eax, 0x40000001);
 	ck_assert_uint_eq(e[0].ebx, 0x4b4d564b);
@@ -132,11 +158,16 @@ START_TEST(test_settings)
 	/* enforce does not change the leaves */
 	ck_assert_int_eq(build("enforce=on", e, 0, &d), 2);
 	ck_assert_uint_eq(e[1].eax, 0x01007edb);
-	/* capacity */
+	/* capacity: merging three leaves into a table that has room for two */
 	{
 		struct kvmcpuid_policy *p = inline_policy(ctx, "timing=on");
+		struct kvmcpuid_cpuid *c = NULL;
+		size_t n = 0;
 
-		ck_assert_int_eq(kvmcpuid_build(p, host, 0, e, 2, &d), -ENOSPC);
+		ck_assert_int_eq(kvmcpuid_build(p, host, 0, &c, &d), 0);
+		ck_assert_int_eq(kvmcpuid_cpuid_merge(c, e, &n, 2, &d), -ENOSPC);
+		ck_assert_uint_eq(n, 0);
+		kvmcpuid_cpuid_unref(c);
 		kvmcpuid_policy_unref(p);
 	}
 }
@@ -214,6 +245,20 @@ START_TEST(test_lints_host_dependent)
 	ck_assert_int_eq(l.n, 1);
 	ck_assert(strstr(l.text[0], "steal_time is forced though this host's KVM does not offer it"));
 	ck_assert_int_eq(l.feature[0], KVMCPUID_FEATURE_STEAL_TIME);
+	/* the same warnings travel with the built leaves */
+	{
+		struct kvmcpuid_policy *p = inline_policy(ctx, "steal_time=force,pv_tlb_flush=off");
+		struct kvmcpuid_cpuid *c = NULL;
+		int feature = -2;
+
+		ck_assert_int_eq(kvmcpuid_build(p, host, 0, &c, &d), 0);
+		ck_assert_uint_eq(kvmcpuid_cpuid_lint_count(c), 1);
+		ck_assert_str_eq(kvmcpuid_cpuid_lint(c, 0, &feature), l.text[0]);
+		ck_assert_int_eq(feature, KVMCPUID_FEATURE_STEAL_TIME);
+		ck_assert_ptr_null(kvmcpuid_cpuid_lint(c, 1, NULL));
+		kvmcpuid_cpuid_unref(c);
+		kvmcpuid_policy_unref(p);
+	}
 	l = lint_of("hc_map_gpa_range=on,pv_tlb_flush=off", true);
 	ck_assert(strstr(l.text[0], "KVM_CAP_EXIT_HYPERCALL"));
 	/* strict turns the first warning into -EPERM, naming it */
@@ -263,22 +308,28 @@ START_TEST(test_parse_build_allocation_failures)
 	bool succeeded = false;
 
 	for (at = 1; at < 20 && !succeeded; at++) {
-		struct kvm_cpuid_entry2 e[KVMCPUID_MAX_LEAVES];
+		struct kvmcpuid_cpuid *c = NULL;
 		struct kvmcpuid_policy *p = NULL;
 		struct kvmcpuid_diag d = { 0 };
 		int r;
 
 		ctx->fail_alloc_at = at;
 		r = kvmcpuid_policy_parse_text(ctx, text, sizeof(text) - 1, "t", &d, &p);
-		if (r == 0)
-			r = kvmcpuid_build(p, host, 0, e, KVMCPUID_MAX_LEAVES, &d);
+		if (r < 0)
+			ck_assert_ptr_null(p);
+		if (r == 0) {
+			r = kvmcpuid_build(p, host, 0, &c, &d);
+			if (r < 0)
+				ck_assert_str_eq(d.message, "out of memory");
+		}
 		succeeded = r >= 0 && ctx->fail_alloc_at != 0;
 		ctx->fail_alloc_at = 0;
 		ck_assert_msg(r >= 0 || r == -ENOMEM, "allocation %u: %d", at, r);
 		if (r < 0) {
-			ck_assert_ptr_null(p);
+			ck_assert_ptr_null(c);
 			ck_assert_str_eq(d.message, "out of memory");
 		}
+		kvmcpuid_cpuid_unref(c);
 		kvmcpuid_policy_unref(p);
 	}
 	ck_assert(succeeded);

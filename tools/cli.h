@@ -24,7 +24,29 @@ struct cli {
 	const char *prog;
 };
 
+#define CLI_MAX_SETS 64
+
+/* The options build, lint and apply share. */
+struct common {
+	const char *policy;
+	const char *sets[CLI_MAX_SETS];
+	int nsets;
+	const char *profile;
+	const char *format;
+	const char *output;
+	bool strict;
+};
+
+enum { CLI_OPT_SET = 256, CLI_OPT_PROFILE, CLI_OPT_FORMAT, CLI_OPT_STRICT, CLI_OPT_OUTPUT };
+
 /* util.c */
+/* Parse the options of struct common; returns -1 to go on, else an exit code. */
+int cli_parse_common(int argc, char **argv, const char *usage, const struct option *opts,
+		     struct common *o, int max_args);
+/* Print the lint warnings build found, as cli_print_lint does. */
+void cli_print_lints(const struct kvmcpuid_cpuid *cpuid, const char *origin);
+/* Close mem (an open_memstream of buf/len) and write it to output (NULL: stdout). */
+int cli_emit(const char *output, FILE *mem, char **buf, size_t *len);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_diag(const struct kvmcpuid_diag *diag);
 /* Exit code for a failed library call. */

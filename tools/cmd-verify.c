@@ -183,7 +183,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 			kvmcpuid_host_unref(h);
 		}
 	}
-	r = kvmcpuid_verify(p, NULL, o.strict ? KVMCPUID_STRICT : 0, &rep, &diag);
+	r = kvmcpuid_verify(p, o.strict ? KVMCPUID_STRICT : 0, &rep, &diag);
 	if (r < 0) {
 		cli_diag(&diag);
 		kvmcpuid_policy_unref(p);
@@ -279,7 +279,7 @@ int cmd_matrix(struct cli *cli, int argc, char **argv)
 		return r;
 	if (!o.policy)
 		kvmcpuid_policy_set_enforce(p, true);
-	r = kvmcpuid_matrix(p, NULL, 0, &reps, &n, &diag);
+	r = kvmcpuid_matrix(p, 0, &reps, &n, &diag);
 	if (r < 0) {
 		cli_diag(&diag);
 		kvmcpuid_policy_unref(p);

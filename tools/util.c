@@ -43,47 +43,6 @@ int cli_exit_for(int r)
 	}
 }
 
-static int read_stdin(char **buf, size_t *len)
-{
-	size_t cap = 4096, n = 0;
-	char *data = malloc(cap);
-
-	if (!data)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t got;
-
-		if (n + 1 >= cap) {
-			char *bigger;
-
-			if (cap > (2u << 20)) {
-				free(data);
-				return -EFBIG;
-			}
-			bigger = realloc(data, cap *= 2);
-			if (!bigger) {
-				free(data);
-				return -ENOMEM;
-			}
-			data = bigger;
-		}
-		got = read(STDIN_FILENO, data + n, cap - n - 1);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			free(data);
-			return -errno;
-		}
-		if (!got)
-			break;
-		n += (size_t)got;
-	}
-	data[n] = '\0';
-	*buf = data;
-	*len = n;
-	return 0;
-}
-
 int cli_load_policy(struct cli *cli, const char *path, const char *const *sets, int nsets,
 		    struct kvmcpuid_policy **ret)
 {
@@ -91,27 +50,11 @@ int cli_load_policy(struct cli *cli, const char *path, const char *const *sets, 
 	struct kvmcpuid_policy *p = NULL;
 	int r, i;
 
-	if (!path) {
+	/* the library reads "-" as standard input */
+	if (!path)
 		r = kvmcpuid_policy_new(cli->ctx, &p);
-	} else if (!strcmp(path, "-")) {
-		char *buf = NULL;
-		size_t len = 0, k = 0;
-
-		r = read_stdin(&buf, &len);
-		if (r < 0) {
-			cli_error(_("<stdin>: cannot read: %s"), strerror(-r));
-			return EXIT_USAGE;
-		}
-		while (k < len && strchr(" \t\r\n", buf[k]))
-			k++;
-		if (k < len && buf[k] == '{')
-			r = kvmcpuid_policy_parse_json(cli->ctx, buf, len, "<stdin>", &diag, &p);
-		else
-			r = kvmcpuid_policy_parse_text(cli->ctx, buf, len, "<stdin>", &diag, &p);
-		free(buf);
-	} else {
+	else
 		r = kvmcpuid_policy_parse_file(cli->ctx, path, &diag, &p);
-	}
 	if (r < 0) {
 		cli_diag(&diag);
 		return EXIT_USAGE;
@@ -225,4 +168,73 @@ int cli_add_set(const char **sets, int *nsets, int max, const char *arg)
 	}
 	sets[(*nsets)++] = arg;
 	return 0;
+}
+
+/* Parse the options build/lint/apply share; returns -1 to go on, else an exit code. */
+int cli_parse_common(int argc, char **argv, const char *usage, const struct option *opts,
+			struct common *o, int max_args)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, "hs:o:", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+		case CLI_OPT_SET:
+			if (cli_add_set(o->sets, &o->nsets, CLI_MAX_SETS, optarg) < 0)
+				return EXIT_USAGE;
+			break;
+		case CLI_OPT_PROFILE:
+			o->profile = optarg;
+			break;
+		case CLI_OPT_FORMAT:
+			o->format = optarg;
+			break;
+		case CLI_OPT_STRICT:
+			o->strict = true;
+			break;
+		case 'o':
+		case CLI_OPT_OUTPUT:
+			o->output = optarg;
+			break;
+		case 'h':
+			fputs(_(usage), stdout);
+			return EXIT_OK;
+		default:
+			fputs(_(usage), stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind > max_args) {
+		fprintf(stderr, _("kvmcpuid: unexpected argument '%s'\n"), argv[optind + max_args]);
+		fputs(_(usage), stderr);
+		return EXIT_USAGE;
+	}
+	if (argc - optind == 1)
+		o->policy = argv[optind];
+	return -1;
+}
+
+void cli_print_lints(const struct kvmcpuid_cpuid *cpuid, const char *origin)
+{
+	const char *msg;
+	size_t i;
+	int feature;
+
+	for (i = 0; (msg = kvmcpuid_cpuid_lint(cpuid, i, &feature)); i++)
+		cli_print_lint((void *)origin, feature, msg);
+}
+
+int cli_emit(const char *output, FILE *mem, char **buf, size_t *len)
+{
+	int r;
+
+	/* open_memstream publishes buf and len only at fclose */
+	fclose(mem);
+	r = cli_write_output(output, *buf, *len);
+	free(*buf);
+	if (r < 0) {
+		cli_error(_("%s: cannot write: %s"), output ? output : "<stdout>", strerror(-r));
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
 }

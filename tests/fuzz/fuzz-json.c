@@ -25,7 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	if (kvmcpuid_host_load_json(ctx, (const char *)data, size, "fuzz", &diag, &h) == 0) {
-		struct kvm_cpuid_entry2 e[KVMCPUID_MAX_LEAVES];
+		struct kvmcpuid_cpuid *c = NULL;
+		char *json = NULL;
 		size_t n;
 		const struct kvm_cpuid_entry2 *sup = kvmcpuid_host_supported(h, &n);
 
@@ -33,7 +34,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (kvmcpuid_host_to_json(h, &out) == 0)
 			free(out);
 		kvmcpuid_policy_new(ctx, &def);
-		kvmcpuid_build(p ? p : def, h, 0, e, KVMCPUID_MAX_LEAVES, &diag);
+		if (kvmcpuid_build(p ? p : def, h, 0, &c, &diag) == 0 &&
+		    kvmcpuid_cpuid_to_json(c, &json) == 0)
+			free(json);
+		kvmcpuid_cpuid_unref(c);
 		kvmcpuid_lint(p ? p : def, h, NULL, NULL);
 		kvmcpuid_policy_unref(def);
 		kvmcpuid_host_unref(h);
