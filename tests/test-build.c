@@ -336,6 +336,51 @@ START_TEST(test_parse_build_allocation_failures)
 }
 END_TEST
 
+/* The build output round-trips through JSON; diff names what a guest sees differently. */
+START_TEST(test_cpuid_json_diff)
+{
+	struct kvmcpuid_policy *pa = inline_policy(ctx, "enforce=on,async_pf=off");
+	struct kvmcpuid_policy *pb = inline_policy(ctx, "timing=on");
+	struct kvmcpuid_cpuid *a = NULL, *b = NULL, *back = NULL;
+	struct kvmcpuid_difference d[KVMCPUID_MAX_DIFFERENCES];
+	struct kvmcpuid_diag diag = { 0 };
+	char path[] = "/tmp/kvmcpuid-test-XXXXXX", *json = NULL;
+	int fd, n;
+
+	ck_assert_int_eq(kvmcpuid_build(pa, host, 0, &a, &diag), 0);
+	ck_assert_int_eq(kvmcpuid_build(pb, host, 0, &b, &diag), 0);
+	ck_assert_int_eq(kvmcpuid_cpuid_to_json(a, &json), 0);
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, json, strlen(json)), (int)strlen(json));
+	close(fd);
+	ck_assert_int_eq(kvmcpuid_cpuid_load_file(ctx, path, &diag, &back), 0);
+	unlink(path);
+	ck_assert(kvmcpuid_cpuid_equal(a, back));
+	ck_assert(kvmcpuid_cpuid_enforce(back));
+	ck_assert_uint_eq(kvmcpuid_cpuid_features(back), kvmcpuid_cpuid_features(a));
+	ck_assert_int_eq(kvmcpuid_cpuid_diff(a, back, NULL, 0), 0);
+	ck_assert(!kvmcpuid_cpuid_equal(a, b));
+	n = kvmcpuid_cpuid_diff(a, b, d, KVMCPUID_MAX_DIFFERENCES);
+	ck_assert_int_eq(n, 4);
+	ck_assert_int_eq(d[0].kind, KVMCPUID_DIFF_MAX_LEAF);
+	ck_assert_uint_eq(d[0].a, 1);
+	ck_assert_uint_eq(d[0].b, 0x10);
+	ck_assert_int_eq(d[1].kind, KVMCPUID_DIFF_FEATURE);
+	ck_assert_int_eq(d[1].feature, KVMCPUID_FEATURE_ASYNC_PF);
+	ck_assert_uint_eq(d[1].a, 0);
+	ck_assert_uint_eq(d[1].b, 1);
+	ck_assert_int_eq(d[2].kind, KVMCPUID_DIFF_TIMING);
+	ck_assert_int_eq(d[3].kind, KVMCPUID_DIFF_ENFORCE);
+	free(json);
+	kvmcpuid_cpuid_unref(back);
+	kvmcpuid_cpuid_unref(a);
+	kvmcpuid_cpuid_unref(b);
+	kvmcpuid_policy_unref(pa);
+	kvmcpuid_policy_unref(pb);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("build");
@@ -350,6 +395,7 @@ int main(void)
 	tcase_add_test(tc, test_lints_host_dependent);
 	tcase_add_test(tc, test_host_profile_roundtrip);
 	tcase_add_test(tc, test_parse_build_allocation_failures);
+	tcase_add_test(tc, test_cpuid_json_diff);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
