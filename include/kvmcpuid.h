@@ -392,6 +392,83 @@ enum kvmcpuid_check_kind {
 	KVMCPUID_CHECK_HYPERCALL = 4,	/* a PV hypercall */
 };
 
+/* The exception an MSR access took in the guest (its vector). */
+enum kvmcpuid_fault {
+	KVMCPUID_FAULT_NONE = 0,
+	KVMCPUID_FAULT_UD = 6,
+	KVMCPUID_FAULT_GP = 13,
+};
+
+/* Which member of struct kvmcpuid_value's union holds the value. */
+enum kvmcpuid_value_type {
+	KVMCPUID_VALUE_NONE = 0,	/* none: not run, did not complete, no KVM leaf to read */
+	KVMCPUID_VALUE_REGS = 1,	/* u.regs: EAX, EBX, ECX, EDX (enum kvmcpuid_reg order) */
+	/*
+	 * Expected only, for a leaf the table lacks on a guest vendor other than AMD/Hygon:
+	 * u.regs is the max basic leaf as the table has it; KVM adjusts that leaf at run time,
+	 * so the check only asks that the guest does not read the KVM signature.
+	 */
+	KVMCPUID_VALUE_MAX_BASIC = 2,
+	KVMCPUID_VALUE_BIT = 3,		/* u.bit: the check's bit (reg, bit) is set */
+	KVMCPUID_VALUE_LEAF = 4,	/* u.leaf: where Linux finds KVM, 0 = nowhere */
+	KVMCPUID_VALUE_ACCESS = 5,	/* u.access: the fault RDMSR and WRMSR took */
+	KVMCPUID_VALUE_RET = 6,		/* u.ret: a hypercall's return value (RAX) */
+	KVMCPUID_VALUE_COUNT = 7,	/* u.count: scan steps that differ from the table */
+};
+
+struct kvmcpuid_value {
+	enum kvmcpuid_value_type type;
+	union {
+		uint32_t regs[4];
+		bool bit;
+		uint32_t leaf;
+		struct {
+			enum kvmcpuid_fault read;
+			enum kvmcpuid_fault write;
+		} access;
+		int64_t ret;
+		uint32_t count;
+	} u;
+};
+
+/*
+ * One check of a report: what the guest must see (expected) against what it saw (seen),
+ * as typed values, with the verdict.  Count, filter and compare on the typed fields; the
+ * strings say the same for printing only (their wording may change) and live as long as
+ * the report.  The library allocates checks: fields may be added at the end.
+ *
+ * The subject, by kind:
+ *   LEAF       id = CPUID function, subleaf = its index, values REGS (expected REGS or
+ *              MAX_BASIC); or id = 1 with values BIT: the hypervisor bit (reg ECX, bit 31);
+ *              or id = 0x40000000 with values COUNT: the scan of 0x40000000-0x4000ff00 in
+ *              steps of 0x100 as a whole (failing steps are LEAF checks of their own).
+ *   FEATURE    feature, its reg and bit in leaf base+1 of where the guest found KVM;
+ *              values BIT, or NONE when there is no KVM leaf to read.
+ *   DETECT     values LEAF.
+ *   MSR        id = MSR index, feature = the one gating it; values ACCESS.  id = 0: the
+ *              whole set of masked PV MSRs (enforcement not observable, UNTESTABLE).
+ *   HYPERCALL  id = hypercall number, feature = the one gating it; values RET (seen NONE
+ *              when it was not run or did not complete).
+ */
+struct kvmcpuid_check {
+	enum kvmcpuid_check_kind kind;
+	enum kvmcpuid_verdict verdict;
+	int feature;			/* enum kvmcpuid_feature, -1: none */
+	uint32_t id;			/* leaf, MSR or hypercall number; 0: none */
+	uint32_t subleaf;
+	enum kvmcpuid_reg reg;		/* the bit of BIT values */
+	unsigned int bit;
+	struct kvmcpuid_value expected;
+	struct kvmcpuid_value seen;
+	/* For printing. */
+	const char *kind_name;		/* "leaf", "feature", "detect", "msr", "hypercall" */
+	const char *verdict_name;	/* "pass", "FAIL", "untestable" */
+	const char *subject;		/* "CPUID 0x40000001", "MSR 0x4b564d03", "steal_time" */
+	const char *expected_text;
+	const char *seen_text;
+	const char *cause;		/* why it failed, or what it rests on; NULL: none */
+};
+
 /*
  * Build the policy for this host (the context's probe of it: a saved profile describes
  * some other machine), apply it to a fresh vCPU, run the verifying guest and compare.
@@ -433,15 +510,11 @@ bool kvmcpuid_report_enforced(const struct kvmcpuid_report *report);
 const char *kvmcpuid_report_hypercall_note(const struct kvmcpuid_report *report);
 /* The running kernel's release (uname -r) the guest ran on; the expectation depends on it. */
 const char *kvmcpuid_report_kernel(const struct kvmcpuid_report *report);
+/* Number of checks in the report. */
 size_t kvmcpuid_report_count(const struct kvmcpuid_report *report);
-/* Accessors of check i; NULL / -EINVAL when i is out of range. */
-int kvmcpuid_report_kind(const struct kvmcpuid_report *report, size_t i);
-int kvmcpuid_report_feature(const struct kvmcpuid_report *report, size_t i);	/* -1: none */
-const char *kvmcpuid_report_subject(const struct kvmcpuid_report *report, size_t i);
-const char *kvmcpuid_report_expected(const struct kvmcpuid_report *report, size_t i);
-const char *kvmcpuid_report_seen(const struct kvmcpuid_report *report, size_t i);
-int kvmcpuid_report_verdict(const struct kvmcpuid_report *report, size_t i);
-const char *kvmcpuid_report_cause(const struct kvmcpuid_report *report, size_t i); /* NULL: none */
+/* Check i (0 .. count-1), valid while the report lives; NULL when i is out of range. */
+const struct kvmcpuid_check *kvmcpuid_report_check(const struct kvmcpuid_report *report,
+						   size_t i);
 /* JSON of the report; malloc'd. 0, -ENOMEM. */
 int kvmcpuid_report_to_json(const struct kvmcpuid_report *report, char **ret);
 

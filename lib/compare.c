@@ -141,6 +141,42 @@ static void fmt_regs(char *buf, size_t len, const struct guest_regs *r)
 	snprintf(buf, len, "%08x %08x %08x %08x", r->eax, r->ebx, r->ecx, r->edx);
 }
 
+static struct kvmcpuid_value regs_value(const struct guest_regs *r, bool exact)
+{
+	return (struct kvmcpuid_value){
+		.type = exact ? KVMCPUID_VALUE_REGS : KVMCPUID_VALUE_MAX_BASIC,
+		.u.regs = { r->eax, r->ebx, r->ecx, r->edx },
+	};
+}
+
+static struct kvmcpuid_value bit_value(bool set)
+{
+	return (struct kvmcpuid_value){ .type = KVMCPUID_VALUE_BIT, .u.bit = set };
+}
+
+/*
+ * A CPUID leaf check.  An inexact expectation (the max basic leaf) prints as such, or
+ * as its registers with print_regs.
+ */
+static int add_leaf(struct kvmcpuid_report *rep, uint32_t fn, uint32_t idx, bool ok,
+		    const struct guest_regs *want, bool exact, bool print_regs,
+		    const struct guest_regs *got, const char *cause)
+{
+	char want_s[64], got_s[64], subj[48];
+
+	fmt_regs(want_s, sizeof(want_s), want);
+	fmt_regs(got_s, sizeof(got_s), got);
+	snprintf(subj, sizeof(subj), "CPUID 0x%08x", fn);
+	return report_add(rep, &(struct kvmcpuid_check){
+		.kind = KVMCPUID_CHECK_LEAF, .verdict = ok ? KVMCPUID_PASS : KVMCPUID_FAIL,
+		.feature = -1, .id = fn, .subleaf = idx,
+		.expected = regs_value(want, exact), .seen = regs_value(got, true),
+		.subject = subj,
+		.expected_text = exact || print_regs ? want_s : "max basic leaf data",
+		.seen_text = got_s, .cause = cause,
+	});
+}
+
 static const char *leaf_cause(const struct guest_regs *want, const struct guest_regs *got,
 			      uint32_t fn, bool fallback)
 {
@@ -206,11 +242,19 @@ static int validate(const struct expect *x, const struct guest_io *r, char *why,
 	return 0;
 }
 
-static const char *bit_word(bool detected, uint32_t word, unsigned int bit)
+/* A feature bit in the KVM leaf the guest found; NONE when it found none. */
+static struct kvmcpuid_value feature_value(bool detected, uint32_t word, unsigned int bit)
 {
 	if (!detected)
+		return (struct kvmcpuid_value){ .type = KVMCPUID_VALUE_NONE };
+	return bit_value((word >> bit) & 1);
+}
+
+static const char *bit_word(const struct kvmcpuid_value *v)
+{
+	if (v->type != KVMCPUID_VALUE_BIT)
 		return "absent";
-	return (word >> bit) & 1 ? "set" : "clear";
+	return v->u.bit ? "set" : "clear";
 }
 
 static int check_leaves(const struct expect *x, const struct guest_io *r,
@@ -218,7 +262,7 @@ static int check_leaves(const struct expect *x, const struct guest_io *r,
 {
 	const struct guest_io *q = x->request;
 	const struct kvm_cpuid_entry2 *l1 = table_find(x->table, x->nent, 1, 0);
-	char want_s[64], got_s[64], subj[48];
+	char got_s[64];
 	unsigned int i, bad = 0;
 	bool sentinel = false;
 	int ret = 0;
@@ -229,23 +273,24 @@ static int check_leaves(const struct expect *x, const struct guest_io *r,
 
 		expected_regs(x, q->leaves[i][0], q->leaves[i][1], &want, &exact, &fallback);
 		ok = exact ? regs_equal(&want, &r->leaf_out[i]) : !regs_kvm_sig(&r->leaf_out[i]);
-		fmt_regs(want_s, sizeof(want_s), &want);
-		fmt_regs(got_s, sizeof(got_s), &r->leaf_out[i]);
-		snprintf(subj, sizeof(subj), "CPUID 0x%08x", q->leaves[i][0]);
-		ret = report_add(rep, KVMCPUID_CHECK_LEAF, -1, ok ? KVMCPUID_PASS : KVMCPUID_FAIL,
-				 subj, exact ? want_s : "max basic leaf data",
-				 got_s, ok && !fallback ? NULL
-				 : leaf_cause(&want, &r->leaf_out[i], q->leaves[i][0], fallback));
+		ret = add_leaf(rep, q->leaves[i][0], q->leaves[i][1], ok, &want, exact, false,
+			       &r->leaf_out[i], ok && !fallback ? NULL
+			       : leaf_cause(&want, &r->leaf_out[i], q->leaves[i][0], fallback));
 	}
 	if (!ret) {
 		bool want = l1 && (l1->ecx >> 31);
 
-		ret = report_add(rep, KVMCPUID_CHECK_LEAF, -1,
-				 want == (bool)r->hypervisor_bit ? KVMCPUID_PASS : KVMCPUID_FAIL,
-				 "CPUID 0x1 ECX.hypervisor", want ? "set" : "clear",
-				 r->hypervisor_bit ? "set" : "clear",
-				 r->hypervisor_bit ? NULL : "Linux looks for hypervisor leaves only "
-				 "when this bit is set");
+		ret = report_add(rep, &(struct kvmcpuid_check){
+			.kind = KVMCPUID_CHECK_LEAF,
+			.verdict = want == (bool)r->hypervisor_bit ? KVMCPUID_PASS : KVMCPUID_FAIL,
+			.feature = -1, .id = 1, .reg = KVMCPUID_REG_ECX, .bit = 31,
+			.expected = bit_value(want), .seen = bit_value(r->hypervisor_bit),
+			.subject = "CPUID 0x1 ECX.hypervisor",
+			.expected_text = want ? "set" : "clear",
+			.seen_text = r->hypervisor_bit ? "set" : "clear",
+			.cause = r->hypervisor_bit ? NULL
+				 : "Linux looks for hypervisor leaves only when this bit is set",
+		});
 	}
 	for (i = 0; i < GUEST_SCAN_STEPS && !ret; i++) {
 		uint32_t fn = 0x40000000u + i * 0x100u;
@@ -258,31 +303,28 @@ static int check_leaves(const struct expect *x, const struct guest_io *r,
 			/* one step outside the table, always reported: KVM's out-of-range rule */
 			sentinel = true;
 			bad += !same;
-			fmt_regs(want_s, sizeof(want_s), &want);
-			fmt_regs(got_s, sizeof(got_s), &r->scan[i]);
-			snprintf(subj, sizeof(subj), "CPUID 0x%08x", fn);
-			ret = report_add(rep, KVMCPUID_CHECK_LEAF, -1,
-					 same ? KVMCPUID_PASS : KVMCPUID_FAIL, subj,
-					 exact ? want_s : "max basic leaf data", got_s,
-					 fallback ? leaf_cause(&want, &r->scan[i], fn, true)
-						  : "a missing leaf on an AMD/Hygon guest reads zeros");
+			ret = add_leaf(rep, fn, 0, same, &want, exact, false, &r->scan[i], fallback
+				       ? leaf_cause(&want, &r->scan[i], fn, true)
+				       : "a missing leaf on an AMD/Hygon guest reads zeros");
 			continue;
 		}
 		if (same)
 			continue;
 		if (bad++ >= MAX_SCAN_DETAIL)
 			continue;
-		fmt_regs(want_s, sizeof(want_s), &want);
-		fmt_regs(got_s, sizeof(got_s), &r->scan[i]);
-		snprintf(subj, sizeof(subj), "CPUID 0x%08x", fn);
-		ret = report_add(rep, KVMCPUID_CHECK_LEAF, -1, KVMCPUID_FAIL, subj, want_s, got_s,
-				 leaf_cause(&want, &r->scan[i], fn, fallback));
+		ret = add_leaf(rep, fn, 0, false, &want, exact, true, &r->scan[i],
+			       leaf_cause(&want, &r->scan[i], fn, fallback));
 	}
 	if (!ret) {
 		snprintf(got_s, sizeof(got_s), bad ? "%u steps differ" : "as expected", bad);
-		ret = report_add(rep, KVMCPUID_CHECK_LEAF, -1, bad ? KVMCPUID_FAIL : KVMCPUID_PASS,
-				 "scan 0x40000000-0x4000ff00", "every step as the table says",
-				 got_s, NULL);
+		ret = report_add(rep, &(struct kvmcpuid_check){
+			.kind = KVMCPUID_CHECK_LEAF, .verdict = bad ? KVMCPUID_FAIL : KVMCPUID_PASS,
+			.feature = -1, .id = 0x40000000u,
+			.expected = { .type = KVMCPUID_VALUE_COUNT, .u.count = 0 },
+			.seen = { .type = KVMCPUID_VALUE_COUNT, .u.count = bad },
+			.subject = "scan 0x40000000-0x4000ff00",
+			.expected_text = "every step as the table says", .seen_text = got_s,
+		});
 	}
 	return ret;
 }
@@ -299,9 +341,15 @@ static int check_detect(const struct expect *x, const struct guest_io *r,
 	if (!*want_base && x->policy_base)
 		cause = "no KVM signature in 0x40000000-0x4000ff00: a Linux guest does not "
 			"know it runs on KVM and uses no PV feature";
-	return report_add(rep, KVMCPUID_CHECK_DETECT, -1,
-			  *want_base == r->detect_base ? KVMCPUID_PASS : KVMCPUID_FAIL,
-			  "Linux finds KVM at", want_s, got_s, cause);
+	return report_add(rep, &(struct kvmcpuid_check){
+		.kind = KVMCPUID_CHECK_DETECT,
+		.verdict = *want_base == r->detect_base ? KVMCPUID_PASS : KVMCPUID_FAIL,
+		.feature = -1,
+		.expected = { .type = KVMCPUID_VALUE_LEAF, .u.leaf = *want_base },
+		.seen = { .type = KVMCPUID_VALUE_LEAF, .u.leaf = r->detect_base },
+		.subject = "Linux finds KVM at", .expected_text = want_s, .seen_text = got_s,
+		.cause = cause,
+	});
 }
 
 static int check_features(const struct expect *x, const struct guest_io *r,
@@ -318,18 +366,25 @@ static int check_features(const struct expect *x, const struct guest_io *r,
 		const struct feature *f = feature_get(i);
 		uint32_t wword = f->reg == KVMCPUID_REG_EAX ? want.eax : want.edx;
 		uint32_t gword = f->reg == KVMCPUID_REG_EAX ? r->detect_features : r->detect_hints;
-		const char *w = bit_word(want_base != 0, wword, f->bit);
-		const char *g = bit_word(r->detect_base != 0, gword, f->bit);
+		struct kvmcpuid_value w = feature_value(want_base != 0, wword, f->bit);
+		struct kvmcpuid_value g = feature_value(r->detect_base != 0, gword, f->bit);
 		const char *cause = NULL;
-		bool ok = !strcmp(w, g) || !exact;
+		bool ok = (w.type == g.type && w.u.bit == g.u.bit) || !exact;
 
-		if (!ok && i == KVMCPUID_FEATURE_PV_UNHALT && !strcmp(g, "clear"))
+		if (!ok && i == KVMCPUID_FEATURE_PV_UNHALT && g.type == KVMCPUID_VALUE_BIT &&
+		    !g.u.bit)
 			cause = "KVM strips pv_unhalt when HLT exits are disabled "
 				"(KVM_CAP_X86_DISABLE_EXITS)";
 		else if (!ok)
 			cause = "the guest reads a different bit than the table has";
-		ret = report_add(rep, KVMCPUID_CHECK_FEATURE, (int)i,
-				 ok ? KVMCPUID_PASS : KVMCPUID_FAIL, f->name, w, g, cause);
+		ret = report_add(rep, &(struct kvmcpuid_check){
+			.kind = KVMCPUID_CHECK_FEATURE,
+			.verdict = ok ? KVMCPUID_PASS : KVMCPUID_FAIL,
+			.feature = (int)i, .reg = f->reg, .bit = f->bit, .expected = w, .seen = g,
+			.subject = f->name, .expected_text = bit_word(&w),
+			.seen_text = bit_word(&g),
+			.cause = cause,
+		});
 	}
 	return ret;
 }
@@ -340,6 +395,15 @@ static const char *access_word(uint32_t rd, uint32_t wr, char *buf, size_t len)
 
 	snprintf(buf, len, "read %s, write %s", v[rd] ? v[rd] : "?", v[wr] ? v[wr] : "?");
 	return buf;
+}
+
+/* rd and wr are 0, 6 or 13: validate() refused anything else from the guest. */
+static struct kvmcpuid_value access_value(uint32_t rd, uint32_t wr)
+{
+	return (struct kvmcpuid_value){
+		.type = KVMCPUID_VALUE_ACCESS,
+		.u.access = { (enum kvmcpuid_fault)rd, (enum kvmcpuid_fault)wr },
+	};
 }
 
 /* MSRs KVM has no handler for: KVM_MSR_RET_INVALID, #GP unless kvm.ignore_msrs. */
@@ -401,18 +465,28 @@ static int check_msrs(const struct expect *x, const struct guest_io *r,
 				"is KVM_CAP_ENFORCE_PV_FEATURE_CPUID in effect?"
 				: "KVM refused an MSR the table grants (does the host support it?)";
 		snprintf(subj, sizeof(subj), "MSR 0x%x", msr);
-		ret = report_add(rep, KVMCPUID_CHECK_MSR, feat, ok ? KVMCPUID_PASS : KVMCPUID_FAIL,
-				 subj, access_word(want_rd, want_wr, want_s, sizeof(want_s)),
-				 access_word(r->msr_out[i].rd_vector, r->msr_out[i].wr_vector, got_s,
-					     sizeof(got_s)), cause);
+		ret = report_add(rep, &(struct kvmcpuid_check){
+			.kind = KVMCPUID_CHECK_MSR, .verdict = ok ? KVMCPUID_PASS : KVMCPUID_FAIL,
+			.feature = feat, .id = msr, .expected = access_value(want_rd, want_wr),
+			.seen = access_value(r->msr_out[i].rd_vector, r->msr_out[i].wr_vector),
+			.subject = subj,
+			.expected_text = access_word(want_rd, want_wr, want_s, sizeof(want_s)),
+			.seen_text = access_word(r->msr_out[i].rd_vector, r->msr_out[i].wr_vector,
+						 got_s, sizeof(got_s)),
+			.cause = cause,
+		});
 	}
 	/* Said once: no MSR check above can tell enforcement from its absence. */
 	if (!ret && hidden)
-		ret = report_add(rep, KVMCPUID_CHECK_MSR, -1, KVMCPUID_UNTESTABLE,
-				 "MSR enforcement", "#GP on masked PV MSRs",
-				 "no fault (kvm.ignore_msrs=1)",
-				 "enforcement cannot be observed through MSRs on this host "
-				 "(kvm.ignore_msrs=1)");
+		ret = report_add(rep, &(struct kvmcpuid_check){
+			.kind = KVMCPUID_CHECK_MSR, .verdict = KVMCPUID_UNTESTABLE, .feature = -1,
+			.expected = access_value(KVMCPUID_FAULT_GP, KVMCPUID_FAULT_GP),
+			.seen = access_value(KVMCPUID_FAULT_NONE, KVMCPUID_FAULT_NONE),
+			.subject = "MSR enforcement", .expected_text = "#GP on masked PV MSRs",
+			.seen_text = "no fault (kvm.ignore_msrs=1)",
+			.cause = "enforcement cannot be observed through MSRs on this host "
+				 "(kvm.ignore_msrs=1)",
+		});
 	return ret;
 }
 
@@ -428,6 +502,10 @@ static int check_hcalls(const struct expect *x, const struct guest_io *r,
 		const struct feature *f = feature_get((unsigned int)feat);
 		bool visible = f && ((enforce_features >> f->bit) & 1) && kvm_found;
 		bool want_enosys = x->enforce && !visible;
+		struct kvmcpuid_check c = {
+			.kind = KVMCPUID_CHECK_HYPERCALL, .feature = feat, .id = q->hcalls[i],
+			.expected.type = KVMCPUID_VALUE_RET, .seen.type = KVMCPUID_VALUE_NONE,
+		};
 		const char *cause = NULL;
 		char subj[48], got_s[40];
 		int verdict;
@@ -441,10 +519,19 @@ static int check_hcalls(const struct expect *x, const struct guest_io *r,
 			cause = "masked but not enforced: masking is advisory, the guest can still "
 				"use it";
 		}
+		/*
+		 * Handled, the three return 0 for the arguments the guest passes: KICK_CPU
+		 * and SCHED_YIELD always (kvm_emulate_hypercall, arch/x86/kvm/x86.c), SEND_IPI
+		 * the number of IPIs sent, none for an empty bitmap (kvm_pv_send_ipi).
+		 */
+		c.expected.u.ret = want_enosys ? -KVM_ENOSYS : 0;
+		c.subject = subj;
+		c.expected_text = want_enosys ? "-1000 (-KVM_ENOSYS)" : "0";
 		if (!x->hypercalls_run) {
-			ret = report_add(rep, KVMCPUID_CHECK_HYPERCALL, feat, KVMCPUID_UNTESTABLE,
-					 subj, want_enosys ? "-1000 (-KVM_ENOSYS)" : "0",
-					 "not run", x->hypercall_note);
+			c.verdict = KVMCPUID_UNTESTABLE;
+			c.seen_text = "not run";
+			c.cause = x->hypercall_note;
+			ret = report_add(rep, &c);
 			continue;
 		}
 		if (i >= r->hcalls_done) {
@@ -452,23 +539,20 @@ static int check_hcalls(const struct expect *x, const struct guest_io *r,
 			snprintf(got_s, sizeof(got_s), "did not complete");
 			cause = "the hypercall never returned to the guest";
 		} else {
-			/*
-			 * Handled, the three return 0 for the arguments the guest passes: KICK_CPU
-			 * and SCHED_YIELD always (kvm_emulate_hypercall, arch/x86/kvm/x86.c), SEND_IPI
-			 * the number of IPIs sent, none for an empty bitmap (kvm_pv_send_ipi).
-			 */
-			int64_t want = want_enosys ? -KVM_ENOSYS : 0;
-
+			c.seen.type = KVMCPUID_VALUE_RET;
+			c.seen.u.ret = r->hcall_ret[i];
 			snprintf(got_s, sizeof(got_s), "%lld", (long long)r->hcall_ret[i]);
-			verdict = r->hcall_ret[i] == want ? KVMCPUID_PASS : KVMCPUID_FAIL;
+			verdict = c.seen.u.ret == c.expected.u.ret ? KVMCPUID_PASS : KVMCPUID_FAIL;
 			if (verdict == KVMCPUID_FAIL)
 				cause = want_enosys ? "KVM handled a hypercall it should refuse: is "
 					"enforcement in effect?" : r->hcall_ret[i] == -KVM_ENOSYS ?
 					"KVM refused a hypercall the table grants" :
 					"KVM handled the hypercall but returned an unexpected value";
 		}
-		ret = report_add(rep, KVMCPUID_CHECK_HYPERCALL, feat, verdict, subj,
-				 want_enosys ? "-1000 (-KVM_ENOSYS)" : "0", got_s, cause);
+		c.verdict = verdict;
+		c.seen_text = got_s;
+		c.cause = cause;
+		ret = report_add(rep, &c);
 	}
 	return ret;
 }

@@ -19,10 +19,21 @@ int report_new(struct kvmcpuid_ctx *ctx, const char *label, struct kvmcpuid_repo
 	return 0;
 }
 
-int report_add(struct kvmcpuid_report *rep, int kind, int feature, int verdict,
-	       const char *subject, const char *expected, const char *seen, const char *cause)
+static const char *const kind_names[] = { "leaf", "feature", "detect", "msr", "hypercall" };
+static const char *const verdict_names[] = { "pass", "FAIL", "untestable" };
+
+static void point(struct check *c)
+{
+	c->pub.subject = c->subject;
+	c->pub.expected_text = c->expected;
+	c->pub.seen_text = c->seen;
+	c->pub.cause = c->cause[0] ? c->cause : NULL;
+}
+
+int report_add(struct kvmcpuid_report *rep, const struct kvmcpuid_check *in)
 {
 	struct check *c;
+	size_t i;
 
 	if (rep->n == rep->cap) {
 		size_t cap = rep->cap ? rep->cap * 2 : 64;
@@ -32,15 +43,18 @@ int report_add(struct kvmcpuid_report *rep, int kind, int feature, int verdict,
 			return -ENOMEM;
 		rep->checks = bigger;
 		rep->cap = cap;
+		for (i = 0; i < rep->n; i++)
+			point(&rep->checks[i]);
 	}
 	c = &rep->checks[rep->n++];
-	c->kind = (uint8_t)kind;
-	c->feature = (int8_t)feature;
-	c->verdict = (uint8_t)verdict;
-	snprintf(c->subject, sizeof(c->subject), "%s", subject);
-	snprintf(c->expected, sizeof(c->expected), "%s", expected);
-	snprintf(c->seen, sizeof(c->seen), "%s", seen);
-	snprintf(c->cause, sizeof(c->cause), "%s", cause ? cause : "");
+	c->pub = *in;
+	c->pub.kind_name = kind_names[in->kind];
+	c->pub.verdict_name = verdict_names[in->verdict];
+	snprintf(c->subject, sizeof(c->subject), "%s", in->subject);
+	snprintf(c->expected, sizeof(c->expected), "%s", in->expected_text);
+	snprintf(c->seen, sizeof(c->seen), "%s", in->seen_text);
+	snprintf(c->cause, sizeof(c->cause), "%s", in->cause ? in->cause : "");
+	point(c);
 	return 0;
 }
 
@@ -69,7 +83,7 @@ KVMCPUID_EXPORT bool kvmcpuid_report_ok(const struct kvmcpuid_report *rep)
 	if (!rep)
 		return false;
 	for (i = 0; i < rep->n; i++)
-		if (rep->checks[i].verdict == KVMCPUID_FAIL)
+		if (rep->checks[i].pub.verdict == KVMCPUID_FAIL)
 			return false;
 	return true;
 }
@@ -120,62 +134,58 @@ KVMCPUID_EXPORT size_t kvmcpuid_report_count(const struct kvmcpuid_report *rep)
 	return rep ? rep->n : 0;
 }
 
-static const struct check *get(const struct kvmcpuid_report *rep, size_t i)
+KVMCPUID_EXPORT const struct kvmcpuid_check *kvmcpuid_report_check(
+	const struct kvmcpuid_report *rep, size_t i)
 {
-	return rep && i < rep->n ? &rep->checks[i] : NULL;
+	return rep && i < rep->n ? &rep->checks[i].pub : NULL;
 }
 
-KVMCPUID_EXPORT int kvmcpuid_report_kind(const struct kvmcpuid_report *rep, size_t i)
+static const char *fault_name(enum kvmcpuid_fault f)
 {
-	const struct check *c = get(rep, i);
-
-	return c ? c->kind : -EINVAL;
+	return f == KVMCPUID_FAULT_GP ? "#GP" : f == KVMCPUID_FAULT_UD ? "#UD" : "ok";
 }
 
-KVMCPUID_EXPORT int kvmcpuid_report_feature(const struct kvmcpuid_report *rep, size_t i)
+/* A typed value as JSON: {"type": ..., and the member that type uses}. */
+static struct json_object *value_json(const struct kvmcpuid_value *v)
 {
-	const struct check *c = get(rep, i);
+	static const char *const types[] = { "none", "regs", "max_basic", "bit", "leaf",
+					     "access", "ret", "count" };
+	static const char *const regs[] = { "eax", "ebx", "ecx", "edx" };
+	struct json_object *o = json_object_new_object();
+	unsigned int r;
 
-	return c ? c->feature : -EINVAL;
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "type", json_object_new_string(types[v->type]));
+	switch (v->type) {
+	case KVMCPUID_VALUE_REGS:
+	case KVMCPUID_VALUE_MAX_BASIC:
+		for (r = 0; r < 4; r++)
+			add_hex(o, regs[r], v->u.regs[r]);
+		break;
+	case KVMCPUID_VALUE_BIT:
+		json_object_object_add(o, "set", json_object_new_boolean(v->u.bit));
+		break;
+	case KVMCPUID_VALUE_LEAF:
+		add_hex(o, "leaf", v->u.leaf);
+		break;
+	case KVMCPUID_VALUE_ACCESS:
+		json_object_object_add(o, "read", json_object_new_string(
+			fault_name(v->u.access.read)));
+		json_object_object_add(o, "write", json_object_new_string(
+			fault_name(v->u.access.write)));
+		break;
+	case KVMCPUID_VALUE_RET:
+		json_object_object_add(o, "ret", json_object_new_int64(v->u.ret));
+		break;
+	case KVMCPUID_VALUE_COUNT:
+		json_object_object_add(o, "count", json_object_new_int64(v->u.count));
+		break;
+	case KVMCPUID_VALUE_NONE:
+		break;
+	}
+	return o;
 }
-
-KVMCPUID_EXPORT const char *kvmcpuid_report_subject(const struct kvmcpuid_report *rep, size_t i)
-{
-	const struct check *c = get(rep, i);
-
-	return c ? c->subject : NULL;
-}
-
-KVMCPUID_EXPORT const char *kvmcpuid_report_expected(const struct kvmcpuid_report *rep, size_t i)
-{
-	const struct check *c = get(rep, i);
-
-	return c ? c->expected : NULL;
-}
-
-KVMCPUID_EXPORT const char *kvmcpuid_report_seen(const struct kvmcpuid_report *rep, size_t i)
-{
-	const struct check *c = get(rep, i);
-
-	return c ? c->seen : NULL;
-}
-
-KVMCPUID_EXPORT int kvmcpuid_report_verdict(const struct kvmcpuid_report *rep, size_t i)
-{
-	const struct check *c = get(rep, i);
-
-	return c ? c->verdict : -EINVAL;
-}
-
-KVMCPUID_EXPORT const char *kvmcpuid_report_cause(const struct kvmcpuid_report *rep, size_t i)
-{
-	const struct check *c = get(rep, i);
-
-	return c && c->cause[0] ? c->cause : NULL;
-}
-
-static const char *const kind_names[] = { "leaf", "feature", "detect", "msr", "hypercall" };
-static const char *const verdict_names[] = { "pass", "FAIL", "untestable" };
 
 KVMCPUID_EXPORT int kvmcpuid_report_to_json(const struct kvmcpuid_report *rep, char **ret)
 {
@@ -202,19 +212,30 @@ KVMCPUID_EXPORT int kvmcpuid_report_to_json(const struct kvmcpuid_report *rep, c
 			"enforcement is off: masking is advisory, a guest can still use a masked "
 			"feature"));
 	for (i = 0; i < rep->n; i++) {
-		const struct check *c = &rep->checks[i];
+		const struct kvmcpuid_check *c = &rep->checks[i].pub;
 		struct json_object *jc = json_object_new_object();
 
-		json_object_object_add(jc, "kind", json_object_new_string(kind_names[c->kind]));
+		json_object_object_add(jc, "kind", json_object_new_string(c->kind_name));
 		json_object_object_add(jc, "feature", c->feature >= 0 ?
 				       json_object_new_string(feature_get(c->feature)->name) : NULL);
 		json_object_object_add(jc, "subject", json_object_new_string(c->subject));
-		json_object_object_add(jc, "expected", json_object_new_string(c->expected));
-		json_object_object_add(jc, "seen", json_object_new_string(c->seen));
+		if (c->kind == KVMCPUID_CHECK_LEAF || c->kind == KVMCPUID_CHECK_MSR ||
+		    c->kind == KVMCPUID_CHECK_HYPERCALL)
+			add_hex(jc, "id", c->id);
+		if (c->kind == KVMCPUID_CHECK_LEAF)
+			add_hex(jc, "subleaf", c->subleaf);
+		if (c->expected.type == KVMCPUID_VALUE_BIT) {
+			json_object_object_add(jc, "reg", json_object_new_int(c->reg));
+			json_object_object_add(jc, "bit", json_object_new_int((int)c->bit));
+		}
+		json_object_object_add(jc, "expected", json_object_new_string(c->expected_text));
+		json_object_object_add(jc, "seen", json_object_new_string(c->seen_text));
+		json_object_object_add(jc, "expected_value", value_json(&c->expected));
+		json_object_object_add(jc, "seen_value", value_json(&c->seen));
 		json_object_object_add(jc, "verdict",
 				       json_object_new_string(c->verdict == KVMCPUID_FAIL ? "fail" :
-							      verdict_names[c->verdict]));
-		json_object_object_add(jc, "cause", c->cause[0] ?
+							      c->verdict_name));
+		json_object_object_add(jc, "cause", c->cause ?
 				       json_object_new_string(c->cause) : NULL);
 		json_object_array_add(arr, jc);
 	}

@@ -6,10 +6,9 @@
 #include "internal.h"
 #include "guest/protocol.h"
 
+/* A check and the strings its text pointers point to (report_add re-points them). */
 struct check {
-	uint8_t kind;
-	int8_t feature;
-	uint8_t verdict;
+	struct kvmcpuid_check pub;
 	char subject[48];
 	char expected[96];
 	char seen[96];
@@ -33,9 +32,11 @@ struct kvmcpuid_report {
 };
 
 int report_new(struct kvmcpuid_ctx *ctx, const char *label, struct kvmcpuid_report **ret);
-/* Append a check; cause may be NULL.  -ENOMEM. */
-int report_add(struct kvmcpuid_report *rep, int kind, int feature, int verdict,
-	       const char *subject, const char *expected, const char *seen, const char *cause);
+/*
+ * Append a copy of c: kind, verdict, subject and values as given, the strings copied
+ * (cause may be NULL), kind_name and verdict_name filled in.  -ENOMEM.
+ */
+int report_add(struct kvmcpuid_report *rep, const struct kvmcpuid_check *c);
 
 /* What the guest must see, and what it was asked to do. */
 struct expect {

@@ -88,44 +88,83 @@ static void teardown(void)
 	ctx = kvmcpuid_unref(ctx);
 }
 
-static int find(const struct kvmcpuid_report *rep, const char *subject)
+/* The first check of a kind about id (a feature id for FEATURE checks), or NULL. */
+static const struct kvmcpuid_check *lookup(const struct kvmcpuid_report *rep, int kind,
+					   uint32_t id)
 {
+	const struct kvmcpuid_check *c;
 	size_t i;
 
-	for (i = 0; i < kvmcpuid_report_count(rep); i++)
-		if (!strcmp(kvmcpuid_report_subject(rep, i), subject))
-			return (int)i;
-	ck_abort_msg("no check '%s'", subject);
-	return -1;
+	for (i = 0; (c = kvmcpuid_report_check(rep, i)); i++)
+		if ((int)c->kind == kind &&
+		    (kind == KVMCPUID_CHECK_FEATURE ? c->feature == (int)id : c->id == id))
+			return c;
+	return NULL;
+}
+
+static const struct kvmcpuid_check *find(const struct kvmcpuid_report *rep, int kind,
+					 uint32_t id)
+{
+	const struct kvmcpuid_check *c = lookup(rep, kind, id);
+
+	ck_assert_msg(c, "no check of kind %d about 0x%x", kind, id);
+	return c;
 }
 
 START_TEST(test_honest_passes)
 {
 	struct kvmcpuid_report *rep = run(0);
+	const struct kvmcpuid_check *c;
 
 	ck_assert(kvmcpuid_report_ok(rep));
 	ck_assert_uint_eq(kvmcpuid_report_detected_base(rep), 0x40000000);
-	ck_assert_int_eq(kvmcpuid_report_verdict(rep, find(rep, "hypercall 5")), KVMCPUID_UNTESTABLE);
-	ck_assert_str_eq(kvmcpuid_report_cause(rep, find(rep, "hypercall 5")), "not run here");
+	c = find(rep, KVMCPUID_CHECK_HYPERCALL, KVM_HC_KICK_CPU);
+	ck_assert_str_eq(c->subject, "hypercall 5");
+	ck_assert_int_eq(c->verdict, KVMCPUID_UNTESTABLE);
+	ck_assert_str_eq(c->cause, "not run here");
+	ck_assert_int_eq(c->feature, KVMCPUID_FEATURE_PV_UNHALT);
+	ck_assert_int_eq(c->expected.type, KVMCPUID_VALUE_RET);
+	ck_assert_int_eq(c->expected.u.ret, 0);
+	ck_assert_int_eq(c->seen.type, KVMCPUID_VALUE_NONE);
+	ck_assert_str_eq(c->seen_text, "not run");
 	/* advisory masking is explained even when it passes */
-	ck_assert_ptr_null(kvmcpuid_report_cause(rep, find(rep, "MSR 0x4b564d03")));
+	c = find(rep, KVMCPUID_CHECK_MSR, MSR_KVM_STEAL_TIME);
+	ck_assert_str_eq(c->subject, "MSR 0x4b564d03");
+	ck_assert_ptr_null(c->cause);
+	ck_assert_int_eq(c->feature, KVMCPUID_FEATURE_STEAL_TIME);
+	ck_assert_int_eq(c->seen.type, KVMCPUID_VALUE_ACCESS);
+	ck_assert_int_eq(c->seen.u.access.read, KVMCPUID_FAULT_NONE);
+	ck_assert_int_eq(c->seen.u.access.write, KVMCPUID_FAULT_NONE);
+	c = find(rep, KVMCPUID_CHECK_DETECT, 0);
+	ck_assert_int_eq(c->expected.type, KVMCPUID_VALUE_LEAF);
+	ck_assert_uint_eq(c->seen.u.leaf, 0x40000000);
+	ck_assert_str_eq(c->seen_text, "0x40000000");
+	c = find(rep, KVMCPUID_CHECK_LEAF, 0x40000001);
+	ck_assert_int_eq(c->seen.type, KVMCPUID_VALUE_REGS);
+	ck_assert_uint_eq(c->seen.u.regs[KVMCPUID_REG_EAX], 0x01007efb);
+	ck_assert_str_eq(c->seen_text, "01007efb 00000000 00000000 00000000");
+	ck_assert_str_eq(c->kind_name, "leaf");
+	ck_assert_str_eq(c->verdict_name, "pass");
 	kvmcpuid_report_unref(rep);
 }
 END_TEST
 
 START_TEST(test_enforced_mask)
 {
+	const struct kvmcpuid_check *c;
 	struct kvmcpuid_report *rep;
-	int i;
 
 	make_table(false, 0x01007efb & ~(1u << KVM_FEATURE_STEAL_TIME));
 	x.enforce = true;
 	honest_results(true);
 	rep = run(0);
 	ck_assert(kvmcpuid_report_ok(rep));
-	i = find(rep, "MSR 0x4b564d03");
-	ck_assert_str_eq(kvmcpuid_report_expected(rep, i), "read #GP, write #GP");
-	ck_assert(strstr(kvmcpuid_report_cause(rep, i), "masked and enforced"));
+	c = find(rep, KVMCPUID_CHECK_MSR, MSR_KVM_STEAL_TIME);
+	ck_assert_str_eq(c->expected_text, "read #GP, write #GP");
+	ck_assert_int_eq(c->expected.u.access.read, KVMCPUID_FAULT_GP);
+	ck_assert_int_eq(c->expected.u.access.write, KVMCPUID_FAULT_GP);
+	ck_assert_int_eq(c->seen.u.access.read, KVMCPUID_FAULT_GP);
+	ck_assert(strstr(c->cause, "masked and enforced"));
 	kvmcpuid_report_unref(rep);
 
 	/* KVM did not enforce: caught */
@@ -133,30 +172,41 @@ START_TEST(test_enforced_mask)
 	ck_assert_uint_eq(req.msrs[5], MSR_KVM_STEAL_TIME);
 	rep = run(0);
 	ck_assert(!kvmcpuid_report_ok(rep));
-	i = find(rep, "MSR 0x4b564d03");
-	ck_assert_int_eq(kvmcpuid_report_verdict(rep, i), KVMCPUID_FAIL);
-	ck_assert(strstr(kvmcpuid_report_cause(rep, i), "ENFORCE_PV_FEATURE_CPUID"));
+	c = find(rep, KVMCPUID_CHECK_MSR, MSR_KVM_STEAL_TIME);
+	ck_assert_int_eq(c->verdict, KVMCPUID_FAIL);
+	ck_assert_str_eq(c->verdict_name, "FAIL");
+	ck_assert_int_eq(c->seen.u.access.read, KVMCPUID_FAULT_NONE);
+	ck_assert(strstr(c->cause, "ENFORCE_PV_FEATURE_CPUID"));
 	kvmcpuid_report_unref(rep);
 }
 END_TEST
 
 START_TEST(test_wrong_expectation_caught)
 {
+	const struct kvmcpuid_check *c;
 	struct kvmcpuid_report *rep;
-	int i;
 
 	/* the guest sees pv_unhalt cleared: KVM stripped it */
 	res.leaf_out[1].eax &= ~(1u << KVM_FEATURE_PV_UNHALT);
 	res.detect_features = res.leaf_out[1].eax;
 	rep = run(0);
 	ck_assert(!kvmcpuid_report_ok(rep));
-	i = find(rep, "pv_unhalt");
-	ck_assert_int_eq(kvmcpuid_report_verdict(rep, i), KVMCPUID_FAIL);
-	ck_assert_str_eq(kvmcpuid_report_expected(rep, i), "set");
-	ck_assert_str_eq(kvmcpuid_report_seen(rep, i), "clear");
-	ck_assert(strstr(kvmcpuid_report_cause(rep, i), "HLT exits"));
-	i = find(rep, "CPUID 0x40000001");
-	ck_assert(strstr(kvmcpuid_report_cause(rep, i), "stripped pv_unhalt"));
+	c = find(rep, KVMCPUID_CHECK_FEATURE, KVMCPUID_FEATURE_PV_UNHALT);
+	ck_assert_str_eq(c->subject, "pv_unhalt");
+	ck_assert_int_eq(c->verdict, KVMCPUID_FAIL);
+	ck_assert_str_eq(c->expected_text, "set");
+	ck_assert_str_eq(c->seen_text, "clear");
+	ck_assert_int_eq(c->expected.type, KVMCPUID_VALUE_BIT);
+	ck_assert(c->expected.u.bit);
+	ck_assert_int_eq(c->seen.type, KVMCPUID_VALUE_BIT);
+	ck_assert(!c->seen.u.bit);
+	ck_assert_int_eq(c->reg, KVMCPUID_REG_EAX);
+	ck_assert_uint_eq(c->bit, KVM_FEATURE_PV_UNHALT);
+	ck_assert(strstr(c->cause, "HLT exits"));
+	c = find(rep, KVMCPUID_CHECK_LEAF, 0x40000001);
+	ck_assert(strstr(c->cause, "stripped pv_unhalt"));
+	ck_assert_uint_eq(c->expected.u.regs[KVMCPUID_REG_EAX] ^ c->seen.u.regs[KVMCPUID_REG_EAX],
+			  1u << KVM_FEATURE_PV_UNHALT);
 	kvmcpuid_report_unref(rep);
 }
 END_TEST
@@ -181,8 +231,11 @@ START_TEST(test_intel_missing_leaf)
 	hidden_results();
 	rep = run(0);
 	ck_assert_msg(kvmcpuid_report_ok(rep), "Intel fallback data must not fail");
-	ck_assert(strstr(kvmcpuid_report_cause(rep, find(rep, "CPUID 0x40000000")),
-			 "max basic leaf"));
+	ck_assert(strstr(find(rep, KVMCPUID_CHECK_LEAF, 0x40000000)->cause, "max basic leaf"));
+	ck_assert_int_eq(find(rep, KVMCPUID_CHECK_LEAF, 0x40000000)->expected.type,
+			 KVMCPUID_VALUE_MAX_BASIC);
+	ck_assert_int_eq(find(rep, KVMCPUID_CHECK_FEATURE, 0)->seen.type, KVMCPUID_VALUE_NONE);
+	ck_assert_str_eq(find(rep, KVMCPUID_CHECK_FEATURE, 0)->seen_text, "absent");
 	kvmcpuid_report_unref(rep);
 }
 END_TEST
@@ -199,8 +252,10 @@ START_TEST(test_other_vendor_missing_leaf)
 	hidden_results();
 	rep = run(0);
 	ck_assert(kvmcpuid_report_ok(rep));
-	ck_assert_str_eq(kvmcpuid_report_expected(rep, find(rep, "CPUID 0x40000000")),
+	ck_assert_str_eq(find(rep, KVMCPUID_CHECK_LEAF, 0x40000000)->expected_text,
 			 "max basic leaf data");
+	ck_assert_int_eq(find(rep, KVMCPUID_CHECK_LEAF, 0x40000000)->expected.type,
+			 KVMCPUID_VALUE_MAX_BASIC);
 	kvmcpuid_report_unref(rep);
 	/* the same on an AMD guest must read zeros */
 	make_table(false, 0);
@@ -237,13 +292,15 @@ START_TEST(test_enforce_leaf_models)
 	/* before 5.16: the fixed leaf counts whatever the signature */
 	rep = custom_signature_run(ENFORCE_LEAF_FIXED, false);
 	ck_assert(kvmcpuid_report_ok(rep));
-	ck_assert_str_eq(kvmcpuid_report_expected(rep, find(rep, "MSR 0x4b564d05")),
+	ck_assert_str_eq(find(rep, KVMCPUID_CHECK_MSR, MSR_KVM_POLL_CONTROL)->expected_text,
 			 "read ok, write ok");
+	ck_assert_int_eq(find(rep, KVMCPUID_CHECK_MSR,
+			      MSR_KVM_POLL_CONTROL)->expected.u.access.read, KVMCPUID_FAULT_NONE);
 	kvmcpuid_report_unref(rep);
 	/* from 5.16: no KVM signature, nothing allowed */
 	rep = custom_signature_run(ENFORCE_LEAF_SCAN, true);
 	ck_assert(kvmcpuid_report_ok(rep));
-	ck_assert(strstr(kvmcpuid_report_cause(rep, find(rep, "MSR 0x4b564d05")),
+	ck_assert(strstr(find(rep, KVMCPUID_CHECK_MSR, MSR_KVM_POLL_CONTROL)->cause,
 			 "no KVM signature"));
 	kvmcpuid_report_unref(rep);
 	/* the wrong model is caught */
@@ -253,21 +310,11 @@ START_TEST(test_enforce_leaf_models)
 }
 END_TEST
 
-static bool has_subject(const struct kvmcpuid_report *rep, const char *subject)
-{
-	size_t i;
-
-	for (i = 0; i < kvmcpuid_report_count(rep); i++)
-		if (!strcmp(kvmcpuid_report_subject(rep, i), subject))
-			return true;
-	return false;
-}
-
 START_TEST(test_ignore_msrs)
 {
+	const struct kvmcpuid_check *c;
 	struct kvmcpuid_report *rep;
 	unsigned int i;
-	int k;
 
 	make_table(false, 0x01007efb & ~(1u << KVM_FEATURE_STEAL_TIME));
 	x.enforce = true;
@@ -279,9 +326,12 @@ START_TEST(test_ignore_msrs)
 			res.msr_out[i].rd_vector = res.msr_out[i].wr_vector = 0;
 	rep = run(0);
 	ck_assert(kvmcpuid_report_ok(rep));
-	ck_assert_str_eq(kvmcpuid_report_expected(rep, find(rep, "MSR 0x4b564d03")),
+	ck_assert_str_eq(find(rep, KVMCPUID_CHECK_MSR, MSR_KVM_STEAL_TIME)->expected_text,
 			 "read #GP, write #GP");
-	ck_assert(!has_subject(rep, "MSR enforcement"));
+	ck_assert_int_eq(find(rep, KVMCPUID_CHECK_MSR, MSR_KVM_STEAL_TIME)->expected.u.access.write,
+			 KVMCPUID_FAULT_GP);
+	/* the whole-set MSR check is MSR id 0 */
+	ck_assert_ptr_null(lookup(rep, KVMCPUID_CHECK_MSR, 0));
 	kvmcpuid_report_unref(rep);
 	/* refusals ignored too: nothing faults, and the report says it cannot tell */
 	x.pv_refusal_ignored = true;
@@ -289,9 +339,12 @@ START_TEST(test_ignore_msrs)
 		res.msr_out[i].rd_vector = res.msr_out[i].wr_vector = 0;
 	rep = run(0);
 	ck_assert(kvmcpuid_report_ok(rep));
-	k = find(rep, "MSR enforcement");
-	ck_assert_int_eq(kvmcpuid_report_verdict(rep, k), KVMCPUID_UNTESTABLE);
-	ck_assert(strstr(kvmcpuid_report_cause(rep, k), "cannot be observed"));
+	c = find(rep, KVMCPUID_CHECK_MSR, 0);
+	ck_assert_str_eq(c->subject, "MSR enforcement");
+	ck_assert_int_eq(c->verdict, KVMCPUID_UNTESTABLE);
+	ck_assert_int_eq(c->seen.u.access.read, KVMCPUID_FAULT_NONE);
+	ck_assert_int_eq(c->expected.u.access.read, KVMCPUID_FAULT_GP);
+	ck_assert(strstr(c->cause, "cannot be observed"));
 	kvmcpuid_report_unref(rep);
 }
 END_TEST
@@ -336,8 +389,15 @@ START_TEST(test_report_json)
 	ck_assert(strstr(json, "masking is advisory"));
 	ck_assert(strstr(json, "\"verdict\": \"untestable\""));
 	free(json);
-	ck_assert_int_eq(kvmcpuid_report_kind(rep, 100000), -EINVAL);
-	ck_assert_ptr_null(kvmcpuid_report_subject(rep, 100000));
+	/* the typed values beside the strings: not run is no value, 0 expected */
+	ck_assert(strstr(json, "\"expected\": \"0\""));
+	ck_assert(strstr(json, "\"expected_value\": {"));
+	ck_assert(strstr(json, "\"type\": \"none\""));
+	ck_assert(strstr(json, "\"ret\": 0\n"));
+	ck_assert(strstr(json, "\"read\": \"ok\""));
+	ck_assert(strstr(json, "\"eax\": \"0x01007efb\""));
+	ck_assert_ptr_null(kvmcpuid_report_check(rep, 100000));
+	ck_assert_ptr_null(kvmcpuid_report_check(NULL, 0));
 	kvmcpuid_report_unref(rep);
 }
 END_TEST

@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* kvmcpuid verify, kvmcpuid matrix */
 #include <errno.h>
+#include <linux/kvm_para.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
 #define MAX_SETS 64
-
-static const char *const kind_names[] = { "leaf", "feature", "detect", "msr", "hypercall" };
-static const char *const verdict_names[] = { "pass", "FAIL", "untestable" };
 
 struct vopts {
 	const char *policy;
@@ -96,12 +94,14 @@ static void untestable_msr_cause(const struct kvmcpuid_report *rep, char *buf, s
 {
 	size_t i;
 
-	for (i = 0; i < kvmcpuid_report_count(rep); i++)
-		if (kvmcpuid_report_kind(rep, i) == KVMCPUID_CHECK_MSR &&
-		    kvmcpuid_report_verdict(rep, i) == KVMCPUID_UNTESTABLE) {
-			snprintf(buf, size, "%s", kvmcpuid_report_cause(rep, i));
+	for (i = 0; i < kvmcpuid_report_count(rep); i++) {
+		const struct kvmcpuid_check *c = kvmcpuid_report_check(rep, i);
+
+		if (c->kind == KVMCPUID_CHECK_MSR && c->verdict == KVMCPUID_UNTESTABLE) {
+			snprintf(buf, size, "%s", c->cause);
 			return;
 		}
+	}
 }
 
 static void print_report(const struct kvmcpuid_report *rep, bool all)
@@ -112,28 +112,25 @@ static void print_report(const struct kvmcpuid_report *rep, bool all)
 
 	printf(_("%-9s %-35s %-36s %-36s %s\n"), "KIND", "SUBJECT", "EXPECTED", "GUEST", "VERDICT");
 	for (i = 0; i < n; i++) {
-		int v = kvmcpuid_report_verdict(rep, i), kind = kvmcpuid_report_kind(rep, i);
-		int feat = kvmcpuid_report_feature(rep, i);
-		const char *cause = kvmcpuid_report_cause(rep, i);
+		const struct kvmcpuid_check *c = kvmcpuid_report_check(rep, i);
 		char subj[64];
 
-		pass += v == KVMCPUID_PASS;
-		fail += v == KVMCPUID_FAIL;
-		untestable += v == KVMCPUID_UNTESTABLE;
-		if (!all && v == KVMCPUID_PASS && kind == KVMCPUID_CHECK_LEAF &&
-		    strncmp(kvmcpuid_report_subject(rep, i), "scan", 4) &&
-		    strncmp(kvmcpuid_report_subject(rep, i), "CPUID 0x4", 9))
+		pass += c->verdict == KVMCPUID_PASS;
+		fail += c->verdict == KVMCPUID_FAIL;
+		untestable += c->verdict == KVMCPUID_UNTESTABLE;
+		/* passing leaves outside the hypervisor range (0x1's bit) only with --all */
+		if (!all && c->verdict == KVMCPUID_PASS && c->kind == KVMCPUID_CHECK_LEAF &&
+		    (c->id < 0x40000000u || c->id > 0x4fffffffu))
 			continue;
-		if (feat >= 0 && kind != KVMCPUID_CHECK_FEATURE)
-			snprintf(subj, sizeof(subj), "%s (%s)", kvmcpuid_report_subject(rep, i),
-				 kvmcpuid_feature_name((unsigned int)feat));
+		if (c->feature >= 0 && c->kind != KVMCPUID_CHECK_FEATURE)
+			snprintf(subj, sizeof(subj), "%s (%s)", c->subject,
+				 kvmcpuid_feature_name((unsigned int)c->feature));
 		else
-			snprintf(subj, sizeof(subj), "%s", kvmcpuid_report_subject(rep, i));
-		printf(_("%-9s %-35s %-36s %-36s %s\n"), kind_names[kind], subj,
-		       kvmcpuid_report_expected(rep, i), kvmcpuid_report_seen(rep, i),
-		       verdict_names[v]);
-		if (cause && v == KVMCPUID_FAIL)
-			printf(_("          cause: %s\n"), cause);
+			snprintf(subj, sizeof(subj), "%s", c->subject);
+		printf(_("%-9s %-35s %-36s %-36s %s\n"), c->kind_name, subj, c->expected_text,
+		       c->seen_text, c->verdict_name);
+		if (c->cause && c->verdict == KVMCPUID_FAIL)
+			printf(_("          cause: %s\n"), c->cause);
 	}
 	printf(_("\n%zu checks: %zu pass, %zu fail, %zu untestable\n"), n, pass, fail, untestable);
 	printf(_("kernel: %s\n"), kvmcpuid_report_kernel(rep));
@@ -222,24 +219,24 @@ static void matrix_row(const struct kvmcpuid_report *rep, int feature)
 	char msrs[32], hcs[32];
 
 	for (i = 0; i < n; i++) {
-		int kind = kvmcpuid_report_kind(rep, i), f = kvmcpuid_report_feature(rep, i);
-		const char *seen = kvmcpuid_report_seen(rep, i);
+		const struct kvmcpuid_check *c = kvmcpuid_report_check(rep, i);
 
-		if (feature >= 0 && f != feature)
+		if (feature >= 0 && c->feature != feature)
 			continue;
-		if (kind == KVMCPUID_CHECK_FEATURE && feature >= 0)
-			bit = seen;
-		if (kind == KVMCPUID_CHECK_MSR &&
-		    kvmcpuid_report_verdict(rep, i) != KVMCPUID_UNTESTABLE) {
+		if (c->kind == KVMCPUID_CHECK_FEATURE && feature >= 0)
+			bit = c->seen_text;
+		if (c->kind == KVMCPUID_CHECK_MSR && c->verdict != KVMCPUID_UNTESTABLE) {
 			msr++;
-			msr_blocked += strstr(seen, "#GP") != NULL;
+			msr_blocked += c->seen.u.access.read == KVMCPUID_FAULT_GP ||
+				       c->seen.u.access.write == KVMCPUID_FAULT_GP;
 		}
-		if (kind == KVMCPUID_CHECK_HYPERCALL) {
+		if (c->kind == KVMCPUID_CHECK_HYPERCALL) {
 			hc++;
-			if (kvmcpuid_report_verdict(rep, i) == KVMCPUID_UNTESTABLE)
+			if (c->verdict == KVMCPUID_UNTESTABLE)
 				hc_untestable++;
 			else
-				hc_blocked += !strcmp(seen, "-1000");
+				hc_blocked += c->seen.type == KVMCPUID_VALUE_RET &&
+					      c->seen.u.ret == -KVM_ENOSYS;
 		}
 	}
 	snprintf(msrs, sizeof(msrs), msr ? "%u/%u #GP" : "-", msr_blocked, msr);
