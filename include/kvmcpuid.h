@@ -216,7 +216,9 @@ enum kvmcpuid_vendor {
 };
 
 /*
- * What this host's KVM offers; probed once per context and cached (a reference is returned).
+ * What this host's KVM offers; a new reference to the context's cached probe, probed
+ * again only when every reference to the last one has been dropped (hold the host to
+ * keep it).  The host holds a reference on the context: drop them in any order.
  * Returns 0, -ENOENT/-EACCES/-ENODEV (no usable /dev/kvm; diag says how to fix), -ENOMEM, -EIO.
  */
 int kvmcpuid_host_probe(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag,

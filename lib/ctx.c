@@ -135,11 +135,6 @@ KVMCPUID_EXPORT struct kvmcpuid_ctx *kvmcpuid_unref(struct kvmcpuid_ctx *ctx)
 {
 	if (!ctx || --ctx->refcount > 0)
 		return NULL;
-	/* The cached host holds no reference on ctx (it would be a cycle). */
-	if (ctx->host) {
-		free(ctx->host->entries);
-		free(ctx->host);
-	}
 	if (ctx->kvm_fd >= 0)
 		close(ctx->kvm_fd);
 	free(ctx->device);

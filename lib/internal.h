@@ -53,7 +53,7 @@ struct kvmcpuid_ctx {
 	int log_priority;
 	char *device;
 	int kvm_fd;
-	struct kvmcpuid_host *host;
+	struct kvmcpuid_host *host;	/* weak: the host's last unref clears it */
 	unsigned int deadline_ms;
 	int hypercalls;		/* 0 unknown, 1 work, -1 do not complete */
 	char hypercall_note[160];
@@ -154,7 +154,6 @@ struct kvmcpuid_host {
 	uint32_t hints;
 	bool enforce_cap;
 	bool exit_hypercall_cap;
-	bool cached;		/* owned by ctx->host */
 	bool ignore_msrs;	/* kvm.ignore_msrs=Y: unknown MSRs do not fault */
 	bool pv_refusal_ignored;	/* ignore_msrs also hides enforcement's MSR refusals */
 	uint8_t enforce_leaf;	/* enum enforce_leaf: where enforcement reads the features */
@@ -176,6 +175,8 @@ enum enforce_leaf {
 	ENFORCE_LEAF_SCAN,
 };
 int host_new(struct kvmcpuid_ctx *ctx, struct kvmcpuid_host **ret);
+/* Make h the context's cached probe: kvmcpuid_host_probe returns it while h lives. */
+void host_cache(struct kvmcpuid_ctx *ctx, struct kvmcpuid_host *h);
 uint8_t vendor_from_leaf0(uint32_t ebx, uint32_t ecx, uint32_t edx);
 
 /* ---- resolution (build.c) ---- */

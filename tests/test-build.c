@@ -256,6 +256,41 @@ START_TEST(test_host_profile_roundtrip)
 }
 END_TEST
 
+/*
+ * The host kvmcpuid_host_probe returns is the context's cached one, and a caller may drop
+ * the context before it: every object holds a reference on its context, and the cache
+ * frees nothing another reference still holds.  There is no /dev/kvm here: a loaded
+ * profile stands in for the probe in the cache.
+ */
+START_TEST(test_host_outlives_ctx)
+{
+	struct kvmcpuid_ctx *c = test_ctx();
+	struct kvmcpuid_host *h = test_host(c), *probed = NULL;
+	struct kvmcpuid_diag d = { 0 };
+	size_t n;
+
+	host_cache(c, h);
+	ck_assert_int_eq(kvmcpuid_host_probe(c, &d, &probed), 0);
+	ck_assert_ptr_eq(probed, h);
+	kvmcpuid_host_unref(h);
+	c = kvmcpuid_unref(c);
+	ck_assert_uint_eq(kvmcpuid_host_features(probed), 0x01007edb);
+	ck_assert_uint_eq(kvmcpuid_host_supported(probed, &n)[1].ebx, KVM_SIG_EBX);
+	ck_assert_uint_eq(n, 3);
+	kvmcpuid_host_unref(probed);
+
+	/* The cache is weak: once the host is gone, the next probe opens the device. */
+	c = test_ctx();
+	h = test_host(c);
+	host_cache(c, h);
+	kvmcpuid_host_unref(h);
+	ck_assert_ptr_null(c->host);
+	ck_assert_int_eq(kvmcpuid_set_device(c, "/nonexistent/kvm"), 0);
+	ck_assert_int_eq(kvmcpuid_host_probe(c, &d, &probed), -ENOENT);
+	kvmcpuid_unref(c);
+}
+END_TEST
+
 START_TEST(test_parse_build_allocation_failures)
 {
 	static const char text[] = "default = host\nsteal_time = force\ntiming = on\n";
@@ -298,6 +333,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_lints, 0, ARRAY_SIZE(lint_cases));
 	tcase_add_test(tc, test_lints_host_dependent);
 	tcase_add_test(tc, test_host_profile_roundtrip);
+	tcase_add_test(tc, test_host_outlives_ctx);
 	tcase_add_test(tc, test_parse_build_allocation_failures);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
