@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 	unsigned char *mem;
 	uint32_t *seen;
 	int kvm, vm, vcpu, n, r = 1;
-	char sig[13] = { 0 };
+	char sig[13] = { 0 }, base[KVMCPUID_POLICY_VALUE_MAX], enforce[KVMCPUID_POLICY_VALUE_MAX];
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: embed POLICY\n");
@@ -103,12 +103,13 @@ int main(int argc, char **argv)
 	if (n < 0)
 		return fail("build", &diag);
 	nent = table->nent;
-	if (kvmcpuid_table_merge(leaves, (size_t)n, kvmcpuid_policy_get_base(policy),
+	kvmcpuid_policy_get(policy, "base", base, sizeof(base));
+	kvmcpuid_policy_get(policy, "enforce", enforce, sizeof(enforce));
+	if (kvmcpuid_table_merge(leaves, (size_t)n, (uint32_t)strtoul(base, NULL, 16),
 				 table->entries, &nent, MAX_ENTRIES, &diag) < 0)
 		return fail("merge", &diag);
 	if (kvmcpuid_apply(ctx, vcpu, table->entries, nent,
-			   kvmcpuid_policy_get_enforce(policy) ? KVMCPUID_APPLY_ENFORCE : 0,
-			   &diag) < 0)
+			   !strcmp(enforce, "on") ? KVMCPUID_APPLY_ENFORCE : 0, &diag) < 0)
 		return fail("apply", &diag);
 
 	ioctl(vcpu, KVM_GET_SREGS, &sregs);

@@ -98,6 +98,25 @@ int read_file_limited(struct kvmcpuid_ctx *ctx, const char *path, char **buf, si
 		      struct kvmcpuid_diag *diag);
 
 /* ---- policy (policy.c) ---- */
+enum kvmcpuid_action {
+	KVMCPUID_ACTION_HOST = 0,	/* set iff the host offers it */
+	KVMCPUID_ACTION_ON = 1,		/* require */
+	KVMCPUID_ACTION_OFF = 2,	/* clear */
+	KVMCPUID_ACTION_FORCE = 3,	/* set whatever the host says */
+};
+
+enum kvmcpuid_signature {
+	KVMCPUID_SIGNATURE_KVM = 0,
+	KVMCPUID_SIGNATURE_HIDDEN = 1,
+	KVMCPUID_SIGNATURE_CUSTOM = 2,
+};
+
+enum kvmcpuid_max_leaf {
+	KVMCPUID_MAX_LEAF_AUTO = 0,
+	KVMCPUID_MAX_LEAF_LEGACY_ZERO = 1,
+	KVMCPUID_MAX_LEAF_EXPLICIT = 2,
+};
+
 struct kvmcpuid_policy {
 	int refcount;
 	struct kvmcpuid_ctx *ctx;
@@ -143,6 +162,9 @@ int policy_set_kv(struct kvmcpuid_policy *p, const char *key, const char *value,
 /* Cross-field checks (max_leaf inside the base block).  -EINVAL with msg, slot of the culprit. */
 int policy_check(const struct kvmcpuid_policy *p, char *msg, size_t msglen, int *slot);
 const char *action_name(unsigned int action);
+/* The action a feature gets (its own, or the default) and setting one (a valid one). */
+int policy_action(const struct kvmcpuid_policy *p, unsigned int feature);
+void policy_set_action(struct kvmcpuid_policy *p, unsigned int feature, uint8_t action);
 /* Escape a signature for the text format (quoted, \xNN for non-printables). */
 void signature_quote(const char sig[12], char *out, size_t len);
 

@@ -395,6 +395,53 @@ KVMCPUID_EXPORT int kvmcpuid_policy_override(struct kvmcpuid_policy *p, const ch
 	return 0;
 }
 
+/*
+ * One value alone, as the right-hand side of a line of a policy file: blanks may surround
+ * it, nothing may follow it.
+ */
+static int parse_one_value(struct kvmcpuid_ctx *ctx, const char *text,
+			   struct kvmcpuid_diag *diag, char *out, size_t cap, size_t *outlen,
+			   bool *quoted)
+{
+	struct parser ps = { .s = text, .len = strlen(text), .line = 1, .ctx = ctx, .diag = diag };
+	int r = check_encoding(&ps);
+
+	if (r < 0)
+		return r;
+	skip_blanks(&ps);
+	r = read_value(&ps, out, cap, outlen, quoted);
+	if (r < 0)
+		return r;
+	skip_blanks(&ps);
+	if (ps.pos < ps.len)
+		return fail_at(&ps, ps.pos, "unexpected text after the value");
+	return 0;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_policy_set(struct kvmcpuid_policy *p, const char *key,
+					const char *value, struct kvmcpuid_diag *diag)
+{
+	struct kvmcpuid_policy tmp;
+	char buf[256], msg[400];
+	bool quoted, key_error;
+	size_t vlen;
+	int r, slot;
+
+	diag_begin(diag);
+	if (!p || !key || !value)
+		return -EINVAL;
+	r = parse_one_value(p->ctx, value, diag, buf, sizeof(buf), &vlen, &quoted);
+	if (r < 0)
+		return r;
+	tmp = *p;
+	if (policy_set_kv(&tmp, key, buf, vlen, quoted, NULL, 0, &key_error, msg, sizeof(msg)) < 0)
+		return diag_set(p->ctx, diag, key_error ? ENOENT : EINVAL, NULL, 0, 0, "%s", msg);
+	if (policy_check(&tmp, msg, sizeof(msg), &slot) < 0)
+		return diag_set(p->ctx, diag, EINVAL, NULL, 0, 0, "%s", msg);
+	*p = tmp;
+	return 0;
+}
+
 static int kvmcpuid_policy_parse_file_impl(struct kvmcpuid_ctx *ctx, const char *path,
 					       struct kvmcpuid_diag *diag,
 					       struct kvmcpuid_policy **ret)

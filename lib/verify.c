@@ -296,14 +296,14 @@ static int matrix_variant(const struct kvmcpuid_policy *base, int which,
 		/* all-on: every feature the host offers, the VMM-provided ones as given */
 		for (i = 0; i < FEATURE_COUNT; i++)
 			if (feature_get(i)->provider == KVMCPUID_PROVIDER_KVM)
-				kvmcpuid_policy_set_action(p, i, KVMCPUID_ACTION_HOST);
+				policy_set_action(p, i, KVMCPUID_ACTION_HOST);
 		snprintf(label, len, "all-on");
 	} else if (which == -1) {
 		for (i = 0; i < FEATURE_COUNT; i++)
-			kvmcpuid_policy_set_action(p, i, KVMCPUID_ACTION_OFF);
+			policy_set_action(p, i, KVMCPUID_ACTION_OFF);
 		snprintf(label, len, "all-off");
 	} else {
-		kvmcpuid_policy_set_action(p, (unsigned int)which, KVMCPUID_ACTION_OFF);
+		policy_set_action(p, (unsigned int)which, KVMCPUID_ACTION_OFF);
 		snprintf(label, len, "-%s", feature_get((unsigned int)which)->name);
 	}
 	*ret = p;

@@ -113,7 +113,7 @@ START_TEST(test_each_feature_masked_alone)
 	size_t n;
 
 	ck_assert_int_eq(kvmcpuid_policy_new(ctx, &p), 0);
-	ck_assert_int_eq(kvmcpuid_policy_set_action(p, f, KVMCPUID_ACTION_OFF), 0);
+	ck_assert_int_eq(kvmcpuid_policy_set(p, kvmcpuid_feature_name(f), "off", &d), 0);
 	ck_assert_int_eq(kvmcpuid_resolve(p, host, 0, &want_eax, &want_edx, &d), 0);
 	ck_assert_int_eq(kvmcpuid_apply_readback(p, host, 0, back, 300, &n, &d), 0);
 	ck_assert_uint_eq(n, host->nent);

@@ -10,7 +10,6 @@
 #define PV_FIRST 0x40000000u
 #define PV_LAST 0x4000ffffu
 
-static const char *const action_names[] = { "host", "on", "off", "force" };
 static const char *const reg_names[] = { "eax", "ebx", "ecx", "edx" };
 
 struct common {
@@ -112,9 +111,11 @@ static void print_features(FILE *f, const struct kvmcpuid_policy *p, uint32_t ea
 	for (i = 0; i < kvmcpuid_feature_count(); i++) {
 		int reg = kvmcpuid_feature_reg(i), bit = kvmcpuid_feature_bit(i);
 		bool on = (((reg == KVMCPUID_REG_EAX) ? eax : edx) >> bit) & 1;
+		char action[KVMCPUID_POLICY_VALUE_MAX];
 
+		kvmcpuid_policy_get(p, kvmcpuid_feature_name(i), action, sizeof(action));
 		fprintf(f, _("%-24s %s.%-3d %-7s %s\n"), kvmcpuid_feature_name(i), reg_names[reg], bit,
-			action_names[kvmcpuid_policy_get_action(p, i)], on ? "set" : "clear");
+			action, on ? "set" : "clear");
 	}
 }
 
@@ -193,7 +194,7 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 		print_entries(mem, leaves, (size_t)n);
 		fprintf(mem, _("\n# features\n"));
 		print_features(mem, p, n ? eax : 0, n ? edx : 0);
-		if (!kvmcpuid_policy_get_enforce(p))
+		if (!cli_policy_enforces(p))
 			fprintf(mem, _("\nenforce = off: masking is advisory, a guest can still use a "
 				"masked feature's MSRs and hypercalls.\n"));
 	}
@@ -307,7 +308,7 @@ static int load_view(struct cli *cli, const char *path, struct kvmcpuid_host **h
 		}
 	}
 	n = kvmcpuid_build(p, *h, 0, v->e, 256, &diag);
-	v->enforce = kvmcpuid_policy_get_enforce(p);
+	v->enforce = cli_policy_enforces(p);
 	kvmcpuid_policy_unref(p);
 	if (n < 0) {
 		cli_diag(&diag);
@@ -484,7 +485,7 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 	}
 	if (!shown)
 		printf(_("(none)\n"));
-	printf(_("enforcement: %s\n"), kvmcpuid_policy_get_enforce(p)
+	printf(_("enforcement: %s\n"), cli_policy_enforces(p)
 	       ? "on (KVM_CAP_ENFORCE_PV_FEATURE_CPUID)" : "off (masking is advisory)");
 	if (same != n || shown != (size_t)n) {
 		printf(_("KVM kept a different table than was built\n"));
