@@ -142,23 +142,15 @@ out:
 	return r;
 }
 
-static int kvmcpuid_apply_impl(struct kvmcpuid_ctx *ctx, int vcpu_fd,
-				   const struct kvm_cpuid_entry2 *table, size_t nent,
-				   unsigned int flags, struct kvmcpuid_diag *diag)
-{
-	return apply_table(ctx, vcpu_fd, table, nent, flags, diag);
-}
-
 KVMCPUID_EXPORT int kvmcpuid_apply(struct kvmcpuid_ctx *ctx, int vcpu_fd,
 				   const struct kvm_cpuid_entry2 *table, size_t nent,
 				   unsigned int flags, struct kvmcpuid_diag *diag)
 {
 	diag_begin(diag);
-	return diag_finish(ctx, diag,
-			   kvmcpuid_apply_impl(ctx, vcpu_fd, table, nent, flags, diag));
+	return diag_finish(ctx, diag, apply_table(ctx, vcpu_fd, table, nent, flags, diag));
 }
 
-static int kvmcpuid_policy_apply_vcpu_impl(const struct kvmcpuid_policy *p,
+KVMCPUID_EXPORT int kvmcpuid_policy_apply_vcpu(const struct kvmcpuid_policy *p,
 					       const struct kvmcpuid_host *h,
 					       const struct kvm_cpuid_entry2 *table, size_t nent,
 					       int vcpu_fd, unsigned int flags,
@@ -169,12 +161,13 @@ static int kvmcpuid_policy_apply_vcpu_impl(const struct kvmcpuid_policy *p,
 	size_t n, cap;
 	int r, nl;
 
+	diag_begin(diag);
 	if (!p)
-		return -EINVAL;
+		return diag_finish(p ? p->ctx : NULL, diag, -EINVAL);
 	if (!h) {
 		r = kvmcpuid_host_probe(p->ctx, diag, &probed);
 		if (r < 0)
-			return r;
+			return diag_finish(p->ctx, diag, r);
 		h = probed;
 	}
 	if (!table)
@@ -199,21 +192,10 @@ static int kvmcpuid_policy_apply_vcpu_impl(const struct kvmcpuid_policy *p,
 	free(full);
 out:
 	kvmcpuid_host_unref(probed);
-	return r;
+	return diag_finish(p->ctx, diag, r);
 }
 
-KVMCPUID_EXPORT int kvmcpuid_policy_apply_vcpu(const struct kvmcpuid_policy *p,
-					       const struct kvmcpuid_host *h,
-					       const struct kvm_cpuid_entry2 *table, size_t nent,
-					       int vcpu_fd, unsigned int flags,
-					       struct kvmcpuid_diag *diag)
-{
-	diag_begin(diag);
-	return diag_finish(p ? p->ctx : NULL, diag,
-			   kvmcpuid_policy_apply_vcpu_impl(p, h, table, nent, vcpu_fd, flags, diag));
-}
-
-static int kvmcpuid_apply_readback_impl(const struct kvmcpuid_policy *p,
+KVMCPUID_EXPORT int kvmcpuid_apply_readback(const struct kvmcpuid_policy *p,
 					    const struct kvmcpuid_host *h, unsigned int flags,
 					    struct kvm_cpuid_entry2 *out, size_t cap, size_t *nout,
 					    struct kvmcpuid_diag *diag)
@@ -223,11 +205,12 @@ static int kvmcpuid_apply_readback_impl(const struct kvmcpuid_policy *p,
 	struct vm vm;
 	int r;
 
+	diag_begin(diag);
 	if (!p || !out || !nout)
-		return -EINVAL;
+		return diag_finish(p ? p->ctx : NULL, diag, -EINVAL);
 	r = vm_create(p->ctx, VM_NO_IRQCHIP, &vm, diag);
 	if (r < 0)
-		return r;
+		return diag_finish(p->ctx, diag, r);
 	/* never run: no register state (vm_vcpu_setup) needed */
 	r = vm_vcpu_create(&vm, &vcpu, diag);
 	if (r < 0)
@@ -253,15 +236,5 @@ out:
 	free(c);
 	vm_vcpu_destroy(&vcpu);
 	vm_destroy(&vm);
-	return r;
-}
-
-KVMCPUID_EXPORT int kvmcpuid_apply_readback(const struct kvmcpuid_policy *p,
-					    const struct kvmcpuid_host *h, unsigned int flags,
-					    struct kvm_cpuid_entry2 *out, size_t cap, size_t *nout,
-					    struct kvmcpuid_diag *diag)
-{
-	diag_begin(diag);
-	return diag_finish(p ? p->ctx : NULL, diag,
-			   kvmcpuid_apply_readback_impl(p, h, flags, out, cap, nout, diag));
+	return diag_finish(p->ctx, diag, r);
 }

@@ -248,10 +248,12 @@ KVMCPUID_EXPORT int kvmcpuid_resolve(const struct kvmcpuid_policy *p,
 				     uint32_t *eax, uint32_t *edx, struct kvmcpuid_diag *diag)
 {
 	struct resolved r;
-	int ret = resolve_policy(p, h, flags, &r, diag);
+	int ret;
 
+	diag_begin(diag);
+	ret = resolve_policy(p, h, flags, &r, diag);
 	if (ret < 0)
-		return ret;
+		return diag_finish(p ? p->ctx : NULL, diag, ret);
 	if (eax)
 		*eax = r.eax;
 	if (edx)
@@ -259,31 +261,23 @@ KVMCPUID_EXPORT int kvmcpuid_resolve(const struct kvmcpuid_policy *p,
 	return 0;
 }
 
-static int kvmcpuid_build_impl(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
+KVMCPUID_EXPORT int kvmcpuid_build(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
 				   unsigned int flags, struct kvm_cpuid_entry2 *out, size_t cap,
 				   struct kvmcpuid_diag *diag)
 {
 	struct resolved r;
 	int ret;
 
+	diag_begin(diag);
 	if (!p || !h || (!out && cap))
-		return -EINVAL;
+		return diag_finish(p ? p->ctx : NULL, diag, -EINVAL);
 	ret = resolve_policy(p, h, flags, &r, diag);
 	if (ret < 0)
-		return ret;
+		return diag_finish(p->ctx, diag, ret);
 	ret = leaves_encode(&r, out, cap);
 	if (ret < 0)
 		return diag_set(p->ctx, diag, ENOSPC, NULL, 0, 0,
 				"output holds %zu entries, the policy needs %d", cap,
 				r.timing ? 3 : 2);
-	return ret;
-}
-
-KVMCPUID_EXPORT int kvmcpuid_build(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
-				   unsigned int flags, struct kvm_cpuid_entry2 *out, size_t cap,
-				   struct kvmcpuid_diag *diag)
-{
-	diag_begin(diag);
-	return diag_finish(p ? p->ctx : NULL, diag,
-			   kvmcpuid_build_impl(p, h, flags, out, cap, diag));
+	return diag_finish(p->ctx, diag, ret);
 }

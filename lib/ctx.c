@@ -197,8 +197,9 @@ KVMCPUID_EXPORT int kvmcpuid_kvm_fd(struct kvmcpuid_ctx *ctx, struct kvmcpuid_di
 	const char *dev;
 	int fd, e, version;
 
+	diag_begin(diag);
 	if (!ctx)
-		return -EINVAL;
+		return diag_finish(NULL, diag, -EINVAL);
 	if (ctx->kvm_fd >= 0)
 		return ctx->kvm_fd;
 	dev = ctx->device ? ctx->device : "/dev/kvm";

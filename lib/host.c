@@ -248,25 +248,26 @@ void host_cache(struct kvmcpuid_ctx *ctx, struct kvmcpuid_host *h)
 	ctx->host = h;
 }
 
-static int kvmcpuid_host_probe_impl(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag,
+KVMCPUID_EXPORT int kvmcpuid_host_probe(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag,
 					struct kvmcpuid_host **ret)
 {
 	const struct kvm_cpuid_entry2 *e;
 	struct kvmcpuid_host *h;
 	int kvm_fd, r;
 
+	diag_begin(diag);
 	if (!ctx || !ret)
-		return -EINVAL;
+		return diag_finish(ctx, diag, -EINVAL);
 	if (ctx->host) {
 		*ret = kvmcpuid_host_ref(ctx->host);
 		return 0;
 	}
 	kvm_fd = kvmcpuid_kvm_fd(ctx, diag);
 	if (kvm_fd < 0)
-		return kvm_fd;
+		return diag_finish(ctx, diag, kvm_fd);
 	r = host_new(ctx, &h);
 	if (r < 0)
-		return r;
+		return diag_finish(ctx, diag, r);
 	r = get_supported(ctx, kvm_fd, h, diag);
 	if (r < 0)
 		goto err;
@@ -314,15 +315,7 @@ static int kvmcpuid_host_probe_impl(struct kvmcpuid_ctx *ctx, struct kvmcpuid_di
 	return 0;
 err:
 	kvmcpuid_host_unref(h);
-	return r;
-}
-
-KVMCPUID_EXPORT int kvmcpuid_host_probe(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag,
-					struct kvmcpuid_host **ret)
-{
-	diag_begin(diag);
-	return diag_finish(ctx, diag,
-			   kvmcpuid_host_probe_impl(ctx, diag, ret));
+	return diag_finish(ctx, diag, r);
 }
 
 KVMCPUID_EXPORT struct kvmcpuid_host *kvmcpuid_host_ref(struct kvmcpuid_host *h)

@@ -83,8 +83,10 @@ int diag_set(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag, int errnum,
 	PRINTF(7, 8);
 
 /*
- * Public entry points clear the diag first and, when they fail without having said
- * why (an allocation failed deep down), fill in a generic message: every error has one.
+ * Every public entry point that takes a diag calls diag_begin() first and leaves with an
+ * error only through diag_set() (which says why) or diag_finish() (which fills in a
+ * generic message when nothing deeper said why, e.g. an allocation): every error has one,
+ * and a success leaves the diag empty.
  */
 static inline void diag_begin(struct kvmcpuid_diag *diag)
 {

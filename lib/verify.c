@@ -185,7 +185,7 @@ static int policy_run_args(const struct kvmcpuid_policy *p, const struct kvmcpui
 	return 0;
 }
 
-static int kvmcpuid_verify_impl(const struct kvmcpuid_policy *p,
+KVMCPUID_EXPORT int kvmcpuid_verify(const struct kvmcpuid_policy *p,
 				    const struct kvmcpuid_host *given, unsigned int flags,
 				    struct kvmcpuid_report **ret, struct kvmcpuid_diag *diag)
 {
@@ -195,11 +195,12 @@ static int kvmcpuid_verify_impl(const struct kvmcpuid_policy *p,
 	struct vm vm;
 	int r;
 
+	diag_begin(diag);
 	if (!p || !ret)
-		return -EINVAL;
+		return diag_finish(p ? p->ctx : NULL, diag, -EINVAL);
 	b = xalloc(p->ctx, sizeof(*b));
 	if (!b)
-		return -ENOMEM;
+		return diag_finish(p->ctx, diag, -ENOMEM);
 	r = get_host(p->ctx, given, &h, diag);
 	if (r < 0)
 		goto out_free;
@@ -215,16 +216,7 @@ out:
 	kvmcpuid_host_unref(h);
 out_free:
 	free(b);
-	return r;
-}
-
-KVMCPUID_EXPORT int kvmcpuid_verify(const struct kvmcpuid_policy *p,
-				    const struct kvmcpuid_host *given, unsigned int flags,
-				    struct kvmcpuid_report **ret, struct kvmcpuid_diag *diag)
-{
-	diag_begin(diag);
-	return diag_finish(p ? p->ctx : NULL, diag,
-			   kvmcpuid_verify_impl(p, given, flags, ret, diag));
+	return diag_finish(p->ctx, diag, r);
 }
 
 /* Internal (tests): apply one table, expect another. */
@@ -239,15 +231,15 @@ int verify_table_expect(struct kvmcpuid_ctx *ctx, const struct kvm_cpuid_entry2 
 {
 	struct kvmcpuid_host *h = NULL;
 	struct run_args a = {
-		.table = table, .nent = nent, .apply_flags = apply_flags,
-		.policy_base = table_kvm_base(expect, expect_nent), .label = "table",
+		.table = table, .nent = nent, .apply_flags = apply_flags, .label = "table",
 		.expect_table = expect, .expect_nent = expect_nent,
 	};
 	struct vm vm;
 	int r;
 
-	if (!ctx || !ret || (!table && nent) || nent > MAX_TABLE)
+	if (!ctx || !ret || (!table && nent) || nent > MAX_TABLE || (!expect && expect_nent))
 		return -EINVAL;
+	a.policy_base = table_kvm_base(expect, expect_nent);
 	r = kvmcpuid_host_probe(ctx, diag, &h);
 	if (r < 0)
 		return r;
@@ -265,22 +257,14 @@ int verify_table_expect(struct kvmcpuid_ctx *ctx, const struct kvm_cpuid_entry2 
 	return r;
 }
 
-static int kvmcpuid_verify_table_impl(struct kvmcpuid_ctx *ctx,
-					  const struct kvm_cpuid_entry2 *table, size_t nent,
-					  unsigned int apply_flags, struct kvmcpuid_report **ret,
-					  struct kvmcpuid_diag *diag)
-{
-	return verify_table_expect(ctx, table, nent, table, nent, apply_flags, ret, diag);
-}
-
 KVMCPUID_EXPORT int kvmcpuid_verify_table(struct kvmcpuid_ctx *ctx,
 					  const struct kvm_cpuid_entry2 *table, size_t nent,
 					  unsigned int apply_flags, struct kvmcpuid_report **ret,
 					  struct kvmcpuid_diag *diag)
 {
 	diag_begin(diag);
-	return diag_finish(ctx, diag,
-			   kvmcpuid_verify_table_impl(ctx, table, nent, apply_flags, ret, diag));
+	return diag_finish(ctx, diag, verify_table_expect(ctx, table, nent, table, nent,
+							   apply_flags, ret, diag));
 }
 
 static int matrix_variant(const struct kvmcpuid_policy *base, int which,
@@ -310,7 +294,7 @@ static int matrix_variant(const struct kvmcpuid_policy *base, int which,
 	return 0;
 }
 
-static int kvmcpuid_matrix_impl(const struct kvmcpuid_policy *base,
+KVMCPUID_EXPORT int kvmcpuid_matrix(const struct kvmcpuid_policy *base,
 				    const struct kvmcpuid_host *given, unsigned int flags,
 				    struct kvmcpuid_report ***ret, size_t *n,
 				    struct kvmcpuid_diag *diag)
@@ -323,8 +307,9 @@ static int kvmcpuid_matrix_impl(const struct kvmcpuid_policy *base,
 	size_t count = 0;
 	int r, which;
 
+	diag_begin(diag);
 	if (!base || !ret || !n)
-		return -EINVAL;
+		return diag_finish(base ? base->ctx : NULL, diag, -EINVAL);
 	reps = xalloc(base->ctx, MATRIX_MAX * sizeof(*reps));
 	b = xalloc(base->ctx, sizeof(*b));
 	if (!reps || !b) {
@@ -370,15 +355,5 @@ out:
 		vm_destroy(&vm);
 	kvmcpuid_host_unref(h);
 	free(b);
-	return r;
-}
-
-KVMCPUID_EXPORT int kvmcpuid_matrix(const struct kvmcpuid_policy *base,
-				    const struct kvmcpuid_host *given, unsigned int flags,
-				    struct kvmcpuid_report ***ret, size_t *n,
-				    struct kvmcpuid_diag *diag)
-{
-	diag_begin(diag);
-	return diag_finish(base ? base->ctx : NULL, diag,
-			   kvmcpuid_matrix_impl(base, given, flags, ret, n, diag));
+	return diag_finish(base->ctx, diag, r);
 }

@@ -291,6 +291,51 @@ START_TEST(test_host_outlives_ctx)
 }
 END_TEST
 
+/*
+ * Every entry point fills the diag the same way (an error always says why), and every
+ * getter takes NULL.
+ */
+START_TEST(test_null_arguments)
+{
+	struct kvm_cpuid_entry2 e[KVMCPUID_MAX_LEAVES];
+	struct kvmcpuid_report *rep = NULL;
+	struct kvmcpuid_policy *p = NULL;
+	struct kvmcpuid_diag d;
+	char buf[KVMCPUID_POLICY_VALUE_MAX];
+	uint32_t eax;
+	size_t n = 7;
+
+#define FAILS(call, err)                                                                     \
+	do {                                                                                 \
+		memset(&d, 0, sizeof(d));                                                    \
+		ck_assert_int_eq(call, err);                                                 \
+		ck_assert_msg(d.message[0], "%s: no message", #call);                        \
+	} while (0)
+	FAILS(kvmcpuid_verify_table(ctx, NULL, 5, 0, &rep, &d), -EINVAL);
+	FAILS(kvmcpuid_verify(NULL, NULL, 0, &rep, &d), -EINVAL);
+	FAILS(kvmcpuid_build(NULL, host, 0, e, KVMCPUID_MAX_LEAVES, &d), -EINVAL);
+	FAILS(kvmcpuid_resolve(NULL, host, 0, &eax, NULL, &d), -EINVAL);
+	FAILS(kvmcpuid_policy_set(NULL, "enforce", "on", &d), -EINVAL);
+	FAILS(kvmcpuid_policy_override(NULL, "enforce=on", NULL, &d), -EINVAL);
+	FAILS(kvmcpuid_policy_parse_inline(ctx, NULL, NULL, &d, &p), -EINVAL);
+	FAILS(kvmcpuid_policy_parse_file(ctx, NULL, &d, &p), -EINVAL);
+	FAILS(kvmcpuid_host_load_file(ctx, NULL, &d, &host), -EINVAL);
+	FAILS(kvmcpuid_kvm_fd(NULL, &d), -EINVAL);
+	FAILS(kvmcpuid_table_merge(NULL, 0, 0x40000000, NULL, NULL, 0, &d), -EINVAL);
+#undef FAILS
+	ck_assert_int_eq(kvmcpuid_policy_get(NULL, "base", buf, sizeof(buf)), -EINVAL);
+	ck_assert(kvmcpuid_policy_equal(NULL, NULL));
+	ck_assert_uint_eq(kvmcpuid_host_features(NULL), 0);
+	ck_assert_ptr_null(kvmcpuid_host_supported(NULL, &n));
+	ck_assert_uint_eq(n, 0);
+	ck_assert_str_eq(kvmcpuid_host_module(NULL), "unknown");
+	ck_assert_uint_eq(kvmcpuid_report_count(NULL), 0);
+	ck_assert_ptr_null(kvmcpuid_report_label(NULL));
+	ck_assert_int_eq(kvmcpuid_report_kind(NULL, 0), -EINVAL);
+	ck_assert_uint_eq(kvmcpuid_get_deadline_ms(NULL), 0);
+}
+END_TEST
+
 START_TEST(test_parse_build_allocation_failures)
 {
 	static const char text[] = "default = host\nsteal_time = force\ntiming = on\n";
@@ -334,6 +379,7 @@ int main(void)
 	tcase_add_test(tc, test_lints_host_dependent);
 	tcase_add_test(tc, test_host_profile_roundtrip);
 	tcase_add_test(tc, test_host_outlives_ctx);
+	tcase_add_test(tc, test_null_arguments);
 	tcase_add_test(tc, test_parse_build_allocation_failures);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
