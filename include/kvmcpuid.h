@@ -122,7 +122,7 @@ uint32_t kvmcpuid_features_valid_edx(void);
 
 /* ---- policies ----------------------------------------------------------- */
 
-/* The built-in default policy: default = host, signature kvm, enforce off. Returns 0, -ENOMEM. */
+/* The built-in default policy: default = host, signature kvm, enforce off. 0, -EINVAL, -ENOMEM. */
 int kvmcpuid_policy_new(struct kvmcpuid_ctx *ctx, struct kvmcpuid_policy **ret);
 struct kvmcpuid_policy *kvmcpuid_policy_ref(struct kvmcpuid_policy *policy);
 struct kvmcpuid_policy *kvmcpuid_policy_unref(struct kvmcpuid_policy *policy);
