@@ -234,7 +234,7 @@ int main(int argc, char **argv)
 	}
 	verify_ns = median(t, n);
 
-	kvmcpuid_policy_set_enforce(p, true);
+	kvmcpuid_policy_set(p, "enforce", "on", NULL);
 	for (i = 0; i < (n < 11 ? n : 11); i++) {
 		struct kvmcpuid_report **reps = NULL;
 		size_t count = 0, k;

@@ -121,32 +121,12 @@ uint32_t kvmcpuid_features_valid_edx(void);
 
 /* ---- policies ----------------------------------------------------------- */
 
-enum kvmcpuid_action {
-	KVMCPUID_ACTION_HOST = 0,	/* set iff the host offers it */
-	KVMCPUID_ACTION_ON = 1,		/* require */
-	KVMCPUID_ACTION_OFF = 2,	/* clear */
-	KVMCPUID_ACTION_FORCE = 3,	/* set whatever the host says */
-};
-
-enum kvmcpuid_signature {
-	KVMCPUID_SIGNATURE_KVM = 0,
-	KVMCPUID_SIGNATURE_HIDDEN = 1,
-	KVMCPUID_SIGNATURE_CUSTOM = 2,
-};
-
-enum kvmcpuid_max_leaf {
-	KVMCPUID_MAX_LEAF_AUTO = 0,
-	KVMCPUID_MAX_LEAF_LEGACY_ZERO = 1,
-	KVMCPUID_MAX_LEAF_EXPLICIT = 2,
-};
-
-/* The built-in default policy: default = host, signature kvm, enforce off. Returns 0, -ENOMEM. */
+/* The built-in default policy: default = host, signature kvm, enforce off. 0, -EINVAL, -ENOMEM. */
 int kvmcpuid_policy_new(struct kvmcpuid_ctx *ctx, struct kvmcpuid_policy **ret);
 struct kvmcpuid_policy *kvmcpuid_policy_ref(struct kvmcpuid_policy *policy);
 struct kvmcpuid_policy *kvmcpuid_policy_unref(struct kvmcpuid_policy *policy);
-/* Deep copy. Returns 0, -ENOMEM. */
+/* Deep copy. Returns 0, -EINVAL, -ENOMEM. */
 int kvmcpuid_policy_dup(const struct kvmcpuid_policy *policy, struct kvmcpuid_policy **ret);
-struct kvmcpuid_ctx *kvmcpuid_policy_get_ctx(const struct kvmcpuid_policy *policy);
 
 /*
  * Parse a policy.  _text: the file format; _inline: "k=v,k=v"; _json: one JSON
@@ -173,34 +153,29 @@ int kvmcpuid_policy_parse_file(struct kvmcpuid_ctx *ctx, const char *path,
  */
 int kvmcpuid_policy_override(struct kvmcpuid_policy *policy, const char *text,
 			     const char *origin, struct kvmcpuid_diag *diag);
-/* One key = value, as in the file format. Returns 0, -EINVAL. */
+/*
+ * Policy values by key, with the names and value syntax of the policy language
+ * (kvmcpuid.policy(5)).  key is a feature (canonical name, kernel macro or QEMU property:
+ * host, on, off or force) or one of default, signature, base, max_leaf, timing, enforce.
+ *
+ * _set parses value exactly as the right-hand side of a line of a policy file: "on",
+ * "0x40000100", and a custom signature quoted with its escapes ("\"ABCDEFGHIJKL\"");
+ * blanks around it are ignored.  A later setting wins; on error the policy is unchanged.
+ * Returns 0, -EINVAL (bad value, or a NULL argument; diag says why), -ENOENT (no such key).
+ *
+ * _get writes the value's canonical text, as kvmcpuid_policy_to_text prints it ("host",
+ * "0x40000100", "\"ABCDEFGHIJKL\"", "auto", "on"), NUL-terminated, into buf; a feature
+ * reads as its action, the default's when the policy does not name it.  A buffer of
+ * KVMCPUID_POLICY_VALUE_MAX bytes always suffices.  Returns 0, -EINVAL (a NULL argument,
+ * or an alias naming features that have different actions), -ENOENT (no such key),
+ * -ENOSPC (size too small).
+ */
+#define KVMCPUID_POLICY_VALUE_MAX 64
 int kvmcpuid_policy_set(struct kvmcpuid_policy *policy, const char *key, const char *value,
 			struct kvmcpuid_diag *diag);
-
-int kvmcpuid_policy_set_action(struct kvmcpuid_policy *policy, unsigned int feature,
-			       enum kvmcpuid_action action);	/* 0, -EINVAL */
-int kvmcpuid_policy_get_action(const struct kvmcpuid_policy *policy, unsigned int feature);
-/* true when the policy names the feature (false: it follows the default). */
-bool kvmcpuid_policy_is_explicit(const struct kvmcpuid_policy *policy, unsigned int feature);
-/* Default action: only HOST or OFF. Returns 0, -EINVAL. */
-int kvmcpuid_policy_set_default(struct kvmcpuid_policy *policy, enum kvmcpuid_action action);
-enum kvmcpuid_action kvmcpuid_policy_get_default(const struct kvmcpuid_policy *policy);
-/* sig is 12 bytes for CUSTOM and ignored otherwise. Returns 0, -EINVAL. */
-int kvmcpuid_policy_set_signature(struct kvmcpuid_policy *policy, enum kvmcpuid_signature kind,
-				  const char *sig);
-enum kvmcpuid_signature kvmcpuid_policy_get_signature(const struct kvmcpuid_policy *policy,
-						      char sig[12]);
-int kvmcpuid_policy_set_base(struct kvmcpuid_policy *policy, uint32_t base);	/* 0, -EINVAL */
-uint32_t kvmcpuid_policy_get_base(const struct kvmcpuid_policy *policy);
-/* leaf only used with EXPLICIT; it must lie in the block. Returns 0, -EINVAL. */
-int kvmcpuid_policy_set_max_leaf(struct kvmcpuid_policy *policy, enum kvmcpuid_max_leaf kind,
-				 uint32_t leaf);
-enum kvmcpuid_max_leaf kvmcpuid_policy_get_max_leaf(const struct kvmcpuid_policy *policy,
-						    uint32_t *leaf);
-void kvmcpuid_policy_set_timing(struct kvmcpuid_policy *policy, bool on);
-bool kvmcpuid_policy_get_timing(const struct kvmcpuid_policy *policy);
-void kvmcpuid_policy_set_enforce(struct kvmcpuid_policy *policy, bool on);
-bool kvmcpuid_policy_get_enforce(const struct kvmcpuid_policy *policy);
+int kvmcpuid_policy_get(const struct kvmcpuid_policy *policy, const char *key, char *buf,
+			size_t size);
+/* Same settings: true when both are NULL. */
 bool kvmcpuid_policy_equal(const struct kvmcpuid_policy *a, const struct kvmcpuid_policy *b);
 
 /* Canonical text / JSON; *ret is malloc'd, free() it. Parsing it gives an equal policy. 0, -ENOMEM. */
@@ -216,7 +191,9 @@ enum kvmcpuid_vendor {
 };
 
 /*
- * What this host's KVM offers; probed once per context and cached (a reference is returned).
+ * What this host's KVM offers; a new reference to the context's cached probe, probed
+ * again only when every reference to the last one has been dropped (hold the host to
+ * keep it).  The host holds a reference on the context: drop them in any order.
  * Returns 0, -ENOENT/-EACCES/-ENODEV (no usable /dev/kvm; diag says how to fix), -ENOMEM, -EIO.
  */
 int kvmcpuid_host_probe(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag,

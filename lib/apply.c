@@ -142,20 +142,12 @@ out:
 	return r;
 }
 
-static int kvmcpuid_apply_impl(struct kvmcpuid_ctx *ctx, int vcpu_fd,
-				   const struct kvm_cpuid_entry2 *table, size_t nent,
-				   unsigned int flags, struct kvmcpuid_diag *diag)
-{
-	return apply_table(ctx, vcpu_fd, table, nent, flags, diag);
-}
-
 KVMCPUID_EXPORT int kvmcpuid_apply(struct kvmcpuid_ctx *ctx, int vcpu_fd,
 				   const struct kvm_cpuid_entry2 *table, size_t nent,
 				   unsigned int flags, struct kvmcpuid_diag *diag)
 {
 	diag_begin(diag);
-	return diag_finish(ctx, diag,
-			   kvmcpuid_apply_impl(ctx, vcpu_fd, table, nent, flags, diag));
+	return diag_finish(ctx, diag, apply_table(ctx, vcpu_fd, table, nent, flags, diag));
 }
 
 /* The cpuid merged into table (NULL: this host's supported table) and applied. */

@@ -35,7 +35,7 @@ static void effective_bits(const struct kvmcpuid_policy *p, const struct kvmcpui
 	*eax = *edx = 0;
 	for (i = 0; i < FEATURE_COUNT; i++) {
 		const struct feature *f = feature_get(i);
-		int a = kvmcpuid_policy_get_action(p, i);
+		int a = policy_action(p, i);
 		bool on = false;
 
 		if (a == KVMCPUID_ACTION_ON || a == KVMCPUID_ACTION_FORCE)
@@ -104,7 +104,7 @@ static int run_lints(const struct kvmcpuid_policy *p, const struct kvmcpuid_host
 	for (i = 0; i < FEATURE_COUNT; i++) {
 		const struct feature *f = feature_get(i);
 
-		if (kvmcpuid_policy_get_action(p, i) != KVMCPUID_ACTION_FORCE)
+		if (policy_action(p, i) != KVMCPUID_ACTION_FORCE)
 			continue;
 		if (f->provider != KVMCPUID_PROVIDER_KVM)
 			lint(s, (int)i, "%s is forced: KVM never implements it, the guest may use "
@@ -165,7 +165,7 @@ int resolve_policy(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *
 	memset(r, 0, sizeof(*r));
 	for (i = 0; i < FEATURE_COUNT; i++) {
 		const struct feature *f = feature_get(i);
-		int a = kvmcpuid_policy_get_action(p, i);
+		int a = policy_action(p, i);
 		bool on;
 
 		switch (a) {

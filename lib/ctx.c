@@ -135,11 +135,6 @@ KVMCPUID_EXPORT struct kvmcpuid_ctx *kvmcpuid_unref(struct kvmcpuid_ctx *ctx)
 {
 	if (!ctx || --ctx->refcount > 0)
 		return NULL;
-	/* The cached host holds no reference on ctx (it would be a cycle). */
-	if (ctx->host) {
-		free(ctx->host->entries);
-		free(ctx->host);
-	}
 	if (ctx->kvm_fd >= 0)
 		close(ctx->kvm_fd);
 	free(ctx->device);
@@ -202,8 +197,9 @@ int ctx_kvm_fd(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag)
 	const char *dev;
 	int fd, e, version;
 
+	diag_begin(diag);
 	if (!ctx)
-		return -EINVAL;
+		return diag_finish(NULL, diag, -EINVAL);
 	if (ctx->kvm_fd >= 0)
 		return ctx->kvm_fd;
 	dev = ctx->device ? ctx->device : "/dev/kvm";

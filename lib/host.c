@@ -237,31 +237,40 @@ static uint8_t enforce_leaf_from_release(const char *rel)
 	return major > 5 || (major == 5 && minor >= 16) ? ENFORCE_LEAF_SCAN : ENFORCE_LEAF_FIXED;
 }
 
-static int kvmcpuid_host_probe_impl(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag,
+/*
+ * The context's cache holds a weak pointer, as libkmod's module pool does: the host holds
+ * a reference on the context, never the other way round, and the host's last unref
+ * clears the cache.  So the probe is shared while anyone holds it, and nothing is freed
+ * under a caller who still does.
+ */
+void host_cache(struct kvmcpuid_ctx *ctx, struct kvmcpuid_host *h)
+{
+	ctx->host = h;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_host_probe(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag,
 					struct kvmcpuid_host **ret)
 {
 	const struct kvm_cpuid_entry2 *e;
 	struct kvmcpuid_host *h;
 	int kvm_fd, r;
 
+	diag_begin(diag);
 	if (!ctx || !ret)
-		return -EINVAL;
+		return diag_finish(ctx, diag, -EINVAL);
 	if (ctx->host) {
-		ctx->host->refcount++;
-		*ret = ctx->host;
+		*ret = kvmcpuid_host_ref(ctx->host);
 		return 0;
 	}
 	kvm_fd = ctx_kvm_fd(ctx, diag);
 	if (kvm_fd < 0)
-		return kvm_fd;
-	h = xalloc(ctx, sizeof(*h));
-	if (!h)
-		return -ENOMEM;
+		return diag_finish(ctx, diag, kvm_fd);
+	r = host_new(ctx, &h);
+	if (r < 0)
+		return diag_finish(ctx, diag, r);
 	r = get_supported(ctx, kvm_fd, h, diag);
-	if (r < 0) {
-		free(h);
-		return r;
-	}
+	if (r < 0)
+		goto err;
 	e = table_find(h->entries, h->nent, KVM_CPUID_SIGNATURE_LEAF + 1, 0);
 	if (e) {
 		h->features = e->eax & kvmcpuid_features_valid_eax();
@@ -294,15 +303,7 @@ static int kvmcpuid_host_probe_impl(struct kvmcpuid_ctx *ctx, struct kvmcpuid_di
 		goto err;
 	if (!h->enforce_leaf)
 		h->enforce_leaf = enforce_leaf_from_release(h->kernel);
-	/*
-	 * The context caches the probe and owns it: the host holds no reference on
-	 * the context (that would be a cycle) and the refcount starts at 2, one for
-	 * the cache and one for the caller.
-	 */
-	h->refcount = 2;
-	h->ctx = ctx;
-	h->cached = true;
-	ctx->host = h;
+	host_cache(ctx, h);
 	*ret = h;
 	info(ctx, "host: %s on %s, features 0x%08x, hints 0x%08x, %zu supported leaves, "
 	     "enforcement reads %s (%s)%s", h->module, h->kernel, h->features, h->hints, h->nent,
@@ -313,17 +314,8 @@ static int kvmcpuid_host_probe_impl(struct kvmcpuid_ctx *ctx, struct kvmcpuid_di
 			    : "");
 	return 0;
 err:
-	free(h->entries);
-	free(h);
-	return r;
-}
-
-KVMCPUID_EXPORT int kvmcpuid_host_probe(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag,
-					struct kvmcpuid_host **ret)
-{
-	diag_begin(diag);
-	return diag_finish(ctx, diag,
-			   kvmcpuid_host_probe_impl(ctx, diag, ret));
+	kvmcpuid_host_unref(h);
+	return diag_finish(ctx, diag, r);
 }
 
 KVMCPUID_EXPORT struct kvmcpuid_host *kvmcpuid_host_ref(struct kvmcpuid_host *h)
@@ -337,7 +329,8 @@ KVMCPUID_EXPORT struct kvmcpuid_host *kvmcpuid_host_unref(struct kvmcpuid_host *
 {
 	if (!h || --h->refcount > 0)
 		return NULL;
-	/* The cached probe is freed by the context (refcount never reaches 0 here). */
+	if (h->ctx->host == h)
+		h->ctx->host = NULL;
 	kvmcpuid_unref(h->ctx);
 	free(h->entries);
 	free(h);

@@ -53,7 +53,7 @@ struct kvmcpuid_ctx {
 	int log_priority;
 	char *device;
 	int kvm_fd;
-	struct kvmcpuid_host *host;
+	struct kvmcpuid_host *host;	/* weak: the host's last unref clears it */
 	unsigned int deadline_ms;
 	int hypercalls;		/* 0 unknown, 1 work, -1 do not complete */
 	char hypercall_note[160];
@@ -85,8 +85,10 @@ int diag_set(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag, int errnum,
 	PRINTF(7, 8);
 
 /*
- * Public entry points clear the diag first and, when they fail without having said
- * why (an allocation failed deep down), fill in a generic message: every error has one.
+ * Every public entry point that takes a diag calls diag_begin() first and leaves with an
+ * error only through diag_set() (which says why) or diag_finish() (which fills in a
+ * generic message when nothing deeper said why, e.g. an allocation): every error has one,
+ * and a success leaves the diag empty.
  */
 static inline void diag_begin(struct kvmcpuid_diag *diag)
 {
@@ -104,6 +106,25 @@ const char *file_origin(const char *path);
 bool looks_like_json(const char *text, size_t len);
 
 /* ---- policy (policy.c) ---- */
+enum kvmcpuid_action {
+	KVMCPUID_ACTION_HOST = 0,	/* set iff the host offers it */
+	KVMCPUID_ACTION_ON = 1,		/* require */
+	KVMCPUID_ACTION_OFF = 2,	/* clear */
+	KVMCPUID_ACTION_FORCE = 3,	/* set whatever the host says */
+};
+
+enum kvmcpuid_signature {
+	KVMCPUID_SIGNATURE_KVM = 0,
+	KVMCPUID_SIGNATURE_HIDDEN = 1,
+	KVMCPUID_SIGNATURE_CUSTOM = 2,
+};
+
+enum kvmcpuid_max_leaf {
+	KVMCPUID_MAX_LEAF_AUTO = 0,
+	KVMCPUID_MAX_LEAF_LEGACY_ZERO = 1,
+	KVMCPUID_MAX_LEAF_EXPLICIT = 2,
+};
+
 struct kvmcpuid_policy {
 	int refcount;
 	struct kvmcpuid_ctx *ctx;
@@ -149,6 +170,9 @@ int policy_set_kv(struct kvmcpuid_policy *p, const char *key, const char *value,
 /* Cross-field checks (max_leaf inside the base block).  -EINVAL with msg, slot of the culprit. */
 int policy_check(const struct kvmcpuid_policy *p, char *msg, size_t msglen, int *slot);
 const char *action_name(unsigned int action);
+/* The action a feature gets (its own, or the default) and setting one (a valid one). */
+int policy_action(const struct kvmcpuid_policy *p, unsigned int feature);
+void policy_set_action(struct kvmcpuid_policy *p, unsigned int feature, uint8_t action);
 /* Escape a signature for the text format (quoted, \xNN for non-printables). */
 void signature_quote(const char sig[12], char *out, size_t len);
 
@@ -160,7 +184,6 @@ struct kvmcpuid_host {
 	uint32_t hints;
 	bool enforce_cap;
 	bool exit_hypercall_cap;
-	bool cached;		/* owned by ctx->host */
 	bool ignore_msrs;	/* kvm.ignore_msrs=Y: unknown MSRs do not fault */
 	bool pv_refusal_ignored;	/* ignore_msrs also hides enforcement's MSR refusals */
 	uint8_t enforce_leaf;	/* enum enforce_leaf: where enforcement reads the features */
@@ -182,6 +205,8 @@ enum enforce_leaf {
 	ENFORCE_LEAF_SCAN,
 };
 int host_new(struct kvmcpuid_ctx *ctx, struct kvmcpuid_host **ret);
+/* Make h the context's cached probe: kvmcpuid_host_probe returns it while h lives. */
+void host_cache(struct kvmcpuid_ctx *ctx, struct kvmcpuid_host *h);
 uint8_t vendor_from_leaf0(uint32_t ebx, uint32_t ecx, uint32_t edx);
 
 /* ---- resolution (build.c) ---- */

@@ -78,7 +78,7 @@ static int get_bool(struct json_object *o, const char *k, bool *out)
 	return 0;
 }
 
-static int kvmcpuid_host_load_json_impl(struct kvmcpuid_ctx *ctx, const char *text,
+KVMCPUID_EXPORT int kvmcpuid_host_load_json(struct kvmcpuid_ctx *ctx, const char *text,
 					    size_t len, const char *origin,
 					    struct kvmcpuid_diag *diag, struct kvmcpuid_host **ret)
 {
@@ -88,12 +88,13 @@ static int kvmcpuid_host_load_json_impl(struct kvmcpuid_ctx *ctx, const char *te
 	size_t i, n;
 	int r;
 
+	diag_begin(diag);
 	if (!ctx || !text || !ret)
-		return -EINVAL;
+		return diag_finish(ctx, diag, -EINVAL);
 	origin = origin ? origin : "<host profile>";
 	r = json_parse_checked(ctx, text, len, origin, diag, &obj);
 	if (r < 0)
-		return r;
+		return diag_finish(ctx, diag, r);
 	if (get_u32(obj, "kvmcpuid_host_profile", true, &version) < 0 || version != 1) {
 		r = diag_set(ctx, diag, EINVAL, origin, 0, 0,
 			     "not a kvmcpuid host profile (\"kvmcpuid_host_profile\": 1 missing)");
@@ -165,16 +166,7 @@ out:
 		kvmcpuid_host_unref(h);
 	else
 		*ret = h;
-	return r;
-}
-
-KVMCPUID_EXPORT int kvmcpuid_host_load_json(struct kvmcpuid_ctx *ctx, const char *text,
-					    size_t len, const char *origin,
-					    struct kvmcpuid_diag *diag, struct kvmcpuid_host **ret)
-{
-	diag_begin(diag);
-	return diag_finish(ctx, diag,
-			   kvmcpuid_host_load_json_impl(ctx, text, len, origin, diag, ret));
+	return diag_finish(ctx, diag, r);
 }
 
 KVMCPUID_EXPORT int kvmcpuid_host_load_file(struct kvmcpuid_ctx *ctx, const char *path,
@@ -184,14 +176,15 @@ KVMCPUID_EXPORT int kvmcpuid_host_load_file(struct kvmcpuid_ctx *ctx, const char
 	size_t len;
 	int r;
 
+	diag_begin(diag);
 	if (!ctx || !path || !ret)
-		return -EINVAL;
+		return diag_finish(ctx, diag, -EINVAL);
 	r = read_file_limited(ctx, path, &buf, &len, diag);
 	if (r < 0)
-		return r;
+		return diag_finish(ctx, diag, r);
 	r = kvmcpuid_host_load_json(ctx, buf, len, path, diag, ret);
 	free(buf);
-	return r;
+	return diag_finish(ctx, diag, r);
 }
 
 /* ---- build output: the leaves plus the policy that made them ---- */
@@ -336,7 +329,7 @@ static int cpuid_load_file(struct kvmcpuid_ctx *ctx, const char *path,
 	else
 		r = cpuid_from_raw(ctx, buf, len, file_origin(path), ret, diag);
 	free(buf);
-	return r;
+	return diag_finish(ctx, diag, r);
 }
 
 KVMCPUID_EXPORT int kvmcpuid_cpuid_load_file(struct kvmcpuid_ctx *ctx, const char *path,

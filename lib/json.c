@@ -237,24 +237,16 @@ out:
 	return r;
 }
 
-static int kvmcpuid_policy_parse_json_impl(struct kvmcpuid_ctx *ctx, const char *text,
-					       size_t len, const char *origin,
-					       struct kvmcpuid_diag *diag,
-					       struct kvmcpuid_policy **ret)
-{
-	if (!ctx || !text || !ret)
-		return -EINVAL;
-	return policy_from_json(ctx, text, len, origin ? origin : "<json>", diag, ret);
-}
-
 KVMCPUID_EXPORT int kvmcpuid_policy_parse_json(struct kvmcpuid_ctx *ctx, const char *text,
 					       size_t len, const char *origin,
 					       struct kvmcpuid_diag *diag,
 					       struct kvmcpuid_policy **ret)
 {
 	diag_begin(diag);
-	return diag_finish(ctx, diag,
-			   kvmcpuid_policy_parse_json_impl(ctx, text, len, origin, diag, ret));
+	if (!ctx || !text || !ret)
+		return diag_finish(ctx, diag, -EINVAL);
+	return diag_finish(ctx, diag, policy_from_json(ctx, text, len, origin ? origin : "<json>",
+							diag, ret));
 }
 
 int json_finish(struct json_object *obj, char **ret)

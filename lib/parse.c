@@ -343,31 +343,14 @@ static int parse_new(struct kvmcpuid_ctx *ctx, const char *text, size_t len, con
 	return 0;
 }
 
-static int kvmcpuid_policy_parse_text_impl(struct kvmcpuid_ctx *ctx, const char *text,
-					       size_t len, const char *origin,
-					       struct kvmcpuid_diag *diag,
-					       struct kvmcpuid_policy **ret)
-{
-	return parse_new(ctx, text, len, origin ? origin : "<text>", false, diag, ret);
-}
-
 KVMCPUID_EXPORT int kvmcpuid_policy_parse_text(struct kvmcpuid_ctx *ctx, const char *text,
 					       size_t len, const char *origin,
 					       struct kvmcpuid_diag *diag,
 					       struct kvmcpuid_policy **ret)
 {
 	diag_begin(diag);
-	return diag_finish(ctx, diag,
-			   kvmcpuid_policy_parse_text_impl(ctx, text, len, origin, diag, ret));
-}
-
-static int kvmcpuid_policy_parse_inline_impl(struct kvmcpuid_ctx *ctx, const char *text,
-						 const char *origin, struct kvmcpuid_diag *diag,
-						 struct kvmcpuid_policy **ret)
-{
-	if (!text)
-		return -EINVAL;
-	return parse_new(ctx, text, strlen(text), origin ? origin : "<inline>", true, diag, ret);
+	return diag_finish(ctx, diag, parse_new(ctx, text, len, origin ? origin : "<text>", false,
+						 diag, ret));
 }
 
 KVMCPUID_EXPORT int kvmcpuid_policy_parse_inline(struct kvmcpuid_ctx *ctx, const char *text,
@@ -375,8 +358,10 @@ KVMCPUID_EXPORT int kvmcpuid_policy_parse_inline(struct kvmcpuid_ctx *ctx, const
 						 struct kvmcpuid_policy **ret)
 {
 	diag_begin(diag);
-	return diag_finish(ctx, diag,
-			   kvmcpuid_policy_parse_inline_impl(ctx, text, origin, diag, ret));
+	if (!text)
+		return diag_finish(ctx, diag, -EINVAL);
+	return diag_finish(ctx, diag, parse_new(ctx, text, strlen(text),
+						 origin ? origin : "<inline>", true, diag, ret));
 }
 
 KVMCPUID_EXPORT int kvmcpuid_policy_override(struct kvmcpuid_policy *p, const char *text,
@@ -385,17 +370,65 @@ KVMCPUID_EXPORT int kvmcpuid_policy_override(struct kvmcpuid_policy *p, const ch
 	struct kvmcpuid_policy tmp;
 	int r;
 
+	diag_begin(diag);
 	if (!p || !text)
-		return -EINVAL;
+		return diag_finish(NULL, diag, -EINVAL);
 	tmp = *p;
 	r = parse_into(p->ctx, text, strlen(text), origin ? origin : "--set", true, &tmp, diag);
 	if (r < 0)
-		return r;
+		return diag_finish(p->ctx, diag, r);
 	*p = tmp;
 	return 0;
 }
 
-static int kvmcpuid_policy_parse_file_impl(struct kvmcpuid_ctx *ctx, const char *path,
+/*
+ * One value alone, as the right-hand side of a line of a policy file: blanks may surround
+ * it, nothing may follow it.
+ */
+static int parse_one_value(struct kvmcpuid_ctx *ctx, const char *text,
+			   struct kvmcpuid_diag *diag, char *out, size_t cap, size_t *outlen,
+			   bool *quoted)
+{
+	struct parser ps = { .s = text, .len = strlen(text), .line = 1, .ctx = ctx, .diag = diag };
+	int r = check_encoding(&ps);
+
+	if (r < 0)
+		return r;
+	skip_blanks(&ps);
+	r = read_value(&ps, out, cap, outlen, quoted);
+	if (r < 0)
+		return r;
+	skip_blanks(&ps);
+	if (ps.pos < ps.len)
+		return fail_at(&ps, ps.pos, "unexpected text after the value");
+	return 0;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_policy_set(struct kvmcpuid_policy *p, const char *key,
+					const char *value, struct kvmcpuid_diag *diag)
+{
+	struct kvmcpuid_policy tmp;
+	char buf[256], msg[400];
+	bool quoted, key_error;
+	size_t vlen;
+	int r, slot;
+
+	diag_begin(diag);
+	if (!p || !key || !value)
+		return diag_finish(NULL, diag, -EINVAL);
+	r = parse_one_value(p->ctx, value, diag, buf, sizeof(buf), &vlen, &quoted);
+	if (r < 0)
+		return diag_finish(p->ctx, diag, r);
+	tmp = *p;
+	if (policy_set_kv(&tmp, key, buf, vlen, quoted, NULL, 0, &key_error, msg, sizeof(msg)) < 0)
+		return diag_set(p->ctx, diag, key_error ? ENOENT : EINVAL, NULL, 0, 0, "%s", msg);
+	if (policy_check(&tmp, msg, sizeof(msg), &slot) < 0)
+		return diag_set(p->ctx, diag, EINVAL, NULL, 0, 0, "%s", msg);
+	*p = tmp;
+	return 0;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_policy_parse_file(struct kvmcpuid_ctx *ctx, const char *path,
 					       struct kvmcpuid_diag *diag,
 					       struct kvmcpuid_policy **ret)
 {
@@ -403,8 +436,9 @@ static int kvmcpuid_policy_parse_file_impl(struct kvmcpuid_ctx *ctx, const char 
 	size_t len;
 	int r;
 
+	diag_begin(diag);
 	if (!ctx || !path || !ret)
-		return -EINVAL;
+		return diag_finish(ctx, diag, -EINVAL);
 	r = read_file_limited(ctx, path, &buf, &len, diag);
 	if (r < 0)
 		return r;
@@ -414,14 +448,5 @@ static int kvmcpuid_policy_parse_file_impl(struct kvmcpuid_ctx *ctx, const char 
 	else
 		r = parse_new(ctx, buf, len, path, false, diag, ret);
 	free(buf);
-	return r;
-}
-
-KVMCPUID_EXPORT int kvmcpuid_policy_parse_file(struct kvmcpuid_ctx *ctx, const char *path,
-					       struct kvmcpuid_diag *diag,
-					       struct kvmcpuid_policy **ret)
-{
-	diag_begin(diag);
-	return diag_finish(ctx, diag,
-			   kvmcpuid_policy_parse_file_impl(ctx, path, diag, ret));
+	return diag_finish(ctx, diag, r);
 }

@@ -63,11 +63,6 @@ KVMCPUID_EXPORT int kvmcpuid_policy_dup(const struct kvmcpuid_policy *p,
 	return 0;
 }
 
-KVMCPUID_EXPORT struct kvmcpuid_ctx *kvmcpuid_policy_get_ctx(const struct kvmcpuid_policy *p)
-{
-	return p ? p->ctx : NULL;
-}
-
 int parse_bool(const char *s, bool *out)
 {
 	static const char *const yes[] = { "on", "true", "yes", "1" };
@@ -130,6 +125,17 @@ static int parse_action(const char *s)
 static bool base_valid(uint32_t base)
 {
 	return base >= PV_BASE_FIRST && base <= PV_BASE_LAST && !(base & 0xff);
+}
+
+/* The setting's slot for a key that is not a feature name, or -1. */
+static int setting_slot(const char *key)
+{
+	unsigned int i;
+
+	for (i = 0; policy_setting_keys[i]; i++)
+		if (!strcmp(key, policy_setting_keys[i]))
+			return FEATURE_COUNT + (int)i;
+	return -1;
 }
 
 static const char *static_key(const char *key, int slot)
@@ -236,8 +242,7 @@ int policy_set_kv(struct kvmcpuid_policy *p, const char *key, const char *value,
 		  char *msg, size_t msglen)
 {
 	uint32_t mask = feature_mask_lookup(key), u;
-	int slot = -1, r;
-	unsigned int i;
+	int slot, r;
 	bool b;
 
 	*key_error = false;
@@ -246,9 +251,7 @@ int policy_set_kv(struct kvmcpuid_policy *p, const char *key, const char *value,
 		*key_error = r == -EEXIST;
 		return r < 0 ? -EINVAL : 0;
 	}
-	for (i = 0; policy_setting_keys[i]; i++)
-		if (!strcmp(key, policy_setting_keys[i]))
-			slot = FEATURE_COUNT + (int)i;
+	slot = setting_slot(key);
 	if (slot < 0) {
 		const char *hint = name_suggest(key, policy_setting_keys);
 
@@ -331,154 +334,81 @@ int policy_check(const struct kvmcpuid_policy *p, char *msg, size_t msglen, int 
 	return 0;
 }
 
-KVMCPUID_EXPORT int kvmcpuid_policy_set(struct kvmcpuid_policy *p, const char *key,
-					const char *value, struct kvmcpuid_diag *diag)
+int policy_action(const struct kvmcpuid_policy *p, unsigned int feature)
 {
-	struct kvmcpuid_policy tmp;
-	char msg[sizeof(diag->message)];
-	bool key_error;
-	int slot;
-
-	if (!p || !key || !value)
-		return -EINVAL;
-	tmp = *p;
-	if (policy_set_kv(&tmp, key, value, strlen(value), false, NULL, 0, &key_error, msg,
-			  sizeof(msg)) < 0 ||
-	    policy_check(&tmp, msg, sizeof(msg), &slot) < 0)
-		return diag_set(p->ctx, diag, EINVAL, NULL, 0, 0, "%s", msg);
-	*p = tmp;
-	return 0;
+	return p->explicit_mask & (1u << feature) ? p->action[feature] : p->def;
 }
 
-KVMCPUID_EXPORT int kvmcpuid_policy_set_action(struct kvmcpuid_policy *p, unsigned int feature,
-					       enum kvmcpuid_action action)
+void policy_set_action(struct kvmcpuid_policy *p, unsigned int feature, uint8_t action)
 {
-	const struct feature *f = feature_get(feature);
-
-	if (!p || !f || (unsigned int)action > KVMCPUID_ACTION_FORCE)
-		return -EINVAL;
-	if (f->deprecated && action != KVMCPUID_ACTION_OFF && action != KVMCPUID_ACTION_FORCE)
-		return -EINVAL;
-	p->action[feature] = (uint8_t)action;
+	p->action[feature] = action;
 	p->explicit_mask |= 1u << feature;
-	return 0;
 }
 
-KVMCPUID_EXPORT int kvmcpuid_policy_get_action(const struct kvmcpuid_policy *p,
-					       unsigned int feature)
+/* The canonical text of a setting's value, as the policy printer writes it. */
+static void setting_text(const struct kvmcpuid_policy *p, int slot, char *out, size_t len)
 {
-	if (!p || feature >= FEATURE_COUNT)
-		return -EINVAL;
-	if (p->explicit_mask & (1u << feature))
-		return p->action[feature];
-	return p->def;
-}
-
-KVMCPUID_EXPORT bool kvmcpuid_policy_is_explicit(const struct kvmcpuid_policy *p,
-						 unsigned int feature)
-{
-	return p && feature < FEATURE_COUNT && (p->explicit_mask & (1u << feature));
-}
-
-KVMCPUID_EXPORT int kvmcpuid_policy_set_default(struct kvmcpuid_policy *p,
-						enum kvmcpuid_action action)
-{
-	if (!p || (action != KVMCPUID_ACTION_HOST && action != KVMCPUID_ACTION_OFF))
-		return -EINVAL;
-	p->def = (uint8_t)action;
-	return 0;
-}
-
-KVMCPUID_EXPORT enum kvmcpuid_action kvmcpuid_policy_get_default(const struct kvmcpuid_policy *p)
-{
-	return p ? (enum kvmcpuid_action)p->def : KVMCPUID_ACTION_HOST;
-}
-
-KVMCPUID_EXPORT int kvmcpuid_policy_set_signature(struct kvmcpuid_policy *p,
-						  enum kvmcpuid_signature kind, const char *sig)
-{
-	char msg[128];
-
-	if (!p)
-		return -EINVAL;
-	switch (kind) {
-	case KVMCPUID_SIGNATURE_KVM:
-	case KVMCPUID_SIGNATURE_HIDDEN:
-		p->sig_kind = (uint8_t)kind;
-		return 0;
-	case KVMCPUID_SIGNATURE_CUSTOM:
-		if (!sig)
-			return -EINVAL;
-		return set_signature(p, sig, 12, true, msg, sizeof(msg));
+	switch (slot) {
+	case SLOT_DEFAULT:
+		snprintf(out, len, "%s", action_names[p->def]);
+		break;
+	case SLOT_SIGNATURE:
+		if (p->sig_kind == KVMCPUID_SIGNATURE_CUSTOM)
+			signature_quote(p->sig, out, len);
+		else
+			snprintf(out, len, "%s",
+				 p->sig_kind == KVMCPUID_SIGNATURE_KVM ? "kvm" : "hidden");
+		break;
+	case SLOT_BASE:
+		snprintf(out, len, "0x%08x", p->base);
+		break;
+	case SLOT_MAX_LEAF:
+		if (p->max_leaf_kind == KVMCPUID_MAX_LEAF_EXPLICIT)
+			snprintf(out, len, "0x%08x", p->max_leaf);
+		else
+			snprintf(out, len, "%s",
+				 p->max_leaf_kind == KVMCPUID_MAX_LEAF_AUTO ? "auto" : "legacy-zero");
+		break;
+	case SLOT_TIMING:
+		snprintf(out, len, "%s", p->timing ? "on" : "off");
+		break;
+	case SLOT_ENFORCE:
+		snprintf(out, len, "%s", p->enforce ? "on" : "off");
+		break;
 	}
-	return -EINVAL;
 }
 
-KVMCPUID_EXPORT enum kvmcpuid_signature kvmcpuid_policy_get_signature(
-	const struct kvmcpuid_policy *p, char sig[12])
+KVMCPUID_EXPORT int kvmcpuid_policy_get(const struct kvmcpuid_policy *p, const char *key,
+					char *buf, size_t size)
 {
-	if (sig)
-		memcpy(sig, p->sig_kind == KVMCPUID_SIGNATURE_CUSTOM ? p->sig : "KVMKVMKVM\0\0\0",
-		       12);
-	return (enum kvmcpuid_signature)p->sig_kind;
-}
+	char text[KVMCPUID_POLICY_VALUE_MAX];
+	uint32_t mask, m;
+	int slot, action = -1;
 
-KVMCPUID_EXPORT int kvmcpuid_policy_set_base(struct kvmcpuid_policy *p, uint32_t base)
-{
-	if (!p || !base_valid(base))
+	if (!p || !key || !buf || !size)
 		return -EINVAL;
-	if (p->max_leaf_kind == KVMCPUID_MAX_LEAF_EXPLICIT &&
-	    (p->max_leaf < base || p->max_leaf > base + 0xff))
-		return -EINVAL;
-	p->base = base;
+	buf[0] = '\0';
+	mask = feature_mask_lookup(key);
+	if (mask) {
+		/* An alias naming several features has a value only when they agree. */
+		for (m = mask; m; m &= m - 1) {
+			int a = policy_action(p, (unsigned int)__builtin_ctz(m));
+
+			if (action >= 0 && a != action)
+				return -EINVAL;
+			action = a;
+		}
+		snprintf(text, sizeof(text), "%s", action_names[action]);
+	} else {
+		slot = setting_slot(key);
+		if (slot < 0)
+			return -ENOENT;
+		setting_text(p, slot, text, sizeof(text));
+	}
+	if (strlen(text) >= size)
+		return -ENOSPC;
+	memcpy(buf, text, strlen(text) + 1);
 	return 0;
-}
-
-KVMCPUID_EXPORT uint32_t kvmcpuid_policy_get_base(const struct kvmcpuid_policy *p)
-{
-	return p ? p->base : 0;
-}
-
-KVMCPUID_EXPORT int kvmcpuid_policy_set_max_leaf(struct kvmcpuid_policy *p,
-						 enum kvmcpuid_max_leaf kind, uint32_t leaf)
-{
-	if (!p || (unsigned int)kind > KVMCPUID_MAX_LEAF_EXPLICIT)
-		return -EINVAL;
-	if (kind == KVMCPUID_MAX_LEAF_EXPLICIT && (leaf < p->base || leaf > p->base + 0xff))
-		return -EINVAL;
-	p->max_leaf_kind = (uint8_t)kind;
-	p->max_leaf = kind == KVMCPUID_MAX_LEAF_EXPLICIT ? leaf : 0;
-	return 0;
-}
-
-KVMCPUID_EXPORT enum kvmcpuid_max_leaf kvmcpuid_policy_get_max_leaf(
-	const struct kvmcpuid_policy *p, uint32_t *leaf)
-{
-	if (leaf)
-		*leaf = p->max_leaf;
-	return (enum kvmcpuid_max_leaf)p->max_leaf_kind;
-}
-
-KVMCPUID_EXPORT void kvmcpuid_policy_set_timing(struct kvmcpuid_policy *p, bool on)
-{
-	if (p)
-		p->timing = on;
-}
-
-KVMCPUID_EXPORT bool kvmcpuid_policy_get_timing(const struct kvmcpuid_policy *p)
-{
-	return p && p->timing;
-}
-
-KVMCPUID_EXPORT void kvmcpuid_policy_set_enforce(struct kvmcpuid_policy *p, bool on)
-{
-	if (p)
-		p->enforce = on;
-}
-
-KVMCPUID_EXPORT bool kvmcpuid_policy_get_enforce(const struct kvmcpuid_policy *p)
-{
-	return p && p->enforce;
 }
 
 KVMCPUID_EXPORT bool kvmcpuid_policy_equal(const struct kvmcpuid_policy *a,
@@ -526,7 +456,7 @@ void signature_quote(const char sig[12], char *out, size_t len)
 
 KVMCPUID_EXPORT int kvmcpuid_policy_to_text(const struct kvmcpuid_policy *p, char **ret)
 {
-	char *buf = NULL, sig[64], maxl[32];
+	char *buf = NULL, text[KVMCPUID_POLICY_VALUE_MAX];
 	size_t size = 0;
 	unsigned int i;
 	FILE *f;
@@ -536,19 +466,10 @@ KVMCPUID_EXPORT int kvmcpuid_policy_to_text(const struct kvmcpuid_policy *p, cha
 	f = open_memstream(&buf, &size);
 	if (!f)
 		return -ENOMEM;
-	if (p->sig_kind == KVMCPUID_SIGNATURE_CUSTOM)
-		signature_quote(p->sig, sig, sizeof(sig));
-	else
-		snprintf(sig, sizeof(sig), "%s",
-			 p->sig_kind == KVMCPUID_SIGNATURE_KVM ? "kvm" : "hidden");
-	if (p->max_leaf_kind == KVMCPUID_MAX_LEAF_EXPLICIT)
-		snprintf(maxl, sizeof(maxl), "0x%08x", p->max_leaf);
-	else
-		snprintf(maxl, sizeof(maxl), "%s",
-			 p->max_leaf_kind == KVMCPUID_MAX_LEAF_AUTO ? "auto" : "legacy-zero");
-	fprintf(f, "default = %s\nsignature = %s\nbase = 0x%08x\nmax_leaf = %s\n"
-		"timing = %s\nenforce = %s\n", action_names[p->def], sig, p->base, maxl,
-		p->timing ? "on" : "off", p->enforce ? "on" : "off");
+	for (i = 0; policy_setting_keys[i]; i++) {
+		setting_text(p, FEATURE_COUNT + (int)i, text, sizeof(text));
+		fprintf(f, "%s = %s\n", policy_setting_keys[i], text);
+	}
 	for (i = 0; i < FEATURE_COUNT; i++)
 		if (p->explicit_mask & (1u << i))
 			fprintf(f, "%s = %s\n", feature_get(i)->name, action_names[p->action[i]]);

@@ -68,6 +68,7 @@ int table_merge(const struct kvm_cpuid_entry2 *leaves, size_t nleaves, uint32_t 
 	uint32_t kvm_blocks[256];
 	size_t nblocks = 0, n = 0, i;
 
+	diag_begin(diag);
 	if (!nent || (!table && (*nent || cap)) || (!leaves && nleaves) || *nent > cap)
 		return diag_set(NULL, diag, EINVAL, NULL, 0, 0, "invalid arguments to table merge");
 	if (base < PV_BASE_FIRST || base > PV_BASE_LAST || (base & 0xff))

@@ -185,6 +185,7 @@ static int kvmcpuid_verify_impl(const struct kvmcpuid_policy *p, unsigned int fl
 	struct vm vm;
 	int r;
 
+	diag_begin(diag);
 	if (!p || !ret)
 		return -EINVAL;
 	/* A saved profile describes another host: verify always runs on this one. */
@@ -224,15 +225,15 @@ int verify_table_expect(struct kvmcpuid_ctx *ctx, const struct kvm_cpuid_entry2 
 {
 	struct kvmcpuid_host *h = NULL;
 	struct run_args a = {
-		.table = table, .nent = nent, .apply_flags = apply_flags,
-		.policy_base = table_kvm_base(expect, expect_nent), .label = "table",
+		.table = table, .nent = nent, .apply_flags = apply_flags, .label = "table",
 		.expect_table = expect, .expect_nent = expect_nent,
 	};
 	struct vm vm;
 	int r;
 
-	if (!ctx || !ret || (!table && nent) || nent > MAX_TABLE)
+	if (!ctx || !ret || (!table && nent) || nent > MAX_TABLE || (!expect && expect_nent))
 		return -EINVAL;
+	a.policy_base = table_kvm_base(expect, expect_nent);
 	r = kvmcpuid_host_probe(ctx, diag, &h);
 	if (r < 0)
 		return r;
@@ -250,22 +251,14 @@ int verify_table_expect(struct kvmcpuid_ctx *ctx, const struct kvm_cpuid_entry2 
 	return r;
 }
 
-static int kvmcpuid_verify_table_impl(struct kvmcpuid_ctx *ctx,
-					  const struct kvm_cpuid_entry2 *table, size_t nent,
-					  unsigned int apply_flags, struct kvmcpuid_report **ret,
-					  struct kvmcpuid_diag *diag)
-{
-	return verify_table_expect(ctx, table, nent, table, nent, apply_flags, ret, diag);
-}
-
 KVMCPUID_EXPORT int kvmcpuid_verify_table(struct kvmcpuid_ctx *ctx,
 					  const struct kvm_cpuid_entry2 *table, size_t nent,
 					  unsigned int apply_flags, struct kvmcpuid_report **ret,
 					  struct kvmcpuid_diag *diag)
 {
 	diag_begin(diag);
-	return diag_finish(ctx, diag,
-			   kvmcpuid_verify_table_impl(ctx, table, nent, apply_flags, ret, diag));
+	return diag_finish(ctx, diag, verify_table_expect(ctx, table, nent, table, nent,
+							   apply_flags, ret, diag));
 }
 
 static int matrix_variant(const struct kvmcpuid_policy *base, int which,
@@ -281,14 +274,14 @@ static int matrix_variant(const struct kvmcpuid_policy *base, int which,
 		/* all-on: every feature the host offers, the VMM-provided ones as given */
 		for (i = 0; i < FEATURE_COUNT; i++)
 			if (feature_get(i)->provider == KVMCPUID_PROVIDER_KVM)
-				kvmcpuid_policy_set_action(p, i, KVMCPUID_ACTION_HOST);
+				policy_set_action(p, i, KVMCPUID_ACTION_HOST);
 		snprintf(label, len, "all-on");
 	} else if (which == -1) {
 		for (i = 0; i < FEATURE_COUNT; i++)
-			kvmcpuid_policy_set_action(p, i, KVMCPUID_ACTION_OFF);
+			policy_set_action(p, i, KVMCPUID_ACTION_OFF);
 		snprintf(label, len, "all-off");
 	} else {
-		kvmcpuid_policy_set_action(p, (unsigned int)which, KVMCPUID_ACTION_OFF);
+		policy_set_action(p, (unsigned int)which, KVMCPUID_ACTION_OFF);
 		snprintf(label, len, "-%s", feature_get((unsigned int)which)->name);
 	}
 	*ret = p;
@@ -307,8 +300,9 @@ static int kvmcpuid_matrix_impl(const struct kvmcpuid_policy *base, unsigned int
 	size_t count = 0;
 	int r, which;
 
+	diag_begin(diag);
 	if (!base || !ret || !n)
-		return -EINVAL;
+		return diag_finish(base ? base->ctx : NULL, diag, -EINVAL);
 	reps = xalloc(base->ctx, MATRIX_MAX * sizeof(*reps));
 	if (!reps) {
 		r = -ENOMEM;

@@ -44,6 +44,26 @@ START_TEST(test_probe)
 }
 END_TEST
 
+/* A probed host outlives its context, and the cache lives as long as the host. */
+START_TEST(test_probe_outlives_ctx)
+{
+	struct kvmcpuid_ctx *c = test_ctx();
+	struct kvmcpuid_host *h = NULL, *again = NULL;
+	struct kvmcpuid_diag d = { 0 };
+	size_t n;
+
+	ck_assert_int_eq(kvmcpuid_host_probe(c, &d, &h), 0);
+	ck_assert_int_eq(kvmcpuid_host_probe(c, &d, &again), 0);
+	ck_assert_ptr_eq(again, h);
+	kvmcpuid_host_unref(again);
+	c = kvmcpuid_unref(c);
+	ck_assert_uint_eq(kvmcpuid_host_features(h), kvmcpuid_host_features(host));
+	ck_assert_ptr_nonnull(kvmcpuid_host_supported(h, &n));
+	ck_assert_uint_gt(n, 32);
+	kvmcpuid_host_unref(h);
+}
+END_TEST
+
 /* Through the library's count: 5.10/6.1 leave nent at the capacity on success. */
 static size_t readback(int vcpu_fd, struct kvm_cpuid_entry2 *out, size_t cap)
 {
@@ -96,7 +116,7 @@ START_TEST(test_each_feature_masked_alone)
 	size_t n, total = 0;
 
 	ck_assert_int_eq(kvmcpuid_policy_new(ctx, &p), 0);
-	ck_assert_int_eq(kvmcpuid_policy_set_action(p, f, KVMCPUID_ACTION_OFF), 0);
+	ck_assert_int_eq(kvmcpuid_policy_set(p, kvmcpuid_feature_name(f), "off", &d), 0);
 	ck_assert_int_eq(kvmcpuid_build(p, host, 0, &c, &d), 0);
 	want_eax = kvmcpuid_cpuid_features(c);
 	want_edx = kvmcpuid_cpuid_hints(c);
@@ -265,6 +285,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_probe);
+	tcase_add_test(tc, test_probe_outlives_ctx);
 	tcase_add_test(tc, test_apply_own_vcpu_and_read_back);
 	tcase_add_loop_test(tc, test_each_feature_masked_alone, 0, KVMCPUID_FEATURE_REALTIME + 1);
 	tcase_add_test(tc, test_einval_after_run);

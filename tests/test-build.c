@@ -36,8 +36,8 @@ static int build_policy(const struct kvmcpuid_policy *p, struct kvm_cpuid_entry2
 	/* what travels with the leaves */
 	ck_assert_uint_eq(kvmcpuid_cpuid_features(c), n ? e[1].eax : 0);
 	ck_assert_uint_eq(kvmcpuid_cpuid_hints(c), n ? e[1].edx : 0);
-	ck_assert_uint_eq(kvmcpuid_cpuid_base(c), kvmcpuid_policy_get_base(p));
-	ck_assert(kvmcpuid_cpuid_enforce(c) == kvmcpuid_policy_get_enforce(p));
+	ck_assert_uint_eq(kvmcpuid_cpuid_base(c), p->base);
+	ck_assert(kvmcpuid_cpuid_enforce(c) == p->enforce);
 	ck_assert_int_eq((int)kvmcpuid_cpuid_lint_count(c), kvmcpuid_lint(p, host, NULL, NULL));
 	kvmcpuid_cpuid_unref(c);
 	return (int)n;
@@ -301,6 +301,89 @@ START_TEST(test_host_profile_roundtrip)
 }
 END_TEST
 
+/*
+ * The host kvmcpuid_host_probe returns is the context's cached one, and a caller may drop
+ * the context before it: every object holds a reference on its context, and the cache
+ * frees nothing another reference still holds.  There is no /dev/kvm here: a loaded
+ * profile stands in for the probe in the cache.
+ */
+START_TEST(test_host_outlives_ctx)
+{
+	struct kvmcpuid_ctx *c = test_ctx();
+	struct kvmcpuid_host *h = test_host(c), *probed = NULL;
+	struct kvmcpuid_diag d = { 0 };
+	size_t n;
+
+	host_cache(c, h);
+	ck_assert_int_eq(kvmcpuid_host_probe(c, &d, &probed), 0);
+	ck_assert_ptr_eq(probed, h);
+	kvmcpuid_host_unref(h);
+	c = kvmcpuid_unref(c);
+	ck_assert_uint_eq(kvmcpuid_host_features(probed), 0x01007edb);
+	ck_assert_uint_eq(kvmcpuid_host_supported(probed, &n)[1].ebx, KVM_SIG_EBX);
+	ck_assert_uint_eq(n, 3);
+	kvmcpuid_host_unref(probed);
+
+	/* The cache is weak: once the host is gone, the next probe opens the device. */
+	c = test_ctx();
+	h = test_host(c);
+	host_cache(c, h);
+	kvmcpuid_host_unref(h);
+	ck_assert_ptr_null(c->host);
+	ck_assert_int_eq(kvmcpuid_set_device(c, "/nonexistent/kvm"), 0);
+	ck_assert_int_eq(kvmcpuid_host_probe(c, &d, &probed), -ENOENT);
+	kvmcpuid_unref(c);
+}
+END_TEST
+
+/*
+ * Every entry point fills the diag the same way (an error always says why), and every
+ * getter takes NULL.
+ */
+START_TEST(test_null_arguments)
+{
+	struct kvm_cpuid_entry2 e[KVMCPUID_MAX_LEAVES];
+	struct kvmcpuid_report *rep = NULL;
+	struct kvmcpuid_policy *p = NULL;
+	struct kvmcpuid_cpuid *cpuid = NULL;
+	struct kvmcpuid_diag d;
+	char buf[KVMCPUID_POLICY_VALUE_MAX];
+	size_t n = 7;
+
+#define FAILS(call, err)                                                                     \
+	do {                                                                                 \
+		memset(&d, 0, sizeof(d));                                                    \
+		ck_assert_int_eq(call, err);                                                 \
+		ck_assert_msg(d.message[0], "%s: no message", #call);                        \
+	} while (0)
+	FAILS(kvmcpuid_verify_table(ctx, NULL, 5, 0, &rep, &d), -EINVAL);
+	FAILS(kvmcpuid_verify(NULL, 0, &rep, &d), -EINVAL);
+	FAILS(kvmcpuid_build(NULL, host, 0, &cpuid, &d), -EINVAL);
+	FAILS(kvmcpuid_cpuid_apply(NULL, 0, e, 0, &d), -EINVAL);
+	FAILS(kvmcpuid_cpuid_readback(NULL, &cpuid, NULL, &d), -EINVAL);
+	FAILS(kvmcpuid_policy_set(NULL, "enforce", "on", &d), -EINVAL);
+	FAILS(kvmcpuid_policy_override(NULL, "enforce=on", NULL, &d), -EINVAL);
+	FAILS(kvmcpuid_policy_parse_inline(ctx, NULL, NULL, &d, &p), -EINVAL);
+	FAILS(kvmcpuid_policy_parse_file(ctx, NULL, &d, &p), -EINVAL);
+	FAILS(kvmcpuid_host_load_file(ctx, NULL, &d, &host), -EINVAL);
+	FAILS(kvmcpuid_cpuid_merge(NULL, e, &n, KVMCPUID_MAX_LEAVES, &d), -EINVAL);
+#undef FAILS
+	ck_assert_int_eq(kvmcpuid_policy_get(NULL, "base", buf, sizeof(buf)), -EINVAL);
+	ck_assert(kvmcpuid_policy_equal(NULL, NULL));
+	ck_assert_uint_eq(kvmcpuid_host_features(NULL), 0);
+	ck_assert_ptr_null(kvmcpuid_host_supported(NULL, &n));
+	ck_assert_uint_eq(n, 0);
+	ck_assert_str_eq(kvmcpuid_host_module(NULL), "unknown");
+	ck_assert_uint_eq(kvmcpuid_report_count(NULL), 0);
+	ck_assert_ptr_null(kvmcpuid_report_label(NULL));
+	ck_assert_ptr_null(kvmcpuid_report_check(NULL, 0));
+	ck_assert_ptr_null(kvmcpuid_cpuid_entries(NULL, &n));
+	ck_assert_uint_eq(n, 0);
+	ck_assert_uint_eq(kvmcpuid_cpuid_features(NULL), 0);
+	ck_assert_uint_eq(kvmcpuid_get_deadline_ms(NULL), 0);
+}
+END_TEST
+
 START_TEST(test_parse_build_allocation_failures)
 {
 	static const char text[] = "default = host\nsteal_time = force\ntiming = on\n";
@@ -394,6 +477,8 @@ int main(void)
 	tcase_add_loop_test(tc, test_lints, 0, ARRAY_SIZE(lint_cases));
 	tcase_add_test(tc, test_lints_host_dependent);
 	tcase_add_test(tc, test_host_profile_roundtrip);
+	tcase_add_test(tc, test_host_outlives_ctx);
+	tcase_add_test(tc, test_null_arguments);
 	tcase_add_test(tc, test_parse_build_allocation_failures);
 	tcase_add_test(tc, test_cpuid_json_diff);
 	suite_add_tcase(s, tc);

@@ -33,16 +33,18 @@ START_TEST(test_design_example)
 		"realtime     = on\n"
 		"enforce      = on\n");
 
-	ck_assert_int_eq(kvmcpuid_policy_get_action(p, KVMCPUID_FEATURE_ASYNC_PF),
-			 KVMCPUID_ACTION_OFF);
-	ck_assert_int_eq(kvmcpuid_policy_get_action(p, KVMCPUID_FEATURE_REALTIME),
-			 KVMCPUID_ACTION_ON);
-	ck_assert_int_eq(kvmcpuid_policy_get_action(p, KVMCPUID_FEATURE_STEAL_TIME),
-			 KVMCPUID_ACTION_HOST);
-	ck_assert(!kvmcpuid_policy_is_explicit(p, KVMCPUID_FEATURE_STEAL_TIME));
-	ck_assert(kvmcpuid_policy_get_enforce(p));
-	ck_assert(!kvmcpuid_policy_get_timing(p));
-	ck_assert_uint_eq(kvmcpuid_policy_get_base(p), 0x40000000);
+	char *text;
+
+	ck_assert_str_eq(policy_value(p, "async_pf"), "off");
+	ck_assert_str_eq(policy_value(p, "realtime"), "on");
+	ck_assert_str_eq(policy_value(p, "steal_time"), "host");
+	/* steal_time follows the default: the policy does not name it */
+	ck_assert_int_eq(kvmcpuid_policy_to_text(p, &text), 0);
+	ck_assert_ptr_null(strstr(text, "steal_time"));
+	free(text);
+	ck_assert_str_eq(policy_value(p, "enforce"), "on");
+	ck_assert_str_eq(policy_value(p, "timing"), "off");
+	ck_assert_str_eq(policy_value(p, "base"), "0x40000000");
 	kvmcpuid_policy_unref(p);
 }
 END_TEST
@@ -61,17 +63,13 @@ START_TEST(test_three_forms_agree)
 			   "\"signature\":\"ABCDEFGHIJKL\"}";
 	struct kvmcpuid_policy *a = text_policy(text), *b = inline_policy(ctx, inl), *c = NULL;
 	struct kvmcpuid_diag d = { 0 };
-	char sig[12];
 
 	ck_assert_int_eq(kvmcpuid_policy_parse_json(ctx, json, strlen(json), "j", &d, &c), 0);
 	ck_assert(kvmcpuid_policy_equal(a, b));
 	ck_assert(kvmcpuid_policy_equal(a, c));
-	ck_assert_int_eq(kvmcpuid_policy_get_signature(a, sig), KVMCPUID_SIGNATURE_CUSTOM);
-	ck_assert(!memcmp(sig, "ABCDEFGHIJKL", 12));
-	ck_assert_int_eq(kvmcpuid_policy_get_action(a, KVMCPUID_FEATURE_REALTIME),
-			 KVMCPUID_ACTION_ON);
-	ck_assert_int_eq(kvmcpuid_policy_get_action(a, KVMCPUID_FEATURE_CLOCKSOURCE),
-			 KVMCPUID_ACTION_OFF);
+	ck_assert_str_eq(policy_value(a, "signature"), "\"ABCDEFGHIJKL\"");
+	ck_assert_str_eq(policy_value(a, "realtime"), "on");
+	ck_assert_str_eq(policy_value(a, "clocksource"), "off");
 	kvmcpuid_policy_unref(a);
 	kvmcpuid_policy_unref(b);
 	kvmcpuid_policy_unref(c);
@@ -100,15 +98,17 @@ static void roundtrip(struct kvmcpuid_policy *p)
 
 START_TEST(test_roundtrip_every_feature_and_action)
 {
+	static const char *const actions[] = { "host", "on", "off", "force" };
 	unsigned int f, a;
 
 	for (f = 0; f < kvmcpuid_feature_count(); f++) {
 		for (a = 0; a < 4; a++) {
 			struct kvmcpuid_policy *p = NULL;
+			struct kvmcpuid_diag d = { 0 };
 			int r;
 
 			ck_assert_int_eq(kvmcpuid_policy_new(ctx, &p), 0);
-			r = kvmcpuid_policy_set_action(p, f, a);
+			r = kvmcpuid_policy_set(p, kvmcpuid_feature_name(f), actions[a], &d);
 			if (f == KVMCPUID_FEATURE_MMU_OP && (a == 0 || a == 1)) {
 				ck_assert_int_eq(r, -EINVAL);
 			} else {
@@ -144,7 +144,7 @@ START_TEST(test_kvm_signature_spelled_out)
 {
 	struct kvmcpuid_policy *p = inline_policy(ctx, "signature=\"KVMKVMKVM\\x00\\x00\\x00\"");
 
-	ck_assert_int_eq(kvmcpuid_policy_get_signature(p, NULL), KVMCPUID_SIGNATURE_KVM);
+	ck_assert_str_eq(policy_value(p, "signature"), "kvm");
 	kvmcpuid_policy_unref(p);
 }
 END_TEST
@@ -153,10 +153,9 @@ START_TEST(test_kvmclock_sets_both)
 {
 	struct kvmcpuid_policy *p = inline_policy(ctx, "kvmclock=off");
 
-	ck_assert_int_eq(kvmcpuid_policy_get_action(p, KVMCPUID_FEATURE_CLOCKSOURCE),
-			 KVMCPUID_ACTION_OFF);
-	ck_assert_int_eq(kvmcpuid_policy_get_action(p, KVMCPUID_FEATURE_CLOCKSOURCE2),
-			 KVMCPUID_ACTION_OFF);
+	ck_assert_str_eq(policy_value(p, "clocksource"), "off");
+	ck_assert_str_eq(policy_value(p, "clocksource2"), "off");
+	ck_assert_str_eq(policy_value(p, "kvmclock"), "off");
 	kvmcpuid_policy_unref(p);
 }
 END_TEST
@@ -311,8 +310,7 @@ START_TEST(test_override_is_atomic)
 	ck_assert_int_eq(kvmcpuid_policy_dup(p, &before), 0);
 	/* later settings win over the file's */
 	ck_assert_int_eq(kvmcpuid_policy_override(p, "steal_time=on", NULL, &d), 0);
-	ck_assert_int_eq(kvmcpuid_policy_get_action(p, KVMCPUID_FEATURE_STEAL_TIME),
-			 KVMCPUID_ACTION_ON);
+	ck_assert_str_eq(policy_value(p, "steal_time"), "on");
 	ck_assert_int_eq(kvmcpuid_policy_override(p, "steal_time=off", NULL, &d), 0);
 	/* a failing override changes nothing, not even its valid first half */
 	ck_assert_int_eq(kvmcpuid_policy_override(p, "pv_eoi=off,bogus=1", NULL, &d), -EINVAL);
@@ -320,8 +318,90 @@ START_TEST(test_override_is_atomic)
 	ck_assert(kvmcpuid_policy_equal(p, before));
 	ck_assert_int_eq(kvmcpuid_policy_set(p, "base", "0x40000100", &d), 0);
 	ck_assert_int_eq(kvmcpuid_policy_set(p, "base", "0x40000180", &d), -EINVAL);
-	ck_assert_uint_eq(kvmcpuid_policy_get_base(p), 0x40000100);
+	ck_assert_str_eq(policy_value(p, "base"), "0x40000100");
 	kvmcpuid_policy_unref(p);
+	kvmcpuid_policy_unref(before);
+}
+END_TEST
+
+/* kvmcpuid_policy_set/_get: the file's names and value syntax, the printer's values. */
+START_TEST(test_set_get_by_key)
+{
+	/* key, value, and its canonical text (NULL: the value itself) */
+	static const char *const cases[][3] = {
+		{ "enforce", "on", NULL }, { "steal_time", "off", NULL },
+		{ "KVM_FEATURE_PV_EOI", "force", NULL }, { "kvm-hint-dedicated", "on", NULL },
+		{ "default", "off", NULL }, { "timing", "on", NULL },
+		{ "signature", "\"ABCDEFGHIJKL\"", NULL }, { "base", "0x40000100", NULL },
+		{ "max_leaf", "0x40000101", NULL }, { "signature", "hidden", NULL },
+		{ "max_leaf", "auto", NULL }, { "enforce", "yes", "on" }, { "timing", " 0 ", "off" },
+		{ "base", "1073742336", "0x40000200" },
+		{ "signature", "\"a\\\"b\\\\c\\x00\\x01\\x7fwxyz\"", NULL },
+		{ "signature", "\"KVMKVMKVM\\x00\\x00\\x00\"", "kvm" },
+		{ "max_leaf", "legacy-zero", NULL },
+	};
+	struct kvmcpuid_policy *p = NULL, *q = NULL, *before = NULL;
+	struct kvmcpuid_diag d = { 0 };
+	char buf[KVMCPUID_POLICY_VALUE_MAX], *text, *line, *save = NULL;
+	unsigned int i;
+
+	ck_assert_int_eq(kvmcpuid_policy_new(ctx, &p), 0);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		ck_assert_msg(kvmcpuid_policy_set(p, cases[i][0], cases[i][1], &d) == 0,
+			      "%s = %s: %s", cases[i][0], cases[i][1], d.message);
+		ck_assert_str_eq(policy_value(p, cases[i][0]), cases[i][2] ? cases[i][2] : cases[i][1]);
+	}
+	/* every line the printer writes reads back through _get and rebuilds the policy by _set */
+	ck_assert_int_eq(kvmcpuid_policy_new(ctx, &q), 0);
+	ck_assert_int_eq(kvmcpuid_policy_to_text(p, &text), 0);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strstr(line, " = ");
+
+		ck_assert_ptr_nonnull(eq);
+		*eq = '\0';
+		ck_assert_str_eq(policy_value(p, line), eq + 3);
+		ck_assert_int_eq(kvmcpuid_policy_set(q, line, eq + 3, &d), 0);
+	}
+	free(text);
+	ck_assert(kvmcpuid_policy_equal(p, q));
+
+	/* errors, as in a file; the policy is left as it was */
+	ck_assert_int_eq(kvmcpuid_policy_dup(p, &before), 0);
+	ck_assert_int_eq(kvmcpuid_policy_set(p, "signature", "ABCDEFGHIJKL", &d), -EINVAL);
+	ck_assert(strstr(d.message, "must be quoted"));
+	ck_assert_int_eq(kvmcpuid_policy_set(p, "steal_time", "sometimes", &d), -EINVAL);
+	ck_assert(strstr(d.message, "expected host, on, off or force"));
+	ck_assert_int_eq(kvmcpuid_policy_set(p, "mmu_op", "on", &d), -EINVAL);
+	ck_assert_int_eq(kvmcpuid_policy_set(p, "default", "force", &d), -EINVAL);
+	ck_assert_int_eq(kvmcpuid_policy_set(p, "base", "0x40000180", &d), -EINVAL);
+	ck_assert_int_eq(kvmcpuid_policy_set(p, "max_leaf", "0x40000300", &d), -EINVAL);
+	ck_assert(strstr(d.message, "outside the block"));
+	ck_assert_int_eq(kvmcpuid_policy_set(p, "enforce", "on # why", &d), -EINVAL);
+	ck_assert(strstr(d.message, "unexpected text after the value"));
+	ck_assert_int_eq(kvmcpuid_policy_set(p, "enforce", "on\ntiming=off", &d), -EINVAL);
+	ck_assert_int_eq(kvmcpuid_policy_set(p, "enforce", "", &d), -EINVAL);
+	ck_assert(strstr(d.message, "missing value"));
+	ck_assert_int_eq(kvmcpuid_policy_set(p, "stealtime", "off", &d), -ENOENT);
+	ck_assert(strstr(d.message, "did you mean 'steal_time'"));
+	ck_assert(kvmcpuid_policy_equal(p, before));
+	ck_assert_int_eq(kvmcpuid_policy_set(NULL, "enforce", "on", &d), -EINVAL);
+	ck_assert_int_eq(kvmcpuid_policy_set(p, NULL, "on", &d), -EINVAL);
+	ck_assert_int_eq(kvmcpuid_policy_set(p, "enforce", NULL, NULL), -EINVAL);
+
+	ck_assert_int_eq(kvmcpuid_policy_get(p, "stealtime", buf, sizeof(buf)), -ENOENT);
+	ck_assert_int_eq(kvmcpuid_policy_get(p, "base", buf, 10), -ENOSPC);
+	ck_assert_int_eq(kvmcpuid_policy_get(p, "base", buf, 11), 0);
+	ck_assert_int_eq(kvmcpuid_policy_get(NULL, "base", buf, sizeof(buf)), -EINVAL);
+	ck_assert_int_eq(kvmcpuid_policy_get(p, NULL, buf, sizeof(buf)), -EINVAL);
+	ck_assert_int_eq(kvmcpuid_policy_get(p, "base", NULL, 0), -EINVAL);
+	/* QEMU's kvmclock names two features: it has a value only while they agree */
+	ck_assert_int_eq(kvmcpuid_policy_set(p, "clocksource2", "host", &d), 0);
+	ck_assert_int_eq(kvmcpuid_policy_set(p, "clocksource", "force", &d), 0);
+	ck_assert_int_eq(kvmcpuid_policy_get(p, "kvmclock", buf, sizeof(buf)), -EINVAL);
+	ck_assert_int_eq(kvmcpuid_policy_set(p, "kvmclock", "off", &d), 0);
+	ck_assert_str_eq(policy_value(p, "kvmclock"), "off");
+	kvmcpuid_policy_unref(p);
+	kvmcpuid_policy_unref(q);
 	kvmcpuid_policy_unref(before);
 }
 END_TEST
@@ -337,8 +417,7 @@ START_TEST(test_parse_file)
 	ck_assert_int_eq(write(fd, "  \n{\"pv_eoi\": \"off\"}\n", 21), 21);
 	close(fd);
 	ck_assert_int_eq(kvmcpuid_policy_parse_file(ctx, path, &d, &p), 0);
-	ck_assert_int_eq(kvmcpuid_policy_get_action(p, KVMCPUID_FEATURE_PV_EOI),
-			 KVMCPUID_ACTION_OFF);
+	ck_assert_str_eq(policy_value(p, "pv_eoi"), "off");
 	kvmcpuid_policy_unref(p);
 	p = NULL;
 	unlink(path);
@@ -382,6 +461,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_bad_inline, 0, ARRAY_SIZE(bad_inline));
 	tcase_add_loop_test(tc, test_bad_json, 0, ARRAY_SIZE(bad_json));
 	tcase_add_test(tc, test_override_is_atomic);
+	tcase_add_test(tc, test_set_get_by_key);
 	tcase_add_test(tc, test_parse_file);
 	tcase_add_test(tc, test_diag_format);
 	suite_add_tcase(s, tc);

@@ -64,6 +64,15 @@ static inline struct kvmcpuid_host *test_host(struct kvmcpuid_ctx *ctx)
 	return h;
 }
 
+/* A policy value by key, as kvmcpuid_policy_get writes it (one static buffer). */
+static inline const char *policy_value(const struct kvmcpuid_policy *p, const char *key)
+{
+	static char buf[KVMCPUID_POLICY_VALUE_MAX];
+
+	ck_assert_int_eq(kvmcpuid_policy_get(p, key, buf, sizeof(buf)), 0);
+	return buf;
+}
+
 static inline struct kvmcpuid_policy *inline_policy(struct kvmcpuid_ctx *ctx, const char *s)
 {
 	struct kvmcpuid_policy *p = NULL;

@@ -54,6 +54,8 @@ int cli_exit_for(int r);
 /* Load POLICY (NULL: the built-in default; "-": stdin) then apply --set overrides. */
 int cli_load_policy(struct cli *cli, const char *path, const char *const *sets, int nsets,
 		    struct kvmcpuid_policy **ret);
+/* The policy's enforce setting is on. */
+bool cli_policy_enforces(const struct kvmcpuid_policy *p);
 /* The host: --host-profile FILE or a probe of /dev/kvm. */
 int cli_load_host(struct cli *cli, const char *profile, struct kvmcpuid_host **ret);
 /* Write data to path atomically (temp file + rename), or to stdout when path is NULL. */

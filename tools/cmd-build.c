@@ -52,9 +52,11 @@ static void print_features(FILE *f, const struct kvmcpuid_policy *p, uint32_t ea
 	for (i = 0; i < kvmcpuid_feature_count(); i++) {
 		int reg = kvmcpuid_feature_reg(i), bit = kvmcpuid_feature_bit(i);
 		bool on = (((reg == KVMCPUID_REG_EAX) ? eax : edx) >> bit) & 1;
+		char action[KVMCPUID_POLICY_VALUE_MAX];
 
+		kvmcpuid_policy_get(p, kvmcpuid_feature_name(i), action, sizeof(action));
 		fprintf(f, _("%-24s %s.%-3d %-7s %s\n"), kvmcpuid_feature_name(i), reg_names[reg], bit,
-			action_names[kvmcpuid_policy_get_action(p, i)], on ? "set" : "clear");
+			action, on ? "set" : "clear");
 	}
 }
 

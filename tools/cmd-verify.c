@@ -275,7 +275,7 @@ int cmd_matrix(struct cli *cli, int argc, char **argv)
 	if (r)
 		return r;
 	if (!o.policy)
-		kvmcpuid_policy_set_enforce(p, true);
+		kvmcpuid_policy_set(p, "enforce", "on", NULL);
 	r = kvmcpuid_matrix(p, 0, &reps, &n, &diag);
 	if (r < 0) {
 		cli_diag(&diag);
@@ -318,7 +318,7 @@ int cmd_matrix(struct cli *cli, int argc, char **argv)
 		if (msr_note[0])
 			printf(_("MSRs: %s\n"), msr_note);
 		printf(_("kernel: %s\n"), kernel);
-		if (!kvmcpuid_policy_get_enforce(p))
+		if (!cli_policy_enforces(p))
 			printf(_("enforce = off: masking is advisory, masked MSRs stay usable\n"));
 		printf(_("%zu policies verified: %s\n"), n, ok ? "all as expected" : "MISMATCH");
 	}

@@ -72,6 +72,13 @@ int cli_load_policy(struct cli *cli, const char *path, const char *const *sets, 
 	return EXIT_OK;
 }
 
+bool cli_policy_enforces(const struct kvmcpuid_policy *p)
+{
+	char v[KVMCPUID_POLICY_VALUE_MAX];
+
+	return kvmcpuid_policy_get(p, "enforce", v, sizeof(v)) == 0 && !strcmp(v, "on");
+}
+
 int cli_load_host(struct cli *cli, const char *profile, struct kvmcpuid_host **ret)
 {
 	struct kvmcpuid_diag diag = { 0 };
