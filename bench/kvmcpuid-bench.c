@@ -125,15 +125,15 @@ static int long_mode_run(struct kvmcpuid_ctx *ctx, bool loop, double *run_ns)
 		vm_load_raw(&vm, &hlt, 1);
 	r = vm_vcpu_create(&vm, &vcpu, NULL);
 	if (r == 0) {
-		const struct kvm_cpuid_entry2 *e;
-		size_t n;
+		const struct kvmcpuid_host_info *hi;
 		struct kvmcpuid_host *h = NULL;
 		double s;
 
 		kvmcpuid_host_probe(ctx, NULL, &h);
-		e = kvmcpuid_host_supported(h, &n);
+		hi = kvmcpuid_host_info(h);
 		/* the table before the registers: KVM checks EFER against it (vm.h) */
-		r = kvmcpuid_apply(ctx, vcpu.fd, e, n, 0, NULL);
+		r = kvmcpuid_apply(ctx, vcpu.fd, hi ? hi->supported : NULL, hi ? hi->nsupported : 0,
+				   0, NULL);
 		kvmcpuid_host_unref(h);
 		if (r == 0)
 			r = vm_vcpu_setup(&vm, &vcpu, NULL);
@@ -305,12 +305,12 @@ int main(int argc, char **argv)
 		       "  \"matrix_ms\": %.2f,\n  \"matrix_ratio\": %.3f,\n"
 		       "  \"build_ns\": %.0f,\n  \"verify_one_peak_rss_kib\": %ld,\n"
 		       "  \"cpuid_exit_64bit_ns\": %.0f,\n  \"cpuid_exit_realmode_ns\": %.0f\n}\n",
-		       kvmcpuid_host_module(h), n, probes, floor_ns / 1e3, verify_ns / 1e3,
+		       kvmcpuid_host_info(h)->module, n, probes, floor_ns / 1e3, verify_ns / 1e3,
 		       verify_ns / floor_ns, policies, matrix_ns / 1e6,
 		       matrix_ns / (policies * floor_ns), build_ns, rss, cpuid64_ns, cpuid16_ns);
 	} else {
 		printf("kvmcpuid-bench: %s, median of %d runs, probes: %s\n\n",
-		       kvmcpuid_host_module(h), n, probes);
+		       kvmcpuid_host_info(h)->module, n, probes);
 		printf("%-12s %12s  %-28s %s\n", "measure", "value", "ratio", "target");
 		printf("%-12s %9.1f us  %-28s %s\n", "floor", floor_ns / 1e3, "1.00", "");
 		printf("%-12s %9.1f us  %-28.2f %s\n", "verify-one", verify_ns / 1e3,

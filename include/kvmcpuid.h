@@ -5,7 +5,10 @@
  * Every function returns 0 (or a documented non-negative value) on success
  * and a negative errno on failure.  Richer errors go into a caller-supplied
  * struct kvmcpuid_diag (may be NULL) and to the context's log callback.
- * The library never prints, exits or aborts and keeps no global state.
+ * The library never prints, exits or aborts and keeps no global state.  A context and
+ * the objects made from it are used from one thread at a time; two contexts in two
+ * threads never touch each other.  What an _info accessor returns lives as long as its
+ * object.
  */
 #ifndef KVMCPUID_H
 #define KVMCPUID_H
@@ -44,22 +47,23 @@ typedef void (*kvmcpuid_log_fn)(void *data, int priority, const char *file, int 
 
 /* Create a context.  Returns 0, -ENOMEM. KVMCPUID_LOG=err|warning|info|debug sets the level. */
 int kvmcpuid_new(struct kvmcpuid_ctx **ret);
+/* A new reference to ctx (NULL stays NULL). */
 struct kvmcpuid_ctx *kvmcpuid_ref(struct kvmcpuid_ctx *ctx);
+/* Drop a reference; the last one frees the context (objects hold their own). Returns NULL. */
 struct kvmcpuid_ctx *kvmcpuid_unref(struct kvmcpuid_ctx *ctx);
 /* Replace the log callback (default: errors to stderr). fn NULL silences the library. */
 void kvmcpuid_set_log_fn(struct kvmcpuid_ctx *ctx, kvmcpuid_log_fn fn, void *data);
-int kvmcpuid_get_log_priority(const struct kvmcpuid_ctx *ctx);
+/* Log messages up to this syslog priority (LOG_ERR .. LOG_DEBUG), as KVMCPUID_LOG does. */
 void kvmcpuid_set_log_priority(struct kvmcpuid_ctx *ctx, int priority);
 /* Device to open instead of /dev/kvm (tests, containers). Returns 0, -EINVAL, -ENOMEM, -EBUSY (already open). */
 int kvmcpuid_set_device(struct kvmcpuid_ctx *ctx, const char *path);
 /* Per-KVM_RUN deadline used by verify, in milliseconds (default 2000). Returns 0, -EINVAL. */
 int kvmcpuid_set_deadline_ms(struct kvmcpuid_ctx *ctx, unsigned int ms);
-unsigned int kvmcpuid_get_deadline_ms(const struct kvmcpuid_ctx *ctx);
 
 /* ---- the feature table -------------------------------------------------- */
 
 /* Feature ids, in the order of the feature table. */
-enum kvmcpuid_feature {
+enum kvmcpuid_feature_id {
 	KVMCPUID_FEATURE_CLOCKSOURCE = 0,
 	KVMCPUID_FEATURE_NOP_IO_DELAY,
 	KVMCPUID_FEATURE_MMU_OP,
@@ -79,6 +83,13 @@ enum kvmcpuid_feature {
 	KVMCPUID_FEATURE_MIGRATION_CONTROL,
 	KVMCPUID_FEATURE_CLOCKSOURCE_STABLE_BIT,
 	KVMCPUID_FEATURE_REALTIME,
+	KVMCPUID_FEATURE_COUNT,		/* the number of features: ids are 0 .. COUNT-1 */
+};
+
+/* Valid bits of 0x40000001.EAX (features) / EDX (hints): everything else is reserved. */
+enum {
+	KVMCPUID_FEATURES_VALID_EAX = 0x0103feff,	/* bits 0-7, 9-17, 24 */
+	KVMCPUID_FEATURES_VALID_EDX = 0x00000001,	/* bit 0 */
 };
 
 enum kvmcpuid_reg {
@@ -94,35 +105,35 @@ enum kvmcpuid_provider {
 	KVMCPUID_PROVIDER_NONE = 2,	/* deprecated: never offered */
 };
 
-/* Number of features in the table (feature ids are 0 .. count-1). */
-unsigned int kvmcpuid_feature_count(void);
-/* Feature id for a canonical name, kernel macro or QEMU property; -ENOENT. */
+/*
+ * One row of the feature table: read-only, static, owned by the library.  Fields may be
+ * added at the end.
+ */
+struct kvmcpuid_feature {
+	const char *name;		/* canonical: "steal_time" */
+	const char *macro;		/* kernel macro: "KVM_FEATURE_STEAL_TIME" */
+	const char *qemu;		/* QEMU property: "kvm-steal-time"; NULL if QEMU has none */
+	const char *meaning;		/* English (the kernel's cpuid.rst), untranslated */
+	enum kvmcpuid_reg reg;		/* register of leaf base+1: EAX (features) or EDX (hints) */
+	unsigned int bit;
+	enum kvmcpuid_provider provider;
+	bool deprecated;
+	unsigned int nmsrs;		/* the MSRs it gates: msrs[0 .. nmsrs-1] */
+	uint32_t msrs[2];
+	int hypercall;			/* the hypercall it gates, -1: none */
+	uint32_t depends;		/* features it needs to be useful to a Linux guest (id mask) */
+};
+
+/* The feature with id (0 .. KVMCPUID_FEATURE_COUNT-1), or NULL out of range. */
+const struct kvmcpuid_feature *kvmcpuid_feature(unsigned int id);
+/* Feature id for a canonical name, kernel macro or QEMU property.  Returns the id, -ENOENT. */
 int kvmcpuid_feature_lookup(const char *name);
-/* Nearest valid name to a misspelling, or NULL when nothing is close. */
-const char *kvmcpuid_feature_suggest(const char *name);
-/* Accessors; NULL / negative for an id out of range (-EINVAL). */
-const char *kvmcpuid_feature_name(unsigned int id);
-const char *kvmcpuid_feature_macro(unsigned int id);
-const char *kvmcpuid_feature_qemu(unsigned int id);	/* NULL if QEMU has none */
-const char *kvmcpuid_feature_meaning(unsigned int id);	/* English, untranslated */
-int kvmcpuid_feature_reg(unsigned int id);		/* enum kvmcpuid_reg of leaf base+1 */
-int kvmcpuid_feature_bit(unsigned int id);
-int kvmcpuid_feature_provider(unsigned int id);	/* enum kvmcpuid_provider */
-bool kvmcpuid_feature_deprecated(unsigned int id);
-/* The MSRs it gates: stores up to max indices, returns how many there are. */
-int kvmcpuid_feature_msrs(unsigned int id, uint32_t *msrs, unsigned int max);
-/* The hypercall it gates, or -ENOENT. */
-int kvmcpuid_feature_hypercall(unsigned int id);
-/* Features it needs to be useful to a Linux guest, as a bit mask of feature ids. */
-uint32_t kvmcpuid_feature_depends(unsigned int id);
-/* Valid bits of 0x40000001.EAX / EDX (everything else is reserved). */
-uint32_t kvmcpuid_features_valid_eax(void);
-uint32_t kvmcpuid_features_valid_edx(void);
 
 /* ---- policies ----------------------------------------------------------- */
 
 /* The built-in default policy: default = host, signature kvm, enforce off. 0, -EINVAL, -ENOMEM. */
 int kvmcpuid_policy_new(struct kvmcpuid_ctx *ctx, struct kvmcpuid_policy **ret);
+/* A new reference / drop one (the last frees it; returns NULL).  NULL is ignored. */
 struct kvmcpuid_policy *kvmcpuid_policy_ref(struct kvmcpuid_policy *policy);
 struct kvmcpuid_policy *kvmcpuid_policy_unref(struct kvmcpuid_policy *policy);
 /* Deep copy. Returns 0, -EINVAL, -ENOMEM. */
@@ -204,23 +215,27 @@ int kvmcpuid_host_load_json(struct kvmcpuid_ctx *ctx, const char *text, size_t l
 			    struct kvmcpuid_host **ret);
 int kvmcpuid_host_load_file(struct kvmcpuid_ctx *ctx, const char *path,
 			    struct kvmcpuid_diag *diag, struct kvmcpuid_host **ret);
+/* The host as a JSON profile; *ret is malloc'd, free() it.  Returns 0, -EINVAL, -ENOMEM. */
 int kvmcpuid_host_to_json(const struct kvmcpuid_host *host, char **ret);
+/* A new reference / drop one (the last frees it; returns NULL).  NULL is ignored. */
 struct kvmcpuid_host *kvmcpuid_host_ref(struct kvmcpuid_host *host);
 struct kvmcpuid_host *kvmcpuid_host_unref(struct kvmcpuid_host *host);
-/* 0x40000001.EAX / EDX as KVM_GET_SUPPORTED_CPUID reports them. */
-uint32_t kvmcpuid_host_features(const struct kvmcpuid_host *host);
-uint32_t kvmcpuid_host_hints(const struct kvmcpuid_host *host);
-bool kvmcpuid_host_offers(const struct kvmcpuid_host *host, unsigned int feature);
-bool kvmcpuid_host_has_enforce(const struct kvmcpuid_host *host);
-bool kvmcpuid_host_has_exit_hypercall(const struct kvmcpuid_host *host);
-enum kvmcpuid_vendor kvmcpuid_host_vendor(const struct kvmcpuid_host *host);
-/* "kvm_intel", "kvm_amd", "kvm_pvm", ... or "unknown". */
-const char *kvmcpuid_host_module(const struct kvmcpuid_host *host);
-/* TSC frequency in kHz (0 if unknown). */
-uint32_t kvmcpuid_host_tsc_khz(const struct kvmcpuid_host *host);
-/* The full KVM_GET_SUPPORTED_CPUID table; valid while the host lives. */
-const struct kvm_cpuid_entry2 *kvmcpuid_host_supported(const struct kvmcpuid_host *host,
-						       size_t *nent);
+
+/* What a host offers, as probed or loaded.  Fields may be added at the end. */
+struct kvmcpuid_host_info {
+	uint32_t features;		/* 0x40000001.EAX as KVM_GET_SUPPORTED_CPUID reports it */
+	uint32_t hints;			/* 0x40000001.EDX */
+	uint32_t offered;		/* mask of the feature ids it offers (kvm-provided ones) */
+	bool has_enforce;		/* KVM_CAP_ENFORCE_PV_FEATURE_CPUID */
+	bool has_exit_hypercall;	/* KVM_CAP_EXIT_HYPERCALL */
+	enum kvmcpuid_vendor vendor;
+	const char *module;		/* "kvm_intel", "kvm_amd", "kvm_pvm", ... or "unknown" */
+	uint32_t tsc_khz;		/* TSC frequency in kHz, 0 if unknown */
+	const struct kvm_cpuid_entry2 *supported;	/* the full KVM_GET_SUPPORTED_CPUID table */
+	size_t nsupported;		/* its entries */
+};
+/* What host offers, valid (strings and table included) while it lives; NULL for NULL. */
+const struct kvmcpuid_host_info *kvmcpuid_host_info(const struct kvmcpuid_host *host);
 
 /* ---- build, lint, merge, apply ------------------------------------------ */
 
@@ -250,21 +265,23 @@ int kvmcpuid_lint(const struct kvmcpuid_policy *policy, const struct kvmcpuid_ho
  */
 int kvmcpuid_build(const struct kvmcpuid_policy *policy, const struct kvmcpuid_host *host,
 		   unsigned int flags, struct kvmcpuid_cpuid **ret, struct kvmcpuid_diag *diag);
+/* A new reference / drop one (the last frees it; returns NULL).  NULL is ignored. */
 struct kvmcpuid_cpuid *kvmcpuid_cpuid_ref(struct kvmcpuid_cpuid *cpuid);
 struct kvmcpuid_cpuid *kvmcpuid_cpuid_unref(struct kvmcpuid_cpuid *cpuid);
-/* The leaves, sorted by function; valid while the cpuid lives. *n may be 0 (hidden). */
-const struct kvm_cpuid_entry2 *kvmcpuid_cpuid_entries(const struct kvmcpuid_cpuid *cpuid,
-						      size_t *n);
-/* The 0x100 block the leaves sit in (0x40000000 unless the policy moved it). */
-uint32_t kvmcpuid_cpuid_base(const struct kvmcpuid_cpuid *cpuid);
-/* Whether applying enables KVM_CAP_ENFORCE_PV_FEATURE_CPUID. */
-bool kvmcpuid_cpuid_enforce(const struct kvmcpuid_cpuid *cpuid);
-/* base+1.EAX / EDX (features / hints) as a guest reads them: 0 when there is no such leaf. */
-uint32_t kvmcpuid_cpuid_features(const struct kvmcpuid_cpuid *cpuid);
-uint32_t kvmcpuid_cpuid_hints(const struct kvmcpuid_cpuid *cpuid);
-/* Lint warnings found by build: their number, and the text of warning i (NULL out of
- * range) with its feature (-1: none) in *feature when not NULL. */
-size_t kvmcpuid_cpuid_lint_count(const struct kvmcpuid_cpuid *cpuid);
+
+/* What a cpuid holds.  Fields may be added at the end. */
+struct kvmcpuid_cpuid_info {
+	const struct kvm_cpuid_entry2 *entries;	/* the leaves, sorted by function */
+	size_t nent;			/* may be 0 (hidden signature) */
+	uint32_t base;			/* the 0x100 block of the leaves (0x40000000 unless moved) */
+	bool enforce;			/* applying enables KVM_CAP_ENFORCE_PV_FEATURE_CPUID */
+	uint32_t features;		/* base+1.EAX as a guest reads it: 0 with no such leaf */
+	uint32_t hints;			/* base+1.EDX */
+	size_t nlints;			/* lint warnings found by build (kvmcpuid_cpuid_lint) */
+};
+/* What cpuid holds, valid (entries included) while it lives; NULL for NULL. */
+const struct kvmcpuid_cpuid_info *kvmcpuid_cpuid_info(const struct kvmcpuid_cpuid *cpuid);
+/* The text of lint warning i (NULL out of range), its feature (-1: none) in *feature if not NULL. */
 const char *kvmcpuid_cpuid_lint(const struct kvmcpuid_cpuid *cpuid, size_t i, int *feature);
 
 /*
@@ -430,7 +447,7 @@ struct kvmcpuid_value {
 struct kvmcpuid_check {
 	enum kvmcpuid_check_kind kind;
 	enum kvmcpuid_verdict verdict;
-	int feature;			/* enum kvmcpuid_feature, -1: none */
+	int feature;			/* enum kvmcpuid_feature_id, -1: none */
 	uint32_t id;			/* leaf, MSR or hypercall number; 0: none */
 	uint32_t subleaf;
 	enum kvmcpuid_reg reg;		/* the bit of BIT values */
@@ -470,23 +487,26 @@ int kvmcpuid_verify_table(struct kvmcpuid_ctx *ctx, const struct kvm_cpuid_entry
 int kvmcpuid_matrix(const struct kvmcpuid_policy *policy, unsigned int flags,
 		    struct kvmcpuid_report ***ret, size_t *n, struct kvmcpuid_diag *diag);
 
+/* A new reference / drop one (the last frees it; returns NULL).  NULL is ignored. */
 struct kvmcpuid_report *kvmcpuid_report_ref(struct kvmcpuid_report *report);
 struct kvmcpuid_report *kvmcpuid_report_unref(struct kvmcpuid_report *report);
-/* true when no check failed. */
+/* true when no check failed (false for NULL). */
 bool kvmcpuid_report_ok(const struct kvmcpuid_report *report);
-/* A short label ("default", "all-on", "-steal_time", ...). */
-const char *kvmcpuid_report_label(const struct kvmcpuid_report *report);
-/* The policy this report verified (NULL for verify_table); no reference is taken. */
-const struct kvmcpuid_policy *kvmcpuid_report_policy(const struct kvmcpuid_report *report);
-/* Where a Linux guest found KVM (0 = nowhere) and the features/hints it read there. */
-uint32_t kvmcpuid_report_detected_base(const struct kvmcpuid_report *report);
-uint32_t kvmcpuid_report_guest_features(const struct kvmcpuid_report *report);
-uint32_t kvmcpuid_report_guest_hints(const struct kvmcpuid_report *report);
-bool kvmcpuid_report_enforced(const struct kvmcpuid_report *report);
-/* Why hypercalls were not run, or NULL when they were. */
-const char *kvmcpuid_report_hypercall_note(const struct kvmcpuid_report *report);
-/* The running kernel's release (uname -r) the guest ran on; the expectation depends on it. */
-const char *kvmcpuid_report_kernel(const struct kvmcpuid_report *report);
+
+/* What a report is about, beside its checks.  Fields may be added at the end. */
+struct kvmcpuid_report_info {
+	const char *label;		/* "policy", "table", "all-on", "all-off", "-steal_time" */
+	int masked;			/* a matrix row masking one feature: its id; else -1 */
+	const struct kvmcpuid_policy *policy;	/* the policy verified, NULL for a table */
+	uint32_t detected_base;		/* where a Linux guest found KVM, 0 = nowhere */
+	uint32_t guest_features;	/* base+1.EAX it read there */
+	uint32_t guest_hints;		/* base+1.EDX */
+	bool enforced;			/* KVM_CAP_ENFORCE_PV_FEATURE_CPUID was on */
+	const char *kernel;		/* the release (uname -r) the guest ran on */
+	const char *hypercall_note;	/* why hypercalls were not run; NULL when they were */
+};
+/* What report is about, valid (strings and policy included) while it lives; NULL for NULL. */
+const struct kvmcpuid_report_info *kvmcpuid_report_info(const struct kvmcpuid_report *report);
 /* Number of checks in the report. */
 size_t kvmcpuid_report_count(const struct kvmcpuid_report *report);
 /* Check i (0 .. count-1), valid while the report lives; NULL when i is out of range. */

@@ -150,23 +150,24 @@ KVMCPUID_EXPORT int kvmcpuid_apply(struct kvmcpuid_ctx *ctx, int vcpu_fd,
 	return diag_finish(ctx, diag, apply_table(ctx, vcpu_fd, table, nent, flags, diag));
 }
 
-/* The cpuid merged into table (NULL: this host's supported table) and applied. */
-static int cpuid_apply(const struct kvmcpuid_cpuid *c, int vcpu_fd,
-		       const struct kvm_cpuid_entry2 *table, size_t nent,
-		       struct kvmcpuid_diag *diag)
+KVMCPUID_EXPORT int kvmcpuid_cpuid_apply(const struct kvmcpuid_cpuid *c, int vcpu_fd,
+					 const struct kvm_cpuid_entry2 *table, size_t nent,
+					 struct kvmcpuid_diag *diag)
 {
 	struct kvmcpuid_host *probed = NULL;
 	struct kvm_cpuid_entry2 *full;
 	size_t n;
 	int r;
 
+	diag_begin(diag);
 	if (!c)
-		return -EINVAL;
+		return diag_finish(NULL, diag, -EINVAL);
 	if (!table) {
 		r = kvmcpuid_host_probe(c->ctx, diag, &probed);
 		if (r < 0)
-			return r;
-		table = kvmcpuid_host_supported(probed, &nent);
+			return diag_finish(c->ctx, diag, r);
+		table = probed->entries;
+		nent = probed->nent;
 	}
 	r = cpuid_merged_table(c, table, nent, &full, &n, diag);
 	if (r == 0) {
@@ -175,15 +176,7 @@ static int cpuid_apply(const struct kvmcpuid_cpuid *c, int vcpu_fd,
 		free(full);
 	}
 	kvmcpuid_host_unref(probed);
-	return r;
-}
-
-KVMCPUID_EXPORT int kvmcpuid_cpuid_apply(const struct kvmcpuid_cpuid *c, int vcpu_fd,
-					 const struct kvm_cpuid_entry2 *table, size_t nent,
-					 struct kvmcpuid_diag *diag)
-{
-	diag_begin(diag);
-	return diag_finish(c ? c->ctx : NULL, diag, cpuid_apply(c, vcpu_fd, table, nent, diag));
+	return diag_finish(c->ctx, diag, r);
 }
 
 /* The entries of c in the KVM range (c is filtered in place), as a new cpuid. */
@@ -205,24 +198,26 @@ static int kvm_range(struct kvmcpuid_ctx *ctx, struct kvm_cpuid2 *c, bool enforc
 	return 0;
 }
 
-static int cpuid_readback(const struct kvmcpuid_cpuid *cp, struct kvmcpuid_cpuid **kept,
-			  size_t *total, struct kvmcpuid_diag *diag)
+KVMCPUID_EXPORT int kvmcpuid_cpuid_readback(const struct kvmcpuid_cpuid *cp,
+					    struct kvmcpuid_cpuid **kept, size_t *total,
+					    struct kvmcpuid_diag *diag)
 {
 	struct kvm_cpuid2 *c = NULL;
 	struct vcpu vcpu = { .fd = -1 };
 	struct vm vm;
 	int r;
 
+	diag_begin(diag);
 	if (!cp || !kept)
-		return -EINVAL;
+		return diag_finish(cp ? cp->ctx : NULL, diag, -EINVAL);
 	r = vm_create(cp->ctx, VM_NO_IRQCHIP, &vm, diag);
 	if (r < 0)
-		return r;
+		return diag_finish(cp->ctx, diag, r);
 	/* never run: no register state (vm_vcpu_setup) needed */
 	r = vm_vcpu_create(&vm, &vcpu, diag);
 	if (r < 0)
 		goto out;
-	r = cpuid_apply(cp, vcpu.fd, NULL, 0, diag);
+	r = kvmcpuid_cpuid_apply(cp, vcpu.fd, NULL, 0, diag);
 	if (r < 0)
 		goto out;
 	c = cpuid2_new(cp->ctx, KVM_MAX_CPUID_ENTRIES);
@@ -243,13 +238,5 @@ out:
 	free(c);
 	vm_vcpu_destroy(&vcpu);
 	vm_destroy(&vm);
-	return r;
-}
-
-KVMCPUID_EXPORT int kvmcpuid_cpuid_readback(const struct kvmcpuid_cpuid *c,
-					    struct kvmcpuid_cpuid **kept, size_t *total,
-					    struct kvmcpuid_diag *diag)
-{
-	diag_begin(diag);
-	return diag_finish(c ? c->ctx : NULL, diag, cpuid_readback(c, kept, total, diag));
+	return diag_finish(cp->ctx, diag, r);
 }

@@ -10,14 +10,14 @@
 
 static bool feature_set(uint32_t eax, uint32_t edx, unsigned int id)
 {
-	const struct feature *f = feature_get(id);
+	const struct kvmcpuid_feature *f = feature_get(id);
 
 	return ((f->reg == KVMCPUID_REG_EAX ? eax : edx) >> f->bit) & 1;
 }
 
 static void feature_put(uint32_t *eax, uint32_t *edx, unsigned int id, bool on)
 {
-	const struct feature *f = feature_get(id);
+	const struct kvmcpuid_feature *f = feature_get(id);
 	uint32_t *reg = f->reg == KVMCPUID_REG_EAX ? eax : edx;
 
 	if (on)
@@ -34,14 +34,14 @@ static void effective_bits(const struct kvmcpuid_policy *p, const struct kvmcpui
 
 	*eax = *edx = 0;
 	for (i = 0; i < FEATURE_COUNT; i++) {
-		const struct feature *f = feature_get(i);
+		const struct kvmcpuid_feature *f = feature_get(i);
 		int a = policy_action(p, i);
 		bool on = false;
 
 		if (a == KVMCPUID_ACTION_ON || a == KVMCPUID_ACTION_FORCE)
 			on = true;
 		else if (a == KVMCPUID_ACTION_HOST && f->provider == KVMCPUID_PROVIDER_KVM)
-			on = h ? kvmcpuid_host_offers(h, i) : true;
+			on = h ? host_offers(h, i) : true;
 		feature_put(eax, edx, i, on);
 	}
 }
@@ -78,7 +78,7 @@ static int run_lints(const struct kvmcpuid_policy *p, const struct kvmcpuid_host
 
 	effective_bits(p, h, &eax, &edx);
 	for (i = 0; i < FEATURE_COUNT; i++) {
-		const struct feature *f = feature_get(i);
+		const struct kvmcpuid_feature *f = feature_get(i);
 		uint32_t dep = f->depends;
 		unsigned int d;
 		bool have = false;
@@ -102,7 +102,7 @@ static int run_lints(const struct kvmcpuid_policy *p, const struct kvmcpuid_host
 		lint(s, KVMCPUID_FEATURE_REALTIME, "realtime is set with pv_unhalt: with dedicated "
 		     "vCPUs a Linux guest does not use PV spinlocks, so pv_unhalt is unused");
 	for (i = 0; i < FEATURE_COUNT; i++) {
-		const struct feature *f = feature_get(i);
+		const struct kvmcpuid_feature *f = feature_get(i);
 
 		if (policy_action(p, i) != KVMCPUID_ACTION_FORCE)
 			continue;
@@ -111,7 +111,7 @@ static int run_lints(const struct kvmcpuid_policy *p, const struct kvmcpuid_host
 			     "something nobody provides", f->name);
 		else if (!h)
 			lint(s, (int)i, "%s is forced: it is set whatever the host offers", f->name);
-		else if (!kvmcpuid_host_offers(h, i))
+		else if (!host_offers(h, i))
 			lint(s, (int)i, "%s is forced though this host's KVM does not offer it",
 			     f->name);
 	}
@@ -164,16 +164,16 @@ int resolve_policy(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *
 		return -EINVAL;
 	memset(r, 0, sizeof(*r));
 	for (i = 0; i < FEATURE_COUNT; i++) {
-		const struct feature *f = feature_get(i);
+		const struct kvmcpuid_feature *f = feature_get(i);
 		int a = policy_action(p, i);
 		bool on;
 
 		switch (a) {
 		case KVMCPUID_ACTION_HOST:
-			on = kvmcpuid_host_offers(h, i);
+			on = host_offers(h, i);
 			break;
 		case KVMCPUID_ACTION_ON:
-			if (f->provider == KVMCPUID_PROVIDER_KVM && !kvmcpuid_host_offers(h, i))
+			if (f->provider == KVMCPUID_PROVIDER_KVM && !host_offers(h, i))
 				return diag_set(p->ctx, diag, ENOTSUP, f->name, 0, 0,
 						"required (on) but this host's KVM does not offer it "
 						"(KVM_GET_SUPPORTED_CPUID 0x40000001.%s bit %u is clear)"
@@ -299,37 +299,25 @@ KVMCPUID_EXPORT struct kvmcpuid_cpuid *kvmcpuid_cpuid_unref(struct kvmcpuid_cpui
 	return NULL;
 }
 
-KVMCPUID_EXPORT const struct kvm_cpuid_entry2 *kvmcpuid_cpuid_entries(
-	const struct kvmcpuid_cpuid *c, size_t *n)
+/* A view of the cpuid's fields, refreshed on every call (see kvmcpuid_host_info). */
+KVMCPUID_EXPORT const struct kvmcpuid_cpuid_info *kvmcpuid_cpuid_info(
+	const struct kvmcpuid_cpuid *c)
 {
-	if (n)
-		*n = c ? c->nent : 0;
-	return c ? c->entries : NULL;
-}
+	struct kvmcpuid_cpuid_info *info;
 
-KVMCPUID_EXPORT uint32_t kvmcpuid_cpuid_base(const struct kvmcpuid_cpuid *c)
-{
-	return c ? c->base : 0;
-}
-
-KVMCPUID_EXPORT bool kvmcpuid_cpuid_enforce(const struct kvmcpuid_cpuid *c)
-{
-	return c && c->enforce;
-}
-
-KVMCPUID_EXPORT uint32_t kvmcpuid_cpuid_features(const struct kvmcpuid_cpuid *c)
-{
-	return c ? c->eax : 0;
-}
-
-KVMCPUID_EXPORT uint32_t kvmcpuid_cpuid_hints(const struct kvmcpuid_cpuid *c)
-{
-	return c ? c->edx : 0;
-}
-
-KVMCPUID_EXPORT size_t kvmcpuid_cpuid_lint_count(const struct kvmcpuid_cpuid *c)
-{
-	return c ? c->nlints : 0;
+	if (!c)
+		return NULL;
+	info = (struct kvmcpuid_cpuid_info *)&c->info;
+	*info = (struct kvmcpuid_cpuid_info){
+		.entries = c->entries,
+		.nent = c->nent,
+		.base = c->base,
+		.enforce = c->enforce,
+		.features = c->eax,
+		.hints = c->edx,
+		.nlints = c->nlints,
+	};
+	return info;
 }
 
 KVMCPUID_EXPORT const char *kvmcpuid_cpuid_lint(const struct kvmcpuid_cpuid *c, size_t i,
@@ -367,8 +355,9 @@ static void lint_keep(void *data, int feature, const char *message)
 	c->nlints++;
 }
 
-static int build_impl(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
-		      unsigned int flags, struct kvmcpuid_cpuid **ret, struct kvmcpuid_diag *diag)
+KVMCPUID_EXPORT int kvmcpuid_build(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
+				   unsigned int flags, struct kvmcpuid_cpuid **ret,
+				   struct kvmcpuid_diag *diag)
 {
 	struct kvm_cpuid_entry2 leaves[KVMCPUID_MAX_LEAVES];
 	struct lint_store st = { 0 };
@@ -376,16 +365,17 @@ static int build_impl(const struct kvmcpuid_policy *p, const struct kvmcpuid_hos
 	struct resolved r;
 	int n;
 
+	diag_begin(diag);
 	if (!p || !h || !ret)
-		return -EINVAL;
+		return diag_finish(p ? p->ctx : NULL, diag, -EINVAL);
 	n = resolve_policy(p, h, flags, &r, diag);
 	if (n < 0)
-		return n;
+		return diag_finish(p->ctx, diag, n);
 	n = leaves_encode(&r, leaves, ARRAY_SIZE(leaves));
 	if (n < 0)
-		return n;
+		return diag_finish(p->ctx, diag, n);
 	if (cpuid_new(p->ctx, leaves, (size_t)n, &c) < 0)
-		return -ENOMEM;
+		return diag_finish(p->ctx, diag, -ENOMEM);
 	c->base = r.base;
 	/* what a guest reads: nothing when the signature is hidden */
 	c->eax = n ? r.eax : 0;
@@ -395,16 +385,8 @@ static int build_impl(const struct kvmcpuid_policy *p, const struct kvmcpuid_hos
 	kvmcpuid_lint(p, h, lint_keep, &st);
 	if (st.failed || kvmcpuid_policy_dup(p, &c->policy) < 0) {
 		kvmcpuid_cpuid_unref(c);
-		return -ENOMEM;
+		return diag_finish(p->ctx, diag, -ENOMEM);
 	}
 	*ret = c;
 	return 0;
-}
-
-KVMCPUID_EXPORT int kvmcpuid_build(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
-				   unsigned int flags, struct kvmcpuid_cpuid **ret,
-				   struct kvmcpuid_diag *diag)
-{
-	diag_begin(diag);
-	return diag_finish(p ? p->ctx : NULL, diag, build_impl(p, h, flags, ret, diag));
 }

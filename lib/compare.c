@@ -55,7 +55,7 @@ void request_fill(struct guest_io *io, uint32_t base, bool timing, bool amd)
 	if (timing)
 		io->leaves[io->nleaves++][0] = base + 0x10;
 	for (i = 0; i < FEATURE_COUNT; i++) {
-		const struct feature *f = feature_get(i);
+		const struct kvmcpuid_feature *f = feature_get(i);
 
 		for (k = 0; k < f->nmsrs && io->nmsrs < GUEST_MAX_MSRS; k++) {
 			io->msrs[io->nmsrs] = f->msrs[k];
@@ -363,7 +363,7 @@ static int check_features(const struct expect *x, const struct guest_io *r,
 	if (want_base)
 		expected_regs(x, want_base + 1, 0, &want, &exact, &fallback);
 	for (i = 0; i < FEATURE_COUNT && !ret; i++) {
-		const struct feature *f = feature_get(i);
+		const struct kvmcpuid_feature *f = feature_get(i);
 		uint32_t wword = f->reg == KVMCPUID_REG_EAX ? want.eax : want.edx;
 		uint32_t gword = f->reg == KVMCPUID_REG_EAX ? r->detect_features : r->detect_hints;
 		struct kvmcpuid_value w = feature_value(want_base != 0, wword, f->bit);
@@ -423,7 +423,7 @@ static int check_msrs(const struct expect *x, const struct guest_io *r,
 	for (i = 0; i < q->nmsrs && !ret; i++) {
 		uint32_t msr = q->msrs[i], want_rd = 0, want_wr = 0;
 		int feat = msr_feature(msr);
-		const struct feature *f = feature_get((unsigned int)feat);
+		const struct kvmcpuid_feature *f = feature_get((unsigned int)feat);
 		bool visible = f && ((enforce_features >> f->bit) & 1) && kvm_found;
 		const char *cause = NULL;
 		char subj[48], want_s[40], got_s[40];
@@ -499,7 +499,7 @@ static int check_hcalls(const struct expect *x, const struct guest_io *r,
 
 	for (i = 0; i < q->nhcalls && !ret; i++) {
 		int feat = hcall_feature(q->hcalls[i]);
-		const struct feature *f = feature_get((unsigned int)feat);
+		const struct kvmcpuid_feature *f = feature_get((unsigned int)feat);
 		bool visible = f && ((enforce_features >> f->bit) & 1) && kvm_found;
 		bool want_enosys = x->enforce && !visible;
 		struct kvmcpuid_check c = {

@@ -150,11 +150,6 @@ KVMCPUID_EXPORT void kvmcpuid_set_log_fn(struct kvmcpuid_ctx *ctx, kvmcpuid_log_
 	ctx->log_data = data;
 }
 
-KVMCPUID_EXPORT int kvmcpuid_get_log_priority(const struct kvmcpuid_ctx *ctx)
-{
-	return ctx ? ctx->log_priority : 0;
-}
-
 KVMCPUID_EXPORT void kvmcpuid_set_log_priority(struct kvmcpuid_ctx *ctx, int priority)
 {
 	if (ctx)
@@ -185,11 +180,6 @@ KVMCPUID_EXPORT int kvmcpuid_set_deadline_ms(struct kvmcpuid_ctx *ctx, unsigned 
 		return -EINVAL;
 	ctx->deadline_ms = ms;
 	return 0;
-}
-
-KVMCPUID_EXPORT unsigned int kvmcpuid_get_deadline_ms(const struct kvmcpuid_ctx *ctx)
-{
-	return ctx ? ctx->deadline_ms : 0;
 }
 
 int ctx_kvm_fd(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag)

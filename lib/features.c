@@ -18,7 +18,7 @@
 #define KVM KVMCPUID_PROVIDER_KVM
 #define VMM KVMCPUID_PROVIDER_VMM
 
-static const struct feature features[FEATURE_COUNT] = {
+static const struct kvmcpuid_feature features[FEATURE_COUNT] = {
 	[KVMCPUID_FEATURE_CLOCKSOURCE] = {
 		"clocksource", "KVM_FEATURE_CLOCKSOURCE", "kvmclock",
 		N_("kvmclock available at MSRs 0x11 and 0x12"),
@@ -102,7 +102,7 @@ static const struct feature features[FEATURE_COUNT] = {
 		EDX, KVM_HINTS_REALTIME, VMM, false, 0, { 0 }, -1, 0 },
 };
 
-const struct feature *feature_get(unsigned int id)
+KVMCPUID_EXPORT const struct kvmcpuid_feature *kvmcpuid_feature(unsigned int id)
 {
 	return id < FEATURE_COUNT ? &features[id] : NULL;
 }
@@ -117,7 +117,7 @@ static unsigned int feature_name_set(const char *name)
 	return 0;
 }
 
-static const char *feature_name_in(const struct feature *f, unsigned int set)
+static const char *feature_name_in(const struct kvmcpuid_feature *f, unsigned int set)
 {
 	return set == 1 ? f->macro : set == 2 ? f->qemu : f->name;
 }
@@ -217,11 +217,6 @@ const char *name_suggest(const char *name, const char *const *extra)
 	return best_d <= limit ? best : NULL;
 }
 
-KVMCPUID_EXPORT unsigned int kvmcpuid_feature_count(void)
-{
-	return FEATURE_COUNT;
-}
-
 KVMCPUID_EXPORT int kvmcpuid_feature_lookup(const char *name)
 {
 	uint32_t mask = feature_mask_lookup(name);
@@ -229,59 +224,4 @@ KVMCPUID_EXPORT int kvmcpuid_feature_lookup(const char *name)
 	if (!mask)
 		return -ENOENT;
 	return __builtin_ctz(mask);
-}
-
-KVMCPUID_EXPORT const char *kvmcpuid_feature_suggest(const char *name)
-{
-	return name_suggest(name, NULL);
-}
-
-#define ACCESSOR(type, fn, expr, bad)                                   \
-	KVMCPUID_EXPORT type kvmcpuid_feature_##fn(unsigned int id)     \
-	{                                                               \
-		const struct feature *f = feature_get(id);              \
-		return f ? (expr) : (bad);                              \
-	}
-ACCESSOR(const char *, name, f->name, NULL)
-ACCESSOR(const char *, macro, f->macro, NULL)
-ACCESSOR(const char *, qemu, f->qemu, NULL)
-ACCESSOR(const char *, meaning, f->meaning, NULL)
-ACCESSOR(int, reg, f->reg, -EINVAL)
-ACCESSOR(int, bit, f->bit, -EINVAL)
-ACCESSOR(int, provider, f->provider, -EINVAL)
-ACCESSOR(bool, deprecated, f->deprecated, false)
-ACCESSOR(int, hypercall, f->hypercall >= 0 ? f->hypercall : -ENOENT, -EINVAL)
-ACCESSOR(uint32_t, depends, f->depends, 0)
-
-KVMCPUID_EXPORT int kvmcpuid_feature_msrs(unsigned int id, uint32_t *msrs, unsigned int max)
-{
-	const struct feature *f = feature_get(id);
-	unsigned int i;
-
-	if (!f)
-		return -EINVAL;
-	for (i = 0; i < f->nmsrs && i < max && msrs; i++)
-		msrs[i] = f->msrs[i];
-	return f->nmsrs;
-}
-
-static uint32_t valid_bits(uint8_t reg)
-{
-	uint32_t mask = 0;
-	unsigned int i;
-
-	for (i = 0; i < FEATURE_COUNT; i++)
-		if (features[i].reg == reg)
-			mask |= 1u << features[i].bit;
-	return mask;
-}
-
-KVMCPUID_EXPORT uint32_t kvmcpuid_features_valid_eax(void)
-{
-	return valid_bits(KVMCPUID_REG_EAX);
-}
-
-KVMCPUID_EXPORT uint32_t kvmcpuid_features_valid_edx(void)
-{
-	return valid_bits(KVMCPUID_REG_EDX);
 }

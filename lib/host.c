@@ -273,8 +273,8 @@ KVMCPUID_EXPORT int kvmcpuid_host_probe(struct kvmcpuid_ctx *ctx, struct kvmcpui
 		goto err;
 	e = table_find(h->entries, h->nent, KVM_CPUID_SIGNATURE_LEAF + 1, 0);
 	if (e) {
-		h->features = e->eax & kvmcpuid_features_valid_eax();
-		h->hints = e->edx & kvmcpuid_features_valid_edx();
+		h->features = e->eax & KVMCPUID_FEATURES_VALID_EAX;
+		h->hints = e->edx & KVMCPUID_FEATURES_VALID_EDX;
 	}
 	e = table_find(h->entries, h->nent, 0, 0);
 	if (e)
@@ -337,54 +337,40 @@ KVMCPUID_EXPORT struct kvmcpuid_host *kvmcpuid_host_unref(struct kvmcpuid_host *
 	return NULL;
 }
 
-KVMCPUID_EXPORT uint32_t kvmcpuid_host_features(const struct kvmcpuid_host *h)
+bool host_offers(const struct kvmcpuid_host *h, unsigned int feature)
 {
-	return h ? h->features : 0;
-}
-
-KVMCPUID_EXPORT uint32_t kvmcpuid_host_hints(const struct kvmcpuid_host *h)
-{
-	return h ? h->hints : 0;
-}
-
-KVMCPUID_EXPORT bool kvmcpuid_host_offers(const struct kvmcpuid_host *h, unsigned int feature)
-{
-	const struct feature *f = feature_get(feature);
+	const struct kvmcpuid_feature *f = feature_get(feature);
 
 	if (!h || !f || f->provider != KVMCPUID_PROVIDER_KVM)
 		return false;
 	return ((f->reg == KVMCPUID_REG_EAX ? h->features : h->hints) >> f->bit) & 1;
 }
 
-KVMCPUID_EXPORT bool kvmcpuid_host_has_enforce(const struct kvmcpuid_host *h)
+/*
+ * A view of the host's fields, refreshed on every call so it never goes stale; writing it
+ * is safe because the objects of a context are used from one thread at a time.
+ */
+KVMCPUID_EXPORT const struct kvmcpuid_host_info *kvmcpuid_host_info(const struct kvmcpuid_host *h)
 {
-	return h && h->enforce_cap;
-}
+	struct kvmcpuid_host_info *info;
+	unsigned int i;
 
-KVMCPUID_EXPORT bool kvmcpuid_host_has_exit_hypercall(const struct kvmcpuid_host *h)
-{
-	return h && h->exit_hypercall_cap;
-}
-
-KVMCPUID_EXPORT enum kvmcpuid_vendor kvmcpuid_host_vendor(const struct kvmcpuid_host *h)
-{
-	return h ? (enum kvmcpuid_vendor)h->vendor : KVMCPUID_VENDOR_OTHER;
-}
-
-KVMCPUID_EXPORT const char *kvmcpuid_host_module(const struct kvmcpuid_host *h)
-{
-	return h ? h->module : "unknown";
-}
-
-KVMCPUID_EXPORT uint32_t kvmcpuid_host_tsc_khz(const struct kvmcpuid_host *h)
-{
-	return h ? h->tsc_khz : 0;
-}
-
-KVMCPUID_EXPORT const struct kvm_cpuid_entry2 *kvmcpuid_host_supported(
-	const struct kvmcpuid_host *h, size_t *nent)
-{
-	if (nent)
-		*nent = h ? h->nent : 0;
-	return h ? h->entries : NULL;
+	if (!h)
+		return NULL;
+	info = (struct kvmcpuid_host_info *)&h->info;
+	*info = (struct kvmcpuid_host_info){
+		.features = h->features,
+		.hints = h->hints,
+		.has_enforce = h->enforce_cap,
+		.has_exit_hypercall = h->exit_hypercall_cap,
+		.vendor = (enum kvmcpuid_vendor)h->vendor,
+		.module = h->module,
+		.tsc_khz = h->tsc_khz,
+		.supported = h->entries,
+		.nsupported = h->nent,
+	};
+	for (i = 0; i < FEATURE_COUNT; i++)
+		if (host_offers(h, i))
+			info->offered |= 1u << i;
+	return info;
 }

@@ -20,24 +20,11 @@
 #define KVM_CPUID_SIGNATURE_LEAF 0x40000000u
 #define POLICY_MAX_BYTES (1u << 20)
 
-enum { FEATURE_COUNT = KVMCPUID_FEATURE_REALTIME + 1 };
+enum { FEATURE_COUNT = KVMCPUID_FEATURE_COUNT };
 
 /* ---- feature table (features.c) ---- */
-struct feature {
-	const char *name;
-	const char *macro;
-	const char *qemu;
-	const char *meaning;
-	uint8_t reg;
-	uint8_t bit;
-	uint8_t provider;
-	bool deprecated;
-	uint8_t nmsrs;
-	uint32_t msrs[2];
-	int hypercall;		/* -1: none */
-	uint32_t depends;	/* mask of feature ids */
-};
-const struct feature *feature_get(unsigned int id);
+/* The public row (struct kvmcpuid_feature) is the table's own. */
+#define feature_get(id) kvmcpuid_feature(id)
 /* Name (canonical, macro, QEMU) to a mask of feature ids; 0 if unknown. */
 uint32_t feature_mask_lookup(const char *name);
 /* The table's own copy of the spelling `name` used for feature id (for diagnostics). */
@@ -71,7 +58,7 @@ void kvmcpuid_log(struct kvmcpuid_ctx *ctx, int priority, const char *file, int 
 		  const char *fn, const char *format, ...) PRINTF(6, 7);
 #define log_cond(ctx, prio, ...)                                                            \
 	do {                                                                                \
-		if ((ctx) && kvmcpuid_get_log_priority(ctx) >= (prio))                       \
+		if ((ctx) && (ctx)->log_priority >= (prio))                                   \
 			kvmcpuid_log(ctx, prio, __FILE__, __LINE__, __func__, __VA_ARGS__);   \
 	} while (0)
 #define dbg(ctx, ...) log_cond(ctx, LOG_DEBUG, __VA_ARGS__)
@@ -194,7 +181,10 @@ struct kvmcpuid_host {
 	uint32_t tsc_khz;
 	size_t nent;
 	struct kvm_cpuid_entry2 *entries;
+	struct kvmcpuid_host_info info;	/* kvmcpuid_host_info's view of the above */
 };
+/* Does h offer feature (a kvm-provided one, set in its leaf)? */
+bool host_offers(const struct kvmcpuid_host *h, unsigned int feature);
 /*
  * Which leaf KVM_CAP_ENFORCE_PV_FEATURE_CPUID takes the feature bits from.  FIXED: entry
  * 0x40000001 whatever the signature (before 5.16).  SCAN: base+1 of the first 0x100 step
@@ -242,6 +232,7 @@ struct kvmcpuid_cpuid {
 	uint32_t edx;
 	struct cpuid_lint *lints;
 	size_t nlints;
+	struct kvmcpuid_cpuid_info info;	/* kvmcpuid_cpuid_info's view of the above */
 };
 /* An empty cpuid holding a copy of entries (n may be 0). */
 int cpuid_new(struct kvmcpuid_ctx *ctx, const struct kvm_cpuid_entry2 *entries, size_t n,

@@ -113,8 +113,8 @@ KVMCPUID_EXPORT int kvmcpuid_host_load_json(struct kvmcpuid_ctx *ctx, const char
 			     "capabilities booleans");
 		goto out;
 	}
-	if ((h->features & ~kvmcpuid_features_valid_eax()) ||
-	    (h->hints & ~kvmcpuid_features_valid_edx())) {
+	if ((h->features & ~KVMCPUID_FEATURES_VALID_EAX) ||
+	    (h->hints & ~KVMCPUID_FEATURES_VALID_EDX)) {
 		r = diag_set(ctx, diag, EINVAL, origin, 0, 0,
 			     "host profile: features 0x%x / hints 0x%x set reserved bits",
 			     h->features, h->hints);
@@ -312,30 +312,24 @@ out:
 	return r;
 }
 
-static int cpuid_load_file(struct kvmcpuid_ctx *ctx, const char *path,
-			   struct kvmcpuid_diag *diag, struct kvmcpuid_cpuid **ret)
+KVMCPUID_EXPORT int kvmcpuid_cpuid_load_file(struct kvmcpuid_ctx *ctx, const char *path,
+					     struct kvmcpuid_diag *diag,
+					     struct kvmcpuid_cpuid **ret)
 {
 	char *buf;
 	size_t len;
 	int r;
 
+	diag_begin(diag);
 	if (!ctx || !path || !ret)
-		return -EINVAL;
+		return diag_finish(ctx, diag, -EINVAL);
 	r = read_file_limited(ctx, path, &buf, &len, diag);
 	if (r < 0)
-		return r;
+		return diag_finish(ctx, diag, r);
 	if (looks_like_json(buf, len))
 		r = cpuid_from_json(ctx, buf, len, file_origin(path), ret, diag);
 	else
 		r = cpuid_from_raw(ctx, buf, len, file_origin(path), ret, diag);
 	free(buf);
 	return diag_finish(ctx, diag, r);
-}
-
-KVMCPUID_EXPORT int kvmcpuid_cpuid_load_file(struct kvmcpuid_ctx *ctx, const char *path,
-					     struct kvmcpuid_diag *diag,
-					     struct kvmcpuid_cpuid **ret)
-{
-	diag_begin(diag);
-	return diag_finish(ctx, diag, cpuid_load_file(ctx, path, diag, ret));
 }

@@ -15,6 +15,7 @@ int report_new(struct kvmcpuid_ctx *ctx, const char *label, struct kvmcpuid_repo
 	rep->refcount = 1;
 	rep->ctx = kvmcpuid_ref(ctx);
 	snprintf(rep->label, sizeof(rep->label), "%s", label ? label : "");
+	rep->masked = -1;
 	*ret = rep;
 	return 0;
 }
@@ -88,45 +89,27 @@ KVMCPUID_EXPORT bool kvmcpuid_report_ok(const struct kvmcpuid_report *rep)
 	return true;
 }
 
-KVMCPUID_EXPORT const char *kvmcpuid_report_label(const struct kvmcpuid_report *rep)
-{
-	return rep ? rep->label : NULL;
-}
-
-KVMCPUID_EXPORT const struct kvmcpuid_policy *kvmcpuid_report_policy(
+/* A view of the report's fields, refreshed on every call (see kvmcpuid_host_info). */
+KVMCPUID_EXPORT const struct kvmcpuid_report_info *kvmcpuid_report_info(
 	const struct kvmcpuid_report *rep)
 {
-	return rep ? rep->policy : NULL;
-}
+	struct kvmcpuid_report_info *info;
 
-KVMCPUID_EXPORT uint32_t kvmcpuid_report_detected_base(const struct kvmcpuid_report *rep)
-{
-	return rep ? rep->detected_base : 0;
-}
-
-KVMCPUID_EXPORT uint32_t kvmcpuid_report_guest_features(const struct kvmcpuid_report *rep)
-{
-	return rep ? rep->guest_features : 0;
-}
-
-KVMCPUID_EXPORT uint32_t kvmcpuid_report_guest_hints(const struct kvmcpuid_report *rep)
-{
-	return rep ? rep->guest_hints : 0;
-}
-
-KVMCPUID_EXPORT bool kvmcpuid_report_enforced(const struct kvmcpuid_report *rep)
-{
-	return rep && rep->enforced;
-}
-
-KVMCPUID_EXPORT const char *kvmcpuid_report_kernel(const struct kvmcpuid_report *rep)
-{
-	return rep ? rep->kernel : NULL;
-}
-
-KVMCPUID_EXPORT const char *kvmcpuid_report_hypercall_note(const struct kvmcpuid_report *rep)
-{
-	return rep && rep->hypercall_note[0] ? rep->hypercall_note : NULL;
+	if (!rep)
+		return NULL;
+	info = (struct kvmcpuid_report_info *)&rep->info;
+	*info = (struct kvmcpuid_report_info){
+		.label = rep->label,
+		.masked = rep->masked,
+		.policy = rep->policy,
+		.detected_base = rep->detected_base,
+		.guest_features = rep->guest_features,
+		.guest_hints = rep->guest_hints,
+		.enforced = rep->enforced,
+		.kernel = rep->kernel,
+		.hypercall_note = rep->hypercall_note[0] ? rep->hypercall_note : NULL,
+	};
+	return info;
 }
 
 KVMCPUID_EXPORT size_t kvmcpuid_report_count(const struct kvmcpuid_report *rep)

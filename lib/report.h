@@ -20,6 +20,7 @@ struct kvmcpuid_report {
 	struct kvmcpuid_ctx *ctx;
 	struct kvmcpuid_policy *policy;
 	char label[64];
+	int masked;			/* the matrix row's masked feature, -1: none */
 	uint32_t detected_base;
 	uint32_t guest_features;
 	uint32_t guest_hints;
@@ -29,6 +30,7 @@ struct kvmcpuid_report {
 	char hypercall_note[160];
 	size_t n, cap;
 	struct check *checks;
+	struct kvmcpuid_report_info info;	/* kvmcpuid_report_info's view of the above */
 };
 
 int report_new(struct kvmcpuid_ctx *ctx, const char *label, struct kvmcpuid_report **ret);

@@ -193,7 +193,7 @@ static const struct kvm_cpuid_entry2 *kvm_leaf(const struct kvmcpuid_cpuid *c, u
 /* base + 1 EAX / EDX bit of feature id, as a guest that found KVM at base reads it. */
 static bool guest_bit(const struct kvm_cpuid_entry2 *f, unsigned int id)
 {
-	const struct feature *ft = feature_get(id);
+	const struct kvmcpuid_feature *ft = feature_get(id);
 
 	return f && (((ft->reg == KVMCPUID_REG_EAX ? f->eax : f->edx) >> ft->bit) & 1);
 }

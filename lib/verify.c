@@ -176,8 +176,8 @@ static int policy_run_args(const struct kvmcpuid_policy *p, const struct kvmcpui
 	return 0;
 }
 
-static int kvmcpuid_verify_impl(const struct kvmcpuid_policy *p, unsigned int flags,
-				struct kvmcpuid_report **ret, struct kvmcpuid_diag *diag)
+KVMCPUID_EXPORT int kvmcpuid_verify(const struct kvmcpuid_policy *p, unsigned int flags,
+				    struct kvmcpuid_report **ret, struct kvmcpuid_diag *diag)
 {
 	struct kvmcpuid_host *h = NULL;
 	struct built b = { 0 };
@@ -187,11 +187,11 @@ static int kvmcpuid_verify_impl(const struct kvmcpuid_policy *p, unsigned int fl
 
 	diag_begin(diag);
 	if (!p || !ret)
-		return -EINVAL;
+		return diag_finish(p ? p->ctx : NULL, diag, -EINVAL);
 	/* A saved profile describes another host: verify always runs on this one. */
 	r = kvmcpuid_host_probe(p->ctx, diag, &h);
 	if (r < 0)
-		return r;
+		return diag_finish(p->ctx, diag, r);
 	r = policy_run_args(p, h, flags, &b, &a, "policy", diag);
 	if (r < 0)
 		goto out;
@@ -203,14 +203,7 @@ static int kvmcpuid_verify_impl(const struct kvmcpuid_policy *p, unsigned int fl
 out:
 	built_clear(&b);
 	kvmcpuid_host_unref(h);
-	return r;
-}
-
-KVMCPUID_EXPORT int kvmcpuid_verify(const struct kvmcpuid_policy *p, unsigned int flags,
-				    struct kvmcpuid_report **ret, struct kvmcpuid_diag *diag)
-{
-	diag_begin(diag);
-	return diag_finish(p ? p->ctx : NULL, diag, kvmcpuid_verify_impl(p, flags, ret, diag));
+	return diag_finish(p->ctx, diag, r);
 }
 
 /* Internal (tests): apply one table, expect another. */
@@ -288,9 +281,9 @@ static int matrix_variant(const struct kvmcpuid_policy *base, int which,
 	return 0;
 }
 
-static int kvmcpuid_matrix_impl(const struct kvmcpuid_policy *base, unsigned int flags,
-				struct kvmcpuid_report ***ret, size_t *n,
-				struct kvmcpuid_diag *diag)
+KVMCPUID_EXPORT int kvmcpuid_matrix(const struct kvmcpuid_policy *base, unsigned int flags,
+				    struct kvmcpuid_report ***ret, size_t *n,
+				    struct kvmcpuid_diag *diag)
 {
 	struct kvmcpuid_report **reps = NULL;
 	struct kvmcpuid_host *h = NULL;
@@ -331,7 +324,7 @@ static int kvmcpuid_matrix_impl(const struct kvmcpuid_policy *base, unsigned int
 		kvmcpuid_policy_unref(p);
 		if (r < 0)
 			goto out;
-		count++;
+		reps[count++]->masked = which >= 0 ? which : -1;
 	}
 	*ret = reps;
 	*n = count;
@@ -347,14 +340,5 @@ out:
 		vm_destroy(&vm);
 	built_clear(&b);
 	kvmcpuid_host_unref(h);
-	return r;
-}
-
-KVMCPUID_EXPORT int kvmcpuid_matrix(const struct kvmcpuid_policy *base, unsigned int flags,
-				    struct kvmcpuid_report ***ret, size_t *n,
-				    struct kvmcpuid_diag *diag)
-{
-	diag_begin(diag);
-	return diag_finish(base ? base->ctx : NULL, diag,
-			   kvmcpuid_matrix_impl(base, flags, ret, n, diag));
+	return diag_finish(base->ctx, diag, r);
 }

@@ -29,14 +29,15 @@ START_TEST(test_probe)
 	struct kvmcpuid_host *again = NULL;
 	size_t n;
 
-	e = kvmcpuid_host_supported(host, &n);
+	e = kvmcpuid_host_info(host)->supported;
+	n = kvmcpuid_host_info(host)->nsupported;
 	/* KVM_GET_SUPPORTED_CPUID needs more than the first 32-entry guess on any modern CPU */
 	ck_assert_uint_gt(n, 32);
 	ck_assert_ptr_nonnull(table_find(e, n, 0, 0));
 	ck_assert_uint_eq(table_kvm_base(e, n), 0x40000000);
-	ck_assert_uint_eq(kvmcpuid_host_features(host),
-			  table_find(e, n, 0x40000001, 0)->eax & kvmcpuid_features_valid_eax());
-	ck_assert_str_ne(kvmcpuid_host_module(host), "unknown");
+	ck_assert_uint_eq(kvmcpuid_host_info(host)->features,
+			  table_find(e, n, 0x40000001, 0)->eax & KVMCPUID_FEATURES_VALID_EAX);
+	ck_assert_str_ne(kvmcpuid_host_info(host)->module, "unknown");
 	/* cached per context */
 	ck_assert_int_eq(kvmcpuid_host_probe(ctx, NULL, &again), 0);
 	ck_assert_ptr_eq(again, host);
@@ -50,16 +51,15 @@ START_TEST(test_probe_outlives_ctx)
 	struct kvmcpuid_ctx *c = test_ctx();
 	struct kvmcpuid_host *h = NULL, *again = NULL;
 	struct kvmcpuid_diag d = { 0 };
-	size_t n;
 
 	ck_assert_int_eq(kvmcpuid_host_probe(c, &d, &h), 0);
 	ck_assert_int_eq(kvmcpuid_host_probe(c, &d, &again), 0);
 	ck_assert_ptr_eq(again, h);
 	kvmcpuid_host_unref(again);
 	c = kvmcpuid_unref(c);
-	ck_assert_uint_eq(kvmcpuid_host_features(h), kvmcpuid_host_features(host));
-	ck_assert_ptr_nonnull(kvmcpuid_host_supported(h, &n));
-	ck_assert_uint_gt(n, 32);
+	ck_assert_uint_eq(kvmcpuid_host_info(h)->features, kvmcpuid_host_info(host)->features);
+	ck_assert_ptr_nonnull(kvmcpuid_host_info(h)->supported);
+	ck_assert_uint_gt(kvmcpuid_host_info(h)->nsupported, 32);
 	kvmcpuid_host_unref(h);
 }
 END_TEST
@@ -96,7 +96,7 @@ START_TEST(test_apply_own_vcpu_and_read_back)
 	/* the host's table with its KVM block replaced by one of the same two leaves */
 	ck_assert_uint_eq(n, host->nent);
 	ck_assert_uint_eq(table_find(back, n, 0x40000001, 0)->eax,
-			  kvmcpuid_host_features(host) & ~((1u << 5) | (1u << 6)));
+			  kvmcpuid_host_info(host)->features & ~((1u << 5) | (1u << 6)));
 	ck_assert_uint_eq(table_kvm_base(back, n), 0x40000000);
 	vm_vcpu_destroy(&vcpu);
 	vm_destroy(&vm);
@@ -116,22 +116,23 @@ START_TEST(test_each_feature_masked_alone)
 	size_t n, total = 0;
 
 	ck_assert_int_eq(kvmcpuid_policy_new(ctx, &p), 0);
-	ck_assert_int_eq(kvmcpuid_policy_set(p, kvmcpuid_feature_name(f), "off", &d), 0);
+	ck_assert_int_eq(kvmcpuid_policy_set(p, kvmcpuid_feature(f)->name, "off", &d), 0);
 	ck_assert_int_eq(kvmcpuid_build(p, host, 0, &c, &d), 0);
-	want_eax = kvmcpuid_cpuid_features(c);
-	want_edx = kvmcpuid_cpuid_hints(c);
+	want_eax = kvmcpuid_cpuid_info(c)->features;
+	want_edx = kvmcpuid_cpuid_info(c)->hints;
 	ck_assert_int_eq(kvmcpuid_cpuid_readback(c, &kept, &total, &d), 0);
 	ck_assert_uint_eq(total, host->nent);
-	back = kvmcpuid_cpuid_entries(kept, &n);
+	back = kvmcpuid_cpuid_info(kept)->entries;
+	n = kvmcpuid_cpuid_info(kept)->nent;
 	e = table_find(back, n, 0x40000001, 0);
 	ck_assert_ptr_nonnull(e);
 	ck_assert_uint_eq(e->eax, want_eax);
 	ck_assert_uint_eq(e->edx, want_edx);
-	ck_assert_uint_eq(((kvmcpuid_feature_reg(f) ? e->edx : e->eax) >> kvmcpuid_feature_bit(f)) & 1,
+	ck_assert_uint_eq(((kvmcpuid_feature(f)->reg ? e->edx : e->eax) >> kvmcpuid_feature(f)->bit) & 1,
 			  0);
 	/* kvmcpuid apply's verdict: KVM kept what was built */
 	ck_assert(kvmcpuid_cpuid_equal(c, kept));
-	ck_assert_uint_eq(kvmcpuid_cpuid_features(kept), want_eax);
+	ck_assert_uint_eq(kvmcpuid_cpuid_info(kept)->features, want_eax);
 	kvmcpuid_cpuid_unref(kept);
 	kvmcpuid_cpuid_unref(c);
 	kvmcpuid_policy_unref(p);
@@ -149,7 +150,8 @@ START_TEST(test_einval_after_run)
 	size_t n;
 	int phase;
 
-	sup = kvmcpuid_host_supported(host, &n);
+	sup = kvmcpuid_host_info(host)->supported;
+	n = kvmcpuid_host_info(host)->nsupported;
 	t = malloc(n * sizeof(*t));
 	memcpy(t, sup, n * sizeof(*t));
 	ck_assert_int_eq(vm_create(ctx, 0, &vm, &d), 0);

@@ -92,9 +92,9 @@ START_TEST(test_default)
 	struct kvmcpuid_report *rep = verify("default=host");
 
 	ck_assert(kvmcpuid_report_ok(rep));
-	ck_assert_uint_eq(kvmcpuid_report_detected_base(rep), 0x40000000);
-	ck_assert_uint_eq(kvmcpuid_report_guest_features(rep), kvmcpuid_host_features(host));
-	ck_assert(!kvmcpuid_report_enforced(rep));
+	ck_assert_uint_eq(kvmcpuid_report_info(rep)->detected_base, 0x40000000);
+	ck_assert_uint_eq(kvmcpuid_report_info(rep)->guest_features, kvmcpuid_host_info(host)->features);
+	ck_assert(!kvmcpuid_report_info(rep)->enforced);
 	kvmcpuid_report_unref(rep);
 }
 END_TEST
@@ -110,16 +110,17 @@ START_TEST(test_masked_alone)
 	char inl[96];
 	int k, nm;
 
-	snprintf(inl, sizeof(inl), "%s=off,enforce=%s", kvmcpuid_feature_name(f),
+	snprintf(inl, sizeof(inl), "%s=off,enforce=%s", kvmcpuid_feature(f)->name,
 		 enforce ? "on" : "off");
 	rep = verify(inl);
 	ck_assert_msg(kvmcpuid_report_ok(rep), "%s: mismatch", inl);
 	c = find(rep, KVMCPUID_CHECK_FEATURE, f);
-	ck_assert_str_eq(c->subject, kvmcpuid_feature_name(f));
+	ck_assert_str_eq(c->subject, kvmcpuid_feature(f)->name);
 	ck_assert_str_eq(c->seen_text, "clear");
 	ck_assert_int_eq(c->seen.type, KVMCPUID_VALUE_BIT);
 	ck_assert(!c->seen.u.bit);
-	nm = kvmcpuid_feature_msrs(f, msrs, 2);
+	nm = (int)kvmcpuid_feature(f)->nmsrs;
+	memcpy(msrs, kvmcpuid_feature(f)->msrs, sizeof(kvmcpuid_feature(f)->msrs));
 	for (k = 0; k < nm; k++) {
 		bool gp;
 
@@ -155,7 +156,7 @@ START_TEST(test_signatures)
 
 	rep = verify("signature=hidden,enforce=on");
 	ck_assert(kvmcpuid_report_ok(rep));
-	ck_assert_uint_eq(kvmcpuid_report_detected_base(rep), 0);
+	ck_assert_uint_eq(kvmcpuid_report_info(rep)->detected_base, 0);
 	all_msrs_blocked(rep, refusal_faults());	/* no 0x40000001 either: both models */
 	kvmcpuid_report_unref(rep);
 
@@ -166,7 +167,7 @@ START_TEST(test_signatures)
 
 	rep = verify("signature=\"XenVMMXenVMM\",enforce=on");
 	ck_assert(kvmcpuid_report_ok(rep));
-	ck_assert_uint_eq(kvmcpuid_report_detected_base(rep), 0);
+	ck_assert_uint_eq(kvmcpuid_report_info(rep)->detected_base, 0);
 	/* the features are visible at the base, but KVM's enforcement finds no KVM
 	 * from 5.16; before, it reads 0x40000001 whatever the signature */
 	ck_assert_str_eq(find(rep, KVMCPUID_CHECK_LEAF, 0x40000000)->seen_text,
@@ -192,20 +193,20 @@ START_TEST(test_settings)
 
 	rep = verify("timing=on,base=0x40000200");
 	ck_assert(kvmcpuid_report_ok(rep));
-	ck_assert_uint_eq(kvmcpuid_report_detected_base(rep), 0x40000200);
+	ck_assert_uint_eq(kvmcpuid_report_info(rep)->detected_base, 0x40000200);
 	ck_assert_str_eq(find(rep, KVMCPUID_CHECK_LEAF, 0x40000210)->subject, "CPUID 0x40000210");
 	kvmcpuid_report_unref(rep);
 
 	/* force of a feature the host lacks: mmu_op is never offered */
 	rep = verify("mmu_op=force");
 	ck_assert(kvmcpuid_report_ok(rep));
-	ck_assert(kvmcpuid_report_guest_features(rep) & (1u << 2));
+	ck_assert(kvmcpuid_report_info(rep)->guest_features & (1u << 2));
 	kvmcpuid_report_unref(rep);
 
 	rep = verify("default=off,realtime=on,msi_ext_dest_id=on,enforce=on");
 	ck_assert(kvmcpuid_report_ok(rep));
-	ck_assert_uint_eq(kvmcpuid_report_guest_hints(rep), 1);
-	ck_assert_uint_eq(kvmcpuid_report_guest_features(rep), 1u << 15);
+	ck_assert_uint_eq(kvmcpuid_report_info(rep)->guest_hints, 1);
+	ck_assert_uint_eq(kvmcpuid_report_info(rep)->guest_features, 1u << 15);
 	all_msrs_blocked(rep, refusal_faults());
 	kvmcpuid_report_unref(rep);
 }
@@ -227,7 +228,8 @@ static struct kvm_cpuid_entry2 *hyperv_table(size_t *n, uint32_t kvm_features)
 	size_t cap;
 	size_t i, m;
 
-	sup = kvmcpuid_host_supported(host, &m);
+	sup = kvmcpuid_host_info(host)->supported;
+	m = kvmcpuid_host_info(host)->nsupported;
 	cap = m + 4;
 	t = calloc(cap, sizeof(*t));
 	/* the VMM's own table: its Hyper-V leaves take 0x40000000 ... */
@@ -254,12 +256,12 @@ START_TEST(test_hyperv_at_base_kvm_at_0x100)
 	const struct kvmcpuid_check *c;
 	size_t n;
 
-	t = hyperv_table(&n, kvmcpuid_host_features(host) & ~(1u << 5));
+	t = hyperv_table(&n, kvmcpuid_host_info(host)->features & ~(1u << 5));
 	ck_assert_int_eq(kvmcpuid_verify_table(ctx, t, n, KVMCPUID_APPLY_ENFORCE, &rep, &d), 0);
 	if (!kvmcpuid_report_ok(rep))
 		dump(rep);
 	ck_assert(kvmcpuid_report_ok(rep));
-	ck_assert_uint_eq(kvmcpuid_report_detected_base(rep), 0x40000100);
+	ck_assert_uint_eq(kvmcpuid_report_info(rep)->detected_base, 0x40000100);
 	/* steal time masked; before 5.16 enforcement reads Hyper-V's 0x40000001 ("Hv#1"),
 	 * whose bit 5 is clear too */
 	c = find(rep, KVMCPUID_CHECK_MSR, MSR_KVM_STEAL_TIME);
@@ -283,8 +285,8 @@ START_TEST(test_wrong_expectation_is_caught)
 	const struct kvmcpuid_check *c;
 	size_t n, m;
 
-	applied = hyperv_table(&n, kvmcpuid_host_features(host));
-	expect = hyperv_table(&m, kvmcpuid_host_features(host) & ~(1u << 5));
+	applied = hyperv_table(&n, kvmcpuid_host_info(host)->features);
+	expect = hyperv_table(&m, kvmcpuid_host_info(host)->features & ~(1u << 5));
 	ck_assert_int_eq(verify_table_expect(ctx, applied, n, expect, m, KVMCPUID_APPLY_ENFORCE,
 					     &rep, &d), 0);
 	ck_assert(!kvmcpuid_report_ok(rep));
@@ -320,7 +322,8 @@ START_TEST(test_intel_vendor_table)
 	const struct kvmcpuid_check *k;
 	size_t n, i;
 
-	sup = kvmcpuid_host_supported(host, &n);
+	sup = kvmcpuid_host_info(host)->supported;
+	n = kvmcpuid_host_info(host)->nsupported;
 	t = calloc(n, sizeof(*t));
 	memcpy(t, sup, n * sizeof(*t));
 	l0 = (struct kvm_cpuid_entry2 *)table_find(t, n, 0, 0);
@@ -368,16 +371,16 @@ START_TEST(test_matrix)
 	size_t n = 0, i;
 
 	ck_assert_int_eq(kvmcpuid_matrix(p, 0, &reps, &n, &d), 0);
-	ck_assert_uint_eq(n, kvmcpuid_feature_count() + 2);
-	ck_assert_str_eq(kvmcpuid_report_label(reps[0]), "all-on");
-	ck_assert_str_eq(kvmcpuid_report_label(reps[1]), "all-off");
-	ck_assert_uint_eq(kvmcpuid_report_guest_features(reps[1]), 0);
-	ck_assert_str_eq(kvmcpuid_report_label(reps[2 + KVMCPUID_FEATURE_STEAL_TIME]),
+	ck_assert_uint_eq(n, KVMCPUID_FEATURE_COUNT + 2);
+	ck_assert_str_eq(kvmcpuid_report_info(reps[0])->label, "all-on");
+	ck_assert_str_eq(kvmcpuid_report_info(reps[1])->label, "all-off");
+	ck_assert_uint_eq(kvmcpuid_report_info(reps[1])->guest_features, 0);
+	ck_assert_str_eq(kvmcpuid_report_info(reps[2 + KVMCPUID_FEATURE_STEAL_TIME])->label,
 			 "-steal_time");
 	for (i = 0; i < n; i++) {
 		if (!kvmcpuid_report_ok(reps[i]))
 			dump(reps[i]);
-		ck_assert_msg(kvmcpuid_report_ok(reps[i]), "%s", kvmcpuid_report_label(reps[i]));
+		ck_assert_msg(kvmcpuid_report_ok(reps[i]), "%s", kvmcpuid_report_info(reps[i])->label);
 		kvmcpuid_report_unref(reps[i]);
 	}
 	free(reps);
@@ -466,7 +469,7 @@ START_TEST(test_hypercall_values)
 
 			/* the feature gating it (hypercall 12's is never granted: feat -1) */
 			ck_assert_int_ge(k->feature, 0);
-			ck_assert_int_eq(kvmcpuid_feature_hypercall((unsigned int)k->feature),
+			ck_assert_int_eq(kvmcpuid_feature((unsigned int)k->feature)->hypercall,
 					 (int)nr[j]);
 			if (!strcmp(host->module, "kvm_pvm")) {
 				ck_assert_int_eq(k->verdict, KVMCPUID_UNTESTABLE);
@@ -506,7 +509,7 @@ START_TEST(test_hypercall_probe_is_bounded)
 	if (ctx->hypercalls < 0) {
 		/* this host does not complete hypercalls (kvm_pvm) */
 		ck_assert_int_eq(c->verdict, KVMCPUID_UNTESTABLE);
-		ck_assert(strstr(kvmcpuid_report_hypercall_note(rep), "did not complete within 300 ms"));
+		ck_assert(strstr(kvmcpuid_report_info(rep)->hypercall_note, "did not complete within 300 ms"));
 	} else {
 		ck_assert_int_eq(c->verdict, KVMCPUID_PASS);
 		ck_assert_str_eq(c->seen_text, "0");
@@ -609,7 +612,7 @@ static void *verify_thread(void *arg)
 		if (kvmcpuid_verify(p, 0, &rep, &d) < 0 || !kvmcpuid_report_ok(rep))
 			bad++;
 		else if (!strcmp(inl, "steal_time=off,enforce=on") &&
-			 (kvmcpuid_report_guest_features(rep) & (1u << 5)))
+			 (kvmcpuid_report_info(rep)->guest_features & (1u << 5)))
 			bad++;
 		kvmcpuid_report_unref(rep);
 	}

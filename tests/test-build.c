@@ -30,15 +30,16 @@ static int build_policy(const struct kvmcpuid_policy *p, struct kvm_cpuid_entry2
 		ck_assert_ptr_null(c);
 		return r;
 	}
-	l = kvmcpuid_cpuid_entries(c, &n);
+	l = kvmcpuid_cpuid_info(c)->entries;
+	n = kvmcpuid_cpuid_info(c)->nent;
 	ck_assert_uint_le(n, KVMCPUID_MAX_LEAVES);
 	memcpy(e, l, n * sizeof(*e));
 	/* what travels with the leaves */
-	ck_assert_uint_eq(kvmcpuid_cpuid_features(c), n ? e[1].eax : 0);
-	ck_assert_uint_eq(kvmcpuid_cpuid_hints(c), n ? e[1].edx : 0);
-	ck_assert_uint_eq(kvmcpuid_cpuid_base(c), p->base);
-	ck_assert(kvmcpuid_cpuid_enforce(c) == p->enforce);
-	ck_assert_int_eq((int)kvmcpuid_cpuid_lint_count(c), kvmcpuid_lint(p, host, NULL, NULL));
+	ck_assert_uint_eq(kvmcpuid_cpuid_info(c)->features, n ? e[1].eax : 0);
+	ck_assert_uint_eq(kvmcpuid_cpuid_info(c)->hints, n ? e[1].edx : 0);
+	ck_assert_uint_eq(kvmcpuid_cpuid_info(c)->base, p->base);
+	ck_assert(kvmcpuid_cpuid_info(c)->enforce == p->enforce);
+	ck_assert_int_eq((int)kvmcpuid_cpuid_info(c)->nlints, kvmcpuid_lint(p, host, NULL, NULL));
 	kvmcpuid_cpuid_unref(c);
 	return (int)n;
 }
@@ -85,19 +86,19 @@ START_TEST(test_action_provider_matrix)
 	for (a = 0; a < 4; a++) {
 		struct kvm_cpuid_entry2 e[KVMCPUID_MAX_LEAVES];
 		struct kvmcpuid_diag d = { 0 };
-		int provider = kvmcpuid_feature_provider(f), reg = kvmcpuid_feature_reg(f);
-		bool offered = kvmcpuid_host_offers(host, f), want;
-		uint32_t word, bit = 1u << kvmcpuid_feature_bit(f);
+		int provider = kvmcpuid_feature(f)->provider, reg = kvmcpuid_feature(f)->reg;
+		bool offered = (kvmcpuid_host_info(host)->offered >> f) & 1, want;
+		uint32_t word, bit = 1u << kvmcpuid_feature(f)->bit;
 		char inl[64];
 		int n;
 
 		if (f == KVMCPUID_FEATURE_MMU_OP && a < 2)
 			continue;	/* rejected by the parser, tested there */
-		snprintf(inl, sizeof(inl), "default=off,%s=%s", kvmcpuid_feature_name(f), actions[a]);
+		snprintf(inl, sizeof(inl), "default=off,%s=%s", kvmcpuid_feature(f)->name, actions[a]);
 		n = build(inl, e, 0, &d);
 		if (a == 1 && provider == KVMCPUID_PROVIDER_KVM && !offered) {
 			ck_assert_int_eq(n, -ENOTSUP);
-			ck_assert_str_eq(d.origin, kvmcpuid_feature_name(f));
+			ck_assert_str_eq(d.origin, kvmcpuid_feature(f)->name);
 			ck_assert(strstr(d.message, "does not offer it"));
 			continue;
 		}
@@ -123,11 +124,11 @@ START_TEST(test_reserved_never_set)
 	unsigned int f;
 	char inl[1024] = "default=off";
 
-	for (f = 0; f < kvmcpuid_feature_count(); f++)
+	for (f = 0; f < KVMCPUID_FEATURE_COUNT; f++)
 		snprintf(inl + strlen(inl), sizeof(inl) - strlen(inl), ",%s=force",
-			 kvmcpuid_feature_name(f));
+			 kvmcpuid_feature(f)->name);
 	ck_assert_int_eq(build(inl, e, 0, &d), 2);
-	ck_assert_uint_eq(e[1].eax, kvmcpuid_features_valid_eax());
+	ck_assert_uint_eq(e[1].eax, KVMCPUID_FEATURES_VALID_EAX);
 	ck_assert_uint_eq(e[1].edx, 1);
 }
 END_TEST
@@ -252,7 +253,7 @@ START_TEST(test_lints_host_dependent)
 		int feature = -2;
 
 		ck_assert_int_eq(kvmcpuid_build(p, host, 0, &c, &d), 0);
-		ck_assert_uint_eq(kvmcpuid_cpuid_lint_count(c), 1);
+		ck_assert_uint_eq(kvmcpuid_cpuid_info(c)->nlints, 1);
 		ck_assert_str_eq(kvmcpuid_cpuid_lint(c, 0, &feature), l.text[0]);
 		ck_assert_int_eq(feature, KVMCPUID_FEATURE_STEAL_TIME);
 		ck_assert_ptr_null(kvmcpuid_cpuid_lint(c, 1, NULL));
@@ -281,13 +282,14 @@ START_TEST(test_host_profile_roundtrip)
 
 	ck_assert_int_eq(kvmcpuid_host_to_json(host, &json), 0);
 	ck_assert_int_eq(kvmcpuid_host_load_json(ctx, json, strlen(json), "h", &d, &h2), 0);
-	ck_assert_uint_eq(kvmcpuid_host_features(h2), 0x01007edb);
-	ck_assert_str_eq(kvmcpuid_host_module(h2), "kvm_intel");
-	ck_assert_int_eq(kvmcpuid_host_vendor(h2), KVMCPUID_VENDOR_INTEL);
-	ck_assert(kvmcpuid_host_has_enforce(h2));
-	ck_assert(!kvmcpuid_host_has_exit_hypercall(h2));
-	ck_assert_uint_eq(kvmcpuid_host_tsc_khz(h2), 2000000);
-	e = kvmcpuid_host_supported(h2, &n);
+	ck_assert_uint_eq(kvmcpuid_host_info(h2)->features, 0x01007edb);
+	ck_assert_str_eq(kvmcpuid_host_info(h2)->module, "kvm_intel");
+	ck_assert_int_eq(kvmcpuid_host_info(h2)->vendor, KVMCPUID_VENDOR_INTEL);
+	ck_assert(kvmcpuid_host_info(h2)->has_enforce);
+	ck_assert(!kvmcpuid_host_info(h2)->has_exit_hypercall);
+	ck_assert_uint_eq(kvmcpuid_host_info(h2)->tsc_khz, 2000000);
+	e = kvmcpuid_host_info(h2)->supported;
+	n = kvmcpuid_host_info(h2)->nsupported;
 	ck_assert_uint_eq(n, 3);
 	ck_assert_uint_eq(e[1].ebx, 0x4b4d564b);
 	free(json);
@@ -312,16 +314,15 @@ START_TEST(test_host_outlives_ctx)
 	struct kvmcpuid_ctx *c = test_ctx();
 	struct kvmcpuid_host *h = test_host(c), *probed = NULL;
 	struct kvmcpuid_diag d = { 0 };
-	size_t n;
 
 	host_cache(c, h);
 	ck_assert_int_eq(kvmcpuid_host_probe(c, &d, &probed), 0);
 	ck_assert_ptr_eq(probed, h);
 	kvmcpuid_host_unref(h);
 	c = kvmcpuid_unref(c);
-	ck_assert_uint_eq(kvmcpuid_host_features(probed), 0x01007edb);
-	ck_assert_uint_eq(kvmcpuid_host_supported(probed, &n)[1].ebx, KVM_SIG_EBX);
-	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(kvmcpuid_host_info(probed)->features, 0x01007edb);
+	ck_assert_uint_eq(kvmcpuid_host_info(probed)->supported[1].ebx, KVM_SIG_EBX);
+	ck_assert_uint_eq(kvmcpuid_host_info(probed)->nsupported, 3);
 	kvmcpuid_host_unref(probed);
 
 	/* The cache is weak: once the host is gone, the next probe opens the device. */
@@ -343,7 +344,7 @@ END_TEST
 START_TEST(test_null_arguments)
 {
 	struct kvm_cpuid_entry2 e[KVMCPUID_MAX_LEAVES];
-	struct kvmcpuid_report *rep = NULL;
+	struct kvmcpuid_report *rep = NULL, **reps = NULL;
 	struct kvmcpuid_policy *p = NULL;
 	struct kvmcpuid_cpuid *cpuid = NULL;
 	struct kvmcpuid_diag d;
@@ -367,20 +368,34 @@ START_TEST(test_null_arguments)
 	FAILS(kvmcpuid_policy_parse_file(ctx, NULL, &d, &p), -EINVAL);
 	FAILS(kvmcpuid_host_load_file(ctx, NULL, &d, &host), -EINVAL);
 	FAILS(kvmcpuid_cpuid_merge(NULL, e, &n, KVMCPUID_MAX_LEAVES, &d), -EINVAL);
+	FAILS(kvmcpuid_matrix(NULL, 0, &reps, &n, &d), -EINVAL);
+	FAILS(kvmcpuid_cpuid_load_file(ctx, NULL, &d, &cpuid), -EINVAL);
+	FAILS(kvmcpuid_apply(NULL, -1, e, 0, 0, &d), -EINVAL);
 #undef FAILS
 	ck_assert_int_eq(kvmcpuid_policy_get(NULL, "base", buf, sizeof(buf)), -EINVAL);
 	ck_assert(kvmcpuid_policy_equal(NULL, NULL));
-	ck_assert_uint_eq(kvmcpuid_host_features(NULL), 0);
-	ck_assert_ptr_null(kvmcpuid_host_supported(NULL, &n));
-	ck_assert_uint_eq(n, 0);
-	ck_assert_str_eq(kvmcpuid_host_module(NULL), "unknown");
+	/* getters: NULL in, NULL (or 0, false) out; never a crash */
+	ck_assert_ptr_null(kvmcpuid_host_info(NULL));
 	ck_assert_uint_eq(kvmcpuid_report_count(NULL), 0);
-	ck_assert_ptr_null(kvmcpuid_report_label(NULL));
+	ck_assert_ptr_null(kvmcpuid_report_info(NULL));
+	ck_assert(!kvmcpuid_report_ok(NULL));
 	ck_assert_ptr_null(kvmcpuid_report_check(NULL, 0));
-	ck_assert_ptr_null(kvmcpuid_cpuid_entries(NULL, &n));
-	ck_assert_uint_eq(n, 0);
-	ck_assert_uint_eq(kvmcpuid_cpuid_features(NULL), 0);
-	ck_assert_uint_eq(kvmcpuid_get_deadline_ms(NULL), 0);
+	ck_assert_ptr_null(kvmcpuid_cpuid_info(NULL));
+	ck_assert_ptr_null(kvmcpuid_cpuid_lint(NULL, 0, NULL));
+	ck_assert_ptr_null(kvmcpuid_feature(KVMCPUID_FEATURE_COUNT));
+	ck_assert_int_eq(kvmcpuid_feature_lookup(NULL), -ENOENT);
+	ck_assert(!kvmcpuid_cpuid_contains(NULL, e));
+	ck_assert_int_eq(kvmcpuid_cpuid_diff(NULL, NULL, NULL, 0), -EINVAL);
+	ck_assert_int_eq(kvmcpuid_set_deadline_ms(NULL, 1000), -EINVAL);
+	ck_assert_int_eq(kvmcpuid_set_device(NULL, "/dev/kvm"), -EINVAL);
+	ck_assert_ptr_null(kvmcpuid_diag_format(&d, NULL, 0));
+	kvmcpuid_set_log_priority(NULL, 7);
+	kvmcpuid_set_log_fn(NULL, NULL, NULL);
+	ck_assert_ptr_null(kvmcpuid_ref(NULL));
+	ck_assert_ptr_null(kvmcpuid_host_ref(NULL));
+	ck_assert_ptr_null(kvmcpuid_policy_ref(NULL));
+	ck_assert_ptr_null(kvmcpuid_cpuid_ref(NULL));
+	ck_assert_ptr_null(kvmcpuid_report_ref(NULL));
 }
 END_TEST
 
@@ -440,8 +455,8 @@ START_TEST(test_cpuid_json_diff)
 	ck_assert_int_eq(kvmcpuid_cpuid_load_file(ctx, path, &diag, &back), 0);
 	unlink(path);
 	ck_assert(kvmcpuid_cpuid_equal(a, back));
-	ck_assert(kvmcpuid_cpuid_enforce(back));
-	ck_assert_uint_eq(kvmcpuid_cpuid_features(back), kvmcpuid_cpuid_features(a));
+	ck_assert(kvmcpuid_cpuid_info(back)->enforce);
+	ck_assert_uint_eq(kvmcpuid_cpuid_info(back)->features, kvmcpuid_cpuid_info(a)->features);
 	ck_assert_int_eq(kvmcpuid_cpuid_diff(a, back, NULL, 0), 0);
 	ck_assert(!kvmcpuid_cpuid_equal(a, b));
 	n = kvmcpuid_cpuid_diff(a, b, d, KVMCPUID_MAX_DIFFERENCES);

@@ -46,16 +46,15 @@ static void honest_results(bool enforce)
 		int f = -1;
 		unsigned int k, j;
 
-		for (k = 0; k < kvmcpuid_feature_count(); k++) {
-			uint32_t m[2];
-			int nm = kvmcpuid_feature_msrs(k, m, 2);
+		for (k = 0; k < KVMCPUID_FEATURE_COUNT; k++) {
+			const struct kvmcpuid_feature *ft = kvmcpuid_feature(k);
 
-			for (j = 0; j < (unsigned int)nm; j++)
-				if (m[j] == req.msrs[i])
+			for (j = 0; j < ft->nmsrs; j++)
+				if (ft->msrs[j] == req.msrs[i])
 					f = (int)k;
 		}
 		if (req.msrs[i] == MSR_KVM_MIGRATION_CONTROL ||
-		    (enforce && !(table[3].eax & (1u << kvmcpuid_feature_bit((unsigned int)f)))))
+		    (enforce && !(table[3].eax & (1u << kvmcpuid_feature((unsigned int)f)->bit))))
 			res.msr_out[i].rd_vector = res.msr_out[i].wr_vector = 13;
 	}
 }
@@ -117,7 +116,7 @@ START_TEST(test_honest_passes)
 	const struct kvmcpuid_check *c;
 
 	ck_assert(kvmcpuid_report_ok(rep));
-	ck_assert_uint_eq(kvmcpuid_report_detected_base(rep), 0x40000000);
+	ck_assert_uint_eq(kvmcpuid_report_info(rep)->detected_base, 0x40000000);
 	c = find(rep, KVMCPUID_CHECK_HYPERCALL, KVM_HC_KICK_CPU);
 	ck_assert_str_eq(c->subject, "hypercall 5");
 	ck_assert_int_eq(c->verdict, KVMCPUID_UNTESTABLE);

@@ -35,34 +35,40 @@ START_TEST(test_table_matches_document)
 {
 	unsigned int i;
 
-	ck_assert_uint_eq(kvmcpuid_feature_count(), ARRAY_SIZE(expected));
+	uint32_t valid[2] = { 0, 0 };
+
+	ck_assert_uint_eq(KVMCPUID_FEATURE_COUNT, ARRAY_SIZE(expected));
 	for (i = 0; i < ARRAY_SIZE(expected); i++) {
-		ck_assert_str_eq(kvmcpuid_feature_name(i), expected[i].name);
-		ck_assert_str_eq(kvmcpuid_feature_macro(i), expected[i].macro);
+		ck_assert_str_eq(kvmcpuid_feature(i)->name, expected[i].name);
+		ck_assert_str_eq(kvmcpuid_feature(i)->macro, expected[i].macro);
 		if (expected[i].qemu)
-			ck_assert_str_eq(kvmcpuid_feature_qemu(i), expected[i].qemu);
+			ck_assert_str_eq(kvmcpuid_feature(i)->qemu, expected[i].qemu);
 		else
-			ck_assert_ptr_null(kvmcpuid_feature_qemu(i));
-		ck_assert_int_eq(kvmcpuid_feature_reg(i), expected[i].reg);
-		ck_assert_int_eq(kvmcpuid_feature_bit(i), expected[i].bit);
-		ck_assert_int_eq(kvmcpuid_feature_provider(i), expected[i].provider);
-		ck_assert_ptr_nonnull(kvmcpuid_feature_meaning(i));
+			ck_assert_ptr_null(kvmcpuid_feature(i)->qemu);
+		ck_assert_int_eq(kvmcpuid_feature(i)->reg, expected[i].reg);
+		ck_assert_int_eq(kvmcpuid_feature(i)->bit, expected[i].bit);
+		/* the documented valid-bit constants are the table's */
+		valid[kvmcpuid_feature(i)->reg == KVMCPUID_REG_EDX] |= 1u << kvmcpuid_feature(i)->bit;
+		ck_assert_int_eq(kvmcpuid_feature(i)->provider, expected[i].provider);
+		ck_assert_ptr_nonnull(kvmcpuid_feature(i)->meaning);
 		ck_assert_int_eq(kvmcpuid_feature_lookup(expected[i].name), (int)i);
 		ck_assert_int_eq(kvmcpuid_feature_lookup(expected[i].macro), (int)i);
 	}
-	ck_assert_ptr_null(kvmcpuid_feature_name(ARRAY_SIZE(expected)));
-	ck_assert_int_eq(kvmcpuid_feature_bit(99), -EINVAL);
+	ck_assert_ptr_null(kvmcpuid_feature(ARRAY_SIZE(expected)));
+	ck_assert_ptr_null(kvmcpuid_feature(99));
+	ck_assert_uint_eq(valid[0], KVMCPUID_FEATURES_VALID_EAX);
+	ck_assert_uint_eq(valid[1], KVMCPUID_FEATURES_VALID_EDX);
 }
 END_TEST
 
 START_TEST(test_reserved_bits)
 {
-	uint32_t eax = kvmcpuid_features_valid_eax();
+	uint32_t eax = KVMCPUID_FEATURES_VALID_EAX;
 
 	ck_assert_uint_eq(eax, 0x010300ffu | 0x0000fe00u);
 	ck_assert(!(eax & (1u << 8)));
 	ck_assert(!(eax & 0xfefc0000u));
-	ck_assert_uint_eq(kvmcpuid_features_valid_edx(), 1u);
+	ck_assert_uint_eq(KVMCPUID_FEATURES_VALID_EDX, 1u);
 }
 END_TEST
 
@@ -83,40 +89,43 @@ END_TEST
 
 START_TEST(test_gates)
 {
-	uint32_t msrs[4];
+	const struct kvmcpuid_feature *f;
 
-	ck_assert_int_eq(kvmcpuid_feature_msrs(KVMCPUID_FEATURE_CLOCKSOURCE, msrs, 4), 2);
-	ck_assert_uint_eq(msrs[0], MSR_KVM_WALL_CLOCK);
-	ck_assert_uint_eq(msrs[1], MSR_KVM_SYSTEM_TIME);
-	ck_assert_int_eq(kvmcpuid_feature_msrs(KVMCPUID_FEATURE_ASYNC_PF_INT, msrs, 4), 2);
-	ck_assert_uint_eq(msrs[0], MSR_KVM_ASYNC_PF_INT);
-	ck_assert_uint_eq(msrs[1], MSR_KVM_ASYNC_PF_ACK);
-	ck_assert_int_eq(kvmcpuid_feature_msrs(KVMCPUID_FEATURE_MIGRATION_CONTROL, msrs, 4), 1);
-	ck_assert_uint_eq(msrs[0], MSR_KVM_MIGRATION_CONTROL);
-	ck_assert_int_eq(kvmcpuid_feature_msrs(KVMCPUID_FEATURE_PV_TLB_FLUSH, msrs, 4), 0);
-	ck_assert_int_eq(kvmcpuid_feature_hypercall(KVMCPUID_FEATURE_PV_UNHALT), KVM_HC_KICK_CPU);
-	ck_assert_int_eq(kvmcpuid_feature_hypercall(KVMCPUID_FEATURE_PV_SEND_IPI), KVM_HC_SEND_IPI);
-	ck_assert_int_eq(kvmcpuid_feature_hypercall(KVMCPUID_FEATURE_PV_SCHED_YIELD),
+	f = kvmcpuid_feature(KVMCPUID_FEATURE_CLOCKSOURCE);
+	ck_assert_uint_eq(f->nmsrs, 2);
+	ck_assert_uint_eq(f->msrs[0], MSR_KVM_WALL_CLOCK);
+	ck_assert_uint_eq(f->msrs[1], MSR_KVM_SYSTEM_TIME);
+	f = kvmcpuid_feature(KVMCPUID_FEATURE_ASYNC_PF_INT);
+	ck_assert_uint_eq(f->nmsrs, 2);
+	ck_assert_uint_eq(f->msrs[0], MSR_KVM_ASYNC_PF_INT);
+	ck_assert_uint_eq(f->msrs[1], MSR_KVM_ASYNC_PF_ACK);
+	f = kvmcpuid_feature(KVMCPUID_FEATURE_MIGRATION_CONTROL);
+	ck_assert_uint_eq(f->nmsrs, 1);
+	ck_assert_uint_eq(f->msrs[0], MSR_KVM_MIGRATION_CONTROL);
+	ck_assert_uint_eq(kvmcpuid_feature(KVMCPUID_FEATURE_PV_TLB_FLUSH)->nmsrs, 0);
+	ck_assert_int_eq(kvmcpuid_feature(KVMCPUID_FEATURE_PV_UNHALT)->hypercall, KVM_HC_KICK_CPU);
+	ck_assert_int_eq(kvmcpuid_feature(KVMCPUID_FEATURE_PV_SEND_IPI)->hypercall, KVM_HC_SEND_IPI);
+	ck_assert_int_eq(kvmcpuid_feature(KVMCPUID_FEATURE_PV_SCHED_YIELD)->hypercall,
 			 KVM_HC_SCHED_YIELD);
-	ck_assert_int_eq(kvmcpuid_feature_hypercall(KVMCPUID_FEATURE_HC_MAP_GPA_RANGE),
+	ck_assert_int_eq(kvmcpuid_feature(KVMCPUID_FEATURE_HC_MAP_GPA_RANGE)->hypercall,
 			 KVM_HC_MAP_GPA_RANGE);
-	ck_assert_int_eq(kvmcpuid_feature_hypercall(KVMCPUID_FEATURE_STEAL_TIME), -ENOENT);
-	ck_assert(kvmcpuid_feature_deprecated(KVMCPUID_FEATURE_MMU_OP));
-	ck_assert(!kvmcpuid_feature_deprecated(KVMCPUID_FEATURE_STEAL_TIME));
-	ck_assert_uint_eq(kvmcpuid_feature_depends(KVMCPUID_FEATURE_PV_TLB_FLUSH),
+	ck_assert_int_eq(kvmcpuid_feature(KVMCPUID_FEATURE_STEAL_TIME)->hypercall, -1);
+	ck_assert(kvmcpuid_feature(KVMCPUID_FEATURE_MMU_OP)->deprecated);
+	ck_assert(!kvmcpuid_feature(KVMCPUID_FEATURE_STEAL_TIME)->deprecated);
+	ck_assert_uint_eq(kvmcpuid_feature(KVMCPUID_FEATURE_PV_TLB_FLUSH)->depends,
 			  1u << KVMCPUID_FEATURE_STEAL_TIME);
-	ck_assert_uint_eq(kvmcpuid_feature_depends(KVMCPUID_FEATURE_ASYNC_PF_INT),
+	ck_assert_uint_eq(kvmcpuid_feature(KVMCPUID_FEATURE_ASYNC_PF_INT)->depends,
 			  1u << KVMCPUID_FEATURE_ASYNC_PF);
 }
 END_TEST
 
 START_TEST(test_suggest)
 {
-	ck_assert_str_eq(kvmcpuid_feature_suggest("steal-time"), "steal_time");
-	ck_assert_str_eq(kvmcpuid_feature_suggest("pv_eio"), "pv_eoi");
-	ck_assert_str_eq(kvmcpuid_feature_suggest("KVM_FEATURE_STEAL_TIM"), "steal_time");
-	ck_assert_str_eq(kvmcpuid_feature_suggest("kvmclok"), "kvmclock");
-	ck_assert_ptr_null(kvmcpuid_feature_suggest("completely_unrelated_word"));
+	ck_assert_str_eq(name_suggest("steal-time", NULL), "steal_time");
+	ck_assert_str_eq(name_suggest("pv_eio", NULL), "pv_eoi");
+	ck_assert_str_eq(name_suggest("KVM_FEATURE_STEAL_TIM", NULL), "steal_time");
+	ck_assert_str_eq(name_suggest("kvmclok", NULL), "kvmclock");
+	ck_assert_ptr_null(name_suggest("completely_unrelated_word", NULL));
 }
 END_TEST
 

@@ -101,14 +101,14 @@ START_TEST(test_roundtrip_every_feature_and_action)
 	static const char *const actions[] = { "host", "on", "off", "force" };
 	unsigned int f, a;
 
-	for (f = 0; f < kvmcpuid_feature_count(); f++) {
+	for (f = 0; f < KVMCPUID_FEATURE_COUNT; f++) {
 		for (a = 0; a < 4; a++) {
 			struct kvmcpuid_policy *p = NULL;
 			struct kvmcpuid_diag d = { 0 };
 			int r;
 
 			ck_assert_int_eq(kvmcpuid_policy_new(ctx, &p), 0);
-			r = kvmcpuid_policy_set(p, kvmcpuid_feature_name(f), actions[a], &d);
+			r = kvmcpuid_policy_set(p, kvmcpuid_feature(f)->name, actions[a], &d);
 			if (f == KVMCPUID_FEATURE_MMU_OP && (a == 0 || a == 1)) {
 				ck_assert_int_eq(r, -EINVAL);
 			} else {

@@ -55,14 +55,15 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 	       total);
 	printf(_("%-10s  %-10s  %-10s  %-10s  %-10s  %s\n"), "FUNCTION", "EAX", "EBX", "ECX", "EDX",
 	       "AS BUILT");
-	back = kvmcpuid_cpuid_entries(kept, &nback);
+	back = kvmcpuid_cpuid_info(kept)->entries;
+	nback = kvmcpuid_cpuid_info(kept)->nent;
 	for (i = 0; i < nback; i++)
 		printf(_("0x%08x  0x%08x  0x%08x  0x%08x  0x%08x  %s\n"), back[i].function,
 		       back[i].eax, back[i].ebx, back[i].ecx, back[i].edx,
 		       kvmcpuid_cpuid_contains(cpuid, &back[i]) ? "yes" : "NO");
 	if (!nback)
 		printf(_("(none)\n"));
-	printf(_("enforcement: %s\n"), kvmcpuid_cpuid_enforce(kept)
+	printf(_("enforcement: %s\n"), kvmcpuid_cpuid_info(kept)->enforce
 	       ? "on (KVM_CAP_ENFORCE_PV_FEATURE_CPUID)" : "off (masking is advisory)");
 	if (!kvmcpuid_cpuid_equal(cpuid, kept)) {
 		printf(_("KVM kept a different table than was built\n"));

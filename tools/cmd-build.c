@@ -49,19 +49,20 @@ static void print_features(FILE *f, const struct kvmcpuid_policy *p, uint32_t ea
 	unsigned int i;
 
 	fprintf(f, _("%-24s %-7s %-7s %s\n"), "FEATURE", "BIT", "ACTION", "GUEST SEES");
-	for (i = 0; i < kvmcpuid_feature_count(); i++) {
-		int reg = kvmcpuid_feature_reg(i), bit = kvmcpuid_feature_bit(i);
-		bool on = (((reg == KVMCPUID_REG_EAX) ? eax : edx) >> bit) & 1;
+	for (i = 0; i < KVMCPUID_FEATURE_COUNT; i++) {
+		const struct kvmcpuid_feature *ft = kvmcpuid_feature(i);
+		bool on = (((ft->reg == KVMCPUID_REG_EAX) ? eax : edx) >> ft->bit) & 1;
 		char action[KVMCPUID_POLICY_VALUE_MAX];
 
-		kvmcpuid_policy_get(p, kvmcpuid_feature_name(i), action, sizeof(action));
-		fprintf(f, _("%-24s %s.%-3d %-7s %s\n"), kvmcpuid_feature_name(i), reg_names[reg], bit,
+		kvmcpuid_policy_get(p, ft->name, action, sizeof(action));
+		fprintf(f, _("%-24s %s.%-3d %-7s %s\n"), ft->name, reg_names[ft->reg], (int)ft->bit,
 			action, on ? "set" : "clear");
 	}
 }
 
 int cmd_build(struct cli *cli, int argc, char **argv)
 {
+	const struct kvmcpuid_cpuid_info *info;
 	const struct kvm_cpuid_entry2 *leaves;
 	struct kvmcpuid_diag diag = { 0 };
 	struct kvmcpuid_cpuid *cpuid = NULL;
@@ -93,7 +94,9 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	cli_print_lints(cpuid, o.policy ? o.policy : "<default>");
-	leaves = kvmcpuid_cpuid_entries(cpuid, &n);
+	info = kvmcpuid_cpuid_info(cpuid);
+	leaves = info->entries;
+	n = info->nent;
 	mem = open_memstream(&buf, &len);
 	if (!mem) {
 		r = EXIT_USAGE;
@@ -111,14 +114,14 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 		}
 	} else {
 		if (kvmcpuid_policy_to_text(p, &text) == 0) {
-			fprintf(mem, _("# policy (host: %s)\n%s\n"), kvmcpuid_host_module(h), text);
+			fprintf(mem, _("# policy (host: %s)\n%s\n"), kvmcpuid_host_info(h)->module, text);
 			free(text);
 		}
 		fprintf(mem, _("# leaves\n"));
 		print_entries(mem, leaves, n);
 		fprintf(mem, _("\n# features\n"));
-		print_features(mem, p, kvmcpuid_cpuid_features(cpuid), kvmcpuid_cpuid_hints(cpuid));
-		if (!kvmcpuid_cpuid_enforce(cpuid))
+		print_features(mem, p, info->features, info->hints);
+		if (!info->enforce)
 			fprintf(mem, _("\nenforce = off: masking is advisory, a guest can still use a "
 				"masked feature's MSRs and hypercalls.\n"));
 	}

@@ -53,7 +53,7 @@ static void print_difference(const struct kvmcpuid_difference *d)
 		printf(_("max leaf: base+0x%x -> base+0x%x\n"), d->a, d->b);
 		break;
 	case KVMCPUID_DIFF_FEATURE:
-		printf(_("%-24s %s -> %s\n"), kvmcpuid_feature_name((unsigned int)d->feature),
+		printf(_("%-24s %s -> %s\n"), kvmcpuid_feature((unsigned int)d->feature)->name,
 		       clear_set[d->a & 1], clear_set[d->b & 1]);
 		break;
 	case KVMCPUID_DIFF_TIMING:

@@ -34,6 +34,7 @@ int cmd_host(struct cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	const struct kvmcpuid_host_info *hi;
 	struct kvmcpuid_host *h;
 	const char *profile = NULL;
 	bool json = false;
@@ -64,27 +65,27 @@ int cmd_host(struct cli *cli, int argc, char **argv)
 		kvmcpuid_host_unref(h);
 		return r ? EXIT_USAGE : EXIT_OK;
 	}
-	printf(_("KVM module:      %s\n"), kvmcpuid_host_module(h));
-	printf(_("CPU vendor:      %s\n"), vendor_names[kvmcpuid_host_vendor(h)]);
+	hi = kvmcpuid_host_info(h);
+	printf(_("KVM module:      %s\n"), hi->module);
+	printf(_("CPU vendor:      %s\n"), vendor_names[hi->vendor]);
 	printf(_("enforcement:     %s (KVM_CAP_ENFORCE_PV_FEATURE_CPUID)\n"),
-	       kvmcpuid_host_has_enforce(h) ? "available" : "not available");
+	       hi->has_enforce ? "available" : "not available");
 	printf(_("exit hypercall:  %s (KVM_CAP_EXIT_HYPERCALL)\n"),
-	       kvmcpuid_host_has_exit_hypercall(h) ? "available" : "not available");
-	printf(_("TSC:             %u kHz\n"), kvmcpuid_host_tsc_khz(h));
-	printf(_("0x40000001:      EAX 0x%08x  EDX 0x%08x\n\n"), kvmcpuid_host_features(h),
-	       kvmcpuid_host_hints(h));
+	       hi->has_exit_hypercall ? "available" : "not available");
+	printf(_("TSC:             %u kHz\n"), hi->tsc_khz);
+	printf(_("0x40000001:      EAX 0x%08x  EDX 0x%08x\n\n"), hi->features, hi->hints);
 	printf(_("%-24s %-7s %-10s %s\n"), "FEATURE", "BIT", "HOST", "MEANING");
-	for (i = 0; i < kvmcpuid_feature_count(); i++) {
+	for (i = 0; i < KVMCPUID_FEATURE_COUNT; i++) {
+		const struct kvmcpuid_feature *ft = kvmcpuid_feature(i);
 		const char *state;
 
-		if (kvmcpuid_feature_provider(i) == KVMCPUID_PROVIDER_NONE)
+		if (ft->provider == KVMCPUID_PROVIDER_NONE)
 			state = "never";
-		else if (kvmcpuid_feature_provider(i) == KVMCPUID_PROVIDER_VMM)
+		else if (ft->provider == KVMCPUID_PROVIDER_VMM)
 			state = "vmm";
 		else
-			state = kvmcpuid_host_offers(h, i) ? "offered" : "no";
-		printf(_("%-24s %s.%-3d %-10s %s\n"), kvmcpuid_feature_name(i),
-		       reg_names[kvmcpuid_feature_reg(i)], kvmcpuid_feature_bit(i), state,
+			state = (hi->offered >> i) & 1 ? "offered" : "no";
+		printf(_("%-24s %s.%-3d %-10s %s\n"), ft->name, reg_names[ft->reg], (int)ft->bit, state,
 		       cli_feature_meaning(i));
 	}
 	printf(_("\nvmm: the VMM must implement it; KVM never offers it.\n"));
@@ -121,9 +122,11 @@ static void decode_word(const char *regname, int reg, uint32_t v, uint32_t valid
 
 		if (!(v & (1u << bit)))
 			continue;
-		for (i = 0; i < kvmcpuid_feature_count(); i++) {
-			if (kvmcpuid_feature_reg(i) == reg && kvmcpuid_feature_bit(i) == (int)bit) {
-				printf(_("  bit %2u  %-24s %s\n"), bit, kvmcpuid_feature_name(i),
+		for (i = 0; i < KVMCPUID_FEATURE_COUNT; i++) {
+			const struct kvmcpuid_feature *ft = kvmcpuid_feature(i);
+
+			if ((int)ft->reg == reg && ft->bit == bit) {
+				printf(_("  bit %2u  %-24s %s\n"), bit, ft->name,
 				       cli_feature_meaning(i));
 				named = true;
 			}
@@ -156,8 +159,8 @@ int cmd_decode(struct cli *cli, int argc, char **argv)
 		cli_error(_("decode: '%s' is not a 32-bit number"), argv[optind + 1]);
 		return EXIT_USAGE;
 	}
-	decode_word("EAX (features)", KVMCPUID_REG_EAX, eax, kvmcpuid_features_valid_eax());
+	decode_word("EAX (features)", KVMCPUID_REG_EAX, eax, KVMCPUID_FEATURES_VALID_EAX);
 	if (argc - optind == 2)
-		decode_word("EDX (hints)", KVMCPUID_REG_EDX, edx, kvmcpuid_features_valid_edx());
+		decode_word("EDX (hints)", KVMCPUID_REG_EDX, edx, KVMCPUID_FEATURES_VALID_EDX);
 	return EXIT_OK;
 }

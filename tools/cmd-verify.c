@@ -107,7 +107,8 @@ static void untestable_msr_cause(const struct kvmcpuid_report *rep, char *buf, s
 static void print_report(const struct kvmcpuid_report *rep, bool all)
 {
 	size_t i, n = kvmcpuid_report_count(rep), pass = 0, fail = 0, untestable = 0;
-	const char *note = kvmcpuid_report_hypercall_note(rep);
+	const struct kvmcpuid_report_info *info = kvmcpuid_report_info(rep);
+	const char *note = info->hypercall_note;
 	char msr_note[256] = "";
 
 	printf(_("%-9s %-35s %-36s %-36s %s\n"), "KIND", "SUBJECT", "EXPECTED", "GUEST", "VERDICT");
@@ -124,7 +125,7 @@ static void print_report(const struct kvmcpuid_report *rep, bool all)
 			continue;
 		if (c->feature >= 0 && c->kind != KVMCPUID_CHECK_FEATURE)
 			snprintf(subj, sizeof(subj), "%s (%s)", c->subject,
-				 kvmcpuid_feature_name((unsigned int)c->feature));
+				 kvmcpuid_feature((unsigned int)c->feature)->name);
 		else
 			snprintf(subj, sizeof(subj), "%s", c->subject);
 		printf(_("%-9s %-35s %-36s %-36s %s\n"), c->kind_name, subj, c->expected_text,
@@ -133,13 +134,13 @@ static void print_report(const struct kvmcpuid_report *rep, bool all)
 			printf(_("          cause: %s\n"), c->cause);
 	}
 	printf(_("\n%zu checks: %zu pass, %zu fail, %zu untestable\n"), n, pass, fail, untestable);
-	printf(_("kernel: %s\n"), kvmcpuid_report_kernel(rep));
+	printf(_("kernel: %s\n"), info->kernel);
 	if (note)
 		printf(_("hypercalls: %s; the verdict rests on the CPUID and MSR probes\n"), note);
 	untestable_msr_cause(rep, msr_note, sizeof(msr_note));
 	if (msr_note[0])
 		printf(_("MSRs: %s\n"), msr_note);
-	if (!kvmcpuid_report_enforced(rep))
+	if (!info->enforced)
 		printf(_("enforce = off: masking is advisory, a guest can still use a masked "
 		       "feature's MSRs and hypercalls\n"));
 	printf(_("verdict: %s\n"), kvmcpuid_report_ok(rep) ? "as expected" : "MISMATCH");
@@ -249,10 +250,10 @@ static void matrix_row(const struct kvmcpuid_report *rep, int feature)
 	if (feature < 0) {
 		static char word[16];
 
-		snprintf(word, sizeof(word), "0x%08x", kvmcpuid_report_guest_features(rep));
+		snprintf(word, sizeof(word), "0x%08x", kvmcpuid_report_info(rep)->guest_features);
 		bit = word;
 	}
-	printf(_("%-26s %-12s %-14s %-14s %s\n"), kvmcpuid_report_label(rep), bit, msrs, hcs,
+	printf(_("%-26s %-12s %-14s %-14s %s\n"), kvmcpuid_report_info(rep)->label, bit, msrs, hcs,
 	       kvmcpuid_report_ok(rep) ? "as expected" : "MISMATCH");
 }
 
@@ -288,14 +289,14 @@ int cmd_matrix(struct cli *cli, int argc, char **argv)
 		printf(_("%-26s %-12s %-14s %-14s %s\n"), "POLICY", "GUEST BIT", "MSRS", "HYPERCALLS",
 		       "VERDICT");
 	for (i = 0; i < n; i++) {
-		const char *label = kvmcpuid_report_label(reps[i]);
+		const struct kvmcpuid_report_info *info = kvmcpuid_report_info(reps[i]);
 		char *json;
 
 		ok &= kvmcpuid_report_ok(reps[i]);
-		if (!note[0] && kvmcpuid_report_hypercall_note(reps[i]))
-			snprintf(note, sizeof(note), "%s", kvmcpuid_report_hypercall_note(reps[i]));
+		if (!note[0] && info->hypercall_note)
+			snprintf(note, sizeof(note), "%s", info->hypercall_note);
 		if (!kernel[0])
-			snprintf(kernel, sizeof(kernel), "%s", kvmcpuid_report_kernel(reps[i]));
+			snprintf(kernel, sizeof(kernel), "%s", info->kernel);
 		if (!msr_note[0])
 			untestable_msr_cause(reps[i], msr_note, sizeof(msr_note));
 		if (o.json) {
@@ -304,8 +305,7 @@ int cmd_matrix(struct cli *cli, int argc, char **argv)
 				free(json);
 			}
 		} else {
-			matrix_row(reps[i], label[0] == '-' ?
-				   kvmcpuid_feature_lookup(label + 1) : -1);
+			matrix_row(reps[i], info->masked);
 		}
 		kvmcpuid_report_unref(reps[i]);
 	}

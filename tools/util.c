@@ -139,9 +139,9 @@ int cli_write_output(const char *path, const void *data, size_t len)
 
 const char *cli_feature_meaning(unsigned int id)
 {
-	const char *m = kvmcpuid_feature_meaning(id);
+	const struct kvmcpuid_feature *ft = kvmcpuid_feature(id);
 
-	return m ? _(m) : "";
+	return ft ? _(ft->meaning) : "";
 }
 
 void cli_print_lint(void *data, int feature, const char *message)

@@ -27,10 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (kvmcpuid_host_load_json(ctx, (const char *)data, size, "fuzz", &diag, &h) == 0) {
 		struct kvmcpuid_cpuid *c = NULL;
 		char *json = NULL;
-		size_t n;
-		const struct kvm_cpuid_entry2 *sup = kvmcpuid_host_supported(h, &n);
+		const struct kvmcpuid_host_info *hi = kvmcpuid_host_info(h);
 
-		(void)sup;
+		if (!hi || (hi->nsupported && !hi->supported))
+			abort();
 		if (kvmcpuid_host_to_json(h, &out) == 0)
 			free(out);
 		kvmcpuid_policy_new(ctx, &def);
