@@ -387,7 +387,6 @@ START_TEST(test_report_json)
 	ck_assert(strstr(json, "\"detected_base\": \"0x40000000\""));
 	ck_assert(strstr(json, "masking is advisory"));
 	ck_assert(strstr(json, "\"verdict\": \"untestable\""));
-	free(json);
 	/* the typed values beside the strings: not run is no value, 0 expected */
 	ck_assert(strstr(json, "\"expected\": \"0\""));
 	ck_assert(strstr(json, "\"expected_value\": {"));
@@ -395,6 +394,7 @@ START_TEST(test_report_json)
 	ck_assert(strstr(json, "\"ret\": 0\n"));
 	ck_assert(strstr(json, "\"read\": \"ok\""));
 	ck_assert(strstr(json, "\"eax\": \"0x01007efb\""));
+	free(json);
 	ck_assert_ptr_null(kvmcpuid_report_check(rep, 100000));
 	ck_assert_ptr_null(kvmcpuid_report_check(NULL, 0));
 	kvmcpuid_report_unref(rep);
