@@ -29,27 +29,38 @@ struct run_args {
 	const struct kvm_cpuid_entry2 *table;
 	size_t nent;
 	unsigned int apply_flags;
+	unsigned int guest_flags;	/* GUEST_SCAN_FULL */
 	uint32_t policy_base;
-	bool timing;
 	const char *label;
 	const struct kvmcpuid_policy *policy;
 	const struct kvm_cpuid_entry2 *expect_table;	/* NULL: the applied table */
 	size_t expect_nent;
+	const struct kvm_cpuid_entry2 *block;	/* the built leaves, when there is a policy */
+	size_t nblock;
 };
 
-static int run_one(struct vm *vm, const struct kvmcpuid_host *h, const struct run_args *a,
-		   struct kvmcpuid_report **ret, struct kvmcpuid_diag *diag)
+/* What one vCPU brought back: the raw results, for the comparison. */
+struct run_out {
+	struct guest_io request;
+	struct guest_io results;
+	struct guest_scan scan;
+	bool hcall_timeout;		/* the deadline passed in a hypercall */
+};
+
+/*
+ * One vCPU: create, apply, set up, run the guest to its single exit, copy its slot out.
+ * Touches no shared state of the context but what kvm_ioctl and diag_set do, so vCPUs
+ * of one VM run this in parallel (the matrix).  hypercalls: the context's knowledge
+ * (0 unknown, 1 complete, -1 do not).
+ */
+static int run_vcpu(struct vm *vm, const struct kvmcpuid_host *h, const struct run_args *a,
+		    int hypercalls, struct run_out *o, struct kvmcpuid_diag *diag)
 {
 	struct kvmcpuid_ctx *ctx = vm->ctx;
-	struct guest_io request, *results = NULL;
-	struct kvmcpuid_report *rep = NULL;
 	struct vcpu vcpu = { .fd = -1 };
-	struct expect x;
+	unsigned int flags = a->guest_flags | (hypercalls < 0 ? GUEST_NO_HCALLS : 0);
 	int r, phase;
 
-	results = xalloc(vm->ctx, sizeof(*results));
-	if (!results)
-		return -ENOMEM;
 	r = vm_vcpu_create(vm, &vcpu, diag);
 	if (r < 0)
 		goto out;
@@ -60,53 +71,66 @@ static int run_one(struct vm *vm, const struct kvmcpuid_host *h, const struct ru
 	r = vm_vcpu_setup(vm, &vcpu, diag);
 	if (r < 0)
 		goto out;
-	request_fill(&request, a->policy_base ? a->policy_base : PV_BASE_FIRST, a->timing,
+	request_fill(&o->request, a->expect_table ? a->expect_table : a->table,
+		     a->expect_table ? a->expect_nent : a->nent, a->policy_base, flags,
 		     h->vendor == KVMCPUID_VENDOR_AMD);
-	memcpy(vm_io(vm), &request, sizeof(request));
+	memcpy(vm_io(vm, vcpu.id), &o->request, sizeof(o->request));
 	r = vm_vcpu_run(vm, &vcpu, ctx->deadline_ms, &phase, diag);
-	if (r == -ETIMEDOUT) {
+	memcpy(&o->results, vm_io(vm, vcpu.id), sizeof(o->results));
+	if (flags & GUEST_SCAN_FULL)
+		memcpy(&o->scan, vm_scan(vm, vcpu.id), sizeof(o->scan));
+	if (r == -ETIMEDOUT && hypercalls == 0 && o->results.msrs_done == o->request.nmsrs &&
+	    o->results.hcalls_started > o->results.hcalls_done) {
+		/* every probe but the hypercall it is stuck in is done: the caller decides */
+		o->hcall_timeout = true;
+		r = 0;
+	} else if (r == -ETIMEDOUT) {
 		r = diag_set(ctx, diag, ETIMEDOUT, NULL, 0, 0,
-			     "the guest did not finish its CPUID and MSR probes within %u ms "
+			     "the guest did not finish its probes within %u ms "
 			     "(raise it with --deadline)", ctx->deadline_ms);
-		goto out;
-	}
-	if (r < 0)
-		goto out;
-	memcpy(results, vm_io(vm), sizeof(*results));
-	if (phase == GUEST_PHASE_FAULT) {
+	} else if (r == 0 && phase == GUEST_PHASE_FAULT) {
 		r = diag_set(ctx, diag, EIO, NULL, 0, 0,
 			     "the guest took an unexpected exception (vector %u at 0x%llx)",
-			     results->fault_vector, (unsigned long long)results->fault_rip);
-		goto out;
-	}
-	if (phase != GUEST_PHASE_PROBES) {
+			     o->results.fault_vector, (unsigned long long)o->results.fault_rip);
+	} else if (r == 0 && phase != GUEST_PHASE_DONE) {
 		r = diag_set(ctx, diag, EIO, NULL, 0, 0, "the guest stopped early (phase %d)", phase);
-		goto out;
 	}
-	hypercall_mode_init(ctx, h);
-	if (ctx->hypercalls >= 0) {
-		r = vm_vcpu_run(vm, &vcpu, ctx->deadline_ms, &phase, diag);
-		if (r == -ETIMEDOUT && ctx->hypercalls == 0) {
-			/* Remember it: no later verify on this context pays the deadline again. */
-			ctx->hypercalls = -1;
-			snprintf(ctx->hypercall_note, sizeof(ctx->hypercall_note),
-				 "not testable on this host (%s: a hypercall did not complete "
-				 "within %u ms)", h->module, ctx->deadline_ms);
-			r = 0;
-		} else if (r < 0) {
-			goto out;
-		} else if (phase != GUEST_PHASE_HCALLS) {
-			r = diag_set(ctx, diag, EIO, NULL, 0, 0,
-				     "the guest stopped during the hypercalls (phase %d)", phase);
-			goto out;
-		} else {
-			ctx->hypercalls = 1;
-			memcpy(results, vm_io(vm), sizeof(*results));
-		}
+	if (r == 0)
+		exit_stats_add(ctx, &vcpu, vm, &o->results);
+out:
+	vm_vcpu_destroy(&vcpu);
+	return r;
+}
+
+/* What the context learnt from a run about hypercalls (before 0: unknown). */
+static void hypercall_learn(struct kvmcpuid_ctx *ctx, const struct kvmcpuid_host *h,
+			    const struct run_out *o)
+{
+	if (ctx->hypercalls)
+		return;
+	if (!o->hcall_timeout) {
+		ctx->hypercalls = 1;
+		return;
 	}
+	/* Remember it: no later verify on this context pays the deadline again. */
+	ctx->hypercalls = -1;
+	snprintf(ctx->hypercall_note, sizeof(ctx->hypercall_note),
+		 "not testable on this host (%s: a hypercall did not complete within %u ms)",
+		 h->module, ctx->deadline_ms);
+}
+
+/* Compare a run's results into a new report. */
+static int run_report(struct kvmcpuid_ctx *ctx, const struct kvmcpuid_host *h,
+		      const struct run_args *a, struct run_out *o, struct kvmcpuid_report **ret,
+		      struct kvmcpuid_diag *diag)
+{
+	struct kvmcpuid_report *rep = NULL;
+	struct expect x;
+	int r;
+
 	r = report_new(ctx, a->label, &rep);
 	if (r < 0)
-		goto out;
+		return r;
 	x = (struct expect){
 		.table = a->expect_table ? a->expect_table : a->table,
 		.nent = a->expect_table ? a->expect_nent : a->nent,
@@ -119,11 +143,14 @@ static int run_one(struct vm *vm, const struct kvmcpuid_host *h, const struct ru
 		.kernel = h->kernel,
 		.hypercalls_run = ctx->hypercalls > 0,
 		.hypercall_note = ctx->hypercall_note,
-		.request = &request,
+		.request = &o->request,
+		.scan = a->guest_flags & GUEST_SCAN_FULL ? &o->scan : NULL,
+		.check_block = a->policy != NULL,
+		.block = a->block, .nblock = a->nblock,
 	};
 	if (ctx->hypercalls <= 0)
-		results->hcalls_done = results->hcalls_started = 0;
-	r = compare_results(ctx, &x, results, rep, diag);
+		o->results.hcalls_done = o->results.hcalls_started = 0;
+	r = compare_results(ctx, &x, &o->results, rep, diag);
 	if (r < 0)
 		goto out;
 	if (a->policy)
@@ -132,8 +159,26 @@ static int run_one(struct vm *vm, const struct kvmcpuid_host *h, const struct ru
 	rep = NULL;
 out:
 	kvmcpuid_report_unref(rep);
-	vm_vcpu_destroy(&vcpu);
-	free(results);
+	return r;
+}
+
+static int run_one(struct vm *vm, const struct kvmcpuid_host *h, const struct run_args *a,
+		   struct kvmcpuid_report **ret, struct kvmcpuid_diag *diag)
+{
+	struct kvmcpuid_ctx *ctx = vm->ctx;
+	struct run_out *o;
+	int r;
+
+	o = xalloc(ctx, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	hypercall_mode_init(ctx, h);
+	r = run_vcpu(vm, h, a, ctx->hypercalls, o, diag);
+	if (r == 0) {
+		hypercall_learn(ctx, h, o);
+		r = run_report(ctx, h, a, o, ret, diag);
+	}
+	free(o);
 	return r;
 }
 
@@ -169,9 +214,10 @@ static int policy_run_args(const struct kvmcpuid_policy *p, const struct kvmcpui
 	*a = (struct run_args){
 		.table = b->table, .nent = b->nent,
 		.apply_flags = b->cpuid->enforce ? KVMCPUID_APPLY_ENFORCE : 0,
+		.guest_flags = flags & KVMCPUID_VERIFY_SCAN_FULL ? GUEST_SCAN_FULL : 0,
 		.policy_base = base,
-		.timing = table_find(b->cpuid->entries, b->cpuid->nent, base + 0x10, 0) != NULL,
 		.label = label, .policy = p,
+		.block = b->cpuid->entries, .nblock = b->cpuid->nent,
 	};
 	return 0;
 }
@@ -225,7 +271,9 @@ int verify_table_expect(struct kvmcpuid_ctx *ctx, const struct kvm_cpuid_entry2 
 {
 	struct kvmcpuid_host *h = NULL;
 	struct run_args a = {
-		.table = table, .nent = nent, .apply_flags = apply_flags, .label = "table",
+		.table = table, .nent = nent, .label = "table",
+		.apply_flags = apply_flags & ~(unsigned int)KVMCPUID_VERIFY_SCAN_FULL,
+		.guest_flags = apply_flags & KVMCPUID_VERIFY_SCAN_FULL ? GUEST_SCAN_FULL : 0,
 		.expect_table = expect, .expect_nent = expect_nent,
 	};
 	struct vm vm;
@@ -237,11 +285,6 @@ int verify_table_expect(struct kvmcpuid_ctx *ctx, const struct kvm_cpuid_entry2 
 	r = kvmcpuid_host_probe(ctx, diag, &h);
 	if (r < 0)
 		return r;
-	{
-		uint32_t b = a.policy_base ? a.policy_base : PV_BASE_FIRST;
-
-		a.timing = table_find(expect, expect_nent, b + 0x10, 0) != NULL;
-	}
 	r = vm_create(ctx, 0, &vm, diag);
 	if (r == 0) {
 		r = run_one(&vm, h, &a, ret, diag);

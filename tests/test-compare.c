@@ -36,9 +36,8 @@ static void honest_results(bool enforce)
 	res.leaves_done = req.nleaves;
 	res.leaf_out[0] = (struct guest_regs){ table[2].eax, table[2].ebx, table[2].ecx, table[2].edx };
 	res.leaf_out[1] = (struct guest_regs){ table[3].eax, 0, 0, 0 };
-	res.scan_done = GUEST_SCAN_STEPS;
-	res.scan[0] = res.leaf_out[0];
 	res.hypervisor_bit = 1;
+	res.walk_steps = 1;
 	res.detect_base = 0x40000000;
 	res.detect_features = table[3].eax;
 	res.msrs_done = req.nmsrs;
@@ -76,7 +75,7 @@ static void setup(void)
 {
 	ctx = test_ctx();
 	make_table(false, 0x01007efb);
-	request_fill(&req, 0x40000000, false, true);
+	request_fill(&req, table, 4, 0x40000000, 0, true);
 	x = (struct expect){ .table = table, .nent = 4, .policy_base = 0x40000000,
 			     .host_steal_time = true, .hypercall_note = "not run here",
 			     .request = &req };
@@ -217,7 +216,7 @@ static void hidden_results(void)
 	x.nent = 2;
 	honest_results(false);
 	res.leaf_out[0] = res.leaf_out[1] = (struct guest_regs){ 1, 2, 3, 4 };
-	res.scan[0] = res.leaf_out[0];
+	res.walk_steps = GUEST_SCAN_STEPS;
 	res.detect_base = 0;
 	res.detect_features = 0;
 }
@@ -275,8 +274,9 @@ static struct kvmcpuid_report *custom_signature_run(uint8_t model, bool blocked)
 	x.enforce = true;
 	x.enforce_leaf = model;
 	honest_results(true);
-	res.scan[0] = (struct guest_regs){ table[2].eax, table[2].ebx, table[2].ecx, table[2].edx };
-	res.leaf_out[0] = res.scan[0];
+	res.leaf_out[0] = (struct guest_regs){ table[2].eax, table[2].ebx, table[2].ecx,
+					       table[2].edx };
+	res.walk_steps = GUEST_SCAN_STEPS;
 	res.detect_base = 0;
 	res.detect_features = 0;
 	for (i = 0; i < req.nmsrs; i++)
@@ -354,7 +354,7 @@ static void hostile(int which)
 	switch (which) {
 	case 0: res.leaves_done = 1000; break;
 	case 1: res.leaves_done = 0xffffffff; break;
-	case 2: res.scan_done = 257; break;
+	case 2: res.walk_steps = 257; break;
 	case 3: res.msrs_done = GUEST_MAX_MSRS + 1; break;
 	case 4: res.msr_out[0].rd_vector = 99; break;
 	case 5: res.msr_out[3].wr_vector = 0xffffffff; break;
