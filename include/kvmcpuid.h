@@ -373,6 +373,7 @@ enum kvmcpuid_check_kind {
 	KVMCPUID_CHECK_DETECT = 2,	/* where a Linux guest finds KVM */
 	KVMCPUID_CHECK_MSR = 3,		/* RDMSR/WRMSR of a PV MSR */
 	KVMCPUID_CHECK_HYPERCALL = 4,	/* a PV hypercall */
+	KVMCPUID_CHECK_RUN = 5,		/* the verifying vCPU itself (matrix: it failed) */
 };
 
 /* The exception an MSR access took in the guest (its vector). */
@@ -444,7 +445,7 @@ struct kvmcpuid_check {
 	struct kvmcpuid_value expected;
 	struct kvmcpuid_value seen;
 	/* For printing. */
-	const char *kind_name;		/* "leaf", "feature", "detect", "msr", "hypercall" */
+	const char *kind_name;		/* "leaf", "feature", "detect", "msr", "hypercall", "run" */
 	const char *verdict_name;	/* "pass", "FAIL", "untestable" */
 	const char *subject;		/* "CPUID 0x40000001", "MSR 0x4b564d03", "steal_time" */
 	const char *expected_text;

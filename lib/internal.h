@@ -63,6 +63,9 @@ struct kvmcpuid_ctx {
 	bool force_hypercall_probe;	/* test hook: try one even on kvm_pvm */
 	int fail_errno;
 	struct exit_stats *exit_stats;	/* the benchmark's hook (stats.c): count exits */
+	unsigned int matrix_threads;	/* test hook: the matrix's pool size (0: online CPUs) */
+	const char *fail_run_label;	/* test hook: this policy's vCPU fails ... */
+	bool fail_run_hang;		/* ... by never finishing (deadline), not with EIO */
 };
 
 /* ---- exit counts (stats.c): KVM's per-vCPU statistics, summed over verified vCPUs ---- */

@@ -38,6 +38,8 @@ void guest_main(volatile struct guest_io *io)
 	uint32_t i, n, full = io->flags & GUEST_SCAN_FULL, hv;
 	struct guest_regs r;
 
+	while (io->flags & GUEST_TEST_HANG)
+		__asm__ volatile("pause");
 	n = io->nleaves < GUEST_MAX_LEAVES ? io->nleaves : GUEST_MAX_LEAVES;
 	for (i = 0; i < n; i++)
 		cpuid(io->leaves[i][0], io->leaves[i][1], &io->leaf_out[i]);

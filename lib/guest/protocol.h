@@ -54,6 +54,7 @@
 /* Request flags */
 #define GUEST_SCAN_FULL 1	/* read all 256 steps into the scan page */
 #define GUEST_NO_HCALLS 2	/* hypercalls do not complete here: make none */
+#define GUEST_TEST_HANG 4	/* tests: never finish (a missed deadline) */
 
 #ifndef __ASSEMBLER__
 #include <stddef.h>
