@@ -8,6 +8,12 @@
  *   build       parse + build of a typical policy in memory
  *   rss         peak RSS of a process that does one verify
  * Medians of N runs.  `--json` prints the same as JSON.
+ *
+ * First, machine-independent: the VM exits of one verify (default policy, a masked
+ * policy, the full scan) and of the matrix, by reason, from KVM's per-vCPU statistics
+ * (KVM_GET_STATS_FD, summed over the verifying vCPUs; lib/stats.c).  KVM's generic
+ * statistics have no CPUID or MSR counter: those two come from what the guest executed.
+ * `--exits` prints only these.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -164,6 +170,123 @@ static int verify_once(struct kvmcpuid_ctx *ctx, struct kvmcpuid_policy *p)
 	return r;
 }
 
+/* The reasons printed, and "other": exits no listed counter accounts for. */
+static const enum exit_stat shown[] = {
+	EXIT_STAT_CPUID, EXIT_STAT_MSR, EXIT_STAT_HYPERCALLS, EXIT_STAT_IO, EXIT_STAT_MMIO,
+	EXIT_STAT_HALT, EXIT_STAT_IRQ, EXIT_STAT_PF_TAKEN,
+};
+
+struct exit_row {
+	const char *name;
+	struct exit_stats st;
+	size_t policies;
+};
+
+/* Count the exits of one verify (inl: an inline policy) or of the matrix. */
+static int count_exits(struct kvmcpuid_ctx *ctx, const char *inl, bool matrix,
+		       unsigned int flags, struct exit_row *row)
+{
+	struct kvmcpuid_policy *p = NULL;
+	struct kvmcpuid_diag d = { 0 };
+	int r;
+
+	memset(&row->st, 0, sizeof(row->st));
+	if (kvmcpuid_policy_parse_inline(ctx, inl, "bench", &d, &p) < 0)
+		return -1;
+	ctx->exit_stats = &row->st;
+	if (matrix) {
+		struct kvmcpuid_report **reps = NULL;
+		size_t k;
+
+		r = kvmcpuid_matrix(p, flags, &reps, &row->policies, &d);
+		for (k = 0; r == 0 && k < row->policies; k++)
+			kvmcpuid_report_unref(reps[k]);
+		free(reps);
+	} else {
+		struct kvmcpuid_report *rep = NULL;
+
+		r = kvmcpuid_verify(p, flags, &rep, &d);
+		kvmcpuid_report_unref(rep);
+		row->policies = 1;
+	}
+	ctx->exit_stats = NULL;
+	kvmcpuid_policy_unref(p);
+	if (r < 0)
+		fprintf(stderr, "kvmcpuid-bench: %s\n", d.message);
+	return r;
+}
+
+static uint64_t row_other(const struct exit_row *row)
+{
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(shown); i++)
+		sum += row->st.v[shown[i]];
+	return row->st.v[EXIT_STAT_EXITS] > sum ? row->st.v[EXIT_STAT_EXITS] - sum : 0;
+}
+
+static void print_exits(const struct exit_row *rows, size_t n, bool json)
+{
+	size_t i, k;
+
+	if (json) {
+		printf("  \"exits\": [\n");
+		for (i = 0; i < n; i++) {
+			printf("    { \"run\": \"%s\", \"policies\": %zu, \"vcpus_counted\": %llu, "
+			       "\"total\": %llu", rows[i].name, rows[i].policies,
+			       (unsigned long long)rows[i].st.vcpus,
+			       (unsigned long long)rows[i].st.v[EXIT_STAT_EXITS]);
+			for (k = 0; k < ARRAY_SIZE(shown); k++)
+				printf(", \"%s\": %llu", exit_stat_name(shown[k]),
+				       (unsigned long long)rows[i].st.v[shown[k]]);
+			printf(", \"other\": %llu }%s\n", (unsigned long long)row_other(&rows[i]),
+			       i + 1 < n ? "," : "");
+		}
+		printf("  ],\n");
+		return;
+	}
+	printf("VM exits (KVM_GET_STATS_FD per vCPU; cpuid and msr from the guest's own probes)\n");
+	printf("%-22s %6s %6s %5s %6s %4s %5s %5s %5s %8s %6s\n", "run", "total", "cpuid", "msr",
+	       "hcall", "io", "mmio", "halt", "irq", "pf_taken", "other");
+	for (i = 0; i < n; i++) {
+		const uint64_t *v = rows[i].st.v;
+
+		if (rows[i].st.missing) {
+			printf("%-22s no statistics (kernel without KVM_GET_STATS_FD, before 5.14)\n",
+			       rows[i].name);
+			continue;
+		}
+		printf("%-22s %6llu %6llu %5llu %6llu %4llu %5llu %5llu %5llu %8llu %6llu\n",
+		       rows[i].name, (unsigned long long)v[EXIT_STAT_EXITS],
+		       (unsigned long long)v[EXIT_STAT_CPUID], (unsigned long long)v[EXIT_STAT_MSR],
+		       (unsigned long long)v[EXIT_STAT_HYPERCALLS],
+		       (unsigned long long)v[EXIT_STAT_IO], (unsigned long long)v[EXIT_STAT_MMIO],
+		       (unsigned long long)v[EXIT_STAT_HALT], (unsigned long long)v[EXIT_STAT_IRQ],
+		       (unsigned long long)v[EXIT_STAT_PF_TAKEN],
+		       (unsigned long long)row_other(&rows[i]));
+	}
+	printf("targets: verify <= 48, each masked policy <= 48, matrix <= 1000\n\n");
+}
+
+/* The rows of the exit table; the context's hypercall knowledge is settled first. */
+static size_t exit_rows(struct kvmcpuid_ctx *ctx, struct exit_row *rows)
+{
+	struct exit_row warm = { .name = "warm-up" };
+	size_t n = 0;
+
+	count_exits(ctx, "default=host", false, 0, &warm);
+	rows[n].name = "verify (default)";
+	n += count_exits(ctx, "default=host", false, 0, &rows[n]) == 0;
+	rows[n].name = "verify -steal_time";
+	n += count_exits(ctx, "steal_time=off,enforce=on", false, 0, &rows[n]) == 0;
+	rows[n].name = "verify --scan full";
+	n += count_exits(ctx, "default=host", false, KVMCPUID_VERIFY_SCAN_FULL, &rows[n]) == 0;
+	rows[n].name = "matrix (enforce=on)";
+	n += count_exits(ctx, "enforce=on", true, 0, &rows[n]) == 0;
+	return n;
+}
+
 static long child_rss_kib(void)
 {
 	struct rusage ru;
@@ -186,7 +309,9 @@ static long child_rss_kib(void)
 
 int main(int argc, char **argv)
 {
-	int n = 50, i, policies = 0, json = 0;
+	int n = 50, i, policies = 0, json = 0, exits_only = 0;
+	struct exit_row rows[4];
+	size_t nrows;
 	double *t, floor_ns, verify_ns, matrix_ns, build_ns, cpuid64_ns, cpuid16_ns;
 	struct kvmcpuid_ctx *ctx;
 	struct kvmcpuid_policy *p;
@@ -198,10 +323,12 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = 1;
+		else if (!strcmp(argv[i], "--exits"))
+			exits_only = 1;
 		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
 			n = atoi(argv[++i]);
 		else {
-			fprintf(stderr, "usage: kvmcpuid-bench [--json] [-n RUNS]\n");
+			fprintf(stderr, "usage: kvmcpuid-bench [--json] [--exits] [-n RUNS]\n");
 			return 2;
 		}
 	}
@@ -214,6 +341,19 @@ int main(int argc, char **argv)
 	}
 	kvmcpuid_policy_new(ctx, &p);
 
+	nrows = exit_rows(ctx, rows);
+	if (exits_only) {
+		if (json)
+			printf("{\n");
+		print_exits(rows, nrows, json);
+		if (json)
+			printf("  \"module\": \"%s\"\n}\n", kvmcpuid_host_info(h)->module);
+		kvmcpuid_policy_unref(p);
+		kvmcpuid_host_unref(h);
+		kvmcpuid_unref(ctx);
+		free(t);
+		return 0;
+	}
 	/* warm up both paths once */
 	if (floor_once() < 0 || verify_once(ctx, p) < 0) {
 		fprintf(stderr, "kvmcpuid-bench: cannot run a guest here\n");
@@ -299,7 +439,9 @@ int main(int argc, char **argv)
 				     : "cpuid, msr (hypercalls not testable on this host)";
 
 	if (json) {
-		printf("{\n  \"module\": \"%s\",\n  \"runs\": %d,\n  \"probes\": \"%s\",\n"
+		printf("{\n");
+		print_exits(rows, nrows, true);
+		printf("  \"module\": \"%s\",\n  \"runs\": %d,\n  \"probes\": \"%s\",\n"
 		       "  \"floor_us\": %.1f,\n  \"verify_one_us\": %.1f,\n"
 		       "  \"verify_one_ratio\": %.2f,\n  \"matrix_policies\": %d,\n"
 		       "  \"matrix_ms\": %.2f,\n  \"matrix_ratio\": %.3f,\n"
@@ -311,6 +453,7 @@ int main(int argc, char **argv)
 	} else {
 		printf("kvmcpuid-bench: %s, median of %d runs, probes: %s\n\n",
 		       kvmcpuid_host_info(h)->module, n, probes);
+		print_exits(rows, nrows, false);
 		printf("%-12s %12s  %-28s %s\n", "measure", "value", "ratio", "target");
 		printf("%-12s %9.1f us  %-28s %s\n", "floor", floor_ns / 1e3, "1.00", "");
 		printf("%-12s %9.1f us  %-28.2f %s\n", "verify-one", verify_ns / 1e3,

@@ -241,6 +241,12 @@ const struct kvmcpuid_host_info *kvmcpuid_host_info(const struct kvmcpuid_host *
 
 enum kvmcpuid_flags {
 	KVMCPUID_STRICT = 1 << 0,	/* lint warnings are errors */
+	/*
+	 * verify, matrix (and verify_table's apply_flags): read every 0x100 step of
+	 * 0x40000000-0x4000FF00, 256 CPUID exits more, instead of the leaves of the table,
+	 * Linux's detection walk and a few sentinel steps.
+	 */
+	KVMCPUID_VERIFY_SCAN_FULL = 1 << 1,
 };
 
 /* At most this many entries come out of kvmcpuid_build. */
@@ -384,6 +390,7 @@ enum kvmcpuid_check_kind {
 	KVMCPUID_CHECK_DETECT = 2,	/* where a Linux guest finds KVM */
 	KVMCPUID_CHECK_MSR = 3,		/* RDMSR/WRMSR of a PV MSR */
 	KVMCPUID_CHECK_HYPERCALL = 4,	/* a PV hypercall */
+	KVMCPUID_CHECK_RUN = 5,		/* the verifying vCPU itself (matrix: it failed) */
 };
 
 /* The exception an MSR access took in the guest (its vector). */
@@ -455,7 +462,7 @@ struct kvmcpuid_check {
 	struct kvmcpuid_value expected;
 	struct kvmcpuid_value seen;
 	/* For printing. */
-	const char *kind_name;		/* "leaf", "feature", "detect", "msr", "hypercall" */
+	const char *kind_name;		/* "leaf", "feature", "detect", "msr", "hypercall", "run" */
 	const char *verdict_name;	/* "pass", "FAIL", "untestable" */
 	const char *subject;		/* "CPUID 0x40000001", "MSR 0x4b564d03", "steal_time" */
 	const char *expected_text;
@@ -466,6 +473,10 @@ struct kvmcpuid_check {
 /*
  * Build the policy for this host (the context's probe of it: a saved profile describes
  * some other machine), apply it to a fresh vCPU, run the verifying guest and compare.
+ * flags: KVMCPUID_STRICT, KVMCPUID_VERIFY_SCAN_FULL.  The guest reads the table's leaves
+ * in 0x40000000-0x4000FFFF, Linux's detection walk (with CPUID.1's hypervisor bit) and a
+ * few sentinel steps outside the table; the report also says whether the merged table
+ * holds exactly the KVM block the policy asks for (checked statically).
  * Returns 0 with a report (look at kvmcpuid_report_ok), -EINVAL,
  * -ENOENT/-EACCES/-ENODEV (no /dev/kvm), -ENOTSUP, -EPERM, -ETIMEDOUT, -EIO, -ENOMEM.
  */
@@ -473,7 +484,8 @@ int kvmcpuid_verify(const struct kvmcpuid_policy *policy, unsigned int flags,
 		    struct kvmcpuid_report **ret, struct kvmcpuid_diag *diag);
 /*
  * Verify an already-built full CPUID table: expectations come from the table itself
- * (what it says, where Linux would find KVM) and enforcement as given.
+ * (what it says, where Linux would find KVM) and enforcement as given.  apply_flags:
+ * KVMCPUID_APPLY_ENFORCE, and KVMCPUID_VERIFY_SCAN_FULL for the full scan.
  * Returns 0 with a report, -EINVAL, and the errors of kvmcpuid_verify.
  */
 int kvmcpuid_verify_table(struct kvmcpuid_ctx *ctx, const struct kvm_cpuid_entry2 *table,
@@ -481,7 +493,10 @@ int kvmcpuid_verify_table(struct kvmcpuid_ctx *ctx, const struct kvm_cpuid_entry
 			  struct kvmcpuid_diag *diag);
 /*
  * The masking matrix: all-on, all-off, and the policy with each feature masked alone,
- * verified in one VM.  *ret is a malloc'd array of *n reports: unref each, free() it.
+ * verified in one VM, one vCPU per policy, run by a pool of threads (one per online CPU);
+ * the reports come back in that order, as a sequential run gives them.  A policy whose
+ * vCPU fails (or misses its deadline) fails alone: its report holds one failed check
+ * saying why.  The log callback may be called from the pool's threads.  flags as verify.  *ret is a malloc'd array of *n reports: unref each, free() it.
  * Returns 0, and the errors of kvmcpuid_verify.
  */
 int kvmcpuid_matrix(const struct kvmcpuid_policy *policy, unsigned int flags,

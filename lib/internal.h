@@ -49,7 +49,30 @@ struct kvmcpuid_ctx {
 	unsigned int fail_alloc_at;	/* test hook: fail the n-th allocation */
 	bool force_hypercall_probe;	/* test hook: try one even on kvm_pvm */
 	int fail_errno;
+	struct exit_stats *exit_stats;	/* the benchmark's hook (stats.c): count exits */
+	unsigned int matrix_threads;	/* test hook: the matrix's pool size (0: online CPUs) */
+	const char *fail_run_label;	/* test hook: this policy's vCPU fails ... */
+	bool fail_run_hang;		/* ... by never finishing (deadline), not with EIO */
 };
+
+/* ---- exit counts (stats.c): KVM's per-vCPU statistics, summed over verified vCPUs ---- */
+enum exit_stat {
+	EXIT_STAT_EXITS,	/* KVM's "exits": every VM exit */
+	EXIT_STAT_IO, EXIT_STAT_MMIO, EXIT_STAT_HALT, EXIT_STAT_IRQ, EXIT_STAT_HYPERCALLS,
+	EXIT_STAT_PF_TAKEN, EXIT_STAT_SIGNAL, EXIT_STAT_IRQ_WINDOW, EXIT_STAT_NMI_WINDOW,
+	EXIT_STAT_REQUEST_IRQ, EXIT_STAT_INSN_EMULATION,
+	EXIT_STAT_KVM_COUNT,
+	/* not in KVM's generic statistics: from what the guest did (its request) */
+	EXIT_STAT_CPUID = EXIT_STAT_KVM_COUNT, EXIT_STAT_MSR,
+	EXIT_STAT_COUNT,
+};
+struct exit_stats {
+	uint64_t v[EXIT_STAT_COUNT];
+	uint64_t vcpus;		/* vCPUs counted */
+	uint64_t missing;	/* vCPUs whose statistics could not be read */
+};
+/* KVM's name of each counter below EXIT_STAT_KVM_COUNT. */
+const char *exit_stat_name(enum exit_stat s);
 int kvm_ioctl(struct kvmcpuid_ctx *ctx, int fd, unsigned long request, void *arg);
 /* The /dev/kvm fd, opened lazily with O_CLOEXEC.  Returns fd, -ENOENT, -EACCES, -ENODEV. */
 int ctx_kvm_fd(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag);

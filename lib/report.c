@@ -20,7 +20,8 @@ int report_new(struct kvmcpuid_ctx *ctx, const char *label, struct kvmcpuid_repo
 	return 0;
 }
 
-static const char *const kind_names[] = { "leaf", "feature", "detect", "msr", "hypercall" };
+static const char *const kind_names[] = { "leaf", "feature", "detect", "msr", "hypercall",
+					  "run" };
 static const char *const verdict_names[] = { "pass", "FAIL", "untestable" };
 
 static void point(struct check *c)

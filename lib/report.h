@@ -54,10 +54,21 @@ struct expect {
 	bool hypercalls_run;
 	const char *hypercall_note;	/* why not, when !hypercalls_run */
 	const struct guest_io *request;	/* what the host asked for (trusted) */
+	const struct guest_scan *scan;	/* the full scan's results (a private copy), or NULL */
+	bool check_block;		/* check the table holds exactly block[] at policy_base */
+	const struct kvm_cpuid_entry2 *block;	/* the built leaves */
+	size_t nblock;
 };
 
-/* Fill the request: leaves at base (base+1, base+0x10), every PV MSR, the PV hypercalls. */
-void request_fill(struct guest_io *io, uint32_t base, bool timing, bool amd);
+/*
+ * Fill the request for the table applied: its leaves in 0x40000000-0x4000FFFF and a few
+ * sentinel steps outside it (base: where the KVM block is asked for; 0: where the table
+ * has it), every PV MSR, the PV hypercalls.  flags: GUEST_SCAN_FULL, GUEST_NO_HCALLS.
+ */
+void request_fill(struct guest_io *io, const struct kvm_cpuid_entry2 *table, size_t nent,
+		  uint32_t base, unsigned int flags, bool amd);
+/* The CPUID instructions (each an exit) the guest executed for these results. */
+unsigned int request_cpuid_exits(const struct guest_io *results);
 /*
  * Compare the guest's results (untrusted; a private copy) with the expectation and append
  * the checks to rep.  -EIO when the results are malformed (nothing is appended then).

@@ -4,8 +4,10 @@
  * probes come back first (phase 1); the hypercalls run after (phase 2), only where
  * they can complete, so a host that never finishes a hypercall loses nothing else.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "report.h"
 #include "vm.h"
@@ -29,27 +31,43 @@ struct run_args {
 	const struct kvm_cpuid_entry2 *table;
 	size_t nent;
 	unsigned int apply_flags;
+	unsigned int guest_flags;	/* GUEST_SCAN_FULL */
 	uint32_t policy_base;
-	bool timing;
 	const char *label;
 	const struct kvmcpuid_policy *policy;
 	const struct kvm_cpuid_entry2 *expect_table;	/* NULL: the applied table */
 	size_t expect_nent;
+	const struct kvm_cpuid_entry2 *block;	/* the built leaves, when there is a policy */
+	size_t nblock;
 };
 
-static int run_one(struct vm *vm, const struct kvmcpuid_host *h, const struct run_args *a,
-		   struct kvmcpuid_report **ret, struct kvmcpuid_diag *diag)
+/* What one vCPU brought back: the raw results, for the comparison. */
+struct run_out {
+	struct guest_io request;
+	struct guest_io results;
+	struct guest_scan scan;
+	bool hcall_timeout;		/* the deadline passed in a hypercall */
+};
+
+/*
+ * One vCPU: create, apply, set up, run the guest to its single exit, copy its slot out.
+ * Touches no shared state of the context but what kvm_ioctl and diag_set do, so vCPUs
+ * of one VM run this in parallel (the matrix).  hypercalls: the context's knowledge
+ * (0 unknown, 1 complete, -1 do not).
+ */
+static int run_vcpu(struct vm *vm, const struct kvmcpuid_host *h, const struct run_args *a,
+		    int hypercalls, struct run_out *o, struct kvmcpuid_diag *diag)
 {
 	struct kvmcpuid_ctx *ctx = vm->ctx;
-	struct guest_io request, *results = NULL;
-	struct kvmcpuid_report *rep = NULL;
 	struct vcpu vcpu = { .fd = -1 };
-	struct expect x;
+	unsigned int flags = a->guest_flags | (hypercalls < 0 ? GUEST_NO_HCALLS : 0);
 	int r, phase;
 
-	results = xalloc(vm->ctx, sizeof(*results));
-	if (!results)
-		return -ENOMEM;
+	if (ctx->fail_run_label && !strcmp(a->label, ctx->fail_run_label)) {
+		if (!ctx->fail_run_hang)
+			return diag_set(ctx, diag, EIO, NULL, 0, 0, "injected failure (test hook)");
+		flags |= GUEST_TEST_HANG;
+	}
 	r = vm_vcpu_create(vm, &vcpu, diag);
 	if (r < 0)
 		goto out;
@@ -60,53 +78,66 @@ static int run_one(struct vm *vm, const struct kvmcpuid_host *h, const struct ru
 	r = vm_vcpu_setup(vm, &vcpu, diag);
 	if (r < 0)
 		goto out;
-	request_fill(&request, a->policy_base ? a->policy_base : PV_BASE_FIRST, a->timing,
+	request_fill(&o->request, a->expect_table ? a->expect_table : a->table,
+		     a->expect_table ? a->expect_nent : a->nent, a->policy_base, flags,
 		     h->vendor == KVMCPUID_VENDOR_AMD);
-	memcpy(vm_io(vm), &request, sizeof(request));
+	memcpy(vm_io(vm, vcpu.id), &o->request, sizeof(o->request));
 	r = vm_vcpu_run(vm, &vcpu, ctx->deadline_ms, &phase, diag);
-	if (r == -ETIMEDOUT) {
+	memcpy(&o->results, vm_io(vm, vcpu.id), sizeof(o->results));
+	if (flags & GUEST_SCAN_FULL)
+		memcpy(&o->scan, vm_scan(vm, vcpu.id), sizeof(o->scan));
+	if (r == -ETIMEDOUT && hypercalls == 0 && o->results.msrs_done == o->request.nmsrs &&
+	    o->results.hcalls_started > o->results.hcalls_done) {
+		/* every probe but the hypercall it is stuck in is done: the caller decides */
+		o->hcall_timeout = true;
+		r = 0;
+	} else if (r == -ETIMEDOUT) {
 		r = diag_set(ctx, diag, ETIMEDOUT, NULL, 0, 0,
-			     "the guest did not finish its CPUID and MSR probes within %u ms "
+			     "the guest did not finish its probes within %u ms "
 			     "(raise it with --deadline)", ctx->deadline_ms);
-		goto out;
-	}
-	if (r < 0)
-		goto out;
-	memcpy(results, vm_io(vm), sizeof(*results));
-	if (phase == GUEST_PHASE_FAULT) {
+	} else if (r == 0 && phase == GUEST_PHASE_FAULT) {
 		r = diag_set(ctx, diag, EIO, NULL, 0, 0,
 			     "the guest took an unexpected exception (vector %u at 0x%llx)",
-			     results->fault_vector, (unsigned long long)results->fault_rip);
-		goto out;
-	}
-	if (phase != GUEST_PHASE_PROBES) {
+			     o->results.fault_vector, (unsigned long long)o->results.fault_rip);
+	} else if (r == 0 && phase != GUEST_PHASE_DONE) {
 		r = diag_set(ctx, diag, EIO, NULL, 0, 0, "the guest stopped early (phase %d)", phase);
-		goto out;
 	}
-	hypercall_mode_init(ctx, h);
-	if (ctx->hypercalls >= 0) {
-		r = vm_vcpu_run(vm, &vcpu, ctx->deadline_ms, &phase, diag);
-		if (r == -ETIMEDOUT && ctx->hypercalls == 0) {
-			/* Remember it: no later verify on this context pays the deadline again. */
-			ctx->hypercalls = -1;
-			snprintf(ctx->hypercall_note, sizeof(ctx->hypercall_note),
-				 "not testable on this host (%s: a hypercall did not complete "
-				 "within %u ms)", h->module, ctx->deadline_ms);
-			r = 0;
-		} else if (r < 0) {
-			goto out;
-		} else if (phase != GUEST_PHASE_HCALLS) {
-			r = diag_set(ctx, diag, EIO, NULL, 0, 0,
-				     "the guest stopped during the hypercalls (phase %d)", phase);
-			goto out;
-		} else {
-			ctx->hypercalls = 1;
-			memcpy(results, vm_io(vm), sizeof(*results));
-		}
+	if (r == 0)
+		exit_stats_add(ctx, &vcpu, vm, &o->results);
+out:
+	vm_vcpu_destroy(&vcpu);
+	return r;
+}
+
+/* What the context learnt from a run about hypercalls (before 0: unknown). */
+static void hypercall_learn(struct kvmcpuid_ctx *ctx, const struct kvmcpuid_host *h,
+			    const struct run_out *o)
+{
+	if (ctx->hypercalls)
+		return;
+	if (!o->hcall_timeout) {
+		ctx->hypercalls = 1;
+		return;
 	}
+	/* Remember it: no later verify on this context pays the deadline again. */
+	ctx->hypercalls = -1;
+	snprintf(ctx->hypercall_note, sizeof(ctx->hypercall_note),
+		 "not testable on this host (%s: a hypercall did not complete within %u ms)",
+		 h->module, ctx->deadline_ms);
+}
+
+/* Compare a run's results into a new report. */
+static int run_report(struct kvmcpuid_ctx *ctx, const struct kvmcpuid_host *h,
+		      const struct run_args *a, struct run_out *o, struct kvmcpuid_report **ret,
+		      struct kvmcpuid_diag *diag)
+{
+	struct kvmcpuid_report *rep = NULL;
+	struct expect x;
+	int r;
+
 	r = report_new(ctx, a->label, &rep);
 	if (r < 0)
-		goto out;
+		return r;
 	x = (struct expect){
 		.table = a->expect_table ? a->expect_table : a->table,
 		.nent = a->expect_table ? a->expect_nent : a->nent,
@@ -119,11 +150,14 @@ static int run_one(struct vm *vm, const struct kvmcpuid_host *h, const struct ru
 		.kernel = h->kernel,
 		.hypercalls_run = ctx->hypercalls > 0,
 		.hypercall_note = ctx->hypercall_note,
-		.request = &request,
+		.request = &o->request,
+		.scan = a->guest_flags & GUEST_SCAN_FULL ? &o->scan : NULL,
+		.check_block = a->policy != NULL,
+		.block = a->block, .nblock = a->nblock,
 	};
 	if (ctx->hypercalls <= 0)
-		results->hcalls_done = results->hcalls_started = 0;
-	r = compare_results(ctx, &x, results, rep, diag);
+		o->results.hcalls_done = o->results.hcalls_started = 0;
+	r = compare_results(ctx, &x, &o->results, rep, diag);
 	if (r < 0)
 		goto out;
 	if (a->policy)
@@ -132,8 +166,26 @@ static int run_one(struct vm *vm, const struct kvmcpuid_host *h, const struct ru
 	rep = NULL;
 out:
 	kvmcpuid_report_unref(rep);
-	vm_vcpu_destroy(&vcpu);
-	free(results);
+	return r;
+}
+
+static int run_one(struct vm *vm, const struct kvmcpuid_host *h, const struct run_args *a,
+		   struct kvmcpuid_report **ret, struct kvmcpuid_diag *diag)
+{
+	struct kvmcpuid_ctx *ctx = vm->ctx;
+	struct run_out *o;
+	int r;
+
+	o = xalloc(ctx, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	hypercall_mode_init(ctx, h);
+	r = run_vcpu(vm, h, a, ctx->hypercalls, o, diag);
+	if (r == 0) {
+		hypercall_learn(ctx, h, o);
+		r = run_report(ctx, h, a, o, ret, diag);
+	}
+	free(o);
 	return r;
 }
 
@@ -155,6 +207,7 @@ static int policy_run_args(const struct kvmcpuid_policy *p, const struct kvmcpui
 			   unsigned int flags, struct built *b, struct run_args *a,
 			   const char *label, struct kvmcpuid_diag *diag)
 {
+	struct kvm_cpuid_entry2 *l1;
 	uint32_t base;
 	int r;
 
@@ -165,13 +218,22 @@ static int policy_run_args(const struct kvmcpuid_policy *p, const struct kvmcpui
 	r = cpuid_merged_table(b->cpuid, h->entries, h->nent, &b->table, &b->nent, diag);
 	if (r < 0)
 		return r;
+	/*
+	 * The verifying VM sets CPUID.1's hypervisor bit as every VMM does (QEMU's
+	 * CPUID_EXT_HYPERVISOR): KVM_GET_SUPPORTED_CPUID leaves it clear, and without it a
+	 * Linux guest never looks for KVM (kvmcpuid_verify_table shows that case).
+	 */
+	l1 = (struct kvm_cpuid_entry2 *)table_find(b->table, b->nent, 1, 0);
+	if (l1)
+		l1->ecx |= 1u << 31;
 	base = b->cpuid->base;
 	*a = (struct run_args){
 		.table = b->table, .nent = b->nent,
 		.apply_flags = b->cpuid->enforce ? KVMCPUID_APPLY_ENFORCE : 0,
+		.guest_flags = flags & KVMCPUID_VERIFY_SCAN_FULL ? GUEST_SCAN_FULL : 0,
 		.policy_base = base,
-		.timing = table_find(b->cpuid->entries, b->cpuid->nent, base + 0x10, 0) != NULL,
 		.label = label, .policy = p,
+		.block = b->cpuid->entries, .nblock = b->cpuid->nent,
 	};
 	return 0;
 }
@@ -218,7 +280,9 @@ int verify_table_expect(struct kvmcpuid_ctx *ctx, const struct kvm_cpuid_entry2 
 {
 	struct kvmcpuid_host *h = NULL;
 	struct run_args a = {
-		.table = table, .nent = nent, .apply_flags = apply_flags, .label = "table",
+		.table = table, .nent = nent, .label = "table",
+		.apply_flags = apply_flags & ~(unsigned int)KVMCPUID_VERIFY_SCAN_FULL,
+		.guest_flags = apply_flags & KVMCPUID_VERIFY_SCAN_FULL ? GUEST_SCAN_FULL : 0,
 		.expect_table = expect, .expect_nent = expect_nent,
 	};
 	struct vm vm;
@@ -230,11 +294,6 @@ int verify_table_expect(struct kvmcpuid_ctx *ctx, const struct kvm_cpuid_entry2 
 	r = kvmcpuid_host_probe(ctx, diag, &h);
 	if (r < 0)
 		return r;
-	{
-		uint32_t b = a.policy_base ? a.policy_base : PV_BASE_FIRST;
-
-		a.timing = table_find(expect, expect_nent, b + 0x10, 0) != NULL;
-	}
 	r = vm_create(ctx, 0, &vm, diag);
 	if (r == 0) {
 		r = run_one(&vm, h, &a, ret, diag);
@@ -281,47 +340,156 @@ static int matrix_variant(const struct kvmcpuid_policy *base, int which,
 	return 0;
 }
 
-KVMCPUID_EXPORT int kvmcpuid_matrix(const struct kvmcpuid_policy *base, unsigned int flags,
-				    struct kvmcpuid_report ***ret, size_t *n,
-				    struct kvmcpuid_diag *diag)
+/* One policy of the matrix: built in the calling thread, run by any thread of the pool. */
+struct matrix_job {
+	struct built b;
+	struct run_args a;
+	char label[64];
+	struct kvmcpuid_policy *p;
+	struct run_out *o;
+	struct kvmcpuid_diag diag;
+	int r;
+};
+
+struct matrix_pool {
+	struct vm *vm;
+	const struct kvmcpuid_host *h;
+	struct matrix_job *jobs;
+	size_t njobs;
+	size_t next;		/* the next job to take (atomic) */
+	int hypercalls;		/* settled before the pool starts */
+};
+
+static void *matrix_worker(void *arg)
 {
+	struct matrix_pool *pool = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(&pool->next, 1, __ATOMIC_RELAXED)) < pool->njobs) {
+		struct matrix_job *j = &pool->jobs[i];
+
+		j->r = run_vcpu(pool->vm, pool->h, &j->a, pool->hypercalls, j->o, &j->diag);
+	}
+	return NULL;
+}
+
+/* Run jobs[from..] on up to `threads` threads (the caller is one of them). */
+static void matrix_pool_run(struct matrix_pool *pool, size_t from, long threads)
+{
+	pthread_t tid[MATRIX_MAX];
+	size_t started = 0, i;
+
+	pool->next = from;
+	if (threads > (long)(pool->njobs - from))
+		threads = (long)(pool->njobs - from);
+	while ((long)started + 1 < threads &&
+	       pthread_create(&tid[started], NULL, matrix_worker, pool) == 0)
+		started++;
+	matrix_worker(pool);
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+}
+
+/* A policy whose vCPU failed: its report says why, in one failed check. */
+static int failed_report(struct kvmcpuid_ctx *ctx, struct matrix_job *j,
+			 struct kvmcpuid_report **ret)
+{
+	struct kvmcpuid_report *rep;
+	int r = report_new(ctx, j->label, &rep);
+
+	if (r < 0)
+		return r;
+	r = report_add(rep, &(struct kvmcpuid_check){
+		.kind = KVMCPUID_CHECK_RUN, .verdict = KVMCPUID_FAIL, .feature = -1,
+		.id = (uint32_t)-j->r,
+		.expected = { .type = KVMCPUID_VALUE_RET, .u.ret = 0 },
+		.seen = { .type = KVMCPUID_VALUE_RET, .u.ret = j->r },
+		.subject = "verifying vCPU", .expected_text = "ran to the end",
+		.seen_text = strerror(-j->r), .cause = j->diag.message,
+	});
+	if (r == 0 && j->p)
+		kvmcpuid_policy_dup(j->p, &rep->policy);
+	if (r < 0) {
+		kvmcpuid_report_unref(rep);
+		return r;
+	}
+	*ret = rep;
+	return 0;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_matrix(const struct kvmcpuid_policy *base, unsigned int flags,
+				struct kvmcpuid_report ***ret, size_t *n,
+				struct kvmcpuid_diag *diag)
+{
+	struct kvmcpuid_ctx *ctx = base ? base->ctx : NULL;
 	struct kvmcpuid_report **reps = NULL;
+	struct matrix_job *jobs = NULL;
 	struct kvmcpuid_host *h = NULL;
-	struct built b = { 0 };
+	struct matrix_pool pool;
 	struct vm vm;
 	bool vm_ok = false;
-	size_t count = 0;
+	size_t count = 0, njobs = 0, i, first = 0;
+	long cpus;
 	int r, which;
 
 	diag_begin(diag);
 	if (!base || !ret || !n)
-		return diag_finish(base ? base->ctx : NULL, diag, -EINVAL);
-	reps = xalloc(base->ctx, MATRIX_MAX * sizeof(*reps));
-	if (!reps) {
+		return diag_finish(ctx, diag, -EINVAL);
+	reps = xalloc(ctx, MATRIX_MAX * sizeof(*reps));
+	jobs = xalloc(ctx, MATRIX_MAX * sizeof(*jobs));
+	if (!reps || !jobs) {
 		r = -ENOMEM;
 		goto out;
 	}
-	r = kvmcpuid_host_probe(base->ctx, diag, &h);
+	r = kvmcpuid_host_probe(ctx, diag, &h);
 	if (r < 0)
 		goto out;
+	/* Every policy built first, here: the pool's threads only run vCPUs. */
+	for (which = -2; which < FEATURE_COUNT; which++) {
+		struct matrix_job *j = &jobs[njobs];
+
+		r = matrix_variant(base, which, &j->p, j->label, sizeof(j->label));
+		if (r < 0)
+			goto out;
+		njobs++;
+		/* Masking alone never trips `on`; lints are not the matrix's business. */
+		r = policy_run_args(j->p, h, flags & ~KVMCPUID_STRICT, &j->b, &j->a, j->label,
+				    diag);
+		if (r == 0) {
+			j->o = xalloc(ctx, sizeof(*j->o));
+			r = j->o ? 0 : -ENOMEM;
+		}
+		if (r < 0)
+			goto out;
+	}
 	/* One VM for the whole matrix: a fresh vCPU, with its own table, per policy. */
-	r = vm_create(base->ctx, 0, &vm, diag);
+	r = vm_create(ctx, 0, &vm, diag);
 	if (r < 0)
 		goto out;
 	vm_ok = true;
-	for (which = -2; which < FEATURE_COUNT; which++) {
-		struct kvmcpuid_policy *p;
-		struct run_args a;
-		char label[64];
+	pool = (struct matrix_pool){ .vm = &vm, .h = h, .jobs = jobs, .njobs = njobs };
+	hypercall_mode_init(ctx, h);
+	if (!ctx->hypercalls) {
+		/* The first policy alone settles whether hypercalls complete on this host. */
+		jobs[0].r = run_vcpu(&vm, h, &jobs[0].a, 0, jobs[0].o, &jobs[0].diag);
+		if (jobs[0].r == 0)
+			hypercall_learn(ctx, h, jobs[0].o);
+		first = 1;
+	}
+	pool.hypercalls = ctx->hypercalls;
+	cpus = ctx->matrix_threads ? (long)ctx->matrix_threads : sysconf(_SC_NPROCESSORS_ONLN);
+	matrix_pool_run(&pool, first, cpus > 0 ? cpus : 1);
+	/* In order, as a sequential run gives them. */
+	for (i = 0; i < njobs; i++) {
+		struct matrix_job *j = &jobs[i];
 
-		r = matrix_variant(base, which, &p, label, sizeof(label));
-		if (r < 0)
+		if (j->r == 0)
+			j->r = run_report(ctx, h, &j->a, j->o, &reps[count], &j->diag);
+		if (j->r == -ENOMEM) {
+			r = diag_set(ctx, diag, ENOMEM, NULL, 0, 0, "%s", j->diag.message);
 			goto out;
-		/* Masking alone never trips `on`; lints are not the matrix's business. */
-		r = policy_run_args(p, h, flags & ~KVMCPUID_STRICT, &b, &a, label, diag);
-		if (r == 0)
-			r = run_one(&vm, h, &a, &reps[count], diag);
-		kvmcpuid_policy_unref(p);
+		}
+		r = j->r < 0 ? failed_report(ctx, j, &reps[count]) : 0;
 		if (r < 0)
 			goto out;
 		reps[count++]->masked = which >= 0 ? which : -1;
@@ -338,7 +506,12 @@ out:
 	}
 	if (vm_ok)
 		vm_destroy(&vm);
-	built_clear(&b);
+	for (i = 0; jobs && i < njobs; i++) {
+		built_clear(&jobs[i].b);
+		kvmcpuid_policy_unref(jobs[i].p);
+		free(jobs[i].o);
+	}
+	free(jobs);
 	kvmcpuid_host_unref(h);
 	return diag_finish(base->ctx, diag, r);
 }

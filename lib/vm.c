@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The minimal VM: 48 KiB of memory, one 2 MiB identity page, a flat GDT, an IDT
- * pointing at the guest's handlers, and vCPUs entered directly in 64-bit mode.
- * Every KVM_RUN is bounded: a per-thread timer signal, blocked in this thread
- * but unblocked inside KVM_RUN (KVM_SET_SIGNAL_MASK), kicks the vCPU out with
- * EINTR.  The signal is consumed with sigtimedwait, so no handler is installed
- * and the application's signal setup is never touched.
+ * The minimal VM: a few pages of memory (guest/protocol.h), one 2 MiB identity page, a
+ * flat GDT, an IDT pointing at the guest's handlers, and vCPUs entered directly in 64-bit
+ * mode, each with its own slot (request, results, stack).  Every KVM_RUN is bounded: a
+ * timer signal aimed at the thread that created the vCPU, blocked in that thread (and
+ * in every thread it starts after vm_create) but unblocked inside KVM_RUN
+ * (KVM_SET_SIGNAL_MASK), kicks the vCPU out with EINTR.  The signal is consumed with
+ * sigtimedwait, so no handler is installed and the application's signal setup is never
+ * touched.  vCPUs of one VM may be created and run by different threads at once.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -28,9 +30,14 @@ extern const uint8_t kvmcpuid_guest_image_end[];
 #define EFER_LME (1u << 8)
 #define EFER_LMA (1u << 10)
 
-struct guest_io *vm_io(struct vm *vm)
+struct guest_io *vm_io(struct vm *vm, unsigned int slot)
 {
-	return (struct guest_io *)(vm->mem + GUEST_IO);
+	return (struct guest_io *)(vm->mem + GUEST_SLOTS + slot * GUEST_SLOT_SIZE);
+}
+
+const struct guest_scan *vm_scan(struct vm *vm, unsigned int slot)
+{
+	return (const struct guest_scan *)((uint8_t *)vm_io(vm, slot) + GUEST_SLOT_SCAN);
 }
 
 static void set_gate(uint8_t *idt, unsigned int vec, uint64_t handler)
@@ -76,7 +83,7 @@ static int load_image(struct vm *vm, struct kvmcpuid_diag *diag)
 	if (len < sizeof(head) || len > GUEST_IMAGE_MAX)
 		return diag_set(vm->ctx, diag, EIO, NULL, 0, 0, "embedded guest image is broken");
 	memcpy(&head, kvmcpuid_guest_image, sizeof(head));
-	if (head.magic != GUEST_MAGIC || head.image_end > GUEST_MEM_SIZE ||
+	if (head.magic != GUEST_MAGIC || head.image_end > GUEST_SLOTS ||
 	    head.entry < GUEST_IMAGE || head.entry >= GUEST_IMAGE + len)
 		return diag_set(vm->ctx, diag, EIO, NULL, 0, 0, "embedded guest image is broken");
 	memcpy(vm->mem + GUEST_IMAGE, kvmcpuid_guest_image, len);
@@ -104,7 +111,6 @@ int vm_load_raw(struct vm *vm, const void *code, size_t len)
 
 static int setup_deadline(struct vm *vm)
 {
-	struct sigevent sev;
 	sigset_t set;
 
 	vm->sig = SIGRTMAX - 1;
@@ -113,13 +119,21 @@ static int setup_deadline(struct vm *vm)
 	if (pthread_sigmask(SIG_BLOCK, &set, &vm->saved_mask) != 0)
 		return -EIO;
 	vm->mask_saved = true;
+	return 0;
+}
+
+/* The deadline timer of a vCPU: it signals the thread that creates the vCPU. */
+static int vcpu_timer(struct vm *vm, struct vcpu *vcpu)
+{
+	struct sigevent sev;
+
 	memset(&sev, 0, sizeof(sev));
 	sev.sigev_notify = SIGEV_THREAD_ID;
 	sev.sigev_signo = vm->sig;
 	sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
-	if (timer_create(CLOCK_MONOTONIC, &sev, &vm->timer) != 0)
+	if (timer_create(CLOCK_MONOTONIC, &sev, &vcpu->timer) != 0)
 		return -errno;
-	vm->timer_ok = true;
+	vcpu->timer_ok = true;
 	return 0;
 }
 
@@ -228,13 +242,16 @@ int vm_vcpu_create(struct vm *vm, struct vcpu *vcpu, struct kvmcpuid_diag *diag)
 	sigset_t unblocked;
 	int r;
 
+	memset(vcpu, 0, sizeof(*vcpu));
 	vcpu->fd = -1;
-	vcpu->run = NULL;
-	r = kvm_ioctl(vm->ctx, vm->vm_fd, KVM_CREATE_VCPU, (void *)(long)vm->next_vcpu_id);
+	vcpu->id = __atomic_fetch_add(&vm->next_vcpu_id, 1, __ATOMIC_RELAXED);
+	if (vcpu->id >= GUEST_MAX_VCPUS)
+		return diag_set(vm->ctx, diag, ENOSPC, NULL, 0, 0,
+				"the verifying VM has room for %u vCPUs", GUEST_MAX_VCPUS);
+	r = kvm_ioctl(vm->ctx, vm->vm_fd, KVM_CREATE_VCPU, (void *)(long)vcpu->id);
 	if (r < 0)
 		return diag_set(vm->ctx, diag, r == -ENOMEM ? ENOMEM : EIO, "KVM_CREATE_VCPU", 0, 0,
 				"failed: %s", strerror(-r));
-	vm->next_vcpu_id++;
 	vcpu->fd = r;
 	vcpu->run_size = vm->run_size;
 	vcpu->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu->fd, 0);
@@ -258,6 +275,12 @@ int vm_vcpu_create(struct vm *vm, struct vcpu *vcpu, struct kvmcpuid_diag *diag)
 	if (r < 0) {
 		r = diag_set(vm->ctx, diag, r == -ENOMEM ? ENOMEM : EIO, "KVM_SET_SIGNAL_MASK", 0, 0,
 			     "failed: %s", strerror(-r));
+		goto err;
+	}
+	r = vcpu_timer(vm, vcpu);
+	if (r < 0) {
+		r = diag_set(vm->ctx, diag, -r, NULL, 0, 0,
+			     "cannot set up the KVM_RUN deadline timer: %s", strerror(-r));
 		goto err;
 	}
 	return 0;
@@ -286,6 +309,7 @@ int vm_vcpu_setup(struct vm *vm, struct vcpu *vcpu, struct kvmcpuid_diag *diag)
 	seg(&sregs.cs, 0x08, 11, true);
 	seg(&sregs.ds, 0x10, 3, false);
 	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	sregs.gs.base = GUEST_SLOTS + vcpu->id * GUEST_SLOT_SIZE;
 	memset(&sregs.tr, 0, sizeof(sregs.tr));
 	sregs.tr.base = GUEST_TSS;
 	sregs.tr.limit = 0x67;
@@ -305,13 +329,14 @@ int vm_vcpu_setup(struct vm *vm, struct vcpu *vcpu, struct kvmcpuid_diag *diag)
 	memcpy(&head, vm->mem + GUEST_IMAGE, sizeof(head));
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = head.entry;
-	regs.rsp = GUEST_STACK_TOP;
+	regs.rdi = GUEST_SLOTS + vcpu->id * GUEST_SLOT_SIZE;
+	regs.rsp = regs.rdi + GUEST_SLOT_STACK;
 	regs.rflags = 0x2;
 	r = kvm_ioctl(vm->ctx, vcpu->fd, KVM_SET_REGS, &regs);
 	if (r < 0)
 		goto err_ioctl;
 	/* With an in-kernel LAPIC every vCPU but the first waits for SIPI: make it runnable. */
-	if (vm->next_vcpu_id > 1) {
+	if (vcpu->id > 0) {
 		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
 
 		r = kvm_ioctl(vm->ctx, vcpu->fd, KVM_SET_MP_STATE, &mp);
@@ -336,7 +361,7 @@ static void drain_signal(struct vm *vm)
 		;
 }
 
-static int arm(struct vm *vm, unsigned int ms)
+static int arm(struct vcpu *vcpu, unsigned int ms)
 {
 	struct itimerspec its = { 0 };
 
@@ -345,7 +370,7 @@ static int arm(struct vm *vm, unsigned int ms)
 	/* Re-fire every 10 ms in case a kick lands just before KVM_RUN blocks the signal. */
 	if (ms)
 		its.it_interval.tv_nsec = 10 * 1000000L;
-	return timer_settime(vm->timer, 0, &its, NULL) ? -errno : 0;
+	return timer_settime(vcpu->timer, 0, &its, NULL) ? -errno : 0;
 }
 
 static uint64_t now_ms(void)
@@ -363,7 +388,7 @@ int vm_vcpu_run(struct vm *vm, struct vcpu *vcpu, unsigned int deadline_ms, int 
 	int r;
 
 	*phase = -1;
-	r = arm(vm, deadline_ms);
+	r = arm(vcpu, deadline_ms);
 	if (r < 0)
 		return diag_set(vm->ctx, diag, EIO, NULL, 0, 0, "cannot arm the deadline: %s",
 				strerror(-r));
@@ -398,13 +423,16 @@ int vm_vcpu_run(struct vm *vm, struct vcpu *vcpu, unsigned int deadline_ms, int 
 			     "unexpected exit from the guest (exit reason %u)", run->exit_reason);
 		break;
 	}
-	arm(vm, 0);
+	arm(vcpu, 0);
 	drain_signal(vm);
 	return r;
 }
 
 void vm_vcpu_destroy(struct vcpu *vcpu)
 {
+	if (vcpu->timer_ok)
+		timer_delete(vcpu->timer);
+	vcpu->timer_ok = false;
 	if (vcpu->run)
 		munmap(vcpu->run, vcpu->run_size);
 	if (vcpu->fd >= 0)
@@ -415,8 +443,6 @@ void vm_vcpu_destroy(struct vcpu *vcpu)
 
 void vm_destroy(struct vm *vm)
 {
-	if (vm->timer_ok)
-		timer_delete(vm->timer);
 	if (vm->mask_saved) {
 		drain_signal(vm);
 		pthread_sigmask(SIG_SETMASK, &vm->saved_mask, NULL);

@@ -15,8 +15,6 @@ struct vm {
 	uint8_t *mem;
 	size_t run_size;
 	int sig;
-	timer_t timer;
-	bool timer_ok;
 	bool mask_saved;
 	sigset_t saved_mask;
 	unsigned int next_vcpu_id;
@@ -24,8 +22,11 @@ struct vm {
 
 struct vcpu {
 	int fd;
+	unsigned int id;	/* also its slot in guest memory */
 	struct kvm_run *run;
 	size_t run_size;
+	timer_t timer;		/* the deadline, aimed at the creating thread */
+	bool timer_ok;
 };
 
 enum vm_flags {
@@ -36,7 +37,8 @@ enum vm_flags {
 int vm_create(struct kvmcpuid_ctx *ctx, unsigned int flags, struct vm *vm,
 	      struct kvmcpuid_diag *diag);
 /*
- * A new vCPU: fd, kvm_run and the deadline signal mask, no register state.  Give it its
+ * A new vCPU: fd, kvm_run, the deadline signal mask and timer, no register state.  Run it
+ * in the thread that creates it (the deadline signals that thread).  Give it its
  * CPUID table (apply_table), then vm_vcpu_setup: KVM checks SREGS against the table.
  */
 int vm_vcpu_create(struct vm *vm, struct vcpu *vcpu, struct kvmcpuid_diag *diag);
@@ -50,7 +52,15 @@ int vm_vcpu_run(struct vm *vm, struct vcpu *vcpu, unsigned int deadline_ms, int 
 		struct kvmcpuid_diag *diag);
 void vm_vcpu_destroy(struct vcpu *vcpu);
 void vm_destroy(struct vm *vm);
-struct guest_io *vm_io(struct vm *vm);
+/* A vCPU's slot: its request and results (struct guest_io), and the full scan's page. */
+struct guest_io *vm_io(struct vm *vm, unsigned int slot);
+const struct guest_scan *vm_scan(struct vm *vm, unsigned int slot);
+/*
+ * With ctx->exit_stats set (the benchmark), add the vCPU's counters (KVM_GET_STATS_FD) and
+ * the CPUID/MSR exits the guest's results account for.  Safe from concurrent threads.
+ */
+void exit_stats_add(struct kvmcpuid_ctx *ctx, struct vcpu *vcpu, struct vm *vm,
+		    const struct guest_io *results);
 /* Raw image helpers for the benchmark's floor guest. */
 int vm_load_raw(struct vm *vm, const void *code, size_t len);
 

@@ -238,6 +238,8 @@ static struct kvm_cpuid_entry2 *hyperv_table(size_t *n, uint32_t kvm_features)
 			t[(*n)++] = sup[i];
 	t[(*n)++] = hv[0];
 	t[(*n)++] = hv[1];
+	/* ... and sets CPUID.1's hypervisor bit, as VMMs do (KVM's supported table has not) */
+	((struct kvm_cpuid_entry2 *)table_find(t, *n, 1, 0))->ecx |= 1u << 31;
 	/* ... and kvmcpuid puts KVM at 0x40000100, leaving Hyper-V alone */
 	ck_assert_int_eq(cpuid_new(ctx, kvm, 2, &c), 0);
 	c->base = 0x40000100;
@@ -331,7 +333,8 @@ START_TEST(test_intel_vendor_table)
 	l0->ebx = intel[0];
 	l0->ecx = intel[1];
 	l0->edx = intel[2];
-	ck_assert_int_eq(kvmcpuid_verify_table(ctx, t, n, 0, &rep, &d), 0);
+	/* the full scan: its summary check is asserted below */
+	ck_assert_int_eq(kvmcpuid_verify_table(ctx, t, n, KVMCPUID_VERIFY_SCAN_FULL, &rep, &d), 0);
 	if (!kvmcpuid_report_ok(rep))
 		dump(rep);
 	ck_assert(kvmcpuid_report_ok(rep));
@@ -385,6 +388,134 @@ START_TEST(test_matrix)
 	}
 	free(reps);
 	kvmcpuid_policy_unref(p);
+}
+END_TEST
+
+/* The full scan still works and says so; the default reads no scan. */
+START_TEST(test_scan_full)
+{
+	struct kvmcpuid_policy *p = inline_policy(ctx, "steal_time=off,enforce=on");
+	struct kvmcpuid_report *rep = NULL;
+	struct kvmcpuid_diag d = { 0 };
+	const struct kvmcpuid_check *k;
+	size_t i;
+	bool scan = false;
+
+	ck_assert_int_eq(kvmcpuid_verify(p, KVMCPUID_VERIFY_SCAN_FULL, &rep, &d), 0);
+	if (!kvmcpuid_report_ok(rep))
+		dump(rep);
+	ck_assert(kvmcpuid_report_ok(rep));
+	for (i = 0; (k = kvmcpuid_report_check(rep, i)); i++)
+		if (k->kind == KVMCPUID_CHECK_LEAF && !strcmp(k->subject, "scan 0x40000000-0x4000ff00"))
+			scan = true;
+	ck_assert(scan);
+	ck_assert_uint_eq(kvmcpuid_report_info(rep)->detected_base, 0x40000000);
+	kvmcpuid_report_unref(rep);
+	rep = verify("steal_time=off,enforce=on");
+	for (i = 0; (k = kvmcpuid_report_check(rep, i)); i++)
+		ck_assert_str_ne(k->subject, "scan 0x40000000-0x4000ff00");
+	/* the static check of the block, and a sentinel past the block's max leaf */
+	k = find(rep, KVMCPUID_CHECK_LEAF, 0x40000002);
+	ck_assert_int_eq(k->verdict, KVMCPUID_PASS);
+	for (i = 0; (k = kvmcpuid_report_check(rep, i)); i++)
+		if (!strcmp(k->subject, "KVM block 0x40000000"))
+			break;
+	ck_assert_ptr_nonnull(k);
+	ck_assert_int_eq(k->verdict, KVMCPUID_PASS);
+	ck_assert_str_eq(k->seen_text, "exactly those");
+	kvmcpuid_report_unref(rep);
+	kvmcpuid_policy_unref(p);
+}
+END_TEST
+
+/* Linux looks for KVM only with CPUID.1's hypervisor bit: KVM's own table has it clear. */
+START_TEST(test_no_hypervisor_bit)
+{
+	const struct kvm_cpuid_entry2 *sup;
+	struct kvmcpuid_report *rep = NULL;
+	struct kvmcpuid_diag d = { 0 };
+	struct kvm_cpuid_entry2 *t;
+	size_t n;
+
+	t = hyperv_table(&n, kvmcpuid_host_info(host)->features);
+	((struct kvm_cpuid_entry2 *)table_find(t, n, 1, 0))->ecx &= ~(1u << 31);
+	ck_assert_int_eq(kvmcpuid_verify_table(ctx, t, n, 0, &rep, &d), 0);
+	if (!kvmcpuid_report_ok(rep))
+		dump(rep);
+	ck_assert(kvmcpuid_report_ok(rep));
+	ck_assert_uint_eq(kvmcpuid_report_info(rep)->detected_base, 0);
+	ck_assert(strstr(find(rep, KVMCPUID_CHECK_DETECT, 0)->cause, "no hypervisor bit"));
+	ck_assert_str_eq(find(rep, KVMCPUID_CHECK_FEATURE, 0)->seen_text, "absent");
+	kvmcpuid_report_unref(rep);
+	free(t);
+	(void)sup;
+}
+END_TEST
+
+static char *matrix_json(unsigned int threads, const char *fail, bool hang, size_t *n)
+{
+	struct kvmcpuid_policy *p = inline_policy(ctx, "enforce=on");
+	struct kvmcpuid_report **reps = NULL;
+	struct kvmcpuid_diag d = { 0 };
+	char *all = strdup(""), *j;
+	size_t i;
+
+	ctx->matrix_threads = threads;
+	ctx->fail_run_label = fail;
+	ctx->fail_run_hang = hang;
+	ck_assert_int_eq(kvmcpuid_matrix(p, 0, &reps, n, &d), 0);
+	for (i = 0; i < *n; i++) {
+		char *cat;
+
+		ck_assert_int_eq(kvmcpuid_report_to_json(reps[i], &j), 0);
+		ck_assert_int_gt(asprintf(&cat, "%s%s\n", all, j), 0);
+		free(all);
+		free(j);
+		all = cat;
+		if (fail && !strcmp(kvmcpuid_report_info(reps[i])->label, fail)) {
+			const struct kvmcpuid_check *c = kvmcpuid_report_check(reps[i], 0);
+
+			ck_assert(!kvmcpuid_report_ok(reps[i]));
+			ck_assert_int_eq(c->kind, KVMCPUID_CHECK_RUN);
+			ck_assert(strstr(c->cause, hang ? "did not finish" : "injected"));
+		} else {
+			if (!kvmcpuid_report_ok(reps[i]))
+				dump(reps[i]);
+			ck_assert_msg(kvmcpuid_report_ok(reps[i]), "%s",
+				      kvmcpuid_report_info(reps[i])->label);
+		}
+		kvmcpuid_report_unref(reps[i]);
+	}
+	free(reps);
+	kvmcpuid_policy_unref(p);
+	ctx->matrix_threads = 0;
+	ctx->fail_run_label = NULL;
+	return all;
+}
+
+/* The pool of threads gives what one thread gives: the same reports, in order. */
+START_TEST(test_matrix_threads_equal_sequential)
+{
+	size_t n1, n2;
+	char *seq = matrix_json(1, NULL, false, &n1), *par = matrix_json(8, NULL, false, &n2);
+
+	ck_assert_uint_eq(n1, n2);
+	ck_assert_str_eq(seq, par);
+	free(seq);
+	free(par);
+}
+END_TEST
+
+/* A policy whose vCPU fails, or never finishes, fails alone. */
+START_TEST(test_matrix_failure_is_local)
+{
+	size_t n;
+
+	kvmcpuid_set_deadline_ms(ctx, 300);
+	free(matrix_json(8, "-steal_time", false, &n));
+	ck_assert_uint_eq(n, KVMCPUID_FEATURE_COUNT + 2);
+	free(matrix_json(8, "-pv_eoi", true, &n));
+	ck_assert_uint_eq(n, KVMCPUID_FEATURE_COUNT + 2);
 }
 END_TEST
 
@@ -465,7 +596,7 @@ START_TEST(test_hypercall_values)
 			const struct kvmcpuid_check *k = find(rep, KVMCPUID_CHECK_HYPERCALL, nr[j]);
 			bool granted = feat[j] >= 0 &&
 				       (cases[c].granted < 0 ? (host->features >> feat[j]) & 1
-							     : cases[c].granted);
+							     : (uint32_t)cases[c].granted);
 
 			/* the feature gating it (hypercall 12's is never granted: feat -1) */
 			ck_assert_int_ge(k->feature, 0);
@@ -651,6 +782,10 @@ int main(void)
 	tcase_add_test(tc, test_wrong_expectation_is_caught);
 	tcase_add_test(tc, test_intel_vendor_table);
 	tcase_add_test(tc, test_matrix);
+	tcase_add_test(tc, test_scan_full);
+	tcase_add_test(tc, test_no_hypervisor_bit);
+	tcase_add_test(tc, test_matrix_threads_equal_sequential);
+	tcase_add_test(tc, test_matrix_failure_is_local);
 	tcase_add_test(tc, test_no_leaks_over_100_verifies);
 	tcase_add_test(tc, test_hypercall_values);
 	tcase_add_test(tc, test_hypercall_probe_is_bounded);

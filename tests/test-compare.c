@@ -36,9 +36,8 @@ static void honest_results(bool enforce)
 	res.leaves_done = req.nleaves;
 	res.leaf_out[0] = (struct guest_regs){ table[2].eax, table[2].ebx, table[2].ecx, table[2].edx };
 	res.leaf_out[1] = (struct guest_regs){ table[3].eax, 0, 0, 0 };
-	res.scan_done = GUEST_SCAN_STEPS;
-	res.scan[0] = res.leaf_out[0];
 	res.hypervisor_bit = 1;
+	res.walk_steps = 1;
 	res.detect_base = 0x40000000;
 	res.detect_features = table[3].eax;
 	res.msrs_done = req.nmsrs;
@@ -75,7 +74,7 @@ static void setup(void)
 {
 	ctx = test_ctx();
 	make_table(false, 0x01007efb);
-	request_fill(&req, 0x40000000, false, true);
+	request_fill(&req, table, 4, 0x40000000, 0, true);
 	x = (struct expect){ .table = table, .nent = 4, .policy_base = 0x40000000,
 			     .host_steal_time = true, .hypercall_note = "not run here",
 			     .request = &req };
@@ -216,7 +215,7 @@ static void hidden_results(void)
 	x.nent = 2;
 	honest_results(false);
 	res.leaf_out[0] = res.leaf_out[1] = (struct guest_regs){ 1, 2, 3, 4 };
-	res.scan[0] = res.leaf_out[0];
+	res.walk_steps = GUEST_SCAN_STEPS;
 	res.detect_base = 0;
 	res.detect_features = 0;
 }
@@ -274,8 +273,9 @@ static struct kvmcpuid_report *custom_signature_run(uint8_t model, bool blocked)
 	x.enforce = true;
 	x.enforce_leaf = model;
 	honest_results(true);
-	res.scan[0] = (struct guest_regs){ table[2].eax, table[2].ebx, table[2].ecx, table[2].edx };
-	res.leaf_out[0] = res.scan[0];
+	res.leaf_out[0] = (struct guest_regs){ table[2].eax, table[2].ebx, table[2].ecx,
+					       table[2].edx };
+	res.walk_steps = GUEST_SCAN_STEPS;
 	res.detect_base = 0;
 	res.detect_features = 0;
 	for (i = 0; i < req.nmsrs; i++)
@@ -348,12 +348,116 @@ START_TEST(test_ignore_msrs)
 }
 END_TEST
 
+/* Linux's rule: no hypervisor bit in CPUID.1, no search, no KVM found. */
+START_TEST(test_hypervisor_bit_gates_detection)
+{
+	struct kvmcpuid_report *rep;
+
+	table[1].ecx = 0;
+	res.hypervisor_bit = 0;
+	res.walk_steps = 0;
+	res.detect_base = 0;
+	res.detect_features = 0;
+	rep = run(0);
+	ck_assert(kvmcpuid_report_ok(rep));
+	ck_assert(strstr(lookup(rep, KVMCPUID_CHECK_DETECT, 0)->cause, "no hypervisor bit"));
+	ck_assert_uint_eq(lookup(rep, KVMCPUID_CHECK_DETECT, 0)->expected.u.leaf, 0);
+	kvmcpuid_report_unref(rep);
+	/* a guest that found KVM all the same walked without the bit: malformed */
+	res.walk_steps = 1;
+	res.detect_base = 0x40000000;
+	rep = run(-EIO);
+	kvmcpuid_report_unref(rep);
+	/* with the bit the same table expects KVM at 0x40000000 */
+	table[1].ecx = 1u << 31;
+	res.hypervisor_bit = 0;
+	res.walk_steps = 0;
+	res.detect_base = 0;
+	rep = run(0);
+	ck_assert(!kvmcpuid_report_ok(rep));
+	kvmcpuid_report_unref(rep);
+}
+END_TEST
+
+/* The static check: the table holds exactly the policy's KVM block. */
+static const struct kvmcpuid_check *block_check(const struct kvmcpuid_report *rep)
+{
+	const struct kvmcpuid_check *c;
+	size_t i;
+
+	for (i = 0; (c = kvmcpuid_report_check(rep, i)); i++)
+		if (!strncmp(c->subject, "KVM block", 9))
+			return c;
+	return NULL;
+}
+
+START_TEST(test_kvm_block_check)
+{
+	static struct kvm_cpuid_entry2 big[6];
+	struct kvm_cpuid_entry2 built[2];
+	struct kvmcpuid_report *rep;
+
+	memcpy(built, &table[2], sizeof(built));
+	x.check_block = true;
+	x.block = built;
+	x.nblock = 2;
+	rep = run(0);
+	ck_assert(kvmcpuid_report_ok(rep));
+	ck_assert_str_eq(block_check(rep)->seen_text, "exactly those");
+	kvmcpuid_report_unref(rep);
+	/* missing: the table lost the block (the guest reads what it reads: not the point) */
+	x.nent = 2;
+	rep = run(0);
+	ck_assert_int_eq(block_check(rep)->verdict, KVMCPUID_FAIL);
+	ck_assert(strstr(block_check(rep)->seen_text, "0x40000000 missing"));
+	kvmcpuid_report_unref(rep);
+	/* duplicated: a second KVM block at 0x40000100 */
+	memcpy(big, table, sizeof(table));
+	big[4] = table[2];
+	big[4].function = 0x40000100;
+	big[4].eax = 0x40000101;
+	big[5] = table[3];
+	big[5].function = 0x40000101;
+	x.table = big;
+	x.nent = 6;
+	rep = run(0);
+	ck_assert_int_eq(block_check(rep)->verdict, KVMCPUID_FAIL);
+	ck_assert(strstr(block_check(rep)->seen_text, "KVM signature at 0x40000100"));
+	kvmcpuid_report_unref(rep);
+	/* a leaf the policy did not ask for inside the block */
+	big[4] = (struct kvm_cpuid_entry2){ .function = 0x40000010, .eax = 1 };
+	x.nent = 5;
+	rep = run(0);
+	ck_assert_int_eq(block_check(rep)->verdict, KVMCPUID_FAIL);
+	ck_assert(strstr(block_check(rep)->seen_text, "0x40000010 not asked for"));
+	kvmcpuid_report_unref(rep);
+}
+END_TEST
+
+/* The request: the table's hypervisor-range leaves and one sentinel per rule. */
+START_TEST(test_request_sentinels)
+{
+	ck_assert_uint_eq(req.nleaves, 4);
+	ck_assert_uint_eq(req.leaves[0][0], 0x40000000);
+	ck_assert_uint_eq(req.leaves[1][0], 0x40000001);
+	ck_assert_uint_eq(req.leaves[2][0], 0x40000002);	/* past the max leaf */
+	ck_assert_uint_eq(req.leaves[3][0], 0x40000100);	/* no block at all */
+	/* timing-like: max leaf 0x40000010 leaves a gap inside the block */
+	table[2].eax = 0x40000010;
+	request_fill(&req, table, 4, 0x40000000, 0, true);
+	ck_assert_uint_eq(req.nleaves, 5);
+	ck_assert_uint_eq(req.leaves[2][0], 0x40000002);	/* inside the range: zeros */
+	ck_assert_uint_eq(req.leaves[3][0], 0x40000011);
+	ck_assert_uint_eq(req.leaves[4][0], 0x40000100);
+}
+END_TEST
+
 static void hostile(int which)
 {
 	switch (which) {
 	case 0: res.leaves_done = 1000; break;
 	case 1: res.leaves_done = 0xffffffff; break;
-	case 2: res.scan_done = 257; break;
+	case 2: res.walk_steps = 257; break;
 	case 3: res.msrs_done = GUEST_MAX_MSRS + 1; break;
 	case 4: res.msr_out[0].rd_vector = 99; break;
 	case 5: res.msr_out[3].wr_vector = 0xffffffff; break;
@@ -413,6 +517,9 @@ int main(void)
 	tcase_add_test(tc, test_intel_missing_leaf);
 	tcase_add_test(tc, test_other_vendor_missing_leaf);
 	tcase_add_test(tc, test_enforce_leaf_models);
+	tcase_add_test(tc, test_hypervisor_bit_gates_detection);
+	tcase_add_test(tc, test_kvm_block_check);
+	tcase_add_test(tc, test_request_sentinels);
 	tcase_add_test(tc, test_ignore_msrs);
 	tcase_add_loop_test(tc, test_hostile_results_rejected, 0, 12);
 	tcase_add_test(tc, test_report_json);

@@ -6,7 +6,6 @@
 
 #include "cli.h"
 
-static const char *const action_names[] = { "host", "on", "off", "force" };
 static const char *const reg_names[] = { "eax", "ebx", "ecx", "edx" };
 
 static const char build_usage[] =

@@ -16,10 +16,11 @@ struct vopts {
 	bool json;
 	bool strict;
 	bool all;
+	bool scan_full;
 	unsigned int deadline_ms;
 };
 
-enum { OPT_SET = 256, OPT_JSON, OPT_DEADLINE, OPT_STRICT, OPT_ALL };
+enum { OPT_SET = 256, OPT_JSON, OPT_DEADLINE, OPT_STRICT, OPT_ALL, OPT_SCAN };
 
 static const struct option vopts_long[] = {
 	{ "set", required_argument, NULL, OPT_SET },
@@ -27,6 +28,7 @@ static const struct option vopts_long[] = {
 	{ "deadline", required_argument, NULL, OPT_DEADLINE },
 	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "all", no_argument, NULL, OPT_ALL },
+	{ "scan", required_argument, NULL, OPT_SCAN },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
@@ -50,6 +52,13 @@ static int parse_vopts(int argc, char **argv, const char *usage, struct vopts *o
 			break;
 		case OPT_ALL:
 			o->all = true;
+			break;
+		case OPT_SCAN:
+			if (strcmp(optarg, "full") && strcmp(optarg, "default")) {
+				cli_error(_("--scan: '%s' is not full or default"), optarg);
+				return EXIT_USAGE;
+			}
+			o->scan_full = !strcmp(optarg, "full");
 			break;
 		case OPT_DEADLINE:
 			if (cli_parse_deadline(optarg, &o->deadline_ms) < 0) {
@@ -84,6 +93,7 @@ static const char verify_usage[] =
 	"  --json                print the report as JSON\n"
 	"  --deadline S          bound every KVM_RUN to S seconds (default 2)\n"
 	"  --all                 list passing scan and leaf checks too\n"
+	"  --scan full           read all 256 steps of 0x40000000-0x4000ff00 (256 VM exits more)\n"
 	"  --strict              lint warnings are errors\n"
 	"  -h, --help            this text\n"
 	"Exit status: 0 all as expected, 1 a mismatch, 2 policy or usage error,\n"
@@ -181,7 +191,8 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 			kvmcpuid_host_unref(h);
 		}
 	}
-	r = kvmcpuid_verify(p, o.strict ? KVMCPUID_STRICT : 0, &rep, &diag);
+	r = kvmcpuid_verify(p, (o.strict ? KVMCPUID_STRICT : 0) |
+			    (o.scan_full ? KVMCPUID_VERIFY_SCAN_FULL : 0), &rep, &diag);
 	if (r < 0) {
 		cli_diag(&diag);
 		kvmcpuid_policy_unref(p);
@@ -208,6 +219,7 @@ static const char matrix_usage[] =
 	"  -s, --set K=V[,K=V]   override settings (repeatable)\n"
 	"  --json                print every report as a JSON array\n"
 	"  --deadline S          bound every KVM_RUN to S seconds (default 2)\n"
+	"  --scan full           read all 256 steps of 0x40000000-0x4000ff00 (256 VM exits more)\n"
 	"  -h, --help            this text\n"
 	"Exit status as for verify.\n");
 
@@ -255,6 +267,13 @@ static void matrix_row(const struct kvmcpuid_report *rep, int feature)
 	}
 	printf(_("%-26s %-12s %-14s %-14s %s\n"), kvmcpuid_report_info(rep)->label, bit, msrs, hcs,
 	       kvmcpuid_report_ok(rep) ? "as expected" : "MISMATCH");
+	/* a policy whose vCPU failed: why */
+	for (i = 0; i < n; i++) {
+		const struct kvmcpuid_check *c = kvmcpuid_report_check(rep, i);
+
+		if (c->kind == KVMCPUID_CHECK_RUN)
+			printf(_("          cause: %s\n"), c->cause ? c->cause : c->seen_text);
+	}
 }
 
 int cmd_matrix(struct cli *cli, int argc, char **argv)
@@ -277,7 +296,7 @@ int cmd_matrix(struct cli *cli, int argc, char **argv)
 		return r;
 	if (!o.policy)
 		kvmcpuid_policy_set(p, "enforce", "on", NULL);
-	r = kvmcpuid_matrix(p, 0, &reps, &n, &diag);
+	r = kvmcpuid_matrix(p, o.scan_full ? KVMCPUID_VERIFY_SCAN_FULL : 0, &reps, &n, &diag);
 	if (r < 0) {
 		cli_diag(&diag);
 		kvmcpuid_policy_unref(p);

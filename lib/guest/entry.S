@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Entry and exception handling of the verifying guest.  The host enters at _start
- * in 64-bit mode at CPL 0 with paging, GDT and IDT already set up.  A probing
- * instruction sets fixup_rip first; a #GP/#UD handler records the vector and
+ * in 64-bit mode at CPL 0 with paging, GDT and IDT already set up, RDI and GS.base
+ * pointing at this vCPU's slot (struct guest_io) and RSP at the slot's stack.  A probing
+ * instruction sets the slot's fixup_rip first; a #GP/#UD handler records the vector and
  * resumes there.  A fault with no fixup is reported to the host and stops the guest.
+ * No state outside the slot: vCPUs run this concurrently.
  */
 #include "protocol.h"
 
@@ -18,7 +20,6 @@
 	.section .text.entry, "ax"
 	.globl _start
 _start:
-	movq	$GUEST_STACK_TOP, %rsp
 	call	guest_main
 1:	hlt
 	jmp	1b
@@ -30,11 +31,11 @@ name:						\
 	.if has_error_code;			\
 	addq	$8, %rsp;			\
 	.endif;					\
-	movl	$vec, fault_vector(%rip);	\
-	cmpq	$0, fixup_rip(%rip);		\
+	movl	$vec, %gs:GUEST_IO_TRAP;	\
+	cmpq	$0, %gs:GUEST_IO_FIXUP;		\
 	je	fatal;				\
 	pushq	%rax;				\
-	movq	fixup_rip(%rip), %rax;		\
+	movq	%gs:GUEST_IO_FIXUP, %rax;	\
 	movq	%rax, 8(%rsp);			\
 	popq	%rax;				\
 	iretq
@@ -43,43 +44,47 @@ HANDLER(ud_handler, 6, 0)
 HANDLER(gp_handler, 13, 1)
 
 other_handler:
-	movl	$0xff, fault_vector(%rip)
+	movl	$0xff, %gs:GUEST_IO_TRAP
 fatal:
 	movq	(%rsp), %rsi		/* RIP of the fault (error code, if any, not skipped) */
-	movl	fault_vector(%rip), %edi
-	call	guest_fatal
+	movl	%gs:GUEST_IO_TRAP, %edi
+	movl	%edi, %gs:GUEST_IO_FAULT_VECTOR
+	movq	%rsi, %gs:GUEST_IO_FAULT_RIP
+	movb	$GUEST_PHASE_FAULT, %al
+	movw	$GUEST_PORT, %dx
+	outb	%al, %dx
 2:	hlt
 	jmp	2b
 
 /* int rdmsr_safe(uint32_t msr, uint64_t *val): 0 or the vector taken */
 	.globl rdmsr_safe
 rdmsr_safe:
-	movl	$0, fault_vector(%rip)
+	movl	$0, %gs:GUEST_IO_TRAP
 	leaq	1f(%rip), %rax
-	movq	%rax, fixup_rip(%rip)
+	movq	%rax, %gs:GUEST_IO_FIXUP
 	movl	%edi, %ecx
 	rdmsr
 	movl	%eax, %eax
 	shlq	$32, %rdx
 	orq	%rdx, %rax
 	movq	%rax, (%rsi)
-1:	movq	$0, fixup_rip(%rip)
-	movl	fault_vector(%rip), %eax
+1:	movq	$0, %gs:GUEST_IO_FIXUP
+	movl	%gs:GUEST_IO_TRAP, %eax
 	ret
 
 /* int wrmsr_safe(uint32_t msr, uint64_t val): 0 or the vector taken */
 	.globl wrmsr_safe
 wrmsr_safe:
-	movl	$0, fault_vector(%rip)
+	movl	$0, %gs:GUEST_IO_TRAP
 	leaq	1f(%rip), %rax
-	movq	%rax, fixup_rip(%rip)
+	movq	%rax, %gs:GUEST_IO_FIXUP
 	movl	%edi, %ecx
 	movl	%esi, %eax
 	movq	%rsi, %rdx
 	shrq	$32, %rdx
 	wrmsr
-1:	movq	$0, fixup_rip(%rip)
-	movl	fault_vector(%rip), %eax
+1:	movq	$0, %gs:GUEST_IO_FIXUP
+	movl	%gs:GUEST_IO_TRAP, %eax
 	ret
 
 /*
@@ -95,22 +100,16 @@ hypercall:
 	movq	8(%rsi), %rcx
 	movq	16(%rsi), %rdx
 	movq	24(%rsi), %rsi
-	movl	$0, fault_vector(%rip)
+	movl	$0, %gs:GUEST_IO_TRAP
 	leaq	2f(%rip), %r9
-	movq	%r9, fixup_rip(%rip)
+	movq	%r9, %gs:GUEST_IO_FIXUP
 	testq	%r8, %r8
 	jz	1f
 	vmmcall
 	jmp	2f
 1:	vmcall
-2:	movq	$0, fixup_rip(%rip)
+2:	movq	$0, %gs:GUEST_IO_FIXUP
 	popq	%rbx
 	ret
-
-	.section .bss
-	.balign 8
-	.globl fixup_rip, fault_vector
-fixup_rip:	.quad 0
-fault_vector:	.long 0
 
 	.section .note.GNU-stack, "", @progbits

@@ -53,6 +53,7 @@ run_kernel() {
 	local start=$SECONDS
 	"$vm" -q --kernel "$suite" --deadline "$deadline" --jobs "$jobs" \
 		--with "$builddir/tests/live-apply" --with "$builddir/tests/live-verify" \
+		--with "$builddir/bench/kvmcpuid-bench" \
 		--results "$raw" >"$dir/vm.log" 2>&1
 	r=$?
 	release=$(cat "$raw/release" 2>/dev/null || echo "?")
