@@ -36,6 +36,9 @@ struct feature {
 	uint32_t msrs[2];
 	int hypercall;		/* -1: none */
 	uint32_t depends;	/* mask of feature ids */
+	/* Gates setting wr_bits in a write to wr_msr (0: none); the MSR itself is another's. */
+	uint32_t wr_msr;
+	uint64_t wr_bits;
 };
 const struct feature *feature_get(unsigned int id);
 /* Name (canonical, macro, QEMU) to a mask of feature ids; 0 if unknown. */
