@@ -439,6 +439,24 @@ START_TEST(test_parse_build_allocation_failures)
 }
 END_TEST
 
+/* kvmcpuid_cpuid_diff of two inline policies built against the test host. */
+static int diff_of(const char *pa, const char *pb, struct kvmcpuid_difference *d)
+{
+	struct kvmcpuid_policy *p[2] = { inline_policy(ctx, pa), inline_policy(ctx, pb) };
+	struct kvmcpuid_cpuid *c[2] = { NULL, NULL };
+	struct kvmcpuid_diag diag = { 0 };
+	int n, i;
+
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(kvmcpuid_build(p[i], host, 0, &c[i], &diag), 0);
+	n = kvmcpuid_cpuid_diff(c[0], c[1], d, KVMCPUID_MAX_DIFFERENCES);
+	for (i = 0; i < 2; i++) {
+		kvmcpuid_cpuid_unref(c[i]);
+		kvmcpuid_policy_unref(p[i]);
+	}
+	return n;
+}
+
 /* The build output round-trips through JSON; diff names what a guest sees differently. */
 START_TEST(test_cpuid_json_diff)
 {
@@ -481,6 +499,18 @@ START_TEST(test_cpuid_json_diff)
 	kvmcpuid_cpuid_unref(b);
 	kvmcpuid_policy_unref(pa);
 	kvmcpuid_policy_unref(pb);
+	/* legacy zero reads as base+1; an explicit base does not; signatures are seen */
+	ck_assert_int_eq(diff_of("max_leaf=legacy-zero", "max_leaf=0x40000001", d), 0);
+	ck_assert_int_eq(diff_of("max_leaf=legacy-zero", "max_leaf=0x40000000", d), 1);
+	ck_assert_int_eq(d[0].kind, KVMCPUID_DIFF_MAX_LEAF);
+	ck_assert_uint_eq(d[0].a, 1);
+	ck_assert_uint_eq(d[0].b, 0);
+	ck_assert_int_eq(diff_of("signature=\"XenVMMXenVMM\"", "signature=hidden", d), 1);
+	ck_assert_int_eq(d[0].kind, KVMCPUID_DIFF_SIGNATURE);
+	ck_assert_uint_eq(d[0].a, 0x40000000);
+	ck_assert_uint_eq(d[0].b, 0);
+	ck_assert_int_eq(diff_of("signature=\"XenVMMXenVMM\"", "signature=\"KVMKVMKVMKVM\"", d), 1);
+	ck_assert_int_eq(d[0].kind, KVMCPUID_DIFF_SIGNATURE);
 }
 END_TEST
 
