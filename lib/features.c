@@ -144,6 +144,7 @@ uint32_t feature_mask_lookup(const char *name)
 {
 	uint32_t mask = 0;
 	unsigned int i, set;
+	size_t skip;
 
 	if (!name || !name[0])
 		return 0;
@@ -153,9 +154,10 @@ uint32_t feature_mask_lookup(const char *name)
 	 * is compared: the parser calls this for every key.
 	 */
 	set = feature_name_set(name);
+	/* "KVM_FEATURE_": skipped only when the key is longer, never read past its end */
+	skip = set == 1 && strnlen(name, 13) > 12 ? 12 : 0;
 	for (i = 0; i < FEATURE_COUNT; i++) {
 		const char *cand = feature_name_in(&features[i], set);
-		size_t skip = set == 1 ? 12 : 0;	/* "KVM_FEATURE_" */
 
 		/* QEMU's "kvmclock" names bits 0 and 3 at once: both match. */
 		if (cand && cand[skip] == name[skip] && !strcmp(name, cand))

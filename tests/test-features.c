@@ -81,6 +81,21 @@ START_TEST(test_aliases)
 }
 END_TEST
 
+/* A short key is never read past its end (ASan: heap-buffer-overflow before). */
+START_TEST(test_lookup_short)
+{
+	static const char *const keys[] = { "K", "KVM", "KVM_FEATURE_", "k", "kv" };
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char *k = strdup(keys[i]);
+
+		ck_assert_int_eq(kvmcpuid_feature_lookup(k), -ENOENT);
+		free(k);
+	}
+}
+END_TEST
+
 START_TEST(test_gates)
 {
 	uint32_t msrs[4];
@@ -134,6 +149,7 @@ int main(void)
 	tcase_add_test(tc, test_reserved_bits);
 	tcase_add_test(tc, test_aliases);
 	tcase_add_test(tc, test_gates);
+	tcase_add_test(tc, test_lookup_short);
 	tcase_add_test(tc, test_suggest);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
