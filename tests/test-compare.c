@@ -395,7 +395,6 @@ START_TEST(test_report_json)
 	ck_assert(strstr(json, "\"detected_base\": \"0x40000000\""));
 	ck_assert(strstr(json, "masking is advisory"));
 	ck_assert(strstr(json, "\"verdict\": \"untestable\""));
-	free(json);
 	/* the typed values beside the strings: not run is no value, 0 expected */
 	ck_assert(strstr(json, "\"expected\": \"0\""));
 	ck_assert(strstr(json, "\"expected_value\": {"));
@@ -405,6 +404,7 @@ START_TEST(test_report_json)
 	ck_assert(strstr(json, "\"eax\": \"0x01007efb\""));
 	ck_assert_ptr_null(kvmcpuid_report_check(rep, 100000));
 	ck_assert_ptr_null(kvmcpuid_report_check(NULL, 0));
+	free(json);
 	kvmcpuid_report_unref(rep);
 }
 END_TEST
