@@ -122,6 +122,8 @@ struct kvmcpuid_feature {
 	uint32_t msrs[2];
 	int hypercall;			/* the hypercall it gates, -1: none */
 	uint32_t depends;		/* features it needs to be useful to a Linux guest (id mask) */
+	uint32_t wr_msr;		/* it gates setting wr_bits in a write to this MSR (0: none; */
+	uint64_t wr_bits;		/* the MSR itself is another feature's, e.g. async_pf's) */
 };
 
 /* The feature with id (0 .. KVMCPUID_FEATURE_COUNT-1), or NULL out of range. */
@@ -342,10 +344,13 @@ bool kvmcpuid_cpuid_equal(const struct kvmcpuid_cpuid *a, const struct kvmcpuid_
 /* What a guest sees differently between two cpuids (kvmcpuid_cpuid_diff). */
 enum kvmcpuid_diff_kind {
 	KVMCPUID_DIFF_DETECTED = 0,	/* where Linux finds KVM: a, b = base, 0 = nowhere */
-	KVMCPUID_DIFF_MAX_LEAF = 1,	/* a, b = max leaf - base (0: none, or legacy zero) */
+	KVMCPUID_DIFF_MAX_LEAF = 1,	/* a, b = max leaf - base as read (legacy zero: 1);
+					 * only when both found KVM */
 	KVMCPUID_DIFF_FEATURE = 2,	/* a, b = 0 clear / 1 set */
 	KVMCPUID_DIFF_TIMING = 3,	/* a, b = 0 absent / 1 present (values may differ) */
 	KVMCPUID_DIFF_ENFORCE = 4,	/* a, b = 0 off / 1 on */
+	KVMCPUID_DIFF_SIGNATURE = 5,	/* a, b = the leaf holding the signature (the
+					 * cpuid's base), 0 = none (hidden) */
 };
 struct kvmcpuid_difference {
 	enum kvmcpuid_diff_kind kind;
@@ -354,10 +359,10 @@ struct kvmcpuid_difference {
 	uint32_t b;
 };
 /* At most this many differences come out of kvmcpuid_cpuid_diff. */
-#define KVMCPUID_MAX_DIFFERENCES 24
+#define KVMCPUID_MAX_DIFFERENCES 25
 /*
- * Compare a and b as a Linux guest reads them (the signature scan, max leaf, each feature
- * bit, the timing leaf) plus enforcement.  Stores up to cap differences in out, in that
+ * Compare a and b as a guest reads them (where Linux finds KVM, the signature, max leaf,
+ * each feature bit, the timing leaf) plus enforcement.  Stores up to cap differences in out, in that
  * order, and returns how many there are (0: none a guest can see), -EINVAL.
  */
 int kvmcpuid_cpuid_diff(const struct kvmcpuid_cpuid *a, const struct kvmcpuid_cpuid *b,

@@ -70,12 +70,17 @@ static void PRINTF(3, 4) lint(struct lint_sink *s, int feature, const char *fmt,
 		s->fn(s->data, feature, msg);
 }
 
+/*
+ * The lints follow what a Linux guest does with the bits (arch/x86/kernel/kvm.c) and what
+ * KVM does with the leaves (arch/x86/kvm/cpuid.c, x86.c); each cites its source.
+ */
 static int run_lints(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
 		     struct lint_sink *s)
 {
 	uint32_t eax, edx;
 	unsigned int i;
 
+#define HAS(id) feature_set(eax, edx, KVMCPUID_FEATURE_##id)
 	effective_bits(p, h, &eax, &edx);
 	for (i = 0; i < FEATURE_COUNT; i++) {
 		const struct kvmcpuid_feature *f = feature_get(i);
@@ -93,14 +98,39 @@ static int run_lints(const struct kvmcpuid_policy *p, const struct kvmcpuid_host
 		if (i == KVMCPUID_FEATURE_CLOCKSOURCE_STABLE_BIT)
 			lint(s, (int)i, "clocksource_stable_bit is set but neither clocksource nor "
 			     "clocksource2 is: the stable bit describes a kvmclock the guest does not have");
+		else if (i == KVMCPUID_FEATURE_ASYNC_PF_INT)
+			/*
+			 * kvm_guest_cpu_init checks async_pf_int alone and writes
+			 * MSR_KVM_ASYNC_PF_EN, which KVM gates on async_pf (kvm_set_msr_common).
+			 */
+			lint(s, (int)i, "async_pf_int is set without async_pf: a Linux guest enables "
+			     "async PF on async_pf_int alone, but KVM's enforcement refuses its "
+			     "write to MSR 0x4b564d02, which async_pf gates");
 		else
+			/*
+			 * pv_tlb_flush_supported, pv_sched_yield_supported (need steal time);
+			 * kvm_guest_cpu_init sets KVM_ASYNC_PF_DELIVERY_AS_PF_VMEXIT only inside
+			 * its async_pf_int branch.
+			 */
 			lint(s, (int)i, "%s is set without %s: a Linux guest ignores %s without it",
 			     f->name, feature_get(__builtin_ctz(dep))->name, f->name);
 	}
-	if (feature_set(eax, edx, KVMCPUID_FEATURE_REALTIME) &&
-	    feature_set(eax, edx, KVMCPUID_FEATURE_PV_UNHALT))
+	/* kvm_guest_cpu_init and kvm_guest_init: async PF only under KVM_FEATURE_ASYNC_PF_INT */
+	if (HAS(ASYNC_PF) && !HAS(ASYNC_PF_INT))
+		lint(s, KVMCPUID_FEATURE_ASYNC_PF, "async_pf is set without async_pf_int: a Linux "
+		     "guest never enables async PF with the old #PF delivery alone");
+	/* kvm_spinlock_init: "PV spinlocks disabled with KVM_HINTS_REALTIME hints" */
+	if (HAS(REALTIME) && HAS(PV_UNHALT))
 		lint(s, KVMCPUID_FEATURE_REALTIME, "realtime is set with pv_unhalt: with dedicated "
 		     "vCPUs a Linux guest does not use PV spinlocks, so pv_unhalt is unused");
+	/* pv_tlb_flush_supported, pv_sched_yield_supported: !kvm_para_has_hint(REALTIME) */
+	if (HAS(REALTIME) && HAS(PV_TLB_FLUSH))
+		lint(s, KVMCPUID_FEATURE_REALTIME, "realtime is set with pv_tlb_flush: with "
+		     "dedicated vCPUs a Linux guest does not use the PV TLB flush");
+	if (HAS(REALTIME) && HAS(PV_SCHED_YIELD))
+		lint(s, KVMCPUID_FEATURE_REALTIME, "realtime is set with pv_sched_yield: with "
+		     "dedicated vCPUs a Linux guest does not use the PV sched yield");
+	/* DESIGN: force always warns, whatever the host offers */
 	for (i = 0; i < FEATURE_COUNT; i++) {
 		const struct kvmcpuid_feature *f = feature_get(i);
 
@@ -114,10 +144,14 @@ static int run_lints(const struct kvmcpuid_policy *p, const struct kvmcpuid_host
 		else if (!host_offers(h, i))
 			lint(s, (int)i, "%s is forced though this host's KVM does not offer it",
 			     f->name);
+		else
+			lint(s, (int)i, "%s is forced: this host offers it, but force sets it on "
+			     "hosts that do not", f->name);
 	}
 	if (p->enforce && p->sig_kind == KVMCPUID_SIGNATURE_HIDDEN)
 		lint(s, -1, "enforce = on with signature = hidden: KVM finds no KVM signature, so "
 		     "enforcement blocks every PV MSR and hypercall");
+	/* with or without enforcement: cpuid_base_hypervisor (Linux) matches "KVMKVMKVM" only */
 	if (p->sig_kind == KVMCPUID_SIGNATURE_CUSTOM)
 		lint(s, -1, "custom signature: Linux guests will not recognise these leaves as KVM%s",
 		     p->enforce ? ", and KVM's enforcement, finding no KVM signature, blocks every "
@@ -125,23 +159,41 @@ static int run_lints(const struct kvmcpuid_policy *p, const struct kvmcpuid_host
 	if (p->enforce && h && !h->enforce_cap)
 		lint(s, -1, "enforce = on but this host's KVM lacks KVM_CAP_ENFORCE_PV_FEATURE_CPUID: "
 		     "applying will fail");
-	if (feature_set(eax, edx, KVMCPUID_FEATURE_HC_MAP_GPA_RANGE) && h &&
-	    !h->exit_hypercall_cap)
+	/* kvm_emulate_hypercall: KVM_HC_MAP_GPA_RANGE exits only with KVM_CAP_EXIT_HYPERCALL */
+	if (HAS(HC_MAP_GPA_RANGE) && h && !h->exit_hypercall_cap)
 		lint(s, KVMCPUID_FEATURE_HC_MAP_GPA_RANGE, "hc_map_gpa_range is set but this host "
 		     "lacks KVM_CAP_EXIT_HYPERCALL: the VMM cannot see the hypercall");
+	/*
+	 * kvm_init_platform: a SEV guest that sees migration_control issues
+	 * KVM_HC_MAP_GPA_RANGE for all its RAM without checking hc_map_gpa_range; KVM answers
+	 * -KVM_ENOSYS unless the VMM took the exit.
+	 */
+	if (HAS(MIGRATION_CONTROL) && h && !h->exit_hypercall_cap)
+		lint(s, KVMCPUID_FEATURE_MIGRATION_CONTROL, "migration_control is set but this "
+		     "host lacks KVM_CAP_EXIT_HYPERCALL: a Linux SEV guest that sees it makes the "
+		     "MAP_GPA_RANGE hypercall (without checking hc_map_gpa_range) and KVM refuses it");
+	/*
+	 * What max_leaf really changes: Linux's cpuid_base_hypervisor scans for the signature
+	 * and ignores EAX, and KVM answers a leaf in the table exactly (kvm_cpuid,
+	 * arch/x86/kvm/cpuid.c: only a missing leaf goes out of range).  Only a guest that
+	 * honours the max leaf stops short.
+	 */
 	if (p->sig_kind != KVMCPUID_SIGNATURE_HIDDEN &&
 	    p->max_leaf_kind == KVMCPUID_MAX_LEAF_EXPLICIT) {
 		if (p->max_leaf < p->base + 1)
-			lint(s, -1, "max_leaf 0x%x is below base+1: guests will not read the feature "
-			     "leaf", p->max_leaf);
+			lint(s, -1, "max_leaf 0x%x is below base+1: Linux ignores it and KVM still "
+			     "answers the feature leaf, but a guest that honours the max leaf "
+			     "will not read it", p->max_leaf);
 		else if (p->timing && p->max_leaf < p->base + 0x10)
-			lint(s, -1, "timing = on but max_leaf 0x%x is below base+0x10: guests will "
-			     "not read the timing leaf", p->max_leaf);
+			lint(s, -1, "timing = on but max_leaf 0x%x is below base+0x10: KVM still "
+			     "answers the timing leaf, but a guest that honours the max leaf "
+			     "will not read it", p->max_leaf);
 	}
 	if (p->timing && p->max_leaf_kind == KVMCPUID_MAX_LEAF_LEGACY_ZERO &&
 	    p->sig_kind != KVMCPUID_SIGNATURE_HIDDEN)
-		lint(s, -1, "timing = on with max_leaf = legacy-zero: guests read 0 as base+1 and "
-		     "will not find the timing leaf");
+		lint(s, -1, "timing = on with max_leaf = legacy-zero: KVM still answers the "
+		     "timing leaf, but a guest reads 0 as base+1 and will not look for it");
+#undef HAS
 	return s->count;
 }
 

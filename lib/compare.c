@@ -33,6 +33,17 @@ static int msr_feature(uint32_t msr)
 	return -1;
 }
 
+/* The feature gating bits of a write to msr (feature_get: wr_msr, wr_bits), or -1. */
+static int msr_bit_feature(uint32_t msr, uint64_t value)
+{
+	unsigned int i;
+
+	for (i = 0; i < FEATURE_COUNT && value; i++)
+		if (feature_get(i)->wr_msr == msr && feature_get(i)->wr_bits == value)
+			return (int)i;
+	return -1;
+}
+
 static int hcall_feature(uint32_t nr)
 {
 	unsigned int i;
@@ -131,6 +142,18 @@ void request_fill(struct guest_io *io, const struct kvm_cpuid_entry2 *table, siz
 			io->nmsrs++;
 		}
 	}
+	/* A write with each gated bit alone: without KVM_ASYNC_PF_ENABLED nothing starts. */
+	for (i = 0; i < FEATURE_COUNT && io->nmsrs < GUEST_MAX_MSRS; i++) {
+		const struct kvmcpuid_feature *f = feature_get(i);
+
+		if (!f->wr_msr)
+			continue;
+		io->msrs[io->nmsrs] = f->wr_msr;
+		io->msr_write[io->nmsrs++] = f->wr_bits;
+	}
+	/* No feature gates it (features.c): probed for what KVM does with it. */
+	if (io->nmsrs < GUEST_MAX_MSRS)
+		io->msrs[io->nmsrs++] = MSR_KVM_MIGRATION_CONTROL;
 	for (i = 0; i < ARRAY_SIZE(hcalls); i++) {
 		io->hcalls[i] = hcalls[i].nr;
 		memcpy(io->hcall_args[i], hcalls[i].args, sizeof(hcalls[i].args));
@@ -584,9 +607,11 @@ static int check_msrs(const struct expect *x, const struct guest_io *r,
 
 	for (i = 0; i < q->nmsrs && !ret; i++) {
 		uint32_t msr = q->msrs[i], want_rd = 0, want_wr = 0;
-		int feat = msr_feature(msr);
+		int feat = msr_feature(msr), bfeat = msr_bit_feature(msr, q->msr_write[i]);
 		const struct kvmcpuid_feature *f = feature_get((unsigned int)feat);
+		const struct kvmcpuid_feature *bf = feature_get((unsigned int)bfeat);
 		bool visible = f && ((enforce_features >> f->bit) & 1) && kvm_found;
+		bool bit_visible = bf && ((enforce_features >> bf->bit) & 1) && kvm_found;
 		const char *cause = NULL;
 		char subj[48], want_s[40], got_s[40];
 		bool ok;
@@ -621,12 +646,31 @@ static int check_msrs(const struct expect *x, const struct guest_io *r,
 			cause = "masked but not enforced: masking is advisory, the guest can still "
 				"use it (enforce = on makes it #GP)";
 		}
+		/*
+		 * The MSR passed (or its refusal was ignored): kvm_pv_enable_async_pf
+		 * (arch/x86/kvm/x86.c) then refuses the bit of a masked feature with 1, not
+		 * KVM_MSR_RET_INVALID, so kvm.ignore_msrs never hides it.
+		 */
+		if (bf && x->enforce && visible && !bit_visible) {
+			want_wr = 13;
+			cause = "masked and enforced: KVM refuses a write setting this bit "
+				"(kvm_pv_enable_async_pf)";
+		} else if (bf && !cause && !x->enforce && !bit_visible) {
+			cause = "masked but not enforced: masking is advisory, KVM accepts the bit "
+				"(enforce = on makes the write #GP)";
+		}
+		if (bf)
+			feat = bfeat;
 		ok = r->msr_out[i].rd_vector == want_rd && r->msr_out[i].wr_vector == want_wr;
 		if (!ok)
 			cause = want_rd || want_wr ? "KVM let the guest use an MSR it should refuse: "
 				"is KVM_CAP_ENFORCE_PV_FEATURE_CPUID in effect?"
 				: "KVM refused an MSR the table grants (does the host support it?)";
-		snprintf(subj, sizeof(subj), "MSR 0x%x", msr);
+		if (bf)
+			snprintf(subj, sizeof(subj), "MSR 0x%x bit %d", msr,
+				 __builtin_ctzll(bf->wr_bits));
+		else
+			snprintf(subj, sizeof(subj), "MSR 0x%x", msr);
 		ret = report_add(rep, &(struct kvmcpuid_check){
 			.kind = KVMCPUID_CHECK_MSR, .verdict = ok ? KVMCPUID_PASS : KVMCPUID_FAIL,
 			.feature = feat, .id = msr, .expected = access_value(want_rd, want_wr),
@@ -675,8 +719,10 @@ static int check_hcalls(const struct expect *x, const struct guest_io *r,
 		snprintf(subj, sizeof(subj), "hypercall %u", q->hcalls[i]);
 		if (q->hcalls[i] == KVM_HC_MAP_GPA_RANGE) {
 			want_enosys = true;
-			cause = "KVM answers -KVM_ENOSYS unless the VMM enables "
-				"KVM_CAP_EXIT_HYPERCALL (the verifying VM does not)";
+			/* kvm_emulate_hypercall (x86.c): no guest_pv_has, only the exit cap */
+			cause = "not gated by enforcement: KVM answers -KVM_ENOSYS unless the VMM "
+				"enables KVM_CAP_EXIT_HYPERCALL (the verifying VM does not), "
+				"whatever hc_map_gpa_range says";
 		} else if (!x->enforce && f && !visible) {
 			cause = "masked but not enforced: masking is advisory, the guest can still "
 				"use it";

@@ -2,6 +2,22 @@
 /*
  * The feature table: the one place that knows the KVM paravirtual CPUID flags
  * (Documentation/virt/kvm/x86/cpuid.rst).  Everything else looks flags up here.
+ *
+ * msrs[], hypercall and wr_msr/wr_bits are what KVM_CAP_ENFORCE_PV_FEATURE_CPUID gates,
+ * as KVM enforces it (arch/x86/kvm/x86.c, guest_pv_has() from 66570e966dd9, 5.10):
+ * kvm_{get,set}_msr_common refuse a feature's MSRs, kvm_emulate_hypercall answers
+ * -KVM_ENOSYS to its hypercall, and kvm_pv_enable_async_pf refuses a write to
+ * MSR_KVM_ASYNC_PF_EN that sets KVM_ASYNC_PF_DELIVERY_AS_PF_VMEXIT (bit 2) without
+ * async_pf_vmexit or KVM_ASYNC_PF_DELIVERY_AS_INT (bit 3) without async_pf_int.
+ * Two features name an interface enforcement never gates, so the table lists none:
+ * hc_map_gpa_range (kvm_emulate_hypercall: KVM_HC_MAP_GPA_RANGE is refused unless
+ * the VMM enabled KVM_CAP_EXIT_HYPERCALL for it, whatever the CPUID says) and
+ * migration_control (kvm_set_msr_common has no case for MSR_KVM_MIGRATION_CONTROL:
+ * the VMM handles it, through KVM_CAP_X86_USER_SPACE_MSR).
+ *
+ * depends: a Linux guest (arch/x86/kernel/kvm.c) uses the feature only with one of
+ * these: pv_tlb_flush_supported and pv_sched_yield_supported need steal time;
+ * kvm_guest_cpu_init sets the #PF-vmexit bit only inside its async_pf_int branch.
  */
 #include <asm/kvm_para.h>
 #include <linux/kvm_para.h>
@@ -60,7 +76,8 @@ static const struct kvmcpuid_feature features[FEATURE_COUNT] = {
 	[KVMCPUID_FEATURE_ASYNC_PF_VMEXIT] = {
 		"async_pf_vmexit", "KVM_FEATURE_ASYNC_PF_VMEXIT", "kvm-asyncpf-vmexit",
 		N_("paravirtualized async PF VM EXIT can be enabled by setting bit 2 when writing to MSR 0x4b564d02"),
-		EAX, KVM_FEATURE_ASYNC_PF_VMEXIT, KVM, false, 0, { 0 }, -1, F(ASYNC_PF) },
+		EAX, KVM_FEATURE_ASYNC_PF_VMEXIT, KVM, false, 0, { 0 }, -1, F(ASYNC_PF_INT),
+		MSR_KVM_ASYNC_PF_EN, KVM_ASYNC_PF_DELIVERY_AS_PF_VMEXIT },
 	[KVMCPUID_FEATURE_PV_SEND_IPI] = {
 		"pv_send_ipi", "KVM_FEATURE_PV_SEND_IPI", "kvm-pv-ipi",
 		N_("guest checks this feature bit before enabling paravirtualized send IPIs"),
@@ -72,12 +89,14 @@ static const struct kvmcpuid_feature features[FEATURE_COUNT] = {
 	[KVMCPUID_FEATURE_PV_SCHED_YIELD] = {
 		"pv_sched_yield", "KVM_FEATURE_PV_SCHED_YIELD", "kvm-pv-sched-yield",
 		N_("guest checks this feature bit before using paravirtualized sched yield"),
-		EAX, KVM_FEATURE_PV_SCHED_YIELD, KVM, false, 0, { 0 }, KVM_HC_SCHED_YIELD, 0 },
+		EAX, KVM_FEATURE_PV_SCHED_YIELD, KVM, false, 0, { 0 }, KVM_HC_SCHED_YIELD,
+		F(STEAL_TIME) },
 	[KVMCPUID_FEATURE_ASYNC_PF_INT] = {
 		"async_pf_int", "KVM_FEATURE_ASYNC_PF_INT", "kvm-asyncpf-int",
 		N_("guest checks this feature bit before using the second async pf control MSR 0x4b564d06 and async pf acknowledgment MSR 0x4b564d07"),
 		EAX, KVM_FEATURE_ASYNC_PF_INT, KVM, false, 2,
-		{ MSR_KVM_ASYNC_PF_INT, MSR_KVM_ASYNC_PF_ACK }, -1, F(ASYNC_PF) },
+		{ MSR_KVM_ASYNC_PF_INT, MSR_KVM_ASYNC_PF_ACK }, -1, F(ASYNC_PF),
+		MSR_KVM_ASYNC_PF_EN, KVM_ASYNC_PF_DELIVERY_AS_INT },
 	[KVMCPUID_FEATURE_MSI_EXT_DEST_ID] = {
 		"msi_ext_dest_id", "KVM_FEATURE_MSI_EXT_DEST_ID", "kvm-msi-ext-dest-id",
 		N_("guest checks this feature bit before using extended destination ID bits in MSI address bits 11-5"),
@@ -85,12 +104,11 @@ static const struct kvmcpuid_feature features[FEATURE_COUNT] = {
 	[KVMCPUID_FEATURE_HC_MAP_GPA_RANGE] = {
 		"hc_map_gpa_range", "KVM_FEATURE_HC_MAP_GPA_RANGE", NULL,
 		N_("guest checks this feature bit before using the map gpa range hypercall to notify the page state change"),
-		EAX, KVM_FEATURE_HC_MAP_GPA_RANGE, VMM, false, 0, { 0 }, KVM_HC_MAP_GPA_RANGE, 0 },
+		EAX, KVM_FEATURE_HC_MAP_GPA_RANGE, VMM, false, 0, { 0 }, -1, 0 },
 	[KVMCPUID_FEATURE_MIGRATION_CONTROL] = {
 		"migration_control", "KVM_FEATURE_MIGRATION_CONTROL", NULL,
 		N_("guest checks this feature bit before using MSR_KVM_MIGRATION_CONTROL"),
-		EAX, KVM_FEATURE_MIGRATION_CONTROL, VMM, false, 1, { MSR_KVM_MIGRATION_CONTROL },
-		-1, 0 },
+		EAX, KVM_FEATURE_MIGRATION_CONTROL, VMM, false, 0, { 0 }, -1, 0 },
 	[KVMCPUID_FEATURE_CLOCKSOURCE_STABLE_BIT] = {
 		"clocksource_stable_bit", "KVM_FEATURE_CLOCKSOURCE_STABLE_BIT", "kvmclock-stable-bit",
 		N_("host will warn if no guest-side per-cpu warps are expected in kvmclock"),
@@ -126,6 +144,7 @@ uint32_t feature_mask_lookup(const char *name)
 {
 	uint32_t mask = 0;
 	unsigned int i, set;
+	size_t skip;
 
 	if (!name || !name[0])
 		return 0;
@@ -135,9 +154,10 @@ uint32_t feature_mask_lookup(const char *name)
 	 * is compared: the parser calls this for every key.
 	 */
 	set = feature_name_set(name);
+	/* "KVM_FEATURE_": skipped only when the key is longer, never read past its end */
+	skip = set == 1 && strnlen(name, 13) > 12 ? 12 : 0;
 	for (i = 0; i < FEATURE_COUNT; i++) {
 		const char *cand = feature_name_in(&features[i], set);
-		size_t skip = set == 1 ? 12 : 0;	/* "KVM_FEATURE_" */
 
 		/* QEMU's "kvmclock" names bits 0 and 3 at once: both match. */
 		if (cand && cand[skip] == name[skip] && !strcmp(name, cand))

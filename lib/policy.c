@@ -246,6 +246,11 @@ int policy_set_kv(struct kvmcpuid_policy *p, const char *key, const char *value,
 	bool b;
 
 	*key_error = false;
+	/* Only a signature may carry bytes a C string cannot: a feature's value neither. */
+	if (mask && strlen(value) != vlen) {
+		snprintf(msg, msglen, "invalid value for '%s': contains a NUL byte", key);
+		return -EINVAL;
+	}
 	if (mask) {
 		r = set_feature(p, mask, key, value, seen, line, msg, msglen);
 		*key_error = r == -EEXIST;

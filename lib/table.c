@@ -198,6 +198,21 @@ static bool guest_bit(const struct kvm_cpuid_entry2 *f, unsigned int id)
 	return f && (((ft->reg == KVMCPUID_REG_EAX ? f->eax : f->edx) >> ft->bit) & 1);
 }
 
+/* The leaf at the cpuid's base, where its signature sits (a custom one too), or NULL. */
+static const struct kvm_cpuid_entry2 *signature_leaf(const struct kvmcpuid_cpuid *c)
+{
+	return table_find(c->entries, c->nent, c->base, 0);
+}
+
+static bool same_signature(const struct kvmcpuid_cpuid *a, const struct kvmcpuid_cpuid *b)
+{
+	const struct kvm_cpuid_entry2 *sa = signature_leaf(a), *sb = signature_leaf(b);
+
+	if (!sa || !sb)
+		return !sa && !sb;
+	return sa->ebx == sb->ebx && sa->ecx == sb->ecx && sa->edx == sb->edx;
+}
+
 KVMCPUID_EXPORT int kvmcpuid_cpuid_diff(const struct kvmcpuid_cpuid *a,
 					const struct kvmcpuid_cpuid *b,
 					struct kvmcpuid_difference *out, size_t cap)
@@ -213,11 +228,19 @@ KVMCPUID_EXPORT int kvmcpuid_cpuid_diff(const struct kvmcpuid_cpuid *a,
 	bb = table_kvm_base(b->entries, b->nent);
 	if (ba != bb)
 		difference(out, cap, &n, KVMCPUID_DIFF_DETECTED, -1, ba, bb);
+	if (!same_signature(a, b))
+		difference(out, cap, &n, KVMCPUID_DIFF_SIGNATURE, -1, signature_leaf(a) ? a->base : 0,
+			   signature_leaf(b) ? b->base : 0);
+	/*
+	 * The max leaf as a guest reads it: 0 is base+1 (Documentation/virt/kvm/x86/cpuid.rst:
+	 * "old hosts set eax value to 0x0. This should be interpreted as if the value was
+	 * 0x40000001").  Compared only where both found KVM: DETECTED says the rest.
+	 */
 	sa = kvm_leaf(a, ba, 0);
 	sb = kvm_leaf(b, bb, 0);
-	ma = sa && sa->eax ? sa->eax - ba : 0;
-	mb = sb && sb->eax ? sb->eax - bb : 0;
-	if (ma != mb)
+	ma = sa && sa->eax ? sa->eax - ba : 1;
+	mb = sb && sb->eax ? sb->eax - bb : 1;
+	if (sa && sb && ma != mb)
 		difference(out, cap, &n, KVMCPUID_DIFF_MAX_LEAF, -1, ma, mb);
 	for (i = 0; i < FEATURE_COUNT; i++) {
 		bool va = guest_bit(kvm_leaf(a, ba, 1), i), vb = guest_bit(kvm_leaf(b, bb, 1), i);

@@ -134,6 +134,43 @@ has "$T/out" "async_pf                 clear -> set" "diff names the feature"
 has "$T/out" "enforce: on -> off" "diff names enforce"
 expect 0 "diff of a policy and its own build" -- "$K" diff "$D/tenant-a.policy" "$T/a.json" --host-profile "$D/host-intel.json"
 has "$T/out" "no difference a guest can see" "no difference"
+# every difference a guest can see, and only those (issue 10 item 4)
+P="--host-profile $D/host-intel.json"
+echo 'max_leaf = legacy-zero' >"$T/lz.policy"
+echo 'max_leaf = auto' >"$T/auto.policy"
+echo 'max_leaf = 0x40000000' >"$T/ml0.policy"
+echo 'signature = hidden' >"$T/hidden.policy"
+printf 'signature = "XenVMMXenVMM"\n' >"$T/xen.policy"
+printf 'signature = "ABC\\x01EFGHIJKL"\n' >"$T/ctl.policy"
+expect 0 "diff: legacy-zero is read as base+1" -- "$K" diff "$T/lz.policy" "$T/auto.policy" $P
+expect 1 "diff: legacy-zero vs an explicit base" -- "$K" diff "$T/lz.policy" "$T/ml0.policy" $P
+has "$T/out" "max leaf: base+0x1 -> base+0x0" "diff names the max leaf"
+expect 1 "diff: a custom signature vs hidden" -- "$K" diff "$T/xen.policy" "$T/hidden.policy" $P
+has "$T/out" 'signature: "XenVMMXenVMM" -> hidden' "diff names the signature"
+expect 1 "diff: two custom signatures" -- "$K" diff "$T/xen.policy" "$T/ctl.policy" $P
+has "$T/out" 'signature: "XenVMMXenVMM" -> "ABC\x01EFGHIJKL"' "diff escapes a signature"
+
+# bad input and misuse (issue 10 item 5)
+printf 'steal_time = "off\\x00garbage"\n' >"$T/nul.policy"
+expect 2 "a NUL inside a quoted value" -- "$K" lint "$T/nul.policy"
+has "$T/err" "contains a NUL byte" "the NUL is named"
+printf '{"steal_time": "off\\u0000garbage"}' >"$T/nul.json"
+expect 2 "a NUL inside a JSON string" -- "$K" lint "$T/nul.json"
+expect 0 "decode 010 is decimal" -- "$K" decode 010
+has "$T/out" "0x0000000a" "010 is ten"
+expect 2 "--deadline nan" -- "$K" verify --deadline nan
+for args in "decode 1" "lint $D/allow-list.json" "diff $D/tenant-a.policy $D/tenant-a.policy $P" \
+	    "--help" "host --help" "build $P"; do
+	# shellcheck disable=SC2086
+	"$K" $args >/dev/full 2>"$T/err"
+	r=$?
+	[ $r -ne 0 ] && grep -q "cannot write" "$T/err" && ok "$args >/dev/full fails" ||
+		fail "$args >/dev/full: exit $r"
+	# shellcheck disable=SC2086
+	"$K" $args >&- 2>"$T/err"
+	r=$?
+	[ $r -ne 0 ] && ok "$args with stdout closed fails" || fail "$args >&-: exit $r"
+done
 
 # no /dev/kvm: exit 3 with a fix
 KVMCPUID_DEVICE=/nonexistent/kvm "$K" verify >"$T/out" 2>"$T/err"

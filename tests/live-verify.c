@@ -99,6 +99,50 @@ START_TEST(test_default)
 }
 END_TEST
 
+/*
+ * The writes to MSR_KVM_ASYNC_PF_EN with bit 2 or bit 3 alone: refused (write #GP, read
+ * fine) exactly when the feature gating that bit is masked and enforced, async_pf being
+ * granted (kvm_pv_enable_async_pf, arch/x86/kvm/x86.c); and MSR_KVM_MIGRATION_CONTROL,
+ * which no feature gates: KVM never emulates it.
+ */
+static void bit_probes(const struct kvmcpuid_report *rep, unsigned int masked, bool enforce)
+{
+	const struct kvmcpuid_check *c;
+	unsigned int seen = 0;
+	size_t i;
+
+	for (i = 0; (c = kvmcpuid_report_check(rep, i)); i++) {
+		bool refused;
+
+		if (c->kind != KVMCPUID_CHECK_MSR)
+			continue;
+		if (c->id == MSR_KVM_MIGRATION_CONTROL) {
+			ck_assert_int_eq(c->feature, -1);
+			ck_assert(msr_gp(c) == !host->ignore_msrs);
+			seen |= 1;
+			continue;
+		}
+		if (c->id != MSR_KVM_ASYNC_PF_EN || !strstr(c->subject, " bit "))
+			continue;
+		ck_assert(c->feature == KVMCPUID_FEATURE_ASYNC_PF_VMEXIT ||
+			  c->feature == KVMCPUID_FEATURE_ASYNC_PF_INT);
+		seen |= c->feature == KVMCPUID_FEATURE_ASYNC_PF_INT ? 2 : 4;
+		if (masked == KVMCPUID_FEATURE_ASYNC_PF) {
+			refused = enforce && refusal_faults();
+			ck_assert_msg((c->seen.u.access.write == KVMCPUID_FAULT_GP) == refused,
+				      "%s: %s", c->subject, c->seen_text);
+			continue;
+		}
+		refused = enforce && ((unsigned int)c->feature == masked ||
+				      !((host->features >>
+					 kvmcpuid_feature((unsigned int)c->feature)->bit) & 1));
+		ck_assert_int_eq(c->seen.u.access.read, KVMCPUID_FAULT_NONE);
+		ck_assert_msg((c->seen.u.access.write == KVMCPUID_FAULT_GP) == refused,
+			      "%s: %s", c->subject, c->seen_text);
+	}
+	ck_assert_uint_eq(seen, 7);
+}
+
 /* Every feature masked alone, with (_i odd) and without enforcement. */
 START_TEST(test_masked_alone)
 {
@@ -128,12 +172,10 @@ START_TEST(test_masked_alone)
 		ck_assert_int_eq(c->feature, (int)f);
 		gp = msr_gp(c);
 		ck_assert(gp == !strcmp(c->seen_text, "read #GP, write #GP"));
-		if (msrs[k] == MSR_KVM_MIGRATION_CONTROL)
-			ck_assert(gp == !host->ignore_msrs);	/* KVM never emulates it */
-		else
-			ck_assert_msg(gp == (enforce && refusal_faults()), "%s %s: %s", inl,
-				      c->subject, c->seen_text);
+		ck_assert_msg(gp == (enforce && refusal_faults()), "%s %s: %s", inl,
+			      c->subject, c->seen_text);
 	}
+	bit_probes(rep, f, enforce);
 	kvmcpuid_report_unref(rep);
 }
 END_TEST
@@ -598,10 +640,11 @@ START_TEST(test_hypercall_values)
 				       (cases[c].granted < 0 ? (host->features >> feat[j]) & 1
 							     : (uint32_t)cases[c].granted);
 
-			/* the feature gating it (hypercall 12's is never granted: feat -1) */
-			ck_assert_int_ge(k->feature, 0);
-			ck_assert_int_eq(kvmcpuid_feature((unsigned int)k->feature)->hypercall,
-					 (int)nr[j]);
+			/* the feature gating it; none gates hypercall 12 (features.c) */
+			ck_assert_int_eq(k->feature, feat[j]);
+			if (feat[j] >= 0)
+				ck_assert_int_eq(kvmcpuid_feature((unsigned int)k->feature)->hypercall,
+						 (int)nr[j]);
 			if (!strcmp(host->module, "kvm_pvm")) {
 				ck_assert_int_eq(k->verdict, KVMCPUID_UNTESTABLE);
 				ck_assert_int_eq(k->seen.type, KVMCPUID_VALUE_NONE);

@@ -207,7 +207,15 @@ static const struct {
 } lint_cases[] = {
 	{ "default=off,pv_tlb_flush=force", "pv_tlb_flush is set without steal_time" },
 	{ "default=off,async_pf_int=force", "async_pf_int is set without async_pf" },
-	{ "default=off,async_pf_vmexit=force", "async_pf_vmexit is set without async_pf" },
+	{ "default=off,async_pf_vmexit=force", "async_pf_vmexit is set without async_pf_int" },
+	{ "default=off,pv_sched_yield=force", "pv_sched_yield is set without steal_time" },
+	{ "default=off,steal_time=force,pv_sched_yield=force,realtime=on",
+	  "realtime is set with pv_sched_yield" },
+	{ "default=off,steal_time=force,pv_tlb_flush=force,realtime=on",
+	  "realtime is set with pv_tlb_flush" },
+	{ "default=off,async_pf=force", "async_pf is set without async_pf_int" },
+	{ "default=off,async_pf=force,async_pf_int=force,async_pf_vmexit=force,"
+	  "clocksource=force", "clocksource is forced" },
 	{ "default=off,clocksource_stable_bit=force", "neither clocksource nor clocksource2" },
 	{ "default=off,realtime=on,pv_unhalt=force", "realtime is set with pv_unhalt" },
 	{ "default=off,signature=hidden,enforce=on", "blocks every PV MSR and hypercall" },
@@ -239,9 +247,10 @@ START_TEST(test_lints_host_dependent)
 
 	/* the host lacks steal_time but offers pv_tlb_flush: `host` takes a useless bit */
 	l = lint_of("default=host", true);
-	ck_assert_int_eq(l.n, 1);
+	ck_assert_int_eq(l.n, 2);
 	ck_assert(strstr(l.text[0], "pv_tlb_flush is set without steal_time"));
-	ck_assert_int_eq(lint_of("default=host,pv_tlb_flush=off", true).n, 0);
+	ck_assert(strstr(l.text[1], "pv_sched_yield is set without steal_time"));
+	ck_assert_int_eq(lint_of("default=host,pv_tlb_flush=off,pv_sched_yield=off", true).n, 0);
 	l = lint_of("steal_time=force,pv_tlb_flush=off", true);
 	ck_assert_int_eq(l.n, 1);
 	ck_assert(strstr(l.text[0], "steal_time is forced though this host's KVM does not offer it"));
@@ -260,8 +269,19 @@ START_TEST(test_lints_host_dependent)
 		kvmcpuid_cpuid_unref(c);
 		kvmcpuid_policy_unref(p);
 	}
-	l = lint_of("hc_map_gpa_range=on,pv_tlb_flush=off", true);
+	l = lint_of("hc_map_gpa_range=on,pv_tlb_flush=off,pv_sched_yield=off", true);
+	ck_assert_int_eq(l.n, 1);
 	ck_assert(strstr(l.text[0], "KVM_CAP_EXIT_HYPERCALL"));
+	/* kvm_init_platform: a SEV guest makes hypercall 12 on migration_control alone */
+	l = lint_of("migration_control=on,pv_tlb_flush=off,pv_sched_yield=off", true);
+	ck_assert_int_eq(l.n, 1);
+	ck_assert(strstr(l.text[0], "migration_control is set but this host lacks "
+			 "KVM_CAP_EXIT_HYPERCALL"));
+	ck_assert_int_eq(l.feature[0], KVMCPUID_FEATURE_MIGRATION_CONTROL);
+	/* force warns even where the host offers the feature */
+	l = lint_of("clocksource=force,pv_tlb_flush=off,pv_sched_yield=off", true);
+	ck_assert_int_eq(l.n, 1);
+	ck_assert(strstr(l.text[0], "clocksource is forced: this host offers it"));
 	/* strict turns the first warning into -EPERM, naming it */
 	ck_assert_int_eq(build("steal_time=force", e, KVMCPUID_STRICT, &d), -EPERM);
 	ck_assert(strstr(d.message, "steal_time is forced"));
@@ -434,6 +454,24 @@ START_TEST(test_parse_build_allocation_failures)
 }
 END_TEST
 
+/* kvmcpuid_cpuid_diff of two inline policies built against the test host. */
+static int diff_of(const char *pa, const char *pb, struct kvmcpuid_difference *d)
+{
+	struct kvmcpuid_policy *p[2] = { inline_policy(ctx, pa), inline_policy(ctx, pb) };
+	struct kvmcpuid_cpuid *c[2] = { NULL, NULL };
+	struct kvmcpuid_diag diag = { 0 };
+	int n, i;
+
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(kvmcpuid_build(p[i], host, 0, &c[i], &diag), 0);
+	n = kvmcpuid_cpuid_diff(c[0], c[1], d, KVMCPUID_MAX_DIFFERENCES);
+	for (i = 0; i < 2; i++) {
+		kvmcpuid_cpuid_unref(c[i]);
+		kvmcpuid_policy_unref(p[i]);
+	}
+	return n;
+}
+
 /* The build output round-trips through JSON; diff names what a guest sees differently. */
 START_TEST(test_cpuid_json_diff)
 {
@@ -476,6 +514,18 @@ START_TEST(test_cpuid_json_diff)
 	kvmcpuid_cpuid_unref(b);
 	kvmcpuid_policy_unref(pa);
 	kvmcpuid_policy_unref(pb);
+	/* legacy zero reads as base+1; an explicit base does not; signatures are seen */
+	ck_assert_int_eq(diff_of("max_leaf=legacy-zero", "max_leaf=0x40000001", d), 0);
+	ck_assert_int_eq(diff_of("max_leaf=legacy-zero", "max_leaf=0x40000000", d), 1);
+	ck_assert_int_eq(d[0].kind, KVMCPUID_DIFF_MAX_LEAF);
+	ck_assert_uint_eq(d[0].a, 1);
+	ck_assert_uint_eq(d[0].b, 0);
+	ck_assert_int_eq(diff_of("signature=\"XenVMMXenVMM\"", "signature=hidden", d), 1);
+	ck_assert_int_eq(d[0].kind, KVMCPUID_DIFF_SIGNATURE);
+	ck_assert_uint_eq(d[0].a, 0x40000000);
+	ck_assert_uint_eq(d[0].b, 0);
+	ck_assert_int_eq(diff_of("signature=\"XenVMMXenVMM\"", "signature=\"KVMKVMKVMKVM\"", d), 1);
+	ck_assert_int_eq(d[0].kind, KVMCPUID_DIFF_SIGNATURE);
 }
 END_TEST
 

@@ -55,6 +55,13 @@ static void honest_results(bool enforce)
 		if (req.msrs[i] == MSR_KVM_MIGRATION_CONTROL ||
 		    (enforce && !(table[3].eax & (1u << kvmcpuid_feature((unsigned int)f)->bit))))
 			res.msr_out[i].rd_vector = res.msr_out[i].wr_vector = 13;
+		else if (enforce && req.msr_write[i] & KVM_ASYNC_PF_DELIVERY_AS_INT &&
+			 req.msrs[i] == MSR_KVM_ASYNC_PF_EN && !(table[3].eax & (1u << KVM_FEATURE_ASYNC_PF_INT)))
+			res.msr_out[i].wr_vector = 13;	/* kvm_pv_enable_async_pf */
+		else if (enforce && req.msr_write[i] & KVM_ASYNC_PF_DELIVERY_AS_PF_VMEXIT &&
+			 req.msrs[i] == MSR_KVM_ASYNC_PF_EN &&
+			 !(table[3].eax & (1u << KVM_FEATURE_ASYNC_PF_VMEXIT)))
+			res.msr_out[i].wr_vector = 13;
 	}
 }
 

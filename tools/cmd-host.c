@@ -105,7 +105,8 @@ static int parse_word(const char *s, uint32_t *out)
 	unsigned long long v;
 
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	/* 0x... is hex, anything else decimal (010 is ten, not octal), as in policies */
+	v = strtoull(s, &end, s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10);
 	if (errno || end == s || *end || v > UINT32_MAX || s[0] == '-')
 		return -EINVAL;
 	*out = (uint32_t)v;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* kvmcpuid: the command-line tool.  It parses arguments, calls libkvmcpuid, prints. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,7 +52,23 @@ static void setup_locale(void)
 	textdomain(PACKAGE);
 }
 
-int main(int argc, char **argv)
+/*
+ * Every verb's output goes to stdout: a write that failed (>/dev/full, a closed stdout)
+ * is an error, reported once, as build reports its own (exit 2).
+ */
+static int close_stdout(int r)
+{
+	bool failed = fflush(stdout) != 0 || ferror(stdout);
+
+	if (fclose(stdout) != 0)
+		failed = true;
+	if (!failed)
+		return r;
+	cli_error(_("%s: cannot write: %s"), "<stdout>", strerror(errno ? errno : EIO));
+	return r == EXIT_OK || r == EXIT_CHECK ? EXIT_USAGE : r;
+}
+
+static int run(int argc, char **argv)
 {
 	struct cli cli = { .prog = "kvmcpuid" };
 	size_t i;
@@ -90,4 +107,9 @@ int main(int argc, char **argv)
 	}
 	cli_error(_("unknown verb '%s' (try 'kvmcpuid --help')"), argv[1]);
 	return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	return close_stdout(run(argc, argv));
 }

@@ -159,7 +159,8 @@ int cli_parse_deadline(const char *s, unsigned int *ms)
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || *end || v <= 0 || v > 600)
+	/* written so that NaN fails too */
+	if (errno || end == s || *end || !(v > 0 && v <= 600))
 		return -EINVAL;
 	*ms = (unsigned int)(v * 1000 + 0.5);
 	if (!*ms)
