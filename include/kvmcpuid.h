@@ -286,6 +286,8 @@ struct kvmcpuid_cpuid_info {
 	uint32_t features;		/* base+1.EAX as a guest reads it: 0 with no such leaf */
 	uint32_t hints;			/* base+1.EDX */
 	size_t nlints;			/* lint warnings found by build (kvmcpuid_cpuid_lint) */
+	char signature[52];		/* at the base, as the policy language writes it: kvm,
+					 * hidden (no leaf there) or "..." (\xNN escapes) */
 };
 /* What cpuid holds, valid (entries included) while it lives; NULL for NULL. */
 const struct kvmcpuid_cpuid_info *kvmcpuid_cpuid_info(const struct kvmcpuid_cpuid *cpuid);

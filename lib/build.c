@@ -369,6 +369,7 @@ KVMCPUID_EXPORT const struct kvmcpuid_cpuid_info *kvmcpuid_cpuid_info(
 		.hints = c->edx,
 		.nlints = c->nlints,
 	};
+	cpuid_signature_text(c, info->signature, sizeof(info->signature));
 	return info;
 }
 

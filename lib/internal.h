@@ -262,6 +262,8 @@ int cpuid_new(struct kvmcpuid_ctx *ctx, const struct kvm_cpuid_entry2 *entries, 
 	      struct kvmcpuid_cpuid **ret);
 /* base, eax and edx from the entries: where a guest finds KVM (else the first entry's block). */
 void cpuid_derive(struct kvmcpuid_cpuid *c);
+/* The signature at the cpuid's base as the policy language writes it (kvm, hidden, "..."). */
+void cpuid_signature_text(const struct kvmcpuid_cpuid *c, char *out, size_t len);
 /*
  * "Build, copy the table, merge", once: a malloc'd copy of table (nent entries) with the
  * cpuid merged in, in *ret / *n.  Returns 0, -ENOMEM, the errors of the merge.

@@ -204,6 +204,25 @@ static const struct kvm_cpuid_entry2 *signature_leaf(const struct kvmcpuid_cpuid
 	return table_find(c->entries, c->nent, c->base, 0);
 }
 
+void cpuid_signature_text(const struct kvmcpuid_cpuid *c, char *out, size_t len)
+{
+	const struct kvm_cpuid_entry2 *e = signature_leaf(c);
+	char sig[12];
+
+	if (!e) {
+		snprintf(out, len, "hidden");
+		return;
+	}
+	if (entry_has_kvm_sig(e)) {
+		snprintf(out, len, "kvm");
+		return;
+	}
+	memcpy(sig, &e->ebx, 4);
+	memcpy(sig + 4, &e->ecx, 4);
+	memcpy(sig + 8, &e->edx, 4);
+	signature_quote(sig, out, len);
+}
+
 static bool same_signature(const struct kvmcpuid_cpuid *a, const struct kvmcpuid_cpuid *b)
 {
 	const struct kvm_cpuid_entry2 *sa = signature_leaf(a), *sb = signature_leaf(b);

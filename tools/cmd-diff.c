@@ -38,35 +38,9 @@ static int load_cpuid(struct cli *cli, const char *path, struct kvmcpuid_host **
 	return EXIT_OK;
 }
 
-/* The signature at leaf fn of c, quoted as the policy language writes it, or "hidden". */
-static const char *signature_text(const struct kvmcpuid_cpuid *c, uint32_t fn, char *buf)
-{
-	const struct kvmcpuid_cpuid_info *info = kvmcpuid_cpuid_info(c);
-	const struct kvm_cpuid_entry2 *e = info->entries;
-	size_t n = info->nent, i, k = 0;
-	unsigned char sig[12];
-
-	for (i = 0; fn && i < n && e[i].function != fn; i++)
-		;
-	if (!fn || i == n)
-		return "hidden";
-	memcpy(sig, &e[i].ebx, 4);
-	memcpy(sig + 4, &e[i].ecx, 4);
-	memcpy(sig + 8, &e[i].edx, 4);
-	buf[k++] = '"';
-	for (i = 0; i < sizeof(sig); i++)
-		k += (size_t)sprintf(buf + k, sig[i] < 0x20 || sig[i] > 0x7e || sig[i] == '"' ||
-				     sig[i] == '\\' ? "\\x%02x" : "%c", sig[i]);
-	buf[k++] = '"';
-	buf[k] = 0;
-	return buf;
-}
-
 static void print_difference(const struct kvmcpuid_difference *d,
 			     const struct kvmcpuid_cpuid *a, const struct kvmcpuid_cpuid *b)
 {
-	char sa[64], sb[64];
-
 	static const char *const clear_set[] = { "clear", "set" };
 	static const char *const absent_present[] = { "absent", "present" };
 	static const char *const off_on[] = { "off", "on" };
@@ -91,8 +65,8 @@ static void print_difference(const struct kvmcpuid_difference *d,
 		printf(_("enforce: %s -> %s\n"), off_on[d->a & 1], off_on[d->b & 1]);
 		break;
 	case KVMCPUID_DIFF_SIGNATURE:
-		printf(_("signature: %s -> %s\n"), signature_text(a, d->a, sa),
-		       signature_text(b, d->b, sb));
+		printf(_("signature: %s -> %s\n"), kvmcpuid_cpuid_info(a)->signature,
+		       kvmcpuid_cpuid_info(b)->signature);
 		break;
 	}
 }
