@@ -441,7 +441,7 @@ KVMCPUID_EXPORT int kvmcpuid_policy_parse_file(struct kvmcpuid_ctx *ctx, const c
 		return diag_finish(ctx, diag, -EINVAL);
 	r = read_file_limited(ctx, path, &buf, &len, diag);
 	if (r < 0)
-		return r;
+		return diag_finish(ctx, diag, r);
 	path = file_origin(path);
 	if (looks_like_json(buf, len))
 		r = policy_from_json(ctx, buf, len, path, diag, ret);
