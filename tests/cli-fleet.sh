@@ -1,0 +1,74 @@
+# Sourced by tests/cli.sh (its helpers, $K, $D, $T): the fleet verbs, baseline and
+# migrate-check, on saved host profiles only (no /dev/kvm needed).
+
+# The 0x40000001.EAX a build output carries.
+built_eax() { awk -F'"' '/"function": "0x40000001"/ { f = 1 } f && /"eax"/ { print $4; exit }' "$1"; }
+profile_eax() { sed -n 's/^ *"features": "\(0x[0-9a-f]*\)".*/\1/p' "$1"; }
+
+for verb in baseline migrate-check; do
+	expect 2 "$verb with no arguments" -- "$K" "$verb"
+	has "$T/err" "Usage: kvmcpuid $verb" "$verb without arguments prints its usage"
+done
+"$K" --help >"$T/help"
+for verb in baseline migrate-check; do has "$T/help" "  $verb " "kvmcpuid --help lists $verb"; done
+
+# baseline: the intersection of what each KVM offers, who removed what
+I=$D/host-intel.json
+A=$D/host-amd.json
+expect 0 "baseline of two profiles" -- "$K" baseline "$I" "$A"
+cp "$T/out" "$T/base.policy"
+has "$T/out" "# steal_time: removed by $I (not offered)" "names the host that removed steal_time"
+has "$T/out" "# pv_tlb_flush: removed by $A (not offered)" "names the host that removed pv_tlb_flush"
+has "$T/out" "# enforce: removed by $A" "names the host that cannot enforce"
+has "$T/out" "# realtime: off (only the VMM provides it" "says why a VMM feature is off"
+has "$T/out" "default = off" "the baseline is an allow-list"
+inter=$(printf '0x%08x' $(($(profile_eax "$I") & $(profile_eax "$A"))))
+for h in "$I" "$A"; do
+	expect 0 "the baseline builds on $(basename "$h")" -- "$K" build "$T/base.policy" --host-profile "$h" --format json -o "$T/b.json"
+	got=$(built_eax "$T/b.json")
+	[ "$got" = "$inter" ] && ok "baseline on $(basename "$h") is the intersection $inter" ||
+		fail "baseline on $(basename "$h") gives $got, want $inter"
+done
+expect 0 "baseline of one profile is what it offers" -- "$K" baseline "$I"
+cp "$T/out" "$T/one.policy"
+"$K" build "$T/one.policy" --host-profile "$I" --format json -o "$T/one.json" 2>/dev/null
+[ "$(built_eax "$T/one.json")" = "$(profile_eax "$I")" ] && ok "one profile: all it offers" ||
+	fail "one profile: $(built_eax "$T/one.json")"
+has "$T/out" "enforce = on" "one enforcing host: enforce on"
+expect 0 "baseline --json" -- "$K" baseline --json "$I" "$A"
+has "$T/out" '{ "key": "steal_time", "by": "'"$I"'"' "json names who removed steal_time"
+has "$T/out" '"policy": {' "json carries the policy"
+if command -v python3 >/dev/null; then
+	python3 -m json.tool "$T/out" >/dev/null && ok "baseline --json is JSON" || fail "baseline --json is not JSON"
+fi
+expect 2 "baseline of a missing profile" -- "$K" baseline "$I" "$T/nope.json"
+has "$T/err" "nope.json: cannot open" "names the missing profile"
+
+# migrate-check: signature, features subset, max leaf, enforcement
+"$K" build --host-profile "$I" --format json -o "$T/intel.json" 2>/dev/null
+expect 1 "an intel guest cannot move to the amd host" -- "$K" migrate-check "$T/intel.json" "$A"
+has "$T/out" "refused: pv_tlb_flush: the guest has it, the destination does not offer it" "names pv_tlb_flush"
+has "$T/out" "refused: poll_control:" "names poll_control"
+expect 0 "an intel guest can move to an intel host" -- "$K" migrate-check "$T/intel.json" "$I"
+has "$T/out" "safe:" "says safe"
+"$K" build "$T/base.policy" --host-profile "$I" --format json -o "$T/b.json" 2>/dev/null
+expect 0 "a baseline guest moves anywhere in the fleet" -- "$K" migrate-check "$T/b.json" "$A"
+"$K" build --host-profile "$I" --set 'signature="XenVMMXenVMM"' --format json -o "$T/xen.json" 2>/dev/null
+expect 1 "another signature cannot move" -- "$K" migrate-check "$T/xen.json" "$I"
+has "$T/out" "refused: signature:" "names the signature"
+"$K" build --host-profile "$I" --set max_leaf=0x40000020 --format json -o "$T/ml.json" 2>/dev/null
+expect 1 "a greater max leaf cannot move" -- "$K" migrate-check "$T/ml.json" "$I"
+has "$T/out" "refused: max leaf: the guest's base+0x20 is above the destination's base+0x10" "names the max leaf"
+"$K" build "$T/base.policy" --host-profile "$I" --set enforce=on --format json -o "$T/enf.json" 2>/dev/null
+expect 1 "an enforcing guest cannot move to a host without enforcement" -- "$K" migrate-check "$T/enf.json" "$A"
+has "$T/out" "refused: enforce:" "names enforcement"
+"$K" build --host-profile "$I" --set signature=hidden --format json -o "$T/hid.json" 2>/dev/null
+expect 0 "a hidden signature has nothing to refuse" -- "$K" migrate-check "$T/hid.json" "$A"
+"$K" build --host-profile "$I" --set realtime=on --format json -o "$T/rt.json" 2>/dev/null
+expect 1 "vmm features count as provided; kvm ones do not" -- "$K" migrate-check "$T/rt.json" "$A"
+grep -q "realtime" "$T/out" && fail "realtime refused" || ok "realtime is the VMM's: not refused"
+expect 1 "migrate-check --json" -- "$K" migrate-check --json "$T/intel.json" "$A"
+has "$T/out" '"safe": false' "json verdict"
+has "$T/out" '"kind": "feature", "feature": "pv_tlb_flush"' "json names the feature"
+expect 2 "migrate-check of a policy, not a build" -- "$K" migrate-check "$D/tenant-a.policy" "$A"
+expect 2 "migrate-check with a bad profile" -- "$K" migrate-check "$T/intel.json" "$D/tenant-a.policy"
