@@ -72,3 +72,17 @@ has "$T/out" '"safe": false' "json verdict"
 has "$T/out" '"kind": "feature", "feature": "pv_tlb_flush"' "json names the feature"
 expect 2 "migrate-check of a policy, not a build" -- "$K" migrate-check "$D/tenant-a.policy" "$A"
 expect 2 "migrate-check with a bad profile" -- "$K" migrate-check "$T/intel.json" "$D/tenant-a.policy"
+
+# host --format nfd: Node Feature Discovery labels, from a saved profile too
+expect 0 "host --format nfd --host-profile" -- "$K" host --format nfd --host-profile "$A"
+if diff -u "$SRC/tests/golden/host-amd.nfd" "$T/out" >"$T/diff"; then ok "nfd golden"; else
+	fail "nfd golden"; sed 's/^/# /' "$T/diff"; fi
+grep -vqE '^kvm-pv\.[a-z0-9_]+=[A-Za-z0-9_]+$' "$T/out" && fail "a line is not an NFD label" ||
+	ok "every line is an NFD label"
+expect 0 "host --format nfd, intel" -- "$K" host --format nfd --host-profile "$I"
+has "$T/out" "kvm-pv.module=kvm_intel" "nfd names the module"
+has "$T/out" "kvm-pv.enforce=true" "nfd names enforcement"
+has "$T/out" "kvm-pv.steal_time=false" "nfd: a feature the host lacks"
+expect 0 "host --format json is --json" -- "$K" host --format json --host-profile "$I"
+has "$T/out" '"kvmcpuid_host_profile": 1' "json profile"
+expect 2 "host --format yaml" -- "$K" host --format yaml --host-profile "$I"

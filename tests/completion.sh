@@ -40,4 +40,5 @@ check kvmcpuid base -- baseline
 check kvmcpuid mig -- migrate-check
 check kvmcpuid baseline --j -- --json
 check kvmcpuid migrate-check --j -- --json
+check kvmcpuid host --format "" -- text json nfd
 [ "$fails" -eq 0 ]
