@@ -86,3 +86,50 @@ has "$T/out" "kvm-pv.steal_time=false" "nfd: a feature the host lacks"
 expect 0 "host --format json is --json" -- "$K" host --format json --host-profile "$I"
 has "$T/out" '"kvmcpuid_host_profile": 1' "json profile"
 expect 2 "host --format yaml" -- "$K" host --format yaml --host-profile "$I"
+
+# include = NAME: the profiles shipped in profiles/, found through KVMCPUID_PROFILEDIR
+KVMCPUID_PROFILEDIR=$SRC/profiles
+export KVMCPUID_PROFILEDIR
+inc() { # NAME EAX EDX [more policy lines]: build "include = NAME" against the intel profile
+	name=$1 weax=$2 wedx=$3; shift 3
+	{ echo "include = $name"; for l in "$@"; do echo "$l"; done; } >"$T/inc.policy"
+	expect 0 "include = $name $*" -- "$K" build "$T/inc.policy" --host-profile "$I" --format json -o "$T/inc.json"
+	geax=$(built_eax "$T/inc.json")
+	gedx=$(awk -F'"' '/"function": "0x40000001"/ { f = 1 } f && /"edx"/ { print $4; exit }' "$T/inc.json")
+	[ "$geax $gedx" = "$weax $wedx" ] && ok "include = $name $*: $weax $wedx" ||
+		fail "include = $name $*: $geax $gedx, want $weax $wedx"
+}
+inc minimal 0x01000009 0x00000000
+inc cve-2019-3016 0x01007cdb 0x00000000
+inc dedicated-cpu 0x01005c5b 0x00000001
+inc hide-kvm "" ""
+# later lines win, both ways
+inc minimal 0x01000049 0x00000000 "pv_eoi = on"
+printf 'pv_tlb_flush = on\ninclude = cve-2019-3016\n' >"$T/order.policy"
+"$K" build "$T/order.policy" --host-profile "$I" --format json -o "$T/order.json" 2>/dev/null
+[ "$(built_eax "$T/order.json")" = 0x01007cdb ] && ok "an include overrides the lines before it" ||
+	fail "include before: $(built_eax "$T/order.json")"
+expect 0 "include inline" -- "$K" build --host-profile "$I" --set include=minimal,pv_eoi=on --format json -o "$T/inl.json"
+[ "$(built_eax "$T/inl.json")" = 0x01000049 ] && ok "inline include" || fail "inline include: $(built_eax "$T/inl.json")"
+for name in minimal hide-kvm dedicated-cpu cve-2019-3016; do
+	grep -q '^# ' "$SRC/profiles/$name.policy" && ok "profile $name says why" || fail "profile $name has no comment"
+done
+# errors: file:line:col, a name never a path
+printf 'steal_time = off\ninclude = nope\n' >"$T/unk.policy"
+expect 2 "an unknown profile" -- "$K" lint "$T/unk.policy"
+has "$T/err" "unk.policy:2:11: unknown profile 'nope' (profiles: cve-2019-3016, dedicated-cpu, hide-kvm, minimal)" "unknown profile: where, and the known ones"
+printf 'include = ../../etc/passwd\n' >"$T/path.policy"
+expect 2 "a path as profile" -- "$K" lint "$T/path.policy"
+has "$T/err" "path.policy:1:11: invalid profile name '../../etc/passwd'" "a path is refused with its position"
+printf 'include = "minimal\\x00x"\n' >"$T/nulname.policy"
+expect 2 "a NUL in a profile name" -- "$K" lint "$T/nulname.policy"
+mkdir "$T/prof"
+printf 'include = b\n' >"$T/prof/a.policy"
+printf '# b\ninclude = a\n' >"$T/prof/b.policy"
+printf 'default = host\nsteal_time = sometimes\n' >"$T/prof/bad.policy"
+printf 'include = a\n' >"$T/cyc.policy"
+KVMCPUID_PROFILEDIR=$T/prof expect 2 "an include cycle" -- "$K" lint "$T/cyc.policy"
+has "$T/err" "nested too deeply" "the cycle ends"
+printf 'include = bad\n' >"$T/inbad.policy"
+KVMCPUID_PROFILEDIR=$T/prof expect 2 "an error inside a profile" -- "$K" lint "$T/inbad.policy"
+has "$T/err" "$T/prof/bad.policy:2:14: invalid value 'sometimes'" "the profile's own file:line:col"
