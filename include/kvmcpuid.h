@@ -537,6 +537,38 @@ const struct kvmcpuid_check *kvmcpuid_report_check(const struct kvmcpuid_report 
 /* JSON of the report; malloc'd. 0, -ENOMEM. */
 int kvmcpuid_report_to_json(const struct kvmcpuid_report *report, char **ret);
 
+/* ---- fleets: many hosts, moving guests ---------------------------------- */
+
+/*
+ * Called by kvmcpuid_baseline for each policy key (a feature's canonical name, or
+ * "enforce") it turned off, with the index in hosts of the first host that lacks it, or -1
+ * for a feature only the VMM provides (no host profile can vouch for it).
+ */
+typedef void (*kvmcpuid_removed_fn)(void *data, const char *key, long host);
+/*
+ * The largest policy every host of hosts[0 .. n-1] can run: default = off; `on` for each
+ * kvm-provided feature every host offers, `off` for the rest; vmm-provided features `off`
+ * (turn them on when every VMM of the fleet implements them); enforce = on when every host
+ * has KVM_CAP_ENFORCE_PV_FEATURE_CPUID.  fn (may be NULL) hears why each key was turned
+ * off.  The policy holds a reference on hosts[0]'s context.
+ * Returns 0, -EINVAL (no hosts, a NULL one), -ENOMEM.
+ */
+int kvmcpuid_baseline(struct kvmcpuid_host *const *hosts, size_t n, kvmcpuid_removed_fn fn,
+		      void *data, struct kvmcpuid_policy **ret);
+/*
+ * Can a guest started with cpuid move to the host dest?  Cloud Hypervisor's rules for the
+ * KVM leaves: the signature equal to dest's (DIFF_SIGNATURE: a = the cpuid's base, b =
+ * 0x40000000, or 0 when dest reports none), every feature set offered by dest (DIFF_FEATURE,
+ * a = 1, b = 0; a vmm-provided feature counts as offered: the destination's VMM provides
+ * it), the max leaf, relative to the block, not greater than dest's (DIFF_MAX_LEAF; dest's
+ * is base+0x10 when it knows its TSC frequency, for the VMM's timing leaf); and enforcement
+ * available on dest when the cpuid enforces (DIFF_ENFORCE, a = 1, b = 0).  A hidden
+ * signature has no KVM leaves: always safe.  Stores up to cap refusals in out and
+ * returns how many there are (0: safe), -EINVAL.
+ */
+int kvmcpuid_migrate_check(const struct kvmcpuid_cpuid *cpuid, const struct kvmcpuid_host *dest,
+			   struct kvmcpuid_difference *out, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

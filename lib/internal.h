@@ -186,6 +186,20 @@ void policy_set_action(struct kvmcpuid_policy *p, unsigned int feature, uint8_t 
 /* Escape a signature for the text format (quoted, \xNN for non-printables). */
 void signature_quote(const char sig[12], char *out, size_t len);
 
+/* ---- profiles (profile.c): include = NAME ---- */
+/*
+ * Parse the shipped profile name (nlen bytes) into p.  -EINVAL with msg set: a bad or
+ * unknown name, for the caller to position; any error with msg empty: diag already says
+ * where (the profile's own file:line:col).
+ */
+int profile_include(struct kvmcpuid_ctx *ctx, struct kvmcpuid_policy *p, const char *name,
+		    size_t nlen, unsigned int depth, char *msg, size_t msglen,
+		    struct kvmcpuid_diag *diag);
+/* The text parser on a profile's text, depth includes deep (parse.c). */
+int policy_parse_profile(struct kvmcpuid_ctx *ctx, const char *text, size_t len,
+			 const char *origin, unsigned int depth, struct kvmcpuid_policy *p,
+			 struct kvmcpuid_diag *diag);
+
 /* ---- host (host.c) ---- */
 struct kvmcpuid_host {
 	int refcount;

@@ -22,6 +22,7 @@ struct parser {
 	const char *origin;
 	struct kvmcpuid_ctx *ctx;
 	struct kvmcpuid_diag *diag;
+	unsigned int depth;	/* of include = NAME (profile.c) */
 };
 
 /* Column (in UTF-8 characters, 1-based) of byte offset off on the current line. */
@@ -286,6 +287,14 @@ static int parse_pairs(struct parser *ps, struct kvmcpuid_policy *p)
 			if (ps->pos >= ps->len)
 				return fail_at(ps, ps->pos, "trailing ',' with no setting after it");
 		}
+		if (!strcmp(key, "include")) {
+			/* Errors inside the profile carry its own file:line:col. */
+			r = profile_include(ps->ctx, p, value, vlen, ps->depth, msg, sizeof(msg),
+					    ps->diag);
+			if (r < 0)
+				return msg[0] ? fail_at(ps, val_off, "%s", msg) : r;
+			continue;
+		}
 		r = policy_set_kv(p, key, value, vlen, quoted, &seen, ps->line, &key_error, msg,
 				  sizeof(msg));
 		if (r < 0)
@@ -320,6 +329,18 @@ static int parse_into(struct kvmcpuid_ctx *ctx, const char *text, size_t len, co
 	if (len > POLICY_MAX_BYTES)
 		return diag_set(ctx, diag, EFBIG, origin, 0, 0,
 				"policy is larger than the 1 MiB a policy may be");
+	return parse_pairs(&ps, p);
+}
+
+int policy_parse_profile(struct kvmcpuid_ctx *ctx, const char *text, size_t len,
+			 const char *origin, unsigned int depth, struct kvmcpuid_policy *p,
+			 struct kvmcpuid_diag *diag)
+{
+	struct parser ps = {
+		.s = text, .len = len, .line = 1, .origin = origin, .ctx = ctx, .diag = diag,
+		.depth = depth,
+	};
+
 	return parse_pairs(&ps, p);
 }
 

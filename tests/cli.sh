@@ -27,7 +27,7 @@ has() { # has FILE TEXT DESC
 	if grep -qF -- "$2" "$1"; then ok "$3"; else fail "$3: no '$2'"; sed 's/^/# /' "$1" | head -10; fi
 }
 
-for verb in host build decode lint diff apply verify matrix; do
+for verb in host build decode lint diff apply verify matrix baseline migrate-check; do
 	expect 0 "$verb --help" -- "$K" "$verb" --help
 	has "$T/out" "Usage: kvmcpuid $verb" "$verb --help prints its usage"
 	expect 2 "$verb with an unknown option" -- "$K" "$verb" --no-such-option
@@ -201,8 +201,10 @@ else
 	echo "# /dev/kvm not usable: live CLI checks skipped"
 fi
 
+. "$SRC/tests/cli-fleet.sh"
+
 # the man pages document every option of every verb, every key and every feature
-for verb in host build decode lint diff apply verify matrix; do
+for verb in host build decode lint diff apply verify matrix baseline migrate-check; do
 	for opt in $("$K" "$verb" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
 		esc=$(printf '%s' "$opt" | sed 's/-/\\\\-/g')
 		if grep -q -- "$esc" "$SRC/man/kvmcpuid.1"; then ok "kvmcpuid.1 documents $verb $opt"

@@ -36,4 +36,9 @@ check kvmcpuid verify --set steal_time=of -- steal_time=off
 
 check kvmcpuid verify --set enforce=on,pv_ -- enforce=on,pv_eoi= enforce=on,pv_unhalt=
 check kvmcpuid matrix --set default= -- default=host default=off
+check kvmcpuid base -- baseline
+check kvmcpuid mig -- migrate-check
+check kvmcpuid baseline --j -- --json
+check kvmcpuid migrate-check --j -- --json
+check kvmcpuid host --format "" -- text json nfd
 [ "$fails" -eq 0 ]

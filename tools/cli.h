@@ -74,5 +74,12 @@ int cmd_diff(struct cli *cli, int argc, char **argv);
 int cmd_apply(struct cli *cli, int argc, char **argv);
 int cmd_verify(struct cli *cli, int argc, char **argv);
 int cmd_matrix(struct cli *cli, int argc, char **argv);
+int cmd_baseline(struct cli *cli, int argc, char **argv);
+int cmd_migrate_check(struct cli *cli, int argc, char **argv);
+
+/* json-out.c: s as a JSON string, quoted and escaped. */
+void cli_json_string(FILE *f, const char *s);
+/* nfd.c: the host as Node Feature Discovery labels. */
+void cli_print_nfd(const struct kvmcpuid_host_info *hi);
 
 #endif

@@ -20,9 +20,11 @@ static int help_or_bad(const char *usage, int c)
 }
 
 static const char host_usage[] =
-	N_("Usage: kvmcpuid host [--json] [--host-profile FILE]\n\n"
+	N_("Usage: kvmcpuid host [--json] [--format text|json|nfd] [--host-profile FILE]\n\n"
 	"Show what this host's KVM offers in 0x40000001, bit by bit, and its KVM module.\n"
 	"  --json               print a host profile (JSON) that build --host-profile reads\n"
+	"  --format nfd         Node Feature Discovery labels: kvm-pv.FEATURE=true|false,\n"
+	"                       kvm-pv.module, kvm-pv.enforce (json: as --json)\n"
 	"  --host-profile FILE  show a saved profile instead of probing /dev/kvm\n"
 	"  -h, --help           this text\n");
 
@@ -31,10 +33,12 @@ int cmd_host(struct cli *cli, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "host-profile", required_argument, NULL, 'H' },
+		{ "format", required_argument, NULL, CLI_OPT_FORMAT },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const struct kvmcpuid_host_info *hi;
+	bool nfd = false;
 	struct kvmcpuid_host *h;
 	const char *profile = NULL;
 	bool json = false;
@@ -46,7 +50,11 @@ int cmd_host(struct cli *cli, int argc, char **argv)
 			json = true;
 		else if (c == 'H')
 			profile = optarg;
-		else
+		else if (c == CLI_OPT_FORMAT && (!strcmp(optarg, "json") || !strcmp(optarg, "nfd") ||
+						 !strcmp(optarg, "text"))) {
+			json = !strcmp(optarg, "json");
+			nfd = !strcmp(optarg, "nfd");
+		} else
 			return help_or_bad(host_usage, c);
 	}
 	if (optind != argc)
@@ -66,6 +74,11 @@ int cmd_host(struct cli *cli, int argc, char **argv)
 		return r ? EXIT_USAGE : EXIT_OK;
 	}
 	hi = kvmcpuid_host_info(h);
+	if (nfd) {
+		cli_print_nfd(hi);
+		kvmcpuid_host_unref(h);
+		return EXIT_OK;
+	}
 	printf(_("KVM module:      %s\n"), hi->module);
 	printf(_("CPU vendor:      %s\n"), vendor_names[hi->vendor]);
 	printf(_("enforcement:     %s (KVM_CAP_ENFORCE_PV_FEATURE_CPUID)\n"),

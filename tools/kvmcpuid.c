@@ -19,6 +19,8 @@ static const struct {
 	{ "apply", cmd_apply, N_("apply a policy to a scratch vCPU and read the table back") },
 	{ "verify", cmd_verify, N_("run a tiny guest and check what it sees and can do") },
 	{ "matrix", cmd_matrix, N_("verify each feature masked alone, plus all-on and all-off") },
+	{ "baseline", cmd_baseline, N_("the largest policy every host profile can run") },
+	{ "migrate-check", cmd_migrate_check, N_("can a built guest move to another host?") },
 };
 
 static void usage(FILE *f)
@@ -28,7 +30,7 @@ static void usage(FILE *f)
 	fprintf(f, _("Usage: kvmcpuid VERB [OPTIONS] [ARGS]\n\n"
 		"Build, apply and verify the KVM paravirtual CPUID leaves.\n\nVerbs:\n"));
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		fprintf(f, "  %-8s %s\n", verbs[i].name, _(verbs[i].summary));
+		fprintf(f, "  %-14s %s\n", verbs[i].name, _(verbs[i].summary));
 	fprintf(f, _("\n'kvmcpuid VERB --help' describes a verb.\n"
 		"Exit status: 0 ok, 1 a check failed, 2 usage or policy error, "
 		"3 this host cannot do it.\n"));
