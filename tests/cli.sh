@@ -172,6 +172,51 @@ for args in "decode 1" "lint $D/allow-list.json" "diff $D/tenant-a.policy $D/ten
 	[ $r -ne 0 ] && ok "$args with stdout closed fails" || fail "$args >&-: exit $r"
 done
 
+# -o: only a regular file or a new name; the mode kept; no temp file left behind
+mkfifo "$T/fifo"
+# shellcheck disable=SC2086
+expect 2 "-o onto a FIFO" -- timeout 10 "$K" build $P -o "$T/fifo"
+has "$T/err" "not a regular file" "-o FIFO is named"
+[ -p "$T/fifo" ] && ok "the FIFO is left alone" || fail "the FIFO was replaced"
+if [ "$(id -u)" -eq 0 ] && mknod "$T/null" c 1 3 2>/dev/null; then
+	# shellcheck disable=SC2086
+	expect 2 "-o onto a device node" -- "$K" build $P -o "$T/null"
+	[ -c "$T/null" ] && ok "the device node is left alone" || fail "the device node was replaced"
+fi
+mkdir "$T/odir"
+# shellcheck disable=SC2086
+expect 2 "-o onto a directory" -- "$K" build $P -o "$T/odir"
+: >"$T/mode"; chmod 0644 "$T/mode"
+# shellcheck disable=SC2086
+expect 0 "-o onto an existing file" -- "$K" build $P -o "$T/mode"
+[ "$(stat -c %a "$T/mode")" = 644 ] && ok "-o keeps the file's mode" ||
+	fail "-o changed the mode to $(stat -c %a "$T/mode")"
+# shellcheck disable=SC2086
+(umask 022; "$K" build $P -o "$T/new") && [ "$(stat -c %a "$T/new")" = 644 ] &&
+	ok "-o gives a new file the umask's mode" || fail "-o new file mode $(stat -c %a "$T/new")"
+long=$(printf '%0250d' 0)
+# shellcheck disable=SC2086
+expect 0 "-o with a 250-byte file name" -- "$K" build $P -o "$T/odir/$long"
+[ -s "$T/odir/$long" ] && ok "the 250-byte name is written" || fail "no 250-byte file"
+# (strace holds the write in fsync for 3 s while the signal comes)
+if env --default-signal=INT strace -e trace=fsync -e inject=fsync:delay_enter=1 -o /dev/null \
+	true 2>/dev/null; then
+	mkdir "$T/sig"
+	for sig in INT TERM; do
+		# shellcheck disable=SC2086
+		env --default-signal=INT strace -o /dev/null -e trace=fsync \
+			-e inject=fsync:delay_enter=3000000 "$K" build $P -o "$T/sig/out" 2>/dev/null &
+		tracer=$!
+		i=0
+		while [ $i -lt 100 ] && [ -z "$(ls -A "$T/sig")" ]; do sleep 0.05; i=$((i + 1)); done
+		kill -s $sig "$(pgrep -P $tracer)"
+		wait $tracer
+		left=$(ls -A "$T/sig")
+		[ -z "$left" ] && ok "SIG$sig removes the temporary file" || fail "SIG$sig left: $left"
+		rm -f "$T"/sig/* "$T"/sig/.[!.]*
+	done
+fi
+
 # no /dev/kvm: exit 3 with a fix
 KVMCPUID_DEVICE=/nonexistent/kvm "$K" verify >"$T/out" 2>"$T/err"
 [ $? -eq 3 ] && ok "verify without /dev/kvm exits 3" || fail "verify without /dev/kvm"

@@ -2,9 +2,11 @@
 /* Helpers shared by the CLI verbs. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -95,45 +97,101 @@ int cli_load_host(struct cli *cli, const char *profile, struct kvmcpuid_host **r
 	return EXIT_OK;
 }
 
-int cli_write_output(const char *path, const void *data, size_t len)
-{
-	const char *p = data;
-	char *tmp = NULL;
-	int fd = STDOUT_FILENO, r = 0;
+/* The temporary file being written, removed if SIGINT/SIGTERM/SIGHUP ends the process. */
+static char *volatile pending_tmp;
 
-	if (path) {
-		if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-			return -ENOMEM;
-		fd = mkostemp(tmp, O_CLOEXEC);
-		if (fd < 0) {
-			r = -errno;
-			free(tmp);
-			return r;
-		}
+static void remove_pending(int sig)
+{
+	char *tmp = pending_tmp;
+
+	if (tmp)
+		unlink(tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void guard_signals(bool on)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = on ? remove_pending : SIG_DFL };
+	size_t i;
+
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction old;
+
+		/* a signal the shell told us to ignore stays ignored */
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(sigs[i], &sa, NULL);
 	}
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
 	while (len) {
 		ssize_t w = write(fd, p, len);
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0) {
-			r = -errno;
-			break;
-		}
+		if (w < 0)
+			return -errno;
 		p += w;
 		len -= (size_t)w;
 	}
-	if (path) {
-		if (!r && fsync(fd) < 0)
-			r = -errno;
-		if (close(fd) < 0 && !r)
-			r = -errno;
-		if (!r && rename(tmp, path) < 0)
-			r = -errno;
-		if (r)
-			unlink(tmp);
-		free(tmp);
+	return 0;
+}
+
+/*
+ * -o replaces a regular file (keeping its mode) or creates one (mode 0666 less the umask),
+ * through a short temporary name in the same directory, so a long name still fits NAME_MAX.
+ * Anything else (device, FIFO, directory, socket) is refused: -EINVAL.
+ */
+int cli_write_output(const char *path, const void *data, size_t len)
+{
+	const char *slash;
+	struct stat st;
+	mode_t mode, mask;
+	char *tmp;
+	int fd, r = 0;
+
+	if (!path)
+		return write_all(STDOUT_FILENO, data, len);
+	if (stat(path, &st) == 0) {
+		if (!S_ISREG(st.st_mode))
+			return -EINVAL;
+		mode = st.st_mode & 07777;
+	} else if (errno == ENOENT) {
+		mask = umask(0);
+		umask(mask);
+		mode = 0666 & ~mask;
+	} else {
+		return -errno;
 	}
+	slash = strrchr(path, '/');
+	if (asprintf(&tmp, "%.*s.kvmcpuid-XXXXXX", slash ? (int)(slash - path + 1) : 0, path) < 0)
+		return -ENOMEM;
+	guard_signals(true);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	pending_tmp = tmp;
+	r = write_all(fd, data, len);
+	if (!r && fchmod(fd, mode) < 0)
+		r = -errno;
+	if (!r && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	if (!r && rename(tmp, path) < 0)
+		r = -errno;
+	if (r)
+		unlink(tmp);
+	pending_tmp = NULL;
+out:
+	guard_signals(false);
+	free(tmp);
 	return r;
 }
 
@@ -241,7 +299,12 @@ int cli_emit(const char *output, FILE *mem, char **buf, size_t *len)
 	r = cli_write_output(output, *buf, *len);
 	free(*buf);
 	if (r < 0) {
-		cli_error(_("%s: cannot write: %s"), output ? output : "<stdout>", strerror(-r));
+		if (r == -EINVAL)
+			cli_error(_("%s: not a regular file: -o writes only a file or a new name"),
+				  output);
+		else
+			cli_error(_("%s: cannot write: %s"), output ? output : "<stdout>",
+				  strerror(-r));
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;
