@@ -338,7 +338,7 @@ int kvmcpuid_cpuid_readback(const struct kvmcpuid_cpuid *cpuid, struct kvmcpuid_
 /* Whether cpuid has an entry with e's function and the same four registers. */
 bool kvmcpuid_cpuid_contains(const struct kvmcpuid_cpuid *cpuid,
 			     const struct kvm_cpuid_entry2 *e);
-/* Whether a and b hold the same entries (kvmcpuid_cpuid_contains both ways). */
+/* Whether a and b hold the same entries (_contains both ways); two NULLs are equal. */
 bool kvmcpuid_cpuid_equal(const struct kvmcpuid_cpuid *a, const struct kvmcpuid_cpuid *b);
 
 /* What a guest sees differently between two cpuids (kvmcpuid_cpuid_diff). */
