@@ -376,7 +376,9 @@ int kvmcpuid_cpuid_to_json(const struct kvmcpuid_cpuid *cpuid, char **ret);
 /*
  * Read a build output back: the JSON above or a raw struct kvm_cpuid2 blob (then enforce
  * is off and the base is where a guest finds KVM).  At most 1 MiB; "-" is standard input.
- * Returns 0, -EINVAL (not a build output), -EFBIG, -ENOMEM, or the errno of open/read.
+ * Returns 0, -EMEDIUMTYPE (not a build output at all: text, or JSON with neither "entries"
+ * nor "kvmcpuid_leaves"), -EINVAL (a broken build output), -EFBIG, -ENOMEM, or the errno
+ * of open/read.
  */
 int kvmcpuid_cpuid_load_file(struct kvmcpuid_ctx *ctx, const char *path,
 			     struct kvmcpuid_diag *diag, struct kvmcpuid_cpuid **ret);
