@@ -161,8 +161,12 @@ int kvmcpuid_policy_parse_json(struct kvmcpuid_ctx *ctx, const char *text, size_
 int kvmcpuid_policy_parse_file(struct kvmcpuid_ctx *ctx, const char *path,
 			       struct kvmcpuid_diag *diag, struct kvmcpuid_policy **ret);
 /*
- * Apply inline overrides ("k=v,k=v") on top of a policy; later settings win.
- * All or nothing: on error the policy is unchanged. Returns 0, -EINVAL, -ENOMEM.
+ * Apply inline overrides ("k=v,k=v") on top of a policy; later settings win.  Each line
+ * of text is one group (a --set): a key may be set again on a later line, not twice on
+ * one; a diag's line is the group's.  Settings that depend on each other (max_leaf inside
+ * base's block) are checked once, after the last group, so a later group can settle a
+ * conflict.  All or nothing: on error the policy is unchanged. Returns 0, -EINVAL, -EFBIG,
+ * -ENOMEM.
  */
 int kvmcpuid_policy_override(struct kvmcpuid_policy *policy, const char *text,
 			     const char *origin, struct kvmcpuid_diag *diag);

@@ -19,6 +19,8 @@ struct parser {
 	size_t line_start;
 	unsigned int line;
 	bool inline_form;
+	/* each line is one --set: a key may appear again on a later line (later wins) */
+	bool lines_override;
 	const char *origin;
 	struct kvmcpuid_ctx *ctx;
 	struct kvmcpuid_diag *diag;
@@ -126,7 +128,7 @@ static bool at_end_of_pair(const struct parser *ps)
 		return true;
 	c = ps->s[ps->pos];
 	if (ps->inline_form)
-		return c == ',';
+		return c == ',' || c == '\n';
 	return c == '\n' || c == '#';
 }
 
@@ -164,7 +166,7 @@ static bool bare_value_char(char c, bool inline_form)
 {
 	if (c == ' ' || c == '\t' || c == '\r')
 		return false;
-	return inline_form ? c != ',' : c != '\n' && c != '#';
+	return c != '\n' && (inline_form ? c != ',' : c != '#');
 }
 
 static int hexval(char c)
@@ -231,6 +233,8 @@ static int read_value(struct parser *ps, char *out, size_t cap, size_t *outlen, 
 
 static int parse_pairs(struct parser *ps, struct kvmcpuid_policy *p)
 {
+	/* where base [0] and max_leaf [1] were last set, to blame for a conflict */
+	unsigned int blame_line[2] = { 0 }, blame_col[2] = { 0 };
 	struct set_seen seen;
 	int r, slot;
 
@@ -250,6 +254,8 @@ static int parse_pairs(struct parser *ps, struct kvmcpuid_policy *p)
 			ps->pos++;
 			ps->line++;
 			ps->line_start = ps->pos;
+			if (ps->lines_override)
+				memset(&seen, 0, sizeof(seen));
 			continue;
 		}
 		if (!ps->inline_form && ps->s[ps->pos] == '#') {
@@ -281,29 +287,30 @@ static int parse_pairs(struct parser *ps, struct kvmcpuid_policy *p)
 		if (ps->pos < ps->len && !at_end_of_pair(ps))
 			return fail_at(ps, ps->pos, "unexpected text after the value of '%s'%s", key,
 				       ps->inline_form ? " (separate settings with ',')" : "");
-		if (ps->inline_form && ps->pos < ps->len) {
+		if (ps->inline_form && ps->pos < ps->len && ps->s[ps->pos] == ',') {
 			ps->pos++;	/* the comma */
-			if (ps->pos >= ps->len)
+			if (ps->pos >= ps->len || ps->s[ps->pos] == '\n')
 				return fail_at(ps, ps->pos, "trailing ',' with no setting after it");
 		}
 		r = policy_set_kv(p, key, value, vlen, quoted, &seen, ps->line, &key_error, msg,
 				  sizeof(msg));
 		if (r < 0)
 			return fail_at(ps, key_error ? key_off : val_off, "%s", msg);
-		if (!strcmp(key, "base"))
-			seen.col[SLOT_BASE] = column_of(ps, key_off);
-		else if (!strcmp(key, "max_leaf"))
-			seen.col[SLOT_MAX_LEAF] = column_of(ps, key_off);
+		if (!strcmp(key, "base") || !strcmp(key, "max_leaf")) {
+			slot = key[0] == 'b' ? 0 : 1;
+			blame_line[slot] = ps->line;
+			blame_col[slot] = column_of(ps, key_off);
+		}
 	}
 	{
 		char msg[400];
 
+		/* The cross-setting check, once, on the final policy. */
 		if (policy_check(p, msg, sizeof(msg), &slot) < 0) {
 			/* Point at whichever of max_leaf/base this input set last. */
-			slot = seen.line[SLOT_BASE] > seen.line[SLOT_MAX_LEAF] ? SLOT_BASE
-									       : SLOT_MAX_LEAF;
-			return diag_set(ps->ctx, ps->diag, EINVAL, ps->origin, seen.line[slot],
-					seen.line[slot] ? seen.col[slot] : 0, "%s", msg);
+			slot = blame_line[0] > blame_line[1] ? 0 : 1;
+			return diag_set(ps->ctx, ps->diag, EINVAL, ps->origin, blame_line[slot],
+					blame_line[slot] ? blame_col[slot] : 0, "%s", msg);
 		}
 	}
 	return 0;
@@ -367,14 +374,22 @@ KVMCPUID_EXPORT int kvmcpuid_policy_parse_inline(struct kvmcpuid_ctx *ctx, const
 KVMCPUID_EXPORT int kvmcpuid_policy_override(struct kvmcpuid_policy *p, const char *text,
 					     const char *origin, struct kvmcpuid_diag *diag)
 {
+	struct parser ps = { .line = 1, .inline_form = true, .lines_override = true, .diag = diag };
 	struct kvmcpuid_policy tmp;
 	int r;
 
 	diag_begin(diag);
 	if (!p || !text)
 		return diag_finish(NULL, diag, -EINVAL);
+	if (strlen(text) > POLICY_MAX_BYTES)
+		return diag_set(p->ctx, diag, EFBIG, origin ? origin : "--set", 0, 0,
+				"policy is larger than the 1 MiB a policy may be");
 	tmp = *p;
-	r = parse_into(p->ctx, text, strlen(text), origin ? origin : "--set", true, &tmp, diag);
+	ps.s = text;
+	ps.len = strlen(text);
+	ps.origin = origin ? origin : "--set";
+	ps.ctx = p->ctx;
+	r = parse_pairs(&ps, &tmp);
 	if (r < 0)
 		return diag_finish(p->ctx, diag, r);
 	*p = tmp;

@@ -185,6 +185,16 @@ for args in "decode 1" "lint $D/allow-list.json" "diff $D/tenant-a.policy $D/ten
 	[ $r -ne 0 ] && ok "$args with stdout closed fails" || fail "$args >&-: exit $r"
 done
 
+# several --set are one override, checked once: a later --set may settle a conflict
+expect 0 "--set steal_time=on --set steal_time=off" -- "$K" build $P --set steal_time=on --set steal_time=off
+has "$T/out" "steal_time = off" "the later --set wins"
+expect 0 "a later --set settles max_leaf outside the block" -- "$K" build $P --set max_leaf=0x40000101 --set base=0x40000100
+expect 2 "a conflict left at the end" -- "$K" build $P --set kvmclock=on --set clocksource=off --set max_leaf=0x40000101
+has "$T/err" "--set:3:1: max_leaf 0x40000101 is outside" "the conflict names the third --set"
+expect 2 "a bad value in the second --set" -- "$K" build $P --set steal_time=on --set mmu_op=on
+has "$T/err" "--set:2:8: invalid value 'on' for 'mmu_op'" "the error names the second --set"
+expect 2 "a trailing comma before the next --set" -- "$K" build $P --set steal_time=on, --set pv_eoi=off
+
 # -o: only a regular file or a new name; the mode kept; no temp file left behind
 mkfifo "$T/fifo"
 # shellcheck disable=SC2086

@@ -50,6 +50,8 @@ int cli_load_policy(struct cli *cli, const char *path, const char *const *sets, 
 {
 	struct kvmcpuid_diag diag = { 0 };
 	struct kvmcpuid_policy *p = NULL;
+	char *text;
+	size_t len;
 	int r, i;
 
 	/* the library reads "-" as standard input */
@@ -61,9 +63,23 @@ int cli_load_policy(struct cli *cli, const char *path, const char *const *sets, 
 		cli_diag(&diag);
 		return EXIT_USAGE;
 	}
-	for (i = 0; i < nsets; i++) {
+	/* one line per --set, checked together: a later --set may settle an earlier conflict */
+	for (i = 0, len = 0; i < nsets; i++)
+		len += strlen(sets[i]) + 1;
+	if (nsets) {
+		text = calloc(1, len);
+		if (!text) {
+			kvmcpuid_policy_unref(p);
+			return EXIT_USAGE;
+		}
+		for (i = 0; i < nsets; i++) {
+			if (i)
+				strcat(text, "\n");
+			strcat(text, sets[i]);
+		}
 		memset(&diag, 0, sizeof(diag));
-		r = kvmcpuid_policy_override(p, sets[i], "--set", &diag);
+		r = kvmcpuid_policy_override(p, text, "--set", &diag);
+		free(text);
 		if (r < 0) {
 			cli_diag(&diag);
 			kvmcpuid_policy_unref(p);
