@@ -339,6 +339,8 @@ START_TEST(test_set_get_by_key)
 		{ "signature", "\"a\\\"b\\\\c\\x00\\x01\\x7fwxyz\"", NULL },
 		{ "signature", "\"KVMKVMKVM\\x00\\x00\\x00\"", "kvm" },
 		{ "max_leaf", "legacy-zero", NULL },
+		{ "signature", "\"ABCDEFGHIJKL\"", NULL },
+		{ "signature", " \"A B,C=D#E\\x01KL\" ", "\"A B,C=D#E\\x01KL\"" },
 	};
 	struct kvmcpuid_policy *p = NULL, *q = NULL, *before = NULL;
 	struct kvmcpuid_diag d = { 0 };
