@@ -195,6 +195,21 @@ expect 2 "a bad value in the second --set" -- "$K" build $P --set steal_time=on 
 has "$T/err" "--set:2:8: invalid value 'on' for 'mmu_op'" "the error names the second --set"
 expect 2 "a trailing comma before the next --set" -- "$K" build $P --set steal_time=on, --set pv_eoi=off
 
+# lint warnings: once each, named after where they came from, in every output format
+for fmt in table json raw; do
+	"$K" build $P "$D/allow-list.json" --set async_pf_int=on --format "$fmt" >/dev/null 2>"$T/err"
+	[ "$(grep -c warning "$T/err")" -eq 1 ] && ok "build --format $fmt: the warning once" ||
+		fail "build --format $fmt: $(grep -c warning "$T/err") warnings"
+	has "$T/err" "--set: warning: async_pf_int is set without async_pf" "build --format $fmt: from --set"
+done
+"$K" build $P "$D/tenant-a.policy" --set realtime=off --format json >/dev/null 2>"$T/err"
+has "$T/err" "tenant-a.policy: warning: async_pf_int is set without async_pf" "a file's warning stays the file's"
+[ "$(grep -c warning "$T/err")" -eq 3 ] && ok "--set realtime=off settles the realtime warnings" ||
+	fail "$(grep -c warning "$T/err") warnings after realtime=off"
+expect 1 "lint with --set" -- "$K" lint "$D/allow-list.json" --set async_pf_int=on
+[ "$(grep -c warning "$T/err")" -eq 1 ] && ok "lint: the warning once" || fail "lint: $(grep -c warning "$T/err") warnings"
+has "$T/err" "--set: warning: async_pf_int" "lint: the warning is --set's"
+
 # -o: only a regular file or a new name; the mode kept; no temp file left behind
 mkfifo "$T/fifo"
 # shellcheck disable=SC2086
@@ -256,6 +271,12 @@ if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	expect 0 "build against this host" -- "$K" build --format raw -o "$T/h.raw"
 	cmp -s "$T/p.raw" "$T/h.raw" && ok "profile and probe build the same leaves" || fail "profile and probe differ"
 	expect 0 "apply" -- "$K" apply --set steal_time=off,enforce=on
+	expect 0 "apply with a --set warning" -- "$K" apply "$D/allow-list.json" --set async_pf_int=on
+	[ "$(grep -c warning "$T/err")" -eq 1 ] && ok "apply: the warning once" || fail "apply: warnings $(grep -c warning "$T/err")"
+	has "$T/err" "--set: warning: async_pf_int" "apply: the warning is --set's"
+	expect 0 "verify with a --set warning" -- "$K" verify "$D/allow-list.json" --set async_pf_int=on
+	[ "$(grep -c warning "$T/err")" -eq 1 ] && ok "verify: the warning once" || fail "verify: warnings $(grep -c warning "$T/err")"
+	has "$T/err" "--set: warning: async_pf_int" "verify: the warning is --set's"
 	has "$T/out" "enforcement: on" "apply shows enforcement"
 	expect 0 "verify the default policy" -- "$K" verify
 	has "$T/out" "verdict: as expected" "verify verdict"

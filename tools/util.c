@@ -46,7 +46,7 @@ int cli_exit_for(int r)
 }
 
 int cli_load_policy(struct cli *cli, const char *path, const char *const *sets, int nsets,
-		    struct kvmcpuid_policy **ret)
+		    struct kvmcpuid_policy **ret, struct kvmcpuid_policy **base)
 {
 	struct kvmcpuid_diag diag = { 0 };
 	struct kvmcpuid_policy *p = NULL;
@@ -68,7 +68,8 @@ int cli_load_policy(struct cli *cli, const char *path, const char *const *sets, 
 		len += strlen(sets[i]) + 1;
 	if (nsets) {
 		text = calloc(1, len);
-		if (!text) {
+		if (!text || (base && kvmcpuid_policy_dup(p, base) < 0)) {
+			free(text);
 			kvmcpuid_policy_unref(p);
 			return EXIT_USAGE;
 		}
@@ -83,6 +84,8 @@ int cli_load_policy(struct cli *cli, const char *path, const char *const *sets, 
 		if (r < 0) {
 			cli_diag(&diag);
 			kvmcpuid_policy_unref(p);
+			if (base)
+				*base = kvmcpuid_policy_unref(*base);
 			return EXIT_USAGE;
 		}
 	}
@@ -218,11 +221,33 @@ const char *cli_feature_meaning(unsigned int id)
 	return ft ? _(ft->meaning) : "";
 }
 
+struct lint_match {
+	const char *message;
+	bool found;
+};
+
+static void lint_match(void *data, int feature, const char *message)
+{
+	struct lint_match *m = data;
+
+	m->found |= !strcmp(m->message, message);
+	(void)feature;
+}
+
+/* A lint the policy without --set also has came from the file (or the defaults). */
 void cli_print_lint(void *data, int feature, const char *message)
 {
-	const char *origin = data;
+	const struct cli_origin *o = data;
+	const char *origin = o->policy ? o->policy : "<default>";
 
-	fprintf(stderr, _("%s%swarning: %s\n"), origin ? origin : "", origin ? ": " : "", message);
+	if (o->base) {
+		struct lint_match m = { .message = message };
+
+		kvmcpuid_lint(o->base, o->host, lint_match, &m);
+		if (!m.found)
+			origin = "--set";
+	}
+	fprintf(stderr, _("%s: warning: %s\n"), origin, message);
 	(void)feature;
 }
 
@@ -296,7 +321,7 @@ int cli_parse_common(int argc, char **argv, const char *usage, const struct opti
 	return -1;
 }
 
-void cli_print_lints(const struct kvmcpuid_cpuid *cpuid, const char *origin)
+void cli_print_lints(const struct kvmcpuid_cpuid *cpuid, const struct cli_origin *origin)
 {
 	const char *msg;
 	size_t i;
