@@ -121,7 +121,8 @@ KVMCPUID_EXPORT int kvmcpuid_host_load_json(struct kvmcpuid_ctx *ctx, const char
 		goto out;
 	}
 	if (json_object_object_get_ex(obj, "module", &v) && json_object_is_type(v, json_type_string))
-		snprintf(h->module, sizeof(h->module), "%s", json_object_get_string(v));
+		/* printed in tables and messages: never a terminal escape */
+		escape_controls(h->module, sizeof(h->module), json_object_get_string(v));
 	if (json_object_object_get_ex(obj, "vendor", &v) && json_object_is_type(v, json_type_string))
 		for (i = 0; i < ARRAY_SIZE(vendor_names); i++)
 			if (!strcmp(json_object_get_string(v), vendor_names[i]))

@@ -210,6 +210,21 @@ expect 1 "lint with --set" -- "$K" lint "$D/allow-list.json" --set async_pf_int=
 [ "$(grep -c warning "$T/err")" -eq 1 ] && ok "lint: the warning once" || fail "lint: $(grep -c warning "$T/err") warnings"
 has "$T/err" "--set: warning: async_pf_int" "lint: the warning is --set's"
 
+# control bytes in values and profile strings are escaped: one line per message, no terminal escapes
+esc=$(printf '\033')
+sed 's/"module": "kvm_intel"/"module": "kvm\\u001b[31m\\nX"/' "$D/host-intel.json" >"$T/esc-host.json"
+expect 0 "host: a profile whose module has control bytes" -- "$K" host --host-profile "$T/esc-host.json"
+has "$T/out" 'KVM module:      kvm\x1b[31m\x0aX' "host escapes the module"
+"$K" build --host-profile "$T/esc-host.json" >"$T/out" 2>/dev/null
+grep -q "$esc" "$T/out" && fail "build prints the module's escape" || ok "build escapes the module"
+printf 'steal_time = o\033[31mn\n' >"$T/esc.policy"
+expect 2 "a value with an escape" -- "$K" lint "$T/esc.policy"
+has "$T/err" "invalid value 'o\\x1b[31mn'" "the escape is shown, not sent"
+printf '{"steal_time": "o\\u001b\\u0085n"}' >"$T/esc.json"
+expect 2 "a JSON value with C0 and C1 controls" -- "$K" lint "$T/esc.json"
+has "$T/err" "invalid value 'o\\x1b\\u0085n'" "C0 and C1 controls are escaped"
+[ "$(wc -l <"$T/err")" -eq 1 ] && ok "one line" || fail "$(wc -l <"$T/err") lines"
+
 # -o: only a regular file or a new name; the mode kept; no temp file left behind
 mkfifo "$T/fifo"
 # shellcheck disable=SC2086
