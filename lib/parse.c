@@ -50,12 +50,13 @@ static int PRINTF(3, 4) fail_at(struct parser *ps, size_t off, const char *fmt, 
 			msg);
 }
 
-/* Length of a valid UTF-8 sequence at s (max n bytes), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+/* Length of a valid UTF-8 sequence at s (max n bytes), or 0 if invalid; *cpout its code point. */
+static size_t utf8_len(const unsigned char *s, size_t n, uint32_t *cpout)
 {
 	size_t len, i;
 	uint32_t cp;
 
+	*cpout = s[0];
 	if (s[0] < 0x80)
 		return 1;
 	if ((s[0] & 0xe0) == 0xc0)
@@ -76,13 +77,33 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
 	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
+	*cpout = cp;
 	return len;
+}
+
+/*
+ * The whole character at off for a message: 'c' for ASCII, 'é' (U+00E9) beyond it, and a
+ * byte order mark by name (the text is valid UTF-8 by now: check_encoding ran first).
+ */
+static const char *char_at(const struct parser *ps, size_t off, char *buf, size_t cap)
+{
+	uint32_t cp;
+	size_t n = utf8_len((const unsigned char *)ps->s + off, ps->len - off, &cp);
+
+	if (cp == 0xfeff)
+		snprintf(buf, cap, "U+FEFF (a byte order mark: save the file without it)");
+	else if (n > 1)
+		snprintf(buf, cap, "'%.*s' (U+%04X)", (int)n, ps->s + off, (unsigned int)cp);
+	else
+		snprintf(buf, cap, "'%c'", ps->s[off]);
+	return buf;
 }
 
 /* Reject NUL bytes and invalid UTF-8 before anything else looks at the text. */
 static int check_encoding(struct parser *ps)
 {
 	size_t i = 0, n;
+	uint32_t cp;
 
 	while (i < ps->len) {
 		unsigned char c = (unsigned char)ps->s[i];
@@ -98,7 +119,7 @@ static int check_encoding(struct parser *ps)
 		}
 		if (c == '\0')
 			return fail_at(ps, i, "NUL byte in policy text");
-		n = utf8_len((const unsigned char *)ps->s + i, ps->len - i);
+		n = utf8_len((const unsigned char *)ps->s + i, ps->len - i, &cp);
 		if (!n)
 			return fail_at(ps, i, "invalid UTF-8 byte 0x%02x", c);
 		i += n;
@@ -243,7 +264,7 @@ static int parse_pairs(struct parser *ps, struct kvmcpuid_policy *p)
 	if (r < 0)
 		return r;
 	while (ps->pos < ps->len) {
-		char key[64], value[256], msg[400];
+		char key[64], value[256], msg[400], ch[80];
 		size_t key_off, val_off, klen = 0, vlen = 0;
 		bool quoted, key_error, overflow;
 
@@ -270,11 +291,13 @@ static int parse_pairs(struct parser *ps, struct kvmcpuid_policy *p)
 		if (overflow)
 			return fail_at(ps, key_off, "key is too long");
 		if (!klen)
-			return fail_at(ps, key_off, "expected a key, found '%.1s'", ps->s + key_off);
+			return fail_at(ps, key_off, "expected a key, found %s",
+				       char_at(ps, key_off, ch, sizeof(ch)));
 		skip_blanks(ps);
 		if (ps->pos >= ps->len || ps->s[ps->pos] != '=') {
 			if (ps->pos < ps->len && !at_end_of_pair(ps) && !is_key_char(ps->s[ps->pos]))
-				return fail_at(ps, ps->pos, "invalid character in key '%s'", key);
+				return fail_at(ps, ps->pos, "invalid character %s in key '%s'",
+					       char_at(ps, ps->pos, ch, sizeof(ch)), key);
 			return fail_at(ps, ps->pos, "expected '=' after '%s'", key);
 		}
 		ps->pos++;
