@@ -127,9 +127,16 @@ int json_parse_checked(struct kvmcpuid_ctx *ctx, const char *text, size_t len,
 }
 
 /* A JSON scalar as the text the policy grammar takes; -EINVAL for arrays/objects/null. */
-static int scalar_text(struct json_object *v, char *buf, size_t cap, const char **out,
-		       size_t *outlen)
+/*
+ * The value as text for policy_set_kv.  A number is taken as written in the source (raw,
+ * just after its key's ':'): json-c clamps what does not fit in 64 bits, and an error
+ * must quote what the user wrote.
+ */
+static int scalar_text(struct json_object *v, const char *raw, const char *end, char *buf,
+		       size_t cap, const char **out, size_t *outlen)
 {
+	size_t n;
+
 	switch (json_object_get_type(v)) {
 	case json_type_string:
 		*out = json_object_get_string(v);
@@ -142,7 +149,16 @@ static int scalar_text(struct json_object *v, char *buf, size_t cap, const char 
 	case json_type_int:
 		if (json_object_get_int64(v) < 0)
 			return -ERANGE;
-		snprintf(buf, cap, "%lld", (long long)json_object_get_int64(v));
+		while (raw < end && (*raw == ':' || strchr(" \t\r\n", *raw)))
+			raw++;
+		for (n = 0; raw + n < end && raw[n] >= '0' && raw[n] <= '9'; n++)
+			;
+		if (n >= cap)
+			snprintf(buf, cap, "%.*s...", (int)(cap - 4), raw);
+		else if (n)
+			snprintf(buf, cap, "%.*s", (int)n, raw);
+		else
+			snprintf(buf, cap, "%lld", (long long)json_object_get_int64(v));
 		*out = buf;
 		*outlen = strlen(buf);
 		return 0;
@@ -202,7 +218,8 @@ int policy_from_json(struct kvmcpuid_ctx *ctx, const char *text, size_t len, con
 			}
 		}
 		if (!json_object_object_get_ex(obj, key, &v) ||
-		    scalar_text(v, num, sizeof(num), &value, &vlen) < 0) {
+		    scalar_text(v, keys[i].s + keys[i].len + 1, text + len, num, sizeof(num), &value,
+				&vlen) < 0) {
 			r = diag_set(ctx, diag, EINVAL, origin, line, col,
 				     "invalid value for '%s': expected a string, a boolean or a "
 				     "non-negative number", key);

@@ -282,6 +282,9 @@ static const struct bad bad_json[] = {
 	{ "{\"enforce\":\"perhaps\"}", 1, 2, "expected on or off" },
 	{ "{\"base\":-256}", 1, 2, "non-negative" },
 	{ "{\"base\":1.5}", 1, 2, "expected a string" },
+	/* numbers json-c clamps are quoted as written */
+	{ "{\"base\" :\n 99999999999999999999999}", 1, 2, "invalid base '99999999999999999999999'" },
+	{ "{\"enforce\": 18446744073709551616}", 1, 2, "invalid value '18446744073709551616'" },
 	{ "{\"steal_time\":\"off\"", 1, 20, "invalid JSON" },
 	{ "{\"steal_time\":\"off\"} x", 1, 22, "invalid JSON" },
 	{ "[1,2]", 1, 1, "expected one JSON object" },
