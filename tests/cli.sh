@@ -225,6 +225,19 @@ expect 2 "a JSON value with C0 and C1 controls" -- "$K" lint "$T/esc.json"
 has "$T/err" "invalid value 'o\\x1b\\u0085n'" "C0 and C1 controls are escaped"
 [ "$(wc -l <"$T/err")" -eq 1 ] && ok "one line" || fail "$(wc -l <"$T/err") lines"
 
+# 1 MiB of empty JSON objects is refused before json-c builds them (peak RSS, not only size)
+awk 'BEGIN { printf "{\"a\":["; for (i = 0; i < 349000; i++) printf "{},"; print "{}]}" }' >"$T/objs.json"
+awk 'BEGIN { printf "{"; for (i = 0; i < 95000; i++) printf "\"%05x\":{},", i; print "\"z\":{}}" }' >"$T/keys.json"
+for f in objs keys; do
+	expect 2 "$f.json: 1 MiB of empty objects" -- "$K" lint "$T/$f.json"
+	has "$T/err" "more than 8192 objects and arrays" "$f.json: the bound is named"
+	if [ -x /usr/bin/time ]; then
+		/usr/bin/time -f %M -o "$T/rss" "$K" lint "$T/$f.json" >/dev/null 2>&1
+		rss=$(tail -n 1 "$T/rss")
+		[ "$rss" -lt 65536 ] && ok "$f.json: peak RSS $rss KiB" || fail "$f.json: peak RSS $rss KiB"
+	fi
+done
+
 # -o: only a regular file or a new name; the mode kept; no temp file left behind
 mkfifo "$T/fifo"
 # shellcheck disable=SC2086
