@@ -161,8 +161,12 @@ int kvmcpuid_policy_parse_json(struct kvmcpuid_ctx *ctx, const char *text, size_
 int kvmcpuid_policy_parse_file(struct kvmcpuid_ctx *ctx, const char *path,
 			       struct kvmcpuid_diag *diag, struct kvmcpuid_policy **ret);
 /*
- * Apply inline overrides ("k=v,k=v") on top of a policy; later settings win.
- * All or nothing: on error the policy is unchanged. Returns 0, -EINVAL, -ENOMEM.
+ * Apply inline overrides ("k=v,k=v") on top of a policy; later settings win.  Each line
+ * of text is one group (a --set): a key may be set again on a later line, not twice on
+ * one; a diag's line is the group's.  Settings that depend on each other (max_leaf inside
+ * base's block) are checked once, after the last group, so a later group can settle a
+ * conflict.  All or nothing: on error the policy is unchanged. Returns 0, -EINVAL, -EFBIG,
+ * -ENOMEM.
  */
 int kvmcpuid_policy_override(struct kvmcpuid_policy *policy, const char *text,
 			     const char *origin, struct kvmcpuid_diag *diag);
@@ -340,7 +344,7 @@ int kvmcpuid_cpuid_readback(const struct kvmcpuid_cpuid *cpuid, struct kvmcpuid_
 /* Whether cpuid has an entry with e's function and the same four registers. */
 bool kvmcpuid_cpuid_contains(const struct kvmcpuid_cpuid *cpuid,
 			     const struct kvm_cpuid_entry2 *e);
-/* Whether a and b hold the same entries (kvmcpuid_cpuid_contains both ways). */
+/* Whether a and b hold the same entries (_contains both ways); two NULLs are equal. */
 bool kvmcpuid_cpuid_equal(const struct kvmcpuid_cpuid *a, const struct kvmcpuid_cpuid *b);
 
 /* What a guest sees differently between two cpuids (kvmcpuid_cpuid_diff). */
@@ -378,7 +382,9 @@ int kvmcpuid_cpuid_to_json(const struct kvmcpuid_cpuid *cpuid, char **ret);
 /*
  * Read a build output back: the JSON above or a raw struct kvm_cpuid2 blob (then enforce
  * is off and the base is where a guest finds KVM).  At most 1 MiB; "-" is standard input.
- * Returns 0, -EINVAL (not a build output), -EFBIG, -ENOMEM, or the errno of open/read.
+ * Returns 0, -EMEDIUMTYPE (not a build output at all: text, or JSON with neither "entries"
+ * nor "kvmcpuid_leaves"), -EINVAL (a broken build output), -EFBIG, -ENOMEM, or the errno
+ * of open/read.
  */
 int kvmcpuid_cpuid_load_file(struct kvmcpuid_ctx *ctx, const char *path,
 			     struct kvmcpuid_diag *diag, struct kvmcpuid_cpuid **ret);

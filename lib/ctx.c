@@ -53,18 +53,50 @@ void kvmcpuid_log(struct kvmcpuid_ctx *ctx, int priority, const char *file, int 
 	va_end(args);
 }
 
+void escape_controls(char *dst, size_t cap, const char *src)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t n = 0;
+
+	if (!cap)
+		return;
+	for (; *s && n + 1 < cap; s++) {
+		unsigned int c = *s;
+
+		/* C0 controls, DEL, and C1 controls (U+0080-U+009F: 0xc2 0x80-0x9f, CSI among them) */
+		if (c == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f)
+			c = *++s;
+		else if (c >= 0x20 && c != 0x7f) {
+			dst[n++] = (char)c;
+			continue;
+		}
+		if (n + 5 >= cap)
+			break;
+		n += (size_t)snprintf(dst + n, cap - n, c >= 0x80 ? "\\u%04x" : "\\x%02x", c);
+		if (n + 1 >= cap) {
+			n = cap - 1;
+			break;
+		}
+	}
+	dst[n] = '\0';
+}
+
 int diag_set(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag, int errnum,
 	     const char *origin, unsigned int line, unsigned int column, const char *fmt, ...)
 {
-	char msg[sizeof(diag->message)];
+	char raw[sizeof(diag->message)], msg[sizeof(diag->message)], org[sizeof(diag->origin)];
 	va_list args;
 
 	va_start(args, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, args);
+	vsnprintf(raw, sizeof(raw), fmt, args);
 	va_end(args);
+	/* one line, no terminal escapes: whatever the input quoted is shown, not obeyed */
+	escape_controls(msg, sizeof(msg), raw);
+	escape_controls(org, sizeof(org), origin ? origin : "");
+	origin = origin ? org : NULL;
 	if (diag) {
 		memcpy(diag->message, msg, sizeof(msg));
-		snprintf(diag->origin, sizeof(diag->origin), "%s", origin ? origin : "");
+		snprintf(diag->origin, sizeof(diag->origin), "%s", org);
 		diag->line = line;
 		diag->column = column;
 	}

@@ -89,6 +89,8 @@ void kvmcpuid_log(struct kvmcpuid_ctx *ctx, int priority, const char *file, int 
 #define warn(ctx, ...) log_cond(ctx, LOG_WARNING, __VA_ARGS__)
 #define err(ctx, ...) log_cond(ctx, LOG_ERR, __VA_ARGS__)
 
+/* Copy src to dst (cap bytes, NUL-terminated), control characters written as \xNN / \uNNNN. */
+void escape_controls(char *dst, size_t cap, const char *src);
 /* Fill diag (may be NULL) and log it at LOG_ERR; returns -errnum for `return diag_set(...)`. */
 int diag_set(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag, int errnum,
 	     const char *origin, unsigned int line, unsigned int column, const char *fmt, ...)

@@ -121,7 +121,8 @@ KVMCPUID_EXPORT int kvmcpuid_host_load_json(struct kvmcpuid_ctx *ctx, const char
 		goto out;
 	}
 	if (json_object_object_get_ex(obj, "module", &v) && json_object_is_type(v, json_type_string))
-		snprintf(h->module, sizeof(h->module), "%s", json_object_get_string(v));
+		/* printed in tables and messages: never a terminal escape */
+		escape_controls(h->module, sizeof(h->module), json_object_get_string(v));
 	if (json_object_object_get_ex(obj, "vendor", &v) && json_object_is_type(v, json_type_string))
 		for (i = 0; i < ARRAY_SIZE(vendor_names); i++)
 			if (!strcmp(json_object_get_string(v), vendor_names[i]))
@@ -262,7 +263,11 @@ static int cpuid_from_json(struct kvmcpuid_ctx *ctx, const char *buf, size_t len
 		return r;
 	if (!json_object_object_get_ex(obj, "entries", &arr) ||
 	    !json_object_is_type(arr, json_type_array)) {
-		r = diag_set(ctx, diag, EINVAL, origin, 0, 0,
+		/* a policy, say: only what is marked as a build output is a broken one */
+		bool marked = json_object_object_get_ex(obj, "kvmcpuid_leaves", NULL) ||
+			      json_object_object_get_ex(obj, "entries", NULL);
+
+		r = diag_set(ctx, diag, marked ? EINVAL : EMEDIUMTYPE, origin, 0, 0,
 			     "not a kvmcpuid build output (no \"entries\" array)");
 		goto out;
 	}
@@ -293,8 +298,20 @@ static int cpuid_from_json(struct kvmcpuid_ctx *ctx, const char *buf, size_t len
 		c->eax = f ? f->eax : 0;
 		c->edx = f ? f->edx : 0;
 	}
-	if (json_object_object_get_ex(obj, "enforce", &v))
-		c->enforce = json_object_get_boolean(v);
+	if (json_object_object_get_ex(obj, "enforce", &v)) {
+		/* a boolean, or a string the policy language reads as one ("off" is off) */
+		bool b = false;
+
+		if (json_object_is_type(v, json_type_boolean))
+			b = json_object_get_boolean(v);
+		else if (!json_object_is_type(v, json_type_string) ||
+			 parse_bool(json_object_get_string(v), &b) < 0) {
+			r = diag_set(ctx, diag, EINVAL, origin, 0, 0,
+				     "\"enforce\" is not a boolean (true/false, on/off)");
+			goto out;
+		}
+		c->enforce = b;
+	}
 	if (json_object_object_get_ex(obj, "policy", &v)) {
 		const char *ptext = json_object_to_json_string(v);
 
@@ -328,6 +345,10 @@ KVMCPUID_EXPORT int kvmcpuid_cpuid_load_file(struct kvmcpuid_ctx *ctx, const cha
 		return diag_finish(ctx, diag, r);
 	if (looks_like_json(buf, len))
 		r = cpuid_from_json(ctx, buf, len, file_origin(path), ret, diag);
+	else if (!memchr(buf, '\0', len))
+		/* a struct kvm_cpuid2 always has NUL bytes (its padding): this is text */
+		r = diag_set(ctx, diag, EMEDIUMTYPE, file_origin(path), 0, 0,
+			     "neither a JSON build output nor a struct kvm_cpuid2 blob");
 	else
 		r = cpuid_from_raw(ctx, buf, len, file_origin(path), ret, diag);
 	free(buf);

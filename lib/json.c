@@ -7,6 +7,8 @@
 #include "internal.h"
 
 #define JSON_MAX_DEPTH 16
+#define JSON_MAX_CONTAINERS 8192
+#define JSON_MAX_VALUES 65536
 
 struct jkey {
 	size_t off;	/* offset of the opening quote */
@@ -70,6 +72,35 @@ static size_t scan_top_keys(const char *t, size_t len, struct jkey *keys, size_t
 	return n;
 }
 
+/*
+ * json-c spends hundreds of bytes on each object (its hash table), so 1 MiB of "{}" would
+ * take hundreds of MiB: bound what the parser builds, not only the input size.  A host
+ * profile, the largest input, has at most 4096 entries of 7 numbers each.  *at is where
+ * the limit was passed.  Counts outside strings only.
+ */
+static bool json_too_many_values(const char *t, size_t len, size_t *at)
+{
+	size_t i, containers = 0, values = 1;
+
+	for (i = 0; i < len; i++) {
+		if (t[i] == '"') {
+			for (i++; i < len && t[i] != '"'; i++)
+				if (t[i] == '\\')
+					i++;
+		} else if (t[i] == '{' || t[i] == '[') {
+			containers++;
+			values++;
+		} else if (t[i] == ',') {
+			values++;
+		}
+		if (containers > JSON_MAX_CONTAINERS || values > JSON_MAX_VALUES) {
+			*at = i;
+			return true;
+		}
+	}
+	return false;
+}
+
 int json_parse_checked(struct kvmcpuid_ctx *ctx, const char *text, size_t len,
 			      const char *origin, struct kvmcpuid_diag *diag,
 			      struct json_object **ret)
@@ -87,6 +118,12 @@ int json_parse_checked(struct kvmcpuid_ctx *ctx, const char *text, size_t len,
 		offset_to_linecol(text, (size_t)((const char *)memchr(text, '\0', len) - text),
 				  &line, &col);
 		return diag_set(ctx, diag, EINVAL, origin, line, col, "NUL byte in JSON text");
+	}
+	if (json_too_many_values(text, len, &end)) {
+		offset_to_linecol(text, end, &line, &col);
+		return diag_set(ctx, diag, EINVAL, origin, line, col,
+				"invalid JSON: more than %d objects and arrays or %d values",
+				JSON_MAX_CONTAINERS, JSON_MAX_VALUES);
 	}
 	tok = json_tokener_new_ex(JSON_MAX_DEPTH);
 	if (!tok)
@@ -127,9 +164,16 @@ int json_parse_checked(struct kvmcpuid_ctx *ctx, const char *text, size_t len,
 }
 
 /* A JSON scalar as the text the policy grammar takes; -EINVAL for arrays/objects/null. */
-static int scalar_text(struct json_object *v, char *buf, size_t cap, const char **out,
-		       size_t *outlen)
+/*
+ * The value as text for policy_set_kv.  A number is taken as written in the source (raw,
+ * just after its key's ':'): json-c clamps what does not fit in 64 bits, and an error
+ * must quote what the user wrote.
+ */
+static int scalar_text(struct json_object *v, const char *raw, const char *end, char *buf,
+		       size_t cap, const char **out, size_t *outlen)
 {
+	size_t n;
+
 	switch (json_object_get_type(v)) {
 	case json_type_string:
 		*out = json_object_get_string(v);
@@ -142,7 +186,16 @@ static int scalar_text(struct json_object *v, char *buf, size_t cap, const char 
 	case json_type_int:
 		if (json_object_get_int64(v) < 0)
 			return -ERANGE;
-		snprintf(buf, cap, "%lld", (long long)json_object_get_int64(v));
+		while (raw < end && (*raw == ':' || strchr(" \t\r\n", *raw)))
+			raw++;
+		for (n = 0; raw + n < end && raw[n] >= '0' && raw[n] <= '9'; n++)
+			;
+		if (n >= cap)
+			snprintf(buf, cap, "%.*s...", (int)(cap - 4), raw);
+		else if (n)
+			snprintf(buf, cap, "%.*s", (int)n, raw);
+		else
+			snprintf(buf, cap, "%lld", (long long)json_object_get_int64(v));
 		*out = buf;
 		*outlen = strlen(buf);
 		return 0;
@@ -202,7 +255,8 @@ int policy_from_json(struct kvmcpuid_ctx *ctx, const char *text, size_t len, con
 			}
 		}
 		if (!json_object_object_get_ex(obj, key, &v) ||
-		    scalar_text(v, num, sizeof(num), &value, &vlen) < 0) {
+		    scalar_text(v, keys[i].s + keys[i].len + 1, text + len, num, sizeof(num), &value,
+				&vlen) < 0) {
 			r = diag_set(ctx, diag, EINVAL, origin, line, col,
 				     "invalid value for '%s': expected a string, a boolean or a "
 				     "non-negative number", key);

@@ -19,6 +19,8 @@ struct parser {
 	size_t line_start;
 	unsigned int line;
 	bool inline_form;
+	/* each line is one --set: a key may appear again on a later line (later wins) */
+	bool lines_override;
 	const char *origin;
 	struct kvmcpuid_ctx *ctx;
 	struct kvmcpuid_diag *diag;
@@ -49,12 +51,13 @@ static int PRINTF(3, 4) fail_at(struct parser *ps, size_t off, const char *fmt, 
 			msg);
 }
 
-/* Length of a valid UTF-8 sequence at s (max n bytes), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+/* Length of a valid UTF-8 sequence at s (max n bytes), or 0 if invalid; *cpout its code point. */
+static size_t utf8_len(const unsigned char *s, size_t n, uint32_t *cpout)
 {
 	size_t len, i;
 	uint32_t cp;
 
+	*cpout = s[0];
 	if (s[0] < 0x80)
 		return 1;
 	if ((s[0] & 0xe0) == 0xc0)
@@ -75,13 +78,33 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
 	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
+	*cpout = cp;
 	return len;
+}
+
+/*
+ * The whole character at off for a message: 'c' for ASCII, 'é' (U+00E9) beyond it, and a
+ * byte order mark by name (the text is valid UTF-8 by now: check_encoding ran first).
+ */
+static const char *char_at(const struct parser *ps, size_t off, char *buf, size_t cap)
+{
+	uint32_t cp;
+	size_t n = utf8_len((const unsigned char *)ps->s + off, ps->len - off, &cp);
+
+	if (cp == 0xfeff)
+		snprintf(buf, cap, "U+FEFF (a byte order mark: save the file without it)");
+	else if (n > 1)
+		snprintf(buf, cap, "'%.*s' (U+%04X)", (int)n, ps->s + off, (unsigned int)cp);
+	else
+		snprintf(buf, cap, "'%c'", ps->s[off]);
+	return buf;
 }
 
 /* Reject NUL bytes and invalid UTF-8 before anything else looks at the text. */
 static int check_encoding(struct parser *ps)
 {
 	size_t i = 0, n;
+	uint32_t cp;
 
 	while (i < ps->len) {
 		unsigned char c = (unsigned char)ps->s[i];
@@ -97,7 +120,7 @@ static int check_encoding(struct parser *ps)
 		}
 		if (c == '\0')
 			return fail_at(ps, i, "NUL byte in policy text");
-		n = utf8_len((const unsigned char *)ps->s + i, ps->len - i);
+		n = utf8_len((const unsigned char *)ps->s + i, ps->len - i, &cp);
 		if (!n)
 			return fail_at(ps, i, "invalid UTF-8 byte 0x%02x", c);
 		i += n;
@@ -127,7 +150,7 @@ static bool at_end_of_pair(const struct parser *ps)
 		return true;
 	c = ps->s[ps->pos];
 	if (ps->inline_form)
-		return c == ',';
+		return c == ',' || c == '\n';
 	return c == '\n' || c == '#';
 }
 
@@ -165,7 +188,7 @@ static bool bare_value_char(char c, bool inline_form)
 {
 	if (c == ' ' || c == '\t' || c == '\r')
 		return false;
-	return inline_form ? c != ',' : c != '\n' && c != '#';
+	return c != '\n' && (inline_form ? c != ',' : c != '#');
 }
 
 static int hexval(char c)
@@ -232,6 +255,8 @@ static int read_value(struct parser *ps, char *out, size_t cap, size_t *outlen, 
 
 static int parse_pairs(struct parser *ps, struct kvmcpuid_policy *p)
 {
+	/* where base [0] and max_leaf [1] were last set, to blame for a conflict */
+	unsigned int blame_line[2] = { 0 }, blame_col[2] = { 0 };
 	struct set_seen seen;
 	int r, slot;
 
@@ -240,7 +265,7 @@ static int parse_pairs(struct parser *ps, struct kvmcpuid_policy *p)
 	if (r < 0)
 		return r;
 	while (ps->pos < ps->len) {
-		char key[64], value[256], msg[400];
+		char key[64], value[256], msg[400], ch[80];
 		size_t key_off, val_off, klen = 0, vlen = 0;
 		bool quoted, key_error, overflow;
 
@@ -251,6 +276,8 @@ static int parse_pairs(struct parser *ps, struct kvmcpuid_policy *p)
 			ps->pos++;
 			ps->line++;
 			ps->line_start = ps->pos;
+			if (ps->lines_override)
+				memset(&seen, 0, sizeof(seen));
 			continue;
 		}
 		if (!ps->inline_form && ps->s[ps->pos] == '#') {
@@ -265,11 +292,13 @@ static int parse_pairs(struct parser *ps, struct kvmcpuid_policy *p)
 		if (overflow)
 			return fail_at(ps, key_off, "key is too long");
 		if (!klen)
-			return fail_at(ps, key_off, "expected a key, found '%.1s'", ps->s + key_off);
+			return fail_at(ps, key_off, "expected a key, found %s",
+				       char_at(ps, key_off, ch, sizeof(ch)));
 		skip_blanks(ps);
 		if (ps->pos >= ps->len || ps->s[ps->pos] != '=') {
 			if (ps->pos < ps->len && !at_end_of_pair(ps) && !is_key_char(ps->s[ps->pos]))
-				return fail_at(ps, ps->pos, "invalid character in key '%s'", key);
+				return fail_at(ps, ps->pos, "invalid character %s in key '%s'",
+					       char_at(ps, ps->pos, ch, sizeof(ch)), key);
 			return fail_at(ps, ps->pos, "expected '=' after '%s'", key);
 		}
 		ps->pos++;
@@ -282,9 +311,9 @@ static int parse_pairs(struct parser *ps, struct kvmcpuid_policy *p)
 		if (ps->pos < ps->len && !at_end_of_pair(ps))
 			return fail_at(ps, ps->pos, "unexpected text after the value of '%s'%s", key,
 				       ps->inline_form ? " (separate settings with ',')" : "");
-		if (ps->inline_form && ps->pos < ps->len) {
+		if (ps->inline_form && ps->pos < ps->len && ps->s[ps->pos] == ',') {
 			ps->pos++;	/* the comma */
-			if (ps->pos >= ps->len)
+			if (ps->pos >= ps->len || ps->s[ps->pos] == '\n')
 				return fail_at(ps, ps->pos, "trailing ',' with no setting after it");
 		}
 		if (!strcmp(key, "include")) {
@@ -299,20 +328,21 @@ static int parse_pairs(struct parser *ps, struct kvmcpuid_policy *p)
 				  sizeof(msg));
 		if (r < 0)
 			return fail_at(ps, key_error ? key_off : val_off, "%s", msg);
-		if (!strcmp(key, "base"))
-			seen.col[SLOT_BASE] = column_of(ps, key_off);
-		else if (!strcmp(key, "max_leaf"))
-			seen.col[SLOT_MAX_LEAF] = column_of(ps, key_off);
+		if (!strcmp(key, "base") || !strcmp(key, "max_leaf")) {
+			slot = key[0] == 'b' ? 0 : 1;
+			blame_line[slot] = ps->line;
+			blame_col[slot] = column_of(ps, key_off);
+		}
 	}
 	{
 		char msg[400];
 
+		/* The cross-setting check, once, on the final policy. */
 		if (policy_check(p, msg, sizeof(msg), &slot) < 0) {
 			/* Point at whichever of max_leaf/base this input set last. */
-			slot = seen.line[SLOT_BASE] > seen.line[SLOT_MAX_LEAF] ? SLOT_BASE
-									       : SLOT_MAX_LEAF;
-			return diag_set(ps->ctx, ps->diag, EINVAL, ps->origin, seen.line[slot],
-					seen.line[slot] ? seen.col[slot] : 0, "%s", msg);
+			slot = blame_line[0] > blame_line[1] ? 0 : 1;
+			return diag_set(ps->ctx, ps->diag, EINVAL, ps->origin, blame_line[slot],
+					blame_line[slot] ? blame_col[slot] : 0, "%s", msg);
 		}
 	}
 	return 0;
@@ -388,14 +418,22 @@ KVMCPUID_EXPORT int kvmcpuid_policy_parse_inline(struct kvmcpuid_ctx *ctx, const
 KVMCPUID_EXPORT int kvmcpuid_policy_override(struct kvmcpuid_policy *p, const char *text,
 					     const char *origin, struct kvmcpuid_diag *diag)
 {
+	struct parser ps = { .line = 1, .inline_form = true, .lines_override = true, .diag = diag };
 	struct kvmcpuid_policy tmp;
 	int r;
 
 	diag_begin(diag);
 	if (!p || !text)
 		return diag_finish(NULL, diag, -EINVAL);
+	if (strlen(text) > POLICY_MAX_BYTES)
+		return diag_set(p->ctx, diag, EFBIG, origin ? origin : "--set", 0, 0,
+				"policy is larger than the 1 MiB a policy may be");
 	tmp = *p;
-	r = parse_into(p->ctx, text, strlen(text), origin ? origin : "--set", true, &tmp, diag);
+	ps.s = text;
+	ps.len = strlen(text);
+	ps.origin = origin ? origin : "--set";
+	ps.ctx = p->ctx;
+	r = parse_pairs(&ps, &tmp);
 	if (r < 0)
 		return diag_finish(p->ctx, diag, r);
 	*p = tmp;

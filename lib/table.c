@@ -165,7 +165,9 @@ KVMCPUID_EXPORT bool kvmcpuid_cpuid_equal(const struct kvmcpuid_cpuid *a,
 {
 	size_t i;
 
-	if (!a || !b || a->nent != b->nent)
+	if (!a || !b)
+		return a == b;
+	if (a->nent != b->nent)
 		return false;
 	for (i = 0; i < a->nent; i++)
 		if (!kvmcpuid_cpuid_contains(b, &a->entries[i]) ||

@@ -134,6 +134,19 @@ has "$T/out" "async_pf                 clear -> set" "diff names the feature"
 has "$T/out" "enforce: on -> off" "diff names enforce"
 expect 0 "diff of a policy and its own build" -- "$K" diff "$D/tenant-a.policy" "$T/a.json" --host-profile "$D/host-intel.json"
 has "$T/out" "no difference a guest can see" "no difference"
+# a build output read back: "enforce": "off" is off, leading blanks, a broken blob is named as one
+sed 's/"enforce": *true/"enforce": "off"/' "$T/a.json" >"$T/a-off.json"
+grep -q '"enforce": "off"' "$T/a-off.json" || fail "no enforce in the build output"
+expect 1 "diff: \"enforce\": \"off\" is off" -- "$K" diff "$T/a.json" "$T/a-off.json"
+has "$T/out" "enforce: on -> off" "\"off\" is read as off"
+sed 's/"enforce": *true/"enforce": "maybe"/' "$T/a.json" >"$T/a-bad.json"
+expect 2 "diff: \"enforce\": \"maybe\" is an error" -- "$K" diff "$T/a.json" "$T/a-bad.json"
+has "$T/err" "enforce" "the bad enforce is named"
+{ printf '\n  \t\r\n'; cat "$T/a.json"; } >"$T/a-blank.json"
+expect 0 "diff: a build output after blank lines" -- "$K" diff "$T/a.json" "$T/a-blank.json"
+head -c 30 "$T/raw" >"$T/short.raw"
+expect 2 "diff: a truncated raw blob" -- "$K" diff "$T/short.raw" "$T/raw" --host-profile "$D/host-intel.json"
+has "$T/err" "struct kvm_cpuid2" "a truncated blob gets a blob error"
 # every difference a guest can see, and only those (issue 10 item 4)
 P="--host-profile $D/host-intel.json"
 echo 'max_leaf = legacy-zero' >"$T/lz.policy"
@@ -172,6 +185,104 @@ for args in "decode 1" "lint $D/allow-list.json" "diff $D/tenant-a.policy $D/ten
 	[ $r -ne 0 ] && ok "$args with stdout closed fails" || fail "$args >&-: exit $r"
 done
 
+# several --set are one override, checked once: a later --set may settle a conflict
+expect 0 "--set steal_time=on --set steal_time=off" -- "$K" build $P --set steal_time=on --set steal_time=off
+has "$T/out" "steal_time = off" "the later --set wins"
+expect 0 "a later --set settles max_leaf outside the block" -- "$K" build $P --set max_leaf=0x40000101 --set base=0x40000100
+expect 2 "a conflict left at the end" -- "$K" build $P --set kvmclock=on --set clocksource=off --set max_leaf=0x40000101
+has "$T/err" "--set:3:1: max_leaf 0x40000101 is outside" "the conflict names the third --set"
+expect 2 "a bad value in the second --set" -- "$K" build $P --set steal_time=on --set mmu_op=on
+has "$T/err" "--set:2:8: invalid value 'on' for 'mmu_op'" "the error names the second --set"
+expect 2 "a trailing comma before the next --set" -- "$K" build $P --set steal_time=on, --set pv_eoi=off
+
+# lint warnings: once each, named after where they came from, in every output format
+for fmt in table json raw; do
+	"$K" build $P "$D/allow-list.json" --set async_pf_int=on --format "$fmt" >/dev/null 2>"$T/err"
+	[ "$(grep -c warning "$T/err")" -eq 1 ] && ok "build --format $fmt: the warning once" ||
+		fail "build --format $fmt: $(grep -c warning "$T/err") warnings"
+	has "$T/err" "--set: warning: async_pf_int is set without async_pf" "build --format $fmt: from --set"
+done
+"$K" build $P "$D/tenant-a.policy" --set realtime=off --format json >/dev/null 2>"$T/err"
+has "$T/err" "tenant-a.policy: warning: async_pf_int is set without async_pf" "a file's warning stays the file's"
+[ "$(grep -c warning "$T/err")" -eq 3 ] && ok "--set realtime=off settles the realtime warnings" ||
+	fail "$(grep -c warning "$T/err") warnings after realtime=off"
+expect 1 "lint with --set" -- "$K" lint "$D/allow-list.json" --set async_pf_int=on
+[ "$(grep -c warning "$T/err")" -eq 1 ] && ok "lint: the warning once" || fail "lint: $(grep -c warning "$T/err") warnings"
+has "$T/err" "--set: warning: async_pf_int" "lint: the warning is --set's"
+
+# control bytes in values and profile strings are escaped: one line per message, no terminal escapes
+esc=$(printf '\033')
+sed 's/"module": "kvm_intel"/"module": "kvm\\u001b[31m\\nX"/' "$D/host-intel.json" >"$T/esc-host.json"
+expect 0 "host: a profile whose module has control bytes" -- "$K" host --host-profile "$T/esc-host.json"
+has "$T/out" 'KVM module:      kvm\x1b[31m\x0aX' "host escapes the module"
+"$K" build --host-profile "$T/esc-host.json" >"$T/out" 2>/dev/null
+grep -q "$esc" "$T/out" && fail "build prints the module's escape" || ok "build escapes the module"
+printf 'steal_time = o\033[31mn\n' >"$T/esc.policy"
+expect 2 "a value with an escape" -- "$K" lint "$T/esc.policy"
+has "$T/err" "invalid value 'o\\x1b[31mn'" "the escape is shown, not sent"
+printf '{"steal_time": "o\\u001b\\u0085n"}' >"$T/esc.json"
+expect 2 "a JSON value with C0 and C1 controls" -- "$K" lint "$T/esc.json"
+has "$T/err" "invalid value 'o\\x1b\\u0085n'" "C0 and C1 controls are escaped"
+[ "$(wc -l <"$T/err")" -eq 1 ] && ok "one line" || fail "$(wc -l <"$T/err") lines"
+
+# 1 MiB of empty JSON objects is refused before json-c builds them (peak RSS, not only size)
+awk 'BEGIN { printf "{\"a\":["; for (i = 0; i < 349000; i++) printf "{},"; print "{}]}" }' >"$T/objs.json"
+awk 'BEGIN { printf "{"; for (i = 0; i < 95000; i++) printf "\"%05x\":{},", i; print "\"z\":{}}" }' >"$T/keys.json"
+for f in objs keys; do
+	expect 2 "$f.json: 1 MiB of empty objects" -- "$K" lint "$T/$f.json"
+	has "$T/err" "more than 8192 objects and arrays" "$f.json: the bound is named"
+	if [ -x /usr/bin/time ]; then
+		/usr/bin/time -f %M -o "$T/rss" "$K" lint "$T/$f.json" >/dev/null 2>&1
+		rss=$(tail -n 1 "$T/rss")
+		[ "$rss" -lt 65536 ] && ok "$f.json: peak RSS $rss KiB" || fail "$f.json: peak RSS $rss KiB"
+	fi
+done
+
+# -o: only a regular file or a new name; the mode kept; no temp file left behind
+mkfifo "$T/fifo"
+# shellcheck disable=SC2086
+expect 2 "-o onto a FIFO" -- timeout 10 "$K" build $P -o "$T/fifo"
+has "$T/err" "not a regular file" "-o FIFO is named"
+[ -p "$T/fifo" ] && ok "the FIFO is left alone" || fail "the FIFO was replaced"
+if [ "$(id -u)" -eq 0 ] && mknod "$T/null" c 1 3 2>/dev/null; then
+	# shellcheck disable=SC2086
+	expect 2 "-o onto a device node" -- "$K" build $P -o "$T/null"
+	[ -c "$T/null" ] && ok "the device node is left alone" || fail "the device node was replaced"
+fi
+mkdir "$T/odir"
+# shellcheck disable=SC2086
+expect 2 "-o onto a directory" -- "$K" build $P -o "$T/odir"
+: >"$T/mode"; chmod 0644 "$T/mode"
+# shellcheck disable=SC2086
+expect 0 "-o onto an existing file" -- "$K" build $P -o "$T/mode"
+[ "$(stat -c %a "$T/mode")" = 644 ] && ok "-o keeps the file's mode" ||
+	fail "-o changed the mode to $(stat -c %a "$T/mode")"
+# shellcheck disable=SC2086
+(umask 022; "$K" build $P -o "$T/new") && [ "$(stat -c %a "$T/new")" = 644 ] &&
+	ok "-o gives a new file the umask's mode" || fail "-o new file mode $(stat -c %a "$T/new")"
+long=$(printf '%0250d' 0)
+# shellcheck disable=SC2086
+expect 0 "-o with a 250-byte file name" -- "$K" build $P -o "$T/odir/$long"
+[ -s "$T/odir/$long" ] && ok "the 250-byte name is written" || fail "no 250-byte file"
+# (strace holds the write in fsync for 3 s while the signal comes)
+if env --default-signal=INT strace -e trace=fsync -e inject=fsync:delay_enter=1 -o /dev/null \
+	true 2>/dev/null; then
+	mkdir "$T/sig"
+	for sig in INT TERM; do
+		# shellcheck disable=SC2086
+		env --default-signal=INT strace -o /dev/null -e trace=fsync \
+			-e inject=fsync:delay_enter=3000000 "$K" build $P -o "$T/sig/out" 2>/dev/null &
+		tracer=$!
+		i=0
+		while [ $i -lt 100 ] && [ -z "$(ls -A "$T/sig")" ]; do sleep 0.05; i=$((i + 1)); done
+		kill -s $sig "$(pgrep -P $tracer)"
+		wait $tracer
+		left=$(ls -A "$T/sig")
+		[ -z "$left" ] && ok "SIG$sig removes the temporary file" || fail "SIG$sig left: $left"
+		rm -f "$T"/sig/* "$T"/sig/.[!.]*
+	done
+fi
+
 # no /dev/kvm: exit 3 with a fix
 KVMCPUID_DEVICE=/nonexistent/kvm "$K" verify >"$T/out" 2>"$T/err"
 [ $? -eq 3 ] && ok "verify without /dev/kvm exits 3" || fail "verify without /dev/kvm"
@@ -188,6 +299,12 @@ if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	expect 0 "build against this host" -- "$K" build --format raw -o "$T/h.raw"
 	cmp -s "$T/p.raw" "$T/h.raw" && ok "profile and probe build the same leaves" || fail "profile and probe differ"
 	expect 0 "apply" -- "$K" apply --set steal_time=off,enforce=on
+	expect 0 "apply with a --set warning" -- "$K" apply "$D/allow-list.json" --set async_pf_int=on
+	[ "$(grep -c warning "$T/err")" -eq 1 ] && ok "apply: the warning once" || fail "apply: warnings $(grep -c warning "$T/err")"
+	has "$T/err" "--set: warning: async_pf_int" "apply: the warning is --set's"
+	expect 0 "verify with a --set warning" -- "$K" verify "$D/allow-list.json" --set async_pf_int=on
+	[ "$(grep -c warning "$T/err")" -eq 1 ] && ok "verify: the warning once" || fail "verify: warnings $(grep -c warning "$T/err")"
+	has "$T/err" "--set: warning: async_pf_int" "verify: the warning is --set's"
 	has "$T/out" "enforcement: on" "apply shows enforcement"
 	expect 0 "verify the default policy" -- "$K" verify
 	has "$T/out" "verdict: as expected" "verify verdict"

@@ -367,6 +367,7 @@ START_TEST(test_null_arguments)
 	struct kvmcpuid_report *rep = NULL, **reps = NULL;
 	struct kvmcpuid_policy *p = NULL;
 	struct kvmcpuid_cpuid *cpuid = NULL;
+	struct kvmcpuid_host *h = NULL;
 	struct kvmcpuid_diag d;
 	char buf[KVMCPUID_POLICY_VALUE_MAX];
 	size_t n = 7;
@@ -391,7 +392,42 @@ START_TEST(test_null_arguments)
 	FAILS(kvmcpuid_matrix(NULL, 0, &reps, &n, &d), -EINVAL);
 	FAILS(kvmcpuid_cpuid_load_file(ctx, NULL, &d, &cpuid), -EINVAL);
 	FAILS(kvmcpuid_apply(NULL, -1, e, 0, 0, &d), -EINVAL);
+	FAILS(kvmcpuid_verify_table(NULL, e, 5, 0, &rep, &d), -EINVAL);
+	FAILS(kvmcpuid_verify_table(ctx, e, 5, 0, NULL, &d), -EINVAL);
+	FAILS(kvmcpuid_host_probe(NULL, &d, &h), -EINVAL);
+	FAILS(kvmcpuid_host_load_json(ctx, NULL, 3, NULL, &d, &h), -EINVAL);
+	FAILS(kvmcpuid_policy_parse_text(ctx, NULL, 3, NULL, &d, &p), -EINVAL);
+	FAILS(kvmcpuid_policy_parse_json(ctx, NULL, 3, NULL, &d, &p), -EINVAL);
+	FAILS(kvmcpuid_policy_parse_text(NULL, "a=b", 3, NULL, &d, &p), -EINVAL);
+	FAILS(kvmcpuid_policy_parse_json(NULL, "{}", 2, NULL, &d, &p), -EINVAL);
+	FAILS(kvmcpuid_policy_parse_inline(ctx, "enforce=on", NULL, &d, NULL), -EINVAL);
+	FAILS(kvmcpuid_build(NULL, host, 0, NULL, &d), -EINVAL);
+	ck_assert_ptr_null(h);
+	ck_assert_ptr_null(p);
+	ck_assert_ptr_null(rep);
+	ck_assert_ptr_null(cpuid);
 #undef FAILS
+	{
+		char *s = (char *)"x";
+
+		ck_assert_int_eq(kvmcpuid_new(NULL), -EINVAL);
+		ck_assert_int_eq(kvmcpuid_policy_new(NULL, &p), -EINVAL);
+		ck_assert_int_eq(kvmcpuid_policy_new(ctx, NULL), -EINVAL);
+		ck_assert_int_eq(kvmcpuid_policy_dup(NULL, &p), -EINVAL);
+		ck_assert_int_eq(kvmcpuid_policy_to_text(NULL, &s), -EINVAL);
+		ck_assert_int_eq(kvmcpuid_policy_to_json(NULL, &s), -EINVAL);
+		ck_assert_int_eq(kvmcpuid_host_to_json(NULL, &s), -EINVAL);
+		ck_assert_int_eq(kvmcpuid_cpuid_to_json(NULL, &s), -EINVAL);
+		ck_assert_int_eq(kvmcpuid_report_to_json(NULL, &s), -EINVAL);
+		ck_assert_int_eq(kvmcpuid_lint(NULL, host, NULL, NULL), -EINVAL);
+		ck_assert(kvmcpuid_cpuid_equal(NULL, NULL));
+		ck_assert_ptr_null(p);
+	}
+	ck_assert_ptr_null(kvmcpuid_unref(NULL));
+	ck_assert_ptr_null(kvmcpuid_host_unref(NULL));
+	ck_assert_ptr_null(kvmcpuid_policy_unref(NULL));
+	ck_assert_ptr_null(kvmcpuid_cpuid_unref(NULL));
+	ck_assert_ptr_null(kvmcpuid_report_unref(NULL));
 	ck_assert_int_eq(kvmcpuid_policy_get(NULL, "base", buf, sizeof(buf)), -EINVAL);
 	ck_assert(kvmcpuid_policy_equal(NULL, NULL));
 	/* getters: NULL in, NULL (or 0, false) out; never a crash */

@@ -193,7 +193,10 @@ static const struct bad {
 	{ "= off\n", 1, 1, "expected a key, found '='" },
 	{ "steal_time =\n", 1, 13, "missing value" },
 	{ "steal_time = off\nbad\xff = on\n", 2, 4, "invalid UTF-8 byte 0xff" },
-	{ "x\xc3\xa9y = on\n", 1, 2, "invalid character in key 'x'" },
+	{ "x\xc3\xa9y = on\n", 1, 2, "invalid character '\xc3\xa9' (U+00E9) in key 'x'" },
+	{ "\xef\xbb\xbfsteal_time = on\n", 1, 1, "found U+FEFF (a byte order mark" },
+	{ "\xe2\x82\xac = on\n", 1, 1, "expected a key, found '\xe2\x82\xac' (U+20AC)" },
+	{ "steal_time = o\x1b[2Jn\n", 1, 14, "invalid value 'o\\x1b[2Jn'" },
 	{ "steal_time = off # ok\npv_eoi = off\n\xc0\x80", 3, 1, "invalid UTF-8" },
 	{ "reserved_bit_8 = on\n", 1, 1, "unknown key 'reserved_bit_8'" },
 	{ "STEAL_TIME = on\n", 1, 1, "unknown key 'STEAL_TIME'" },
@@ -279,6 +282,9 @@ static const struct bad bad_json[] = {
 	{ "{\"enforce\":\"perhaps\"}", 1, 2, "expected on or off" },
 	{ "{\"base\":-256}", 1, 2, "non-negative" },
 	{ "{\"base\":1.5}", 1, 2, "expected a string" },
+	/* numbers json-c clamps are quoted as written */
+	{ "{\"base\" :\n 99999999999999999999999}", 1, 2, "invalid base '99999999999999999999999'" },
+	{ "{\"enforce\": 18446744073709551616}", 1, 2, "invalid value '18446744073709551616'" },
 	{ "{\"steal_time\":\"off\"", 1, 20, "invalid JSON" },
 	{ "{\"steal_time\":\"off\"} x", 1, 22, "invalid JSON" },
 	{ "[1,2]", 1, 1, "expected one JSON object" },
@@ -339,6 +345,8 @@ START_TEST(test_set_get_by_key)
 		{ "signature", "\"a\\\"b\\\\c\\x00\\x01\\x7fwxyz\"", NULL },
 		{ "signature", "\"KVMKVMKVM\\x00\\x00\\x00\"", "kvm" },
 		{ "max_leaf", "legacy-zero", NULL },
+		{ "signature", "\"ABCDEFGHIJKL\"", NULL },
+		{ "signature", " \"A B,C=D#E\\x01KL\" ", "\"A B,C=D#E\\x01KL\"" },
 	};
 	struct kvmcpuid_policy *p = NULL, *q = NULL, *before = NULL;
 	struct kvmcpuid_diag d = { 0 };

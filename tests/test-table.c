@@ -110,6 +110,34 @@ START_TEST(test_old_kvm_block_removed)
 }
 END_TEST
 
+START_TEST(test_every_kvm_block_removed)
+{
+	/* three KVM signatures (0x40000000, 0x40000100, 0x40000300), Hyper-V at 0x40000200 */
+	struct kvm_cpuid_entry2 t[12] = {
+		E(0x40000000, 0x40000001, KVMSIG), E(0x40000001, 0xff, 0, 0, 0),
+		E(0x40000100, 0x40000101, KVMSIG), E(0x40000101, 0xff, 0, 0, 0),
+		E(0x40000110, 0x1, 0, 0, 0),
+		E(0x40000200, 0x40000205, HVSIG),
+		E(0x40000300, 0x40000301, KVMSIG), E(0x40000301, 0xff, 0, 0, 0),
+		E(0x80000000, 0, 0, 0, 0),
+	};
+	struct kvm_cpuid_entry2 moved[2] = {
+		E(0x40000400, 0x40000401, KVMSIG), E(0x40000401, 0x5, 0, 0, 0),
+	};
+	size_t n = 9, i;
+
+	ck_assert_int_eq(merge(moved, 2, 0x40000400, t, &n, 12, NULL), 0);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_uint_eq(t[0].function, 0x40000200);
+	ck_assert_uint_eq(t[1].function, 0x40000400);
+	ck_assert_uint_eq(t[2].function, 0x40000401);
+	ck_assert_uint_eq(t[3].function, 0x80000000);
+	for (i = 0; i < n; i++)
+		ck_assert_uint_ne(t[i].function & 0xff00, 0x0100);
+	ck_assert(sorted(t, n));
+}
+END_TEST
+
 START_TEST(test_hidden_removes_everything)
 {
 	struct kvm_cpuid_entry2 t[4] = {
@@ -176,6 +204,7 @@ int main(void)
 	tcase_add_test(tc, test_get_cpuid_count);
 	tcase_add_test(tc, test_hyperv_kept_when_base_moves);
 	tcase_add_test(tc, test_old_kvm_block_removed);
+	tcase_add_test(tc, test_every_kvm_block_removed);
 	tcase_add_test(tc, test_hidden_removes_everything);
 	tcase_add_test(tc, test_capacity_and_errors_leave_table_untouched);
 	suite_add_tcase(s, tc);

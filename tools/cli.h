@@ -39,21 +39,31 @@ struct common {
 
 enum { CLI_OPT_SET = 256, CLI_OPT_PROFILE, CLI_OPT_FORMAT, CLI_OPT_STRICT, CLI_OPT_OUTPUT };
 
+/* Where lint warnings came from, for cli_print_lint. */
+struct cli_origin {
+	const char *policy;			/* the policy file; NULL: "<default>" */
+	const struct kvmcpuid_policy *base;	/* the policy before --set; NULL: no --set */
+	const struct kvmcpuid_host *host;	/* the host the lints ran against, or NULL */
+};
+
 /* util.c */
 /* Parse the options of struct common; returns -1 to go on, else an exit code. */
 int cli_parse_common(int argc, char **argv, const char *usage, const struct option *opts,
 		     struct common *o, int max_args);
 /* Print the lint warnings build found, as cli_print_lint does. */
-void cli_print_lints(const struct kvmcpuid_cpuid *cpuid, const char *origin);
+void cli_print_lints(const struct kvmcpuid_cpuid *cpuid, const struct cli_origin *origin);
 /* Close mem (an open_memstream of buf/len) and write it to output (NULL: stdout). */
 int cli_emit(const char *output, FILE *mem, char **buf, size_t *len);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_diag(const struct kvmcpuid_diag *diag);
 /* Exit code for a failed library call. */
 int cli_exit_for(int r);
-/* Load POLICY (NULL: the built-in default; "-": stdin) then apply --set overrides. */
+/*
+ * Load POLICY (NULL: the built-in default; "-": stdin) then apply --set overrides.
+ * base (may be NULL) receives the policy before them, or NULL when there is no --set.
+ */
 int cli_load_policy(struct cli *cli, const char *path, const char *const *sets, int nsets,
-		    struct kvmcpuid_policy **ret);
+		    struct kvmcpuid_policy **ret, struct kvmcpuid_policy **base);
 /* The policy's enforce setting is on. */
 bool cli_policy_enforces(const struct kvmcpuid_policy *p);
 /* The host: --host-profile FILE or a probe of /dev/kvm. */
@@ -61,6 +71,7 @@ int cli_load_host(struct cli *cli, const char *profile, struct kvmcpuid_host **r
 /* Write data to path atomically (temp file + rename), or to stdout when path is NULL. */
 int cli_write_output(const char *path, const void *data, size_t len);
 const char *cli_feature_meaning(unsigned int id);
+/* A kvmcpuid_lint_fn printing "ORIGIN: warning: MESSAGE"; data is a struct cli_origin. */
 void cli_print_lint(void *data, int feature, const char *message);
 int cli_parse_deadline(const char *s, unsigned int *ms);
 /* Append one --set argument; -1 (after printing why) when there are too many. */

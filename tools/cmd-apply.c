@@ -24,7 +24,8 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 	struct kvmcpuid_cpuid *cpuid = NULL, *kept = NULL;
 	const struct kvm_cpuid_entry2 *back;
 	struct kvmcpuid_diag diag = { 0 };
-	struct kvmcpuid_policy *p = NULL;
+	struct kvmcpuid_policy *p = NULL, *base = NULL;
+	struct cli_origin org;
 	struct kvmcpuid_host *h = NULL;
 	struct common o = { 0 };
 	size_t total = 0, nback, i;
@@ -33,7 +34,7 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 	r = cli_parse_common(argc, argv, apply_usage, opts, &o, 1);
 	if (r >= 0)
 		return r;
-	r = cli_load_policy(cli, o.policy, o.sets, o.nsets, &p);
+	r = cli_load_policy(cli, o.policy, o.sets, o.nsets, &p, &base);
 	if (r)
 		goto out;
 	r = cli_load_host(cli, NULL, &h);
@@ -44,7 +45,8 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 		r = EXIT_USAGE;
 		goto out;
 	}
-	cli_print_lints(cpuid, o.policy ? o.policy : "<default>");
+	org = (struct cli_origin){ .policy = o.policy, .base = base, .host = h };
+	cli_print_lints(cpuid, &org);
 	r = kvmcpuid_cpuid_readback(cpuid, &kept, &total, &diag);
 	if (r < 0) {
 		cli_diag(&diag);
@@ -75,6 +77,7 @@ out:
 	kvmcpuid_cpuid_unref(kept);
 	kvmcpuid_cpuid_unref(cpuid);
 	kvmcpuid_host_unref(h);
+	kvmcpuid_policy_unref(base);
 	kvmcpuid_policy_unref(p);
 	return r;
 }

@@ -65,8 +65,9 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 	const struct kvm_cpuid_entry2 *leaves;
 	struct kvmcpuid_diag diag = { 0 };
 	struct kvmcpuid_cpuid *cpuid = NULL;
-	struct kvmcpuid_policy *p = NULL;
+	struct kvmcpuid_policy *p = NULL, *base = NULL;
 	struct kvmcpuid_host *h = NULL;
+	struct cli_origin org;
 	struct common o = { 0 };
 	char *buf = NULL, *text;
 	size_t len = 0, n;
@@ -81,7 +82,7 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 		cli_error(_("build: unknown format '%s' (table, json or raw)"), o.format);
 		return EXIT_USAGE;
 	}
-	r = cli_load_policy(cli, o.policy, o.sets, o.nsets, &p);
+	r = cli_load_policy(cli, o.policy, o.sets, o.nsets, &p, &base);
 	if (r)
 		return r;
 	r = cli_load_host(cli, o.profile, &h);
@@ -92,7 +93,8 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 		r = EXIT_USAGE;
 		goto out;
 	}
-	cli_print_lints(cpuid, o.policy ? o.policy : "<default>");
+	org = (struct cli_origin){ .policy = o.policy, .base = base, .host = h };
+	cli_print_lints(cpuid, &org);
 	info = kvmcpuid_cpuid_info(cpuid);
 	leaves = info->entries;
 	n = info->nent;
@@ -128,6 +130,7 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 out:
 	kvmcpuid_cpuid_unref(cpuid);
 	kvmcpuid_host_unref(h);
+	kvmcpuid_policy_unref(base);
 	kvmcpuid_policy_unref(p);
 	return r;
 }
@@ -148,8 +151,9 @@ int cmd_lint(struct cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct kvmcpuid_policy *p = NULL;
+	struct kvmcpuid_policy *p = NULL, *base = NULL;
 	struct kvmcpuid_host *h = NULL;
+	struct cli_origin org;
 	struct common o = { 0 };
 	int r, warnings;
 
@@ -160,20 +164,23 @@ int cmd_lint(struct cli *cli, int argc, char **argv)
 		fputs(_(lint_usage), stderr);
 		return EXIT_USAGE;
 	}
-	r = cli_load_policy(cli, o.policy, o.sets, o.nsets, &p);
+	r = cli_load_policy(cli, o.policy, o.sets, o.nsets, &p, &base);
 	if (r)
 		return r;
 	if (o.profile) {
 		r = cli_load_host(cli, o.profile, &h);
 		if (r) {
+			kvmcpuid_policy_unref(base);
 			kvmcpuid_policy_unref(p);
 			return r;
 		}
 	}
-	warnings = kvmcpuid_lint(p, h, cli_print_lint, (void *)o.policy);
+	org = (struct cli_origin){ .policy = o.policy, .base = base, .host = h };
+	warnings = kvmcpuid_lint(p, h, cli_print_lint, &org);
 	if (!warnings)
 		printf(_("%s: ok\n"), o.policy);
 	kvmcpuid_host_unref(h);
+	kvmcpuid_policy_unref(base);
 	kvmcpuid_policy_unref(p);
 	return warnings ? EXIT_CHECK : EXIT_OK;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* kvmcpuid diff */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,8 +14,14 @@ static int load_cpuid(struct cli *cli, const char *path, struct kvmcpuid_host **
 	struct kvmcpuid_policy *p = NULL;
 	int r;
 
-	if (kvmcpuid_cpuid_load_file(cli->ctx, path, &diag, ret) == 0)
+	r = kvmcpuid_cpuid_load_file(cli->ctx, path, &diag, ret);
+	if (r == 0)
 		return EXIT_OK;
+	if (r != -EMEDIUMTYPE) {
+		/* a build output, but a broken one (or unreadable): say so, not a policy error */
+		cli_diag(&diag);
+		return EXIT_USAGE;
+	}
 	/* Not a build output: then it must be a policy. */
 	memset(&diag, 0, sizeof(diag));
 	r = kvmcpuid_policy_parse_file(cli->ctx, path, &diag, &p);

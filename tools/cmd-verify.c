@@ -156,13 +156,14 @@ static void print_report(const struct kvmcpuid_report *rep, bool all)
 	printf(_("verdict: %s\n"), kvmcpuid_report_ok(rep) ? "as expected" : "MISMATCH");
 }
 
-static int setup(struct cli *cli, struct vopts *o, struct kvmcpuid_policy **p)
+static int setup(struct cli *cli, struct vopts *o, struct kvmcpuid_policy **p,
+		 struct kvmcpuid_policy **base)
 {
 	int r;
 
 	if (o->deadline_ms)
 		kvmcpuid_set_deadline_ms(cli->ctx, o->deadline_ms);
-	r = cli_load_policy(cli, o->policy, o->sets, o->nsets, p);
+	r = cli_load_policy(cli, o->policy, o->sets, o->nsets, p, base);
 	return r;
 }
 
@@ -170,7 +171,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 {
 	struct kvmcpuid_diag diag = { 0 };
 	struct kvmcpuid_report *rep = NULL;
-	struct kvmcpuid_policy *p = NULL;
+	struct kvmcpuid_policy *p = NULL, *base = NULL;
 	struct vopts o = { 0 };
 	char *json;
 	int r;
@@ -178,7 +179,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 	r = parse_vopts(argc, argv, verify_usage, &o);
 	if (r >= 0)
 		return r;
-	r = setup(cli, &o, &p);
+	r = setup(cli, &o, &p, &base);
 	if (r)
 		return r;
 	{
@@ -186,13 +187,15 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 
 		/* warnings first; a host that cannot be probed is reported by verify below */
 		if (kvmcpuid_host_probe(cli->ctx, NULL, &h) == 0) {
-			kvmcpuid_lint(p, h, cli_print_lint,
-				      (void *)(o.policy ? o.policy : "<default>"));
+			struct cli_origin org = { .policy = o.policy, .base = base, .host = h };
+
+			kvmcpuid_lint(p, h, cli_print_lint, &org);
 			kvmcpuid_host_unref(h);
 		}
 	}
 	r = kvmcpuid_verify(p, (o.strict ? KVMCPUID_STRICT : 0) |
 			    (o.scan_full ? KVMCPUID_VERIFY_SCAN_FULL : 0), &rep, &diag);
+	kvmcpuid_policy_unref(base);
 	if (r < 0) {
 		cli_diag(&diag);
 		kvmcpuid_policy_unref(p);
@@ -291,7 +294,7 @@ int cmd_matrix(struct cli *cli, int argc, char **argv)
 	r = parse_vopts(argc, argv, matrix_usage, &o);
 	if (r >= 0)
 		return r;
-	r = setup(cli, &o, &p);
+	r = setup(cli, &o, &p, NULL);
 	if (r)
 		return r;
 	if (!o.policy)

@@ -2,9 +2,11 @@
 /* Helpers shared by the CLI verbs. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -44,10 +46,12 @@ int cli_exit_for(int r)
 }
 
 int cli_load_policy(struct cli *cli, const char *path, const char *const *sets, int nsets,
-		    struct kvmcpuid_policy **ret)
+		    struct kvmcpuid_policy **ret, struct kvmcpuid_policy **base)
 {
 	struct kvmcpuid_diag diag = { 0 };
 	struct kvmcpuid_policy *p = NULL;
+	char *text;
+	size_t len;
 	int r, i;
 
 	/* the library reads "-" as standard input */
@@ -59,12 +63,29 @@ int cli_load_policy(struct cli *cli, const char *path, const char *const *sets, 
 		cli_diag(&diag);
 		return EXIT_USAGE;
 	}
-	for (i = 0; i < nsets; i++) {
+	/* one line per --set, checked together: a later --set may settle an earlier conflict */
+	for (i = 0, len = 0; i < nsets; i++)
+		len += strlen(sets[i]) + 1;
+	if (nsets) {
+		text = calloc(1, len);
+		if (!text || (base && kvmcpuid_policy_dup(p, base) < 0)) {
+			free(text);
+			kvmcpuid_policy_unref(p);
+			return EXIT_USAGE;
+		}
+		for (i = 0; i < nsets; i++) {
+			if (i)
+				strcat(text, "\n");
+			strcat(text, sets[i]);
+		}
 		memset(&diag, 0, sizeof(diag));
-		r = kvmcpuid_policy_override(p, sets[i], "--set", &diag);
+		r = kvmcpuid_policy_override(p, text, "--set", &diag);
+		free(text);
 		if (r < 0) {
 			cli_diag(&diag);
 			kvmcpuid_policy_unref(p);
+			if (base)
+				*base = kvmcpuid_policy_unref(*base);
 			return EXIT_USAGE;
 		}
 	}
@@ -95,45 +116,101 @@ int cli_load_host(struct cli *cli, const char *profile, struct kvmcpuid_host **r
 	return EXIT_OK;
 }
 
-int cli_write_output(const char *path, const void *data, size_t len)
-{
-	const char *p = data;
-	char *tmp = NULL;
-	int fd = STDOUT_FILENO, r = 0;
+/* The temporary file being written, removed if SIGINT/SIGTERM/SIGHUP ends the process. */
+static char *volatile pending_tmp;
 
-	if (path) {
-		if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-			return -ENOMEM;
-		fd = mkostemp(tmp, O_CLOEXEC);
-		if (fd < 0) {
-			r = -errno;
-			free(tmp);
-			return r;
-		}
+static void remove_pending(int sig)
+{
+	char *tmp = pending_tmp;
+
+	if (tmp)
+		unlink(tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void guard_signals(bool on)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = on ? remove_pending : SIG_DFL };
+	size_t i;
+
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction old;
+
+		/* a signal the shell told us to ignore stays ignored */
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(sigs[i], &sa, NULL);
 	}
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
 	while (len) {
 		ssize_t w = write(fd, p, len);
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0) {
-			r = -errno;
-			break;
-		}
+		if (w < 0)
+			return -errno;
 		p += w;
 		len -= (size_t)w;
 	}
-	if (path) {
-		if (!r && fsync(fd) < 0)
-			r = -errno;
-		if (close(fd) < 0 && !r)
-			r = -errno;
-		if (!r && rename(tmp, path) < 0)
-			r = -errno;
-		if (r)
-			unlink(tmp);
-		free(tmp);
+	return 0;
+}
+
+/*
+ * -o replaces a regular file (keeping its mode) or creates one (mode 0666 less the umask),
+ * through a short temporary name in the same directory, so a long name still fits NAME_MAX.
+ * Anything else (device, FIFO, directory, socket) is refused: -EINVAL.
+ */
+int cli_write_output(const char *path, const void *data, size_t len)
+{
+	const char *slash;
+	struct stat st;
+	mode_t mode, mask;
+	char *tmp;
+	int fd, r = 0;
+
+	if (!path)
+		return write_all(STDOUT_FILENO, data, len);
+	if (stat(path, &st) == 0) {
+		if (!S_ISREG(st.st_mode))
+			return -EINVAL;
+		mode = st.st_mode & 07777;
+	} else if (errno == ENOENT) {
+		mask = umask(0);
+		umask(mask);
+		mode = 0666 & ~mask;
+	} else {
+		return -errno;
 	}
+	slash = strrchr(path, '/');
+	if (asprintf(&tmp, "%.*s.kvmcpuid-XXXXXX", slash ? (int)(slash - path + 1) : 0, path) < 0)
+		return -ENOMEM;
+	guard_signals(true);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	pending_tmp = tmp;
+	r = write_all(fd, data, len);
+	if (!r && fchmod(fd, mode) < 0)
+		r = -errno;
+	if (!r && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	if (!r && rename(tmp, path) < 0)
+		r = -errno;
+	if (r)
+		unlink(tmp);
+	pending_tmp = NULL;
+out:
+	guard_signals(false);
+	free(tmp);
 	return r;
 }
 
@@ -144,11 +221,33 @@ const char *cli_feature_meaning(unsigned int id)
 	return ft ? _(ft->meaning) : "";
 }
 
+struct lint_match {
+	const char *message;
+	bool found;
+};
+
+static void lint_match(void *data, int feature, const char *message)
+{
+	struct lint_match *m = data;
+
+	m->found |= !strcmp(m->message, message);
+	(void)feature;
+}
+
+/* A lint the policy without --set also has came from the file (or the defaults). */
 void cli_print_lint(void *data, int feature, const char *message)
 {
-	const char *origin = data;
+	const struct cli_origin *o = data;
+	const char *origin = o->policy ? o->policy : "<default>";
 
-	fprintf(stderr, _("%s%swarning: %s\n"), origin ? origin : "", origin ? ": " : "", message);
+	if (o->base) {
+		struct lint_match m = { .message = message };
+
+		kvmcpuid_lint(o->base, o->host, lint_match, &m);
+		if (!m.found)
+			origin = "--set";
+	}
+	fprintf(stderr, _("%s: warning: %s\n"), origin, message);
 	(void)feature;
 }
 
@@ -222,7 +321,7 @@ int cli_parse_common(int argc, char **argv, const char *usage, const struct opti
 	return -1;
 }
 
-void cli_print_lints(const struct kvmcpuid_cpuid *cpuid, const char *origin)
+void cli_print_lints(const struct kvmcpuid_cpuid *cpuid, const struct cli_origin *origin)
 {
 	const char *msg;
 	size_t i;
@@ -241,7 +340,12 @@ int cli_emit(const char *output, FILE *mem, char **buf, size_t *len)
 	r = cli_write_output(output, *buf, *len);
 	free(*buf);
 	if (r < 0) {
-		cli_error(_("%s: cannot write: %s"), output ? output : "<stdout>", strerror(-r));
+		if (r == -EINVAL)
+			cli_error(_("%s: not a regular file: -o writes only a file or a new name"),
+				  output);
+		else
+			cli_error(_("%s: cannot write: %s"), output ? output : "<stdout>",
+				  strerror(-r));
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;
