@@ -249,6 +249,24 @@ int ctx_kvm_fd(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag)
 	return fd;
 }
 
+int load_file(struct kvmcpuid_ctx *ctx, const char *path, text_loader_fn load, void *ret,
+	      struct kvmcpuid_diag *diag)
+{
+	char *buf;
+	size_t len;
+	int r;
+
+	diag_begin(diag);
+	if (!ctx || !path || !ret)
+		return diag_finish(ctx, diag, -EINVAL);
+	r = read_file_limited(ctx, path, &buf, &len, diag);
+	if (r == 0) {
+		r = load(ctx, buf, len, file_origin(path), diag, ret);
+		free(buf);
+	}
+	return diag_finish(ctx, diag, r);
+}
+
 int read_file_limited(struct kvmcpuid_ctx *ctx, const char *path, char **buf, size_t *len,
 		      struct kvmcpuid_diag *diag)
 {

@@ -114,6 +114,15 @@ int read_file_limited(struct kvmcpuid_ctx *ctx, const char *path, char **buf, si
 		      struct kvmcpuid_diag *diag);
 /* How read_file_limited names path in diagnostics. */
 const char *file_origin(const char *path);
+/* Turns a file's text into an object (*ret): a policy, a host profile, a build output. */
+typedef int (*text_loader_fn)(struct kvmcpuid_ctx *ctx, const char *text, size_t len,
+			      const char *origin, struct kvmcpuid_diag *diag, void *ret);
+/*
+ * The one shape of every *_load_file / *_parse_file entry point: check the arguments,
+ * read path (read_file_limited), hand the text to load, fill the diag.
+ */
+int load_file(struct kvmcpuid_ctx *ctx, const char *path, text_loader_fn load, void *ret,
+	      struct kvmcpuid_diag *diag);
 /* Does text look like JSON (first non-blank byte '{')? */
 bool looks_like_json(const char *text, size_t len);
 

@@ -170,22 +170,16 @@ out:
 	return diag_finish(ctx, diag, r);
 }
 
+static int host_text_load(struct kvmcpuid_ctx *ctx, const char *text, size_t len,
+			  const char *origin, struct kvmcpuid_diag *diag, void *ret)
+{
+	return kvmcpuid_host_load_json(ctx, text, len, origin, diag, ret);
+}
+
 KVMCPUID_EXPORT int kvmcpuid_host_load_file(struct kvmcpuid_ctx *ctx, const char *path,
 					    struct kvmcpuid_diag *diag, struct kvmcpuid_host **ret)
 {
-	char *buf;
-	size_t len;
-	int r;
-
-	diag_begin(diag);
-	if (!ctx || !path || !ret)
-		return diag_finish(ctx, diag, -EINVAL);
-	r = read_file_limited(ctx, path, &buf, &len, diag);
-	if (r < 0)
-		return diag_finish(ctx, diag, r);
-	r = kvmcpuid_host_load_json(ctx, buf, len, path, diag, ret);
-	free(buf);
-	return diag_finish(ctx, diag, r);
+	return load_file(ctx, path, host_text_load, ret, diag);
 }
 
 /* ---- build output: the leaves plus the policy that made them ---- */
@@ -329,28 +323,22 @@ out:
 	return r;
 }
 
+/* A build output: JSON, or the struct kvm_cpuid2 blob `build --format raw` writes. */
+static int cpuid_text_load(struct kvmcpuid_ctx *ctx, const char *buf, size_t len,
+			   const char *origin, struct kvmcpuid_diag *diag, void *ret)
+{
+	if (looks_like_json(buf, len))
+		return cpuid_from_json(ctx, buf, len, origin, ret, diag);
+	/* a struct kvm_cpuid2 always has NUL bytes (its padding): this is text */
+	if (!memchr(buf, '\0', len))
+		return diag_set(ctx, diag, EMEDIUMTYPE, origin, 0, 0,
+				"neither a JSON build output nor a struct kvm_cpuid2 blob");
+	return cpuid_from_raw(ctx, buf, len, origin, ret, diag);
+}
+
 KVMCPUID_EXPORT int kvmcpuid_cpuid_load_file(struct kvmcpuid_ctx *ctx, const char *path,
 					     struct kvmcpuid_diag *diag,
 					     struct kvmcpuid_cpuid **ret)
 {
-	char *buf;
-	size_t len;
-	int r;
-
-	diag_begin(diag);
-	if (!ctx || !path || !ret)
-		return diag_finish(ctx, diag, -EINVAL);
-	r = read_file_limited(ctx, path, &buf, &len, diag);
-	if (r < 0)
-		return diag_finish(ctx, diag, r);
-	if (looks_like_json(buf, len))
-		r = cpuid_from_json(ctx, buf, len, file_origin(path), ret, diag);
-	else if (!memchr(buf, '\0', len))
-		/* a struct kvm_cpuid2 always has NUL bytes (its padding): this is text */
-		r = diag_set(ctx, diag, EMEDIUMTYPE, file_origin(path), 0, 0,
-			     "neither a JSON build output nor a struct kvm_cpuid2 blob");
-	else
-		r = cpuid_from_raw(ctx, buf, len, file_origin(path), ret, diag);
-	free(buf);
-	return diag_finish(ctx, diag, r);
+	return load_file(ctx, path, cpuid_text_load, ret, diag);
 }

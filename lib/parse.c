@@ -487,25 +487,18 @@ KVMCPUID_EXPORT int kvmcpuid_policy_set(struct kvmcpuid_policy *p, const char *k
 	return 0;
 }
 
+/* A policy file: JSON when its first non-blank byte is '{', the policy language else. */
+static int policy_text_load(struct kvmcpuid_ctx *ctx, const char *buf, size_t len,
+			    const char *origin, struct kvmcpuid_diag *diag, void *ret)
+{
+	if (looks_like_json(buf, len))
+		return policy_from_json(ctx, buf, len, origin, diag, ret);
+	return parse_new(ctx, buf, len, origin, false, diag, ret);
+}
+
 KVMCPUID_EXPORT int kvmcpuid_policy_parse_file(struct kvmcpuid_ctx *ctx, const char *path,
 					       struct kvmcpuid_diag *diag,
 					       struct kvmcpuid_policy **ret)
 {
-	char *buf;
-	size_t len;
-	int r;
-
-	diag_begin(diag);
-	if (!ctx || !path || !ret)
-		return diag_finish(ctx, diag, -EINVAL);
-	r = read_file_limited(ctx, path, &buf, &len, diag);
-	if (r < 0)
-		return diag_finish(ctx, diag, r);
-	path = file_origin(path);
-	if (looks_like_json(buf, len))
-		r = policy_from_json(ctx, buf, len, path, diag, ret);
-	else
-		r = parse_new(ctx, buf, len, path, false, diag, ret);
-	free(buf);
-	return diag_finish(ctx, diag, r);
+	return load_file(ctx, path, policy_text_load, ret, diag);
 }
