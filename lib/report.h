@@ -73,6 +73,11 @@ unsigned int request_cpuid_exits(const struct guest_io *results);
  * Compare the guest's results (untrusted; a private copy) with the expectation and append
  * the checks to rep.  -EIO when the results are malformed (nothing is appended then).
  */
+/* compare-pv.c: the MSR and hypercall checks (enforce_features: what enforcement reads). */
+int check_msrs(const struct expect *x, const struct guest_io *r, struct kvmcpuid_report *rep,
+	       uint32_t enforce_features, bool kvm_found);
+int check_hcalls(const struct expect *x, const struct guest_io *r, struct kvmcpuid_report *rep,
+		 uint32_t enforce_features, bool kvm_found);
 int compare_results(struct kvmcpuid_ctx *ctx, const struct expect *x,
 		    const struct guest_io *results, struct kvmcpuid_report *rep,
 		    struct kvmcpuid_diag *diag);
