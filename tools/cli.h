@@ -35,9 +35,15 @@ struct common {
 	const char *format;
 	const char *output;
 	bool strict;
+	/* verify and matrix */
+	bool json;
+	bool all;
+	bool scan_full;
+	unsigned int deadline_ms;
 };
 
-enum { CLI_OPT_SET = 256, CLI_OPT_PROFILE, CLI_OPT_FORMAT, CLI_OPT_STRICT, CLI_OPT_OUTPUT };
+enum { CLI_OPT_SET = 256, CLI_OPT_PROFILE, CLI_OPT_FORMAT, CLI_OPT_STRICT, CLI_OPT_OUTPUT,
+       CLI_OPT_JSON, CLI_OPT_DEADLINE, CLI_OPT_ALL, CLI_OPT_SCAN };
 
 /* Where lint warnings came from, for cli_print_lint. */
 struct cli_origin {

@@ -7,83 +7,16 @@
 
 #include "cli.h"
 
-#define MAX_SETS 64
-
-struct vopts {
-	const char *policy;
-	const char *sets[MAX_SETS];
-	int nsets;
-	bool json;
-	bool strict;
-	bool all;
-	bool scan_full;
-	unsigned int deadline_ms;
-};
-
-enum { OPT_SET = 256, OPT_JSON, OPT_DEADLINE, OPT_STRICT, OPT_ALL, OPT_SCAN };
-
 static const struct option vopts_long[] = {
-	{ "set", required_argument, NULL, OPT_SET },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "deadline", required_argument, NULL, OPT_DEADLINE },
-	{ "strict", no_argument, NULL, OPT_STRICT },
-	{ "all", no_argument, NULL, OPT_ALL },
-	{ "scan", required_argument, NULL, OPT_SCAN },
+	{ "set", required_argument, NULL, CLI_OPT_SET },
+	{ "json", no_argument, NULL, CLI_OPT_JSON },
+	{ "deadline", required_argument, NULL, CLI_OPT_DEADLINE },
+	{ "strict", no_argument, NULL, CLI_OPT_STRICT },
+	{ "all", no_argument, NULL, CLI_OPT_ALL },
+	{ "scan", required_argument, NULL, CLI_OPT_SCAN },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
-
-static int parse_vopts(int argc, char **argv, const char *usage, struct vopts *o)
-{
-	int c;
-
-	while ((c = getopt_long(argc, argv, "hs:", vopts_long, NULL)) != -1) {
-		switch (c) {
-		case 's':
-		case OPT_SET:
-			if (cli_add_set(o->sets, &o->nsets, MAX_SETS, optarg) < 0)
-				return EXIT_USAGE;
-			break;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case OPT_STRICT:
-			o->strict = true;
-			break;
-		case OPT_ALL:
-			o->all = true;
-			break;
-		case OPT_SCAN:
-			if (strcmp(optarg, "full") && strcmp(optarg, "default")) {
-				cli_error(_("--scan: '%s' is not full or default"), optarg);
-				return EXIT_USAGE;
-			}
-			o->scan_full = !strcmp(optarg, "full");
-			break;
-		case OPT_DEADLINE:
-			if (cli_parse_deadline(optarg, &o->deadline_ms) < 0) {
-				cli_error(_("--deadline: '%s' is not a number of seconds in (0, 600]"),
-					  optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'h':
-			fputs(_(usage), stdout);
-			return EXIT_OK;
-		default:
-			fputs(_(usage), stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (argc - optind > 1) {
-		cli_error(_("unexpected argument '%s'"), argv[optind + 1]);
-		fputs(_(usage), stderr);
-		return EXIT_USAGE;
-	}
-	if (argc - optind == 1)
-		o->policy = argv[optind];
-	return -1;
-}
 
 static const char verify_usage[] =
 	N_("Usage: kvmcpuid verify [POLICY] [OPTIONS]\n\n"
@@ -156,7 +89,7 @@ static void print_report(const struct kvmcpuid_report *rep, bool all)
 	printf(_("verdict: %s\n"), kvmcpuid_report_ok(rep) ? "as expected" : "MISMATCH");
 }
 
-static int setup(struct cli *cli, struct vopts *o, struct kvmcpuid_policy **p,
+static int setup(struct cli *cli, struct common *o, struct kvmcpuid_policy **p,
 		 struct kvmcpuid_policy **base)
 {
 	int r;
@@ -172,11 +105,11 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 	struct kvmcpuid_diag diag = { 0 };
 	struct kvmcpuid_report *rep = NULL;
 	struct kvmcpuid_policy *p = NULL, *base = NULL;
-	struct vopts o = { 0 };
+	struct common o = { 0 };
 	char *json;
 	int r;
 
-	r = parse_vopts(argc, argv, verify_usage, &o);
+	r = cli_parse_common(argc, argv, verify_usage, vopts_long, &o, 1);
 	if (r >= 0)
 		return r;
 	r = setup(cli, &o, &p, &base);
@@ -284,14 +217,14 @@ int cmd_matrix(struct cli *cli, int argc, char **argv)
 	struct kvmcpuid_diag diag = { 0 };
 	struct kvmcpuid_report **reps = NULL;
 	struct kvmcpuid_policy *p = NULL;
-	struct vopts o = { 0 };
+	struct common o = { 0 };
 	char note[256] = "", msr_note[256] = "";
 	char kernel[65] = "";
 	size_t n = 0, i;
 	bool ok = true;
 	int r;
 
-	r = parse_vopts(argc, argv, matrix_usage, &o);
+	r = cli_parse_common(argc, argv, matrix_usage, vopts_long, &o, 1);
 	if (r >= 0)
 		return r;
 	r = setup(cli, &o, &p, NULL);

@@ -277,13 +277,19 @@ int cli_add_set(const char **sets, int *nsets, int max, const char *arg)
 	return 0;
 }
 
-/* Parse the options build/lint/apply share; returns -1 to go on, else an exit code. */
+/* Parse the options the verbs share; returns -1 to go on, else an exit code. */
 int cli_parse_common(int argc, char **argv, const char *usage, const struct option *opts,
 			struct common *o, int max_args)
 {
+	const char *shorts = "hs:";
+	const struct option *op;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "hs:o:", opts, NULL)) != -1) {
+	/* -o only for the verbs that write a file */
+	for (op = opts; op->name; op++)
+		if (op->val == CLI_OPT_OUTPUT)
+			shorts = "hs:o:";
+	while ((c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 		case CLI_OPT_SET:
@@ -302,6 +308,26 @@ int cli_parse_common(int argc, char **argv, const char *usage, const struct opti
 		case 'o':
 		case CLI_OPT_OUTPUT:
 			o->output = optarg;
+			break;
+		case CLI_OPT_JSON:
+			o->json = true;
+			break;
+		case CLI_OPT_ALL:
+			o->all = true;
+			break;
+		case CLI_OPT_SCAN:
+			if (strcmp(optarg, "full") && strcmp(optarg, "default")) {
+				cli_error(_("--scan: '%s' is not full or default"), optarg);
+				return EXIT_USAGE;
+			}
+			o->scan_full = !strcmp(optarg, "full");
+			break;
+		case CLI_OPT_DEADLINE:
+			if (cli_parse_deadline(optarg, &o->deadline_ms) < 0) {
+				cli_error(_("--deadline: '%s' is not a number of seconds in (0, 600]"),
+					  optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'h':
 			fputs(_(usage), stdout);
