@@ -36,6 +36,12 @@ expect 0 "--help" -- "$K" --help
 expect 2 "no verb" -- "$K"
 expect 2 "unknown verb" -- "$K" frobnicate
 has "$T/err" "unknown verb 'frobnicate'" "unknown verb is named"
+# a command-line argument quoted in a message is one line, its control bytes escaped
+expect 2 "unknown verb with an escape sequence" -- "$K" "$(printf 'v\033[31m')"
+has "$T/err" "unknown verb 'v\x1b[31m'" "the verb's escape byte is shown, not obeyed"
+expect 2 "a format with a newline" -- "$K" build --format "$(printf 'a\nb')"
+has "$T/err" "unknown format 'a\x0ab'" "the format's newline is shown, not obeyed"
+if [ "$(wc -l <"$T/err")" -eq 1 ]; then ok "the message is one line"; else fail "the message is not one line"; fi
 
 # decode: golden
 "$K" decode 0x01007efb 1 >"$T/decode" 2>&1

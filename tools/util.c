@@ -11,14 +11,28 @@
 
 #include "cli.h"
 
+/*
+ * One line whatever the arguments it quotes hold: control bytes (C0, DEL, and C1 as
+ * UTF-8, CSI among them) are shown escaped, as the library's own messages show them.
+ */
 void cli_error(const char *fmt, ...)
 {
+	char msg[1024];
+	const unsigned char *m = (const unsigned char *)msg;
 	va_list args;
 
-	fputs("kvmcpuid: ", stderr);
 	va_start(args, fmt);
-	vfprintf(stderr, fmt, args);
+	vsnprintf(msg, sizeof(msg), fmt, args);
 	va_end(args);
+	fputs("kvmcpuid: ", stderr);
+	for (; *m; m++) {
+		if (*m == 0xc2 && m[1] >= 0x80 && m[1] <= 0x9f)
+			fprintf(stderr, "\\u%04x", *++m);
+		else if (*m < 0x20 || *m == 0x7f)
+			fprintf(stderr, "\\x%02x", *m);
+		else
+			fputc(*m, stderr);
+	}
 	fputc('\n', stderr);
 }
 
@@ -338,7 +352,7 @@ int cli_parse_common(int argc, char **argv, const char *usage, const struct opti
 		}
 	}
 	if (argc - optind > max_args) {
-		fprintf(stderr, _("kvmcpuid: unexpected argument '%s'\n"), argv[optind + max_args]);
+		cli_error(_("unexpected argument '%s'"), argv[optind + max_args]);
 		fputs(_(usage), stderr);
 		return EXIT_USAGE;
 	}
