@@ -575,6 +575,48 @@ int kvmcpuid_baseline(struct kvmcpuid_host *const *hosts, size_t n, kvmcpuid_rem
 int kvmcpuid_migrate_check(const struct kvmcpuid_cpuid *cpuid, const struct kvmcpuid_host *dest,
 			   struct kvmcpuid_difference *out, size_t cap);
 
+/* ---- other VMMs' configuration (kvmcpuid export / import) --------------- */
+
+/*
+ * One part of a policy a VMM's configuration cannot carry (export), or one part of a VMM's
+ * configuration a policy cannot carry (import).
+ */
+struct kvmcpuid_lost {
+	const char *key;		/* export: the policy key ("signature", "steal_time");
+					 * import: the name the VMM's text uses ("hv-relaxed") */
+	const char *message;		/* why, and what the VMM does instead (English) */
+	unsigned int line;		/* import: where in the text (1-based), 0 for export */
+	unsigned int column;		/* in characters, 1-based; 0 when unknown */
+};
+typedef void (*kvmcpuid_lost_fn)(void *data, const struct kvmcpuid_lost *lost);
+
+/*
+ * A policy in another VMM's own terms.  format: "qemu" (a -cpu property list),
+ * "libvirt" (domain XML elements), "kubevirt" (VirtualMachineInstance YAML),
+ * "firecracker" (a custom CPU template, JSON) or "cloud-hypervisor" (command-line
+ * options).  The export describes the policy, not one host: started on a host, that VMM
+ * shows the guest the leaves kvmcpuid_build gives there.  fn (may be NULL) hears each
+ * part the format cannot express; *ret (malloc'd, NUL-terminated, ends in a newline) is
+ * the closest the format comes.  Returns the number of parts lost (0: exact), -EINVAL (a
+ * NULL argument), -ENOENT (no such format), -ENOMEM.
+ */
+int kvmcpuid_policy_export(const struct kvmcpuid_policy *policy, const char *format,
+			   kvmcpuid_lost_fn fn, void *data, char **ret);
+/*
+ * Read another VMM's configuration back into a policy: format "qemu" (a -cpu argument,
+ * with or without its CPU model, or a whole command line), "libvirt" (a domain XML or a
+ * fragment of it) or "firecracker" (a custom CPU template).  What the policy cannot
+ * carry (a setting for something other than the KVM leaves, a bit pattern no action
+ * gives) goes to fn (may be NULL) with where it is.  Exporting a policy the format
+ * expresses exactly and importing the result gives a policy with the same meaning.
+ * Returns the number of parts not carried (0: all), -EINVAL (text it cannot read; diag
+ * says where), -ENOENT (no such format), -ENOTSUP (the format is export-only), -EFBIG
+ * (over 1 MiB), -ENOMEM.
+ */
+int kvmcpuid_policy_import(struct kvmcpuid_ctx *ctx, const char *format, const char *text,
+			   size_t len, const char *origin, struct kvmcpuid_diag *diag,
+			   kvmcpuid_lost_fn fn, void *data, struct kvmcpuid_policy **ret);
+
 #ifdef __cplusplus
 }
 #endif

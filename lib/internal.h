@@ -123,6 +123,8 @@ typedef int (*text_loader_fn)(struct kvmcpuid_ctx *ctx, const char *text, size_t
  */
 int load_file(struct kvmcpuid_ctx *ctx, const char *path, text_loader_fn load, void *ret,
 	      struct kvmcpuid_diag *diag);
+/* Line and column (1-based, columns in characters) of byte off of text. */
+void offset_to_linecol(const char *text, size_t off, unsigned int *line, unsigned int *col);
 /* Does text look like JSON (first non-blank byte '{')? */
 bool looks_like_json(const char *text, size_t len);
 

@@ -16,7 +16,7 @@ struct jkey {
 	const char *s;	/* raw key text between the quotes */
 };
 
-static void offset_to_linecol(const char *text, size_t off, unsigned int *line, unsigned int *col)
+void offset_to_linecol(const char *text, size_t off, unsigned int *line, unsigned int *col)
 {
 	size_t i;
 

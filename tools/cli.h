@@ -93,6 +93,8 @@ int cmd_verify(struct cli *cli, int argc, char **argv);
 int cmd_matrix(struct cli *cli, int argc, char **argv);
 int cmd_baseline(struct cli *cli, int argc, char **argv);
 int cmd_migrate_check(struct cli *cli, int argc, char **argv);
+int cmd_export(struct cli *cli, int argc, char **argv);
+int cmd_import(struct cli *cli, int argc, char **argv);
 
 /* json-out.c: s as a JSON string, quoted and escaped. */
 void cli_json_string(FILE *f, const char *s);

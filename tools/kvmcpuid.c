@@ -21,6 +21,8 @@ static const struct {
 	{ "matrix", cmd_matrix, N_("verify each feature masked alone, plus all-on and all-off") },
 	{ "baseline", cmd_baseline, N_("the largest policy every host profile can run") },
 	{ "migrate-check", cmd_migrate_check, N_("can a built guest move to another host?") },
+	{ "export", cmd_export, N_("write a policy as QEMU, libvirt, KubeVirt, Firecracker, Cloud Hypervisor") },
+	{ "import", cmd_import, N_("read a QEMU, libvirt or Firecracker configuration into a policy") },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * QEMU: a -cpu property list ("kvm=on,kvmclock=on,...") to append to any CPU model, and
+ * back.  Facts it relies on (QEMU 7.2, target/i386/cpu.c and kvm/kvm.c; docs/system/i386/
+ * kvm-pv.rst):
+ * - the bits with a CPU property are those named in the feature table (struct
+ *   kvmcpuid_feature.qemu); "kvmclock" names bits 0 and 3 together; async_pf_vmexit,
+ *   hc_map_gpa_range and migration_control have none, and QEMU leaves unnamed bits clear
+ *   even for -cpu host (x86_cpu_get_migratable_flags keeps only named bits);
+ * - with KVM, QEMU drops a requested bit KVM_GET_SUPPORTED_CPUID lacks, with a warning
+ *   ("host doesn't support requested feature"), so kvm-X=on is the policy's `host`;
+ *   QEMU's enforce option refuses to start instead, but for every feature of the CPU
+ *   model at once, so `on` (refuse for this one bit) and `force` have no spelling;
+ * - kvm=off hides the KVM leaves (signature hidden); QEMU always writes KVMKVMKVM and
+ *   puts the block at 0x40000000, or 0x40000100 when Hyper-V enlightenments (hv-*) take
+ *   0x40000000, with max leaf base+1;
+ * - vmware-cpuid-freq (default on) adds the timing leaf base+0x10 only when the guest has
+ *   invtsc and QEMU knows the TSC frequency;
+ * - kvm-pv-enforce-cpuid turns on KVM_CAP_ENFORCE_PV_FEATURE_CPUID;
+ * - without kvm-X settings a CPU model gets kvmclock, kvm-nopiodelay, kvm-asyncpf,
+ *   kvm-steal-time, kvm-pv-eoi and kvmclock-stable-bit (kvm-pv.rst); host and max get
+ *   every bit KVM offers, never the hints.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm.h"
+
+enum { ID_CLOCKSOURCE = 0, ID_CLOCKSOURCE2 = 3 };
+
+static int qemu_export(struct vmm_export *e)
+{
+	const struct kvmcpuid_policy *p = e->policy;
+	unsigned int id;
+
+	sb_printf(&e->out, "kvm=%s", p->sig_kind == KVMCPUID_SIGNATURE_HIDDEN ? "off" : "on");
+	if (p->sig_kind == KVMCPUID_SIGNATURE_CUSTOM)
+		export_lost(e, "signature", "QEMU has no custom KVM signature: the guest sees "
+			    "KVMKVMKVM");
+	if (p->base == 0x40000100)
+		export_lost(e, "base", "QEMU puts KVM at 0x40000100 only when Hyper-V "
+			    "enlightenments (hv-*) take 0x40000000: add them");
+	else if (p->base != 0x40000000)
+		export_lost(e, "base", "QEMU puts KVM at 0x40000000 (0x40000100 with Hyper-V), "
+			    "never at 0x%08x", p->base);
+	if (p->max_leaf_kind != KVMCPUID_MAX_LEAF_AUTO)
+		export_lost(e, "max_leaf", "QEMU always sets the max leaf itself (base+1, base+0x10 "
+			    "with the timing leaf)");
+	for (id = 0; id < FEATURE_COUNT; id++) {
+		const struct kvmcpuid_feature *f = kvmcpuid_feature(id);
+		int a = export_action(e, id);
+
+		if (id == ID_CLOCKSOURCE2)
+			continue;	/* one property with bit 0 */
+		if (id == ID_CLOCKSOURCE && a != export_action(e, ID_CLOCKSOURCE2)) {
+			export_lost(e, "clocksource2", "QEMU's kvmclock sets bits 0 and 3 together: "
+				    "clocksource2 follows clocksource (%s)", action_name((unsigned)a));
+		}
+		if (!f->qemu) {
+			if (a != KVMCPUID_ACTION_OFF)
+				export_lost(e, f->name, "QEMU has no -cpu property for %s: it "
+					    "leaves the bit clear", f->macro);
+			continue;
+		}
+		sb_printf(&e->out, ",%s=%s", f->qemu, a == KVMCPUID_ACTION_OFF ? "off" : "on");
+		if (a == KVMCPUID_ACTION_FORCE)
+			export_lost(e, f->name, "QEMU cannot force %s: it drops the bit where the "
+				    "host lacks it", f->qemu);
+		else if (a == KVMCPUID_ACTION_ON && f->provider == KVMCPUID_PROVIDER_KVM)
+			export_lost(e, f->name, "QEMU drops %s with a warning where the host lacks "
+				    "it instead of refusing to start (its enforce option refuses "
+				    "for every feature of the CPU model)", f->qemu);
+		else if (a == KVMCPUID_ACTION_ON && !strcmp(f->name, "msi_ext_dest_id"))
+			export_lost(e, f->name, "QEMU offers %s only with -machine "
+				    "kernel-irqchip=split and x2apic: add them", f->qemu);
+	}
+	sb_printf(&e->out, ",vmware-cpuid-freq=%s", p->timing ? "on" : "off");
+	if (p->timing)
+		export_lost(e, "timing", "QEMU adds the timing leaf only when the guest has invtsc "
+			    "(invtsc=on, which blocks migration) and the TSC frequency is known");
+	sb_printf(&e->out, ",kvm-pv-enforce-cpuid=%s\n", p->enforce ? "on" : "off");
+	return 0;
+}
+
+/* QEMU's boolean spellings (qapi's parse of a bool property). */
+static int qemu_bool(const char *v, size_t n, bool *out)
+{
+	static const char *const yes[] = { "on", "yes", "true", "y" };
+	static const char *const no[] = { "off", "no", "false", "n" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (strlen(yes[i]) == n && !strncmp(v, yes[i], n)) {
+			*out = true;
+			return 0;
+		}
+		if (strlen(no[i]) == n && !strncmp(v, no[i], n)) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* The model's KVM defaults: host and max take what KVM offers, the others kvm-pv.rst's six. */
+static void qemu_model(struct vmm_import *im, const char *m, size_t n)
+{
+	static const char *const defaults[] = { "clocksource", "clocksource2", "nop_io_delay",
+		"async_pf", "steal_time", "pv_eoi", "clocksource_stable_bit" };
+	bool all = (n == 4 && !strncmp(m, "host", 4)) || (n == 3 && !strncmp(m, "max", 3));
+	unsigned int id, i;
+
+	for (id = 0; id < FEATURE_COUNT; id++)
+		import_action(im, id, all && kvmcpuid_feature(id)->provider == KVMCPUID_PROVIDER_KVM
+			      ? KVMCPUID_ACTION_HOST : KVMCPUID_ACTION_OFF);
+	if (!all)
+		for (i = 0; i < ARRAY_SIZE(defaults); i++)
+			import_action(im, (unsigned)kvmcpuid_feature_lookup(defaults[i]),
+				      KVMCPUID_ACTION_HOST);
+}
+
+/*
+ * Where the -cpu argument is: after "-cpu" (or "--cpu", "-cpu=") when the text is a
+ * command line, else the whole text without surrounding blanks.  Quotes around it
+ * (a pasted shell line) are skipped.
+ */
+static void qemu_find_cpu(const char *t, size_t len, size_t *start, size_t *end)
+{
+	size_t i = 0, s, e;
+
+	while (i < len) {
+		while (i < len && isspace((unsigned char)t[i]))
+			i++;
+		s = i;
+		while (i < len && !isspace((unsigned char)t[i]))
+			i++;
+		if ((i - s == 4 && !strncmp(t + s, "-cpu", 4)) ||
+		    (i - s == 5 && !strncmp(t + s, "--cpu", 5))) {
+			while (i < len && isspace((unsigned char)t[i]))
+				i++;
+			s = i;
+			while (i < len && !isspace((unsigned char)t[i]))
+				i++;
+			e = i;
+			goto found;
+		}
+		if (i - s > 5 && (!strncmp(t + s, "-cpu=", 5) || !strncmp(t + s, "--cpu=", 6))) {
+			s += t[s + 1] == '-' ? 6 : 5;
+			e = i;
+			goto found;
+		}
+	}
+	s = 0;
+	while (s < len && isspace((unsigned char)t[s]))
+		s++;
+	e = len;
+	while (e > s && isspace((unsigned char)t[e - 1]))
+		e--;
+found:
+	if (e - s >= 2 && (t[s] == '\'' || t[s] == '"') && t[e - 1] == t[s]) {
+		s++;
+		e--;
+	}
+	*start = s;
+	*end = e;
+}
+
+static int qemu_import(struct vmm_import *im)
+{
+	const char *t = im->text;
+	struct kvmcpuid_policy *p = im->policy;
+	size_t s, end, i;
+	bool first = true;
+
+	qemu_find_cpu(t, im->len, &s, &end);
+	if (s == end)
+		return import_error(im, s, "no -cpu argument to read");
+	for (i = s; i < end; i++)
+		if (isspace((unsigned char)t[i]))
+			return import_error(im, i, "a blank inside the -cpu argument");
+	while (s <= end) {
+		size_t e = s, klen, vlen;
+		const char *eq, *v;
+		char key[64];
+		bool on = true, sign = false;
+		int id;
+
+		while (e < end && t[e] != ',')
+			e++;
+		eq = memchr(t + s, '=', e - s);
+		klen = eq ? (size_t)(eq - (t + s)) : e - s;
+		v = eq ? eq + 1 : NULL;
+		vlen = eq ? (size_t)(t + e - v) : 0;
+		if (klen == 0 && !eq && e == s)
+			return import_error(im, s, "an empty setting (two commas, or one at the end)");
+		if (!eq && (t[s] == '+' || t[s] == '-')) {
+			on = t[s] == '+';	/* QEMU's legacy +feature / -feature */
+			sign = true;
+		}
+		if (klen - sign >= sizeof(key) || klen - sign == 0)
+			return import_error(im, s, "a setting name of %zu bytes", klen - sign);
+		memcpy(key, t + s + sign, klen - sign);
+		key[klen - sign] = '\0';
+		for (i = 0; key[i]; i++)	/* QEMU reads kvm_pv_eoi as kvm-pv-eoi */
+			if (key[i] == '_')
+				key[i] = '-';
+		if (first) {
+			first = false;
+			qemu_model(im, t + s, eq || sign ? 0 : klen);
+			if (!eq && !sign) {
+				s = e + 1;
+				continue;	/* the CPU model */
+			}
+		}
+		if (eq && qemu_bool(v, vlen, &on) < 0 && (!strcmp(key, "kvm") ||
+		    !strcmp(key, "vmware-cpuid-freq") || !strcmp(key, "kvm-pv-enforce-cpuid") ||
+		    kvmcpuid_feature_lookup(key) >= 0))
+			return import_error(im, (size_t)(v - t), "'%.*s' is not a value of %s: "
+					    "on or off", (int)vlen, v, key);
+		id = strncmp(key, "kvm", 3) ? -ENOENT : kvmcpuid_feature_lookup(key);
+		if (!strcmp(key, "kvm")) {
+			p->sig_kind = on ? KVMCPUID_SIGNATURE_KVM : KVMCPUID_SIGNATURE_HIDDEN;
+		} else if (!strcmp(key, "vmware-cpuid-freq")) {
+			p->timing = on;
+		} else if (!strcmp(key, "kvm-pv-enforce-cpuid")) {
+			p->enforce = on;
+		} else if (id >= 0) {
+			const struct kvmcpuid_feature *f = kvmcpuid_feature((unsigned)id);
+			unsigned int a = !on ? KVMCPUID_ACTION_OFF
+				: f->provider == KVMCPUID_PROVIDER_KVM ? KVMCPUID_ACTION_HOST
+				: f->provider == KVMCPUID_PROVIDER_VMM ? KVMCPUID_ACTION_ON
+				: KVMCPUID_ACTION_FORCE;
+
+			import_action(im, (unsigned)id, a);
+			if (!strcmp(key, "kvmclock"))
+				import_action(im, ID_CLOCKSOURCE2, a);
+			if (on && f->provider == KVMCPUID_PROVIDER_NONE)
+				import_lost(im, key, s, "%s is deprecated: no KVM offers it, QEMU "
+					    "drops it (kept as force)", key);
+		} else {
+			import_lost(im, key, s, "%s is not a KVM paravirtual setting", key);
+		}
+		s = e + 1;
+	}
+	return 0;
+}
+
+const struct vmm_format vmm_qemu = {
+	.name = "qemu",
+	.export_fn = qemu_export,
+	.import_fn = qemu_import,
+};

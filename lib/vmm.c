@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * kvmcpuid_policy_export / kvmcpuid_policy_import: the dispatch by format and the
+ * plumbing the formats share (lib/vmm.h says the rules every format follows).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm.h"
+
+static const struct vmm_format *const formats[] = {
+	&vmm_qemu, &vmm_libvirt, &vmm_kubevirt, &vmm_firecracker, &vmm_cloud_hypervisor,
+};
+
+static const struct vmm_format *format_lookup(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(formats); i++)
+		if (!strcmp(formats[i]->name, name))
+			return formats[i];
+	return NULL;
+}
+
+static void sb_vprintf(struct strbuf *b, const char *fmt, va_list ap)
+{
+	va_list aq;
+	int n;
+
+	if (b->oom)
+		return;
+	va_copy(aq, ap);
+	n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, aq);
+	va_end(aq);
+	if (n < 0) {
+		b->oom = true;
+		return;
+	}
+	if (!b->s || b->len + (size_t)n >= b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *s;
+
+		while (cap <= b->len + (size_t)n)
+			cap *= 2;
+		s = realloc(b->s, cap);
+		if (!s) {
+			b->oom = true;
+			return;
+		}
+		b->s = s;
+		b->cap = cap;
+		vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+	}
+	b->len += (size_t)n;
+}
+
+void sb_printf(struct strbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sb_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+void sb_xml(struct strbuf *b, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': sb_printf(b, "&amp;"); break;
+		case '<': sb_printf(b, "&lt;"); break;
+		case '>': sb_printf(b, "&gt;"); break;
+		case '"': sb_printf(b, "&quot;"); break;
+		case '\'': sb_printf(b, "&apos;"); break;
+		default: sb_printf(b, "%c", *s); break;
+		}
+	}
+}
+
+void export_lost(struct vmm_export *e, const char *key, const char *fmt, ...)
+{
+	struct kvmcpuid_lost lost = { .key = key };
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	lost.message = msg;
+	e->nlost++;
+	if (e->fn)
+		e->fn(e->data, &lost);
+}
+
+int export_action(const struct vmm_export *e, unsigned int id)
+{
+	const struct kvmcpuid_feature *f = kvmcpuid_feature(id);
+	int a = policy_action(e->policy, id);
+
+	/* Same bit on every host, so the same meaning (lib/vmm.h). */
+	if (f->provider != KVMCPUID_PROVIDER_KVM && a == KVMCPUID_ACTION_HOST)
+		return KVMCPUID_ACTION_OFF;
+	if (f->provider == KVMCPUID_PROVIDER_VMM && a == KVMCPUID_ACTION_FORCE)
+		return KVMCPUID_ACTION_ON;
+	return a;
+}
+
+bool export_wants(const struct vmm_export *e, unsigned int id)
+{
+	return export_action(e, id) != KVMCPUID_ACTION_OFF;
+}
+
+void import_lost(struct vmm_import *im, const char *key, size_t off, const char *fmt, ...)
+{
+	struct kvmcpuid_lost lost = { .key = key };
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	lost.message = msg;
+	offset_to_linecol(im->text, off < im->len ? off : im->len, &lost.line, &lost.column);
+	im->nlost++;
+	if (im->fn)
+		im->fn(im->data, &lost);
+}
+
+int import_error(struct vmm_import *im, size_t off, const char *fmt, ...)
+{
+	unsigned int line, col;
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	offset_to_linecol(im->text, off < im->len ? off : im->len, &line, &col);
+	return diag_set(im->ctx, im->diag, EINVAL, im->origin, line, col, "%s", msg);
+}
+
+void import_action(struct vmm_import *im, unsigned int id, unsigned int action)
+{
+	policy_set_action(im->policy, id, (uint8_t)action);
+}
+
+KVMCPUID_EXPORT int kvmcpuid_policy_export(const struct kvmcpuid_policy *policy,
+					   const char *format, kvmcpuid_lost_fn fn, void *data,
+					   char **ret)
+{
+	struct vmm_export e = { .policy = policy, .fn = fn, .data = data };
+	const struct vmm_format *vf;
+	int r;
+
+	if (!policy || !format || !ret)
+		return -EINVAL;
+	vf = format_lookup(format);
+	if (!vf)
+		return -ENOENT;
+	r = vf->export_fn(&e);
+	if (r >= 0 && (e.out.oom || !e.out.s))
+		r = -ENOMEM;
+	if (r < 0) {
+		free(e.out.s);
+		return r;
+	}
+	*ret = e.out.s;
+	return e.nlost;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_policy_import(struct kvmcpuid_ctx *ctx, const char *format,
+					   const char *text, size_t len, const char *origin,
+					   struct kvmcpuid_diag *diag, kvmcpuid_lost_fn fn,
+					   void *data, struct kvmcpuid_policy **ret)
+{
+	struct vmm_import im = { .ctx = ctx, .len = len, .diag = diag, .fn = fn, .data = data };
+	const struct vmm_format *vf;
+	char msg[400], *copy;
+	int r, slot;
+
+	diag_begin(diag);
+	if (!ctx || !format || !text || !ret)
+		return diag_finish(ctx, diag, -EINVAL);
+	im.origin = origin ? origin : "<input>";
+	vf = format_lookup(format);
+	if (!vf)
+		return diag_set(ctx, diag, ENOENT, NULL, 0, 0,
+				"unknown format '%s' (qemu, libvirt, firecracker)", format);
+	if (!vf->import_fn)
+		return diag_set(ctx, diag, ENOTSUP, NULL, 0, 0,
+				"kvmcpuid cannot import %s configuration (only qemu, libvirt, "
+				"firecracker)", format);
+	if (len > POLICY_MAX_BYTES)
+		return diag_set(ctx, diag, EFBIG, im.origin, 0, 0,
+				"larger than the 1 MiB kvmcpuid reads");
+	if (memchr(text, '\0', len)) {
+		im.text = text;
+		return import_error(&im, (size_t)((const char *)memchr(text, '\0', len) - text),
+				    "NUL byte in the text");
+	}
+	/* The formats read a NUL-terminated copy. */
+	copy = xalloc(ctx, len + 1);
+	if (!copy)
+		return diag_finish(ctx, diag, -ENOMEM);
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	im.text = copy;
+	r = kvmcpuid_policy_new(ctx, &im.policy);
+	if (r < 0)
+		goto out;
+	r = vf->import_fn(&im);
+	if (r >= 0 && policy_check(im.policy, msg, sizeof(msg), &slot) < 0)
+		r = diag_set(ctx, diag, EINVAL, im.origin, 0, 0, "%s", msg);
+	if (r < 0) {
+		kvmcpuid_policy_unref(im.policy);
+		goto out;
+	}
+	*ret = im.policy;
+	r = im.nlost;
+out:
+	free(copy);
+	return diag_finish(ctx, diag, r);
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A policy in other VMMs' terms (kvmcpuid_policy_export) and back
+ * (kvmcpuid_policy_import).  vmm.c dispatches by format name and owns the plumbing
+ * (text buffer, lost parts, positioned errors); one file per format knows that VMM:
+ * vmm-qemu.c, vmm-libvirt.c, vmm-kubevirt.c, vmm-firecracker.c, vmm-chv.c.
+ *
+ * The rules every format follows:
+ * - An export describes the policy, not one host.  Started on a host, the VMM must show
+ *   the guest the leaves kvmcpuid_build gives on that host; whatever it cannot promise
+ *   is a lost part (export_lost), with what the VMM does instead, and the output is the
+ *   closest the format comes.  Name every feature the format can name, so the VMM's own
+ *   defaults (which differ by CPU model, machine type and version) never decide.
+ * - Two actions mean the same when they build the same bit on every host: for a
+ *   feature the host never offers (vmm-provided, mmu_op) `host` is `off`, and for a
+ *   vmm-provided one `force` is `on`.  Import gives the first spelling.
+ * - Import positions every error (import_error: origin:line:col of the byte it names)
+ *   and reports every setting it cannot carry (import_lost) instead of dropping it.
+ */
+#ifndef KVMCPUID_VMM_H
+#define KVMCPUID_VMM_H
+
+#include "internal.h"
+
+/* A growing NUL-terminated string; oom sticks once an allocation failed. */
+struct strbuf {
+	char *s;
+	size_t len;
+	size_t cap;
+	bool oom;
+};
+void sb_printf(struct strbuf *b, const char *fmt, ...) PRINTF(2, 3);
+/* s with XML's five special characters as entities (for attribute and text content). */
+void sb_xml(struct strbuf *b, const char *s);
+
+struct vmm_export {
+	const struct kvmcpuid_policy *policy;
+	struct strbuf out;
+	kvmcpuid_lost_fn fn;
+	void *data;
+	int nlost;
+};
+/* One part of the policy the format cannot express: key is the policy key. */
+void export_lost(struct vmm_export *e, const char *key, const char *fmt, ...) PRINTF(3, 4);
+/* The action feature id gets (its own, or the default's), spelled as import would read it. */
+int export_action(const struct vmm_export *e, unsigned int id);
+/* Whether the policy sets feature id's bit wherever the host offers it (host, on, force). */
+bool export_wants(const struct vmm_export *e, unsigned int id);
+
+struct vmm_import {
+	struct kvmcpuid_ctx *ctx;
+	const char *text;		/* NUL-terminated, len bytes */
+	size_t len;
+	const char *origin;
+	struct kvmcpuid_diag *diag;
+	kvmcpuid_lost_fn fn;
+	void *data;
+	int nlost;
+	struct kvmcpuid_policy *policy;	/* starts as kvmcpuid_policy_new's default */
+};
+/* A setting at byte off of the text the policy cannot carry; key is the text's name for it. */
+void import_lost(struct vmm_import *im, const char *key, size_t off, const char *fmt, ...)
+	PRINTF(4, 5);
+/* Text the importer cannot read, at byte off: fills the diag, returns -EINVAL. */
+int import_error(struct vmm_import *im, size_t off, const char *fmt, ...) PRINTF(3, 4);
+/* Set feature id to action (KVMCPUID_ACTION_*) in the policy being imported. */
+void import_action(struct vmm_import *im, unsigned int id, unsigned int action);
+
+struct vmm_format {
+	const char *name;
+	int (*export_fn)(struct vmm_export *e);		/* 0, -ENOMEM */
+	int (*import_fn)(struct vmm_import *im);	/* 0, import_error's -EINVAL, -ENOMEM;
+							 * NULL: the format is export-only */
+};
+extern const struct vmm_format vmm_qemu, vmm_libvirt, vmm_kubevirt, vmm_firecracker,
+	vmm_cloud_hypervisor;
+
+#endif

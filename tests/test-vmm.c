@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * kvmcpuid_policy_export / _import for every format: a walk over policies (each feature
+ * under each action, each setting, mixed policies) checks that every export is
+ * well-formed, that the lost parts counted are the ones reported, that each format
+ * expresses some policies exactly, and that importing an exact export gives a policy with
+ * the same meaning whose export is byte-identical (lib/vmm.h: the same meaning).
+ * Format-specific cases live in tests/vmm-*.sh (real QEMU, virt-xml-validate, ...).
+ */
+#include "testutil.h"
+
+static const struct {
+	const char *name;
+	bool imports;
+} formats[] = {
+	{ "qemu", true },
+	{ "libvirt", false },	/* WRITTEN YET? enable when lib/vmm-*.c exports */
+	{ "kubevirt", false },	/* WRITTEN YET? enable when lib/vmm-*.c exports */
+	{ "firecracker", false },	/* WRITTEN YET? enable when lib/vmm-*.c exports */
+	{ "cloud-hypervisor", false },	/* WRITTEN YET? enable when lib/vmm-*.c exports */
+};
+
+static struct kvmcpuid_ctx *ctx;
+
+static void setup(void)
+{
+	ctx = test_ctx();
+}
+
+static void teardown(void)
+{
+	kvmcpuid_unref(ctx);
+}
+
+static void count_lost(void *data, const struct kvmcpuid_lost *l)
+{
+	ck_assert_ptr_nonnull(l->key);
+	ck_assert_ptr_nonnull(l->message);
+	ck_assert_uint_gt(strlen(l->message), 10);
+	(*(int *)data)++;
+}
+
+/* The action that builds the same bit on every host (lib/vmm.h). */
+static int meaning(const struct kvmcpuid_policy *p, unsigned int id)
+{
+	const struct kvmcpuid_feature *f = kvmcpuid_feature(id);
+	int a = policy_action(p, id);
+
+	if (f->provider != KVMCPUID_PROVIDER_KVM && a == KVMCPUID_ACTION_HOST)
+		return KVMCPUID_ACTION_OFF;
+	if (f->provider == KVMCPUID_PROVIDER_VMM && a == KVMCPUID_ACTION_FORCE)
+		return KVMCPUID_ACTION_ON;
+	return a;
+}
+
+static void assert_same_meaning(const struct kvmcpuid_policy *a, const struct kvmcpuid_policy *b,
+				const char *fmt, const char *text)
+{
+	static const char *const keys[] = { "signature", "base", "max_leaf", "timing", "enforce" };
+	char va[KVMCPUID_POLICY_VALUE_MAX], vb[KVMCPUID_POLICY_VALUE_MAX];
+	unsigned int i;
+
+	for (i = 0; i < KVMCPUID_FEATURE_COUNT; i++)
+		ck_assert_msg(meaning(a, i) == meaning(b, i), "%s: %s: %d became %d (%s)", fmt,
+			      kvmcpuid_feature(i)->name, meaning(a, i), meaning(b, i), text);
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+		ck_assert_int_eq(kvmcpuid_policy_get(a, keys[i], va, sizeof(va)), 0);
+		ck_assert_int_eq(kvmcpuid_policy_get(b, keys[i], vb, sizeof(vb)), 0);
+		ck_assert_msg(!strcmp(va, vb), "%s: %s: %s became %s (%s)", fmt, keys[i], va, vb,
+			      text);
+	}
+}
+
+/* Policy number i of the walk, or NULL past its end. */
+static struct kvmcpuid_policy *walk_policy(unsigned int i)
+{
+	static const char *const actions[] = { "host", "on", "off", "force" };
+	static const char *const settings[] = {
+		"signature=hidden", "signature=\"ABCDEFGHIJKL\"", "base=0x40000100",
+		"base=0x40000200", "max_leaf=legacy-zero", "max_leaf=0x40000005", "timing=on",
+		"enforce=on", "default=off", "default=off,clocksource=host,clocksource2=host",
+		"default=off,enforce=on,steal_time=host,pv_eoi=host",
+		"clocksource=off,clocksource2=host", "signature=hidden,enforce=on",
+	};
+	unsigned int nfa = KVMCPUID_FEATURE_COUNT * 4 * 2;
+	struct kvmcpuid_policy *p = NULL;
+	char set[1024];
+
+	ck_assert_int_eq(kvmcpuid_policy_new(ctx, &p), 0);
+	if (i < nfa) {
+		const struct kvmcpuid_feature *f = kvmcpuid_feature(i / 8);
+		const char *a = actions[i % 4];
+
+		if (!strcmp(f->name, "mmu_op") && (i % 4 == 0 || i % 4 == 1))
+			a = "off";
+		snprintf(set, sizeof(set), "default=%s,%s=%s", i % 8 < 4 ? "host" : "off",
+			 f->name, a);
+	} else if (i < nfa + ARRAY_SIZE(settings)) {
+		snprintf(set, sizeof(set), "%s", settings[i - nfa]);
+	} else if (i < nfa + ARRAY_SIZE(settings) + 64) {
+		/* Mixed policies: a fixed pseudo-random action per feature. */
+		uint32_t x = 2463534242u * (i + 1);
+		size_t n = 0;
+		unsigned int id;
+
+		set[0] = '\0';
+		for (id = 0; id < KVMCPUID_FEATURE_COUNT; id++) {
+			const char *name = kvmcpuid_feature(id)->name;
+
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			if (strcmp(name, "mmu_op"))
+				n += (size_t)snprintf(set + n, sizeof(set) - n, "%s%s=%s",
+						      n ? "," : "", name, actions[x % 4]);
+		}
+	} else {
+		kvmcpuid_policy_unref(p);
+		return NULL;
+	}
+	ck_assert_msg(kvmcpuid_policy_override(p, set, "walk", NULL) == 0, "%s", set);
+	return p;
+}
+
+START_TEST(test_export_import_walk)
+{
+	unsigned int exact[ARRAY_SIZE(formats)] = { 0 }, f, i;
+	struct kvmcpuid_policy *p;
+
+	for (i = 0; (p = walk_policy(i)); i++) {
+		for (f = 0; f < ARRAY_SIZE(formats); f++) {
+			struct kvmcpuid_policy *q = NULL;
+			char *out = NULL, *again = NULL;
+			int n, nlost = 0;
+
+			n = kvmcpuid_policy_export(p, formats[f].name, count_lost, &nlost, &out);
+			ck_assert_int_ge(n, 0);
+			ck_assert_int_eq(n, nlost);
+			ck_assert_ptr_nonnull(out);
+			ck_assert_msg(strlen(out) > 1 && out[strlen(out) - 1] == '\n', "%s: %s",
+				      formats[f].name, out);
+			if (n == 0)
+				exact[f]++;
+			if (n || !formats[f].imports) {
+				free(out);
+				continue;
+			}
+			nlost = 0;
+			n = kvmcpuid_policy_import(ctx, formats[f].name, out, strlen(out), "export",
+						   NULL, count_lost, &nlost, &q);
+			ck_assert_msg(n == 0, "%s: import of its own exact export: %d (%s)",
+				      formats[f].name, n, out);
+			ck_assert_int_eq(nlost, 0);
+			assert_same_meaning(p, q, formats[f].name, out);
+			ck_assert_int_eq(kvmcpuid_policy_export(q, formats[f].name, NULL, NULL, &again),
+					 0);
+			ck_assert_str_eq(out, again);
+			free(again);
+			free(out);
+			kvmcpuid_policy_unref(q);
+		}
+		kvmcpuid_policy_unref(p);
+	}
+	for (f = 0; f < ARRAY_SIZE(formats); f++)
+		ck_assert_msg(exact[f] >= 10, "%s expresses only %u policies of the walk exactly",
+			      formats[f].name, exact[f]);
+}
+END_TEST
+
+START_TEST(test_bad_arguments)
+{
+	struct kvmcpuid_diag diag = { 0 };
+	struct kvmcpuid_policy *p = NULL, *q = NULL;
+	char *out = NULL;
+
+	ck_assert_int_eq(kvmcpuid_policy_new(ctx, &p), 0);
+	ck_assert_int_eq(kvmcpuid_policy_export(NULL, "qemu", NULL, NULL, &out), -EINVAL);
+	ck_assert_int_eq(kvmcpuid_policy_export(p, NULL, NULL, NULL, &out), -EINVAL);
+	ck_assert_int_eq(kvmcpuid_policy_export(p, "qemu", NULL, NULL, NULL), -EINVAL);
+	ck_assert_int_eq(kvmcpuid_policy_export(p, "bochs", NULL, NULL, &out), -ENOENT);
+	ck_assert_int_eq(kvmcpuid_policy_import(ctx, "bochs", "x", 1, "f", &diag, NULL, NULL, &q),
+			 -ENOENT);
+	ck_assert(strstr(diag.message, "bochs"));
+	ck_assert_int_eq(kvmcpuid_policy_import(ctx, "kubevirt", "x", 1, "f", &diag, NULL, NULL,
+						&q), -ENOTSUP);
+	ck_assert_int_eq(kvmcpuid_policy_import(ctx, "qemu", "kvm=on\0x", 8, "f", &diag, NULL,
+						NULL, &q), -EINVAL);
+	ck_assert_str_eq(diag.origin, "f");
+	ck_assert_uint_eq(diag.column, 7);
+	ck_assert_ptr_null(q);
+	kvmcpuid_policy_unref(p);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("vmm");
+	TCase *tc = tcase_create("vmm");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_export_import_walk);
+	tcase_add_test(tc, test_bad_arguments);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}

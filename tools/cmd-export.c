@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* kvmcpuid export, kvmcpuid import: a policy in other VMMs' terms, and back. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define IMPORT_MAX (1u << 20)
+
+static const char export_usage[] =
+	N_("Usage: kvmcpuid export --to FORMAT [POLICY] [OPTIONS]\n\n"
+	"Write a policy in another VMM's own terms.  FORMAT: qemu (a -cpu property list to\n"
+	"append to a CPU model), libvirt (domain XML), kubevirt (VirtualMachineInstance YAML),\n"
+	"firecracker (a custom CPU template) or cloud-hypervisor (command-line options).\n"
+	"POLICY as for build (none: the built-in default).  Each part of the policy FORMAT\n"
+	"cannot express is named on stderr; the export is then the closest FORMAT comes.\n"
+	"Exits 0 when the export is exact, 1 when something was lost.\n"
+	"  --to FORMAT           the VMM to write for\n"
+	"  -s, --set K=V[,K=V]   override settings (repeatable; later ones win)\n"
+	"  --json                print {\"format\", \"exact\", \"output\", \"lost\": [...]}\n"
+	"  -o, --output FILE     write there (atomically) instead of stdout\n"
+	"  -h, --help            this text\n");
+
+static const char import_usage[] =
+	N_("Usage: kvmcpuid import --from FORMAT FILE|- [OPTIONS]\n\n"
+	"Read another VMM's configuration back into a policy.  FORMAT: qemu (a -cpu argument\n"
+	"or a whole command line), libvirt (a domain XML or a fragment) or firecracker (a\n"
+	"custom CPU template).  Settings a policy cannot carry are warnings on stderr\n"
+	"(FILE:LINE:COL).  Exits 0 when everything was carried, 1 when the policy was\n"
+	"written without some settings, 2 when FILE cannot be read.\n"
+	"  --from FORMAT         the VMM the text is for\n"
+	"  --format FMT          the policy as text (default) or json\n"
+	"  -o, --output FILE     write there (atomically) instead of stdout\n"
+	"  -h, --help            this text\n");
+
+struct lost_print {
+	const char *what;	/* export: the format; import: the file's name */
+	bool import;
+	FILE *json;		/* export --json: the "lost" array goes here too */
+	int n;
+};
+
+static void print_lost(void *data, const struct kvmcpuid_lost *l)
+{
+	struct lost_print *lp = data;
+
+	if (lp->import)
+		fprintf(stderr, _("%s:%u:%u: warning: cannot carry '%s': %s\n"), lp->what, l->line,
+			l->column, l->key, l->message);
+	else
+		fprintf(stderr, _("kvmcpuid: %s cannot express '%s': %s\n"), lp->what, l->key,
+			l->message);
+	if (lp->json) {
+		fprintf(lp->json, "%s{ \"key\": ", lp->n ? ",\n    " : "\n    ");
+		cli_json_string(lp->json, l->key);
+		fprintf(lp->json, ", \"message\": ");
+		cli_json_string(lp->json, l->message);
+		fprintf(lp->json, " }");
+	}
+	lp->n++;
+}
+
+int cmd_export(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "to", required_argument, NULL, CLI_OPT_FORMAT },
+		{ "set", required_argument, NULL, CLI_OPT_SET },
+		{ "json", no_argument, NULL, CLI_OPT_JSON },
+		{ "output", required_argument, NULL, CLI_OPT_OUTPUT },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct lost_print lp = { 0 };
+	struct kvmcpuid_policy *p = NULL;
+	struct common o = { 0 };
+	char *text = NULL, *lbuf = NULL, *buf = NULL;
+	size_t llen = 0, len = 0;
+	FILE *mem;
+	int r, n;
+
+	r = cli_parse_common(argc, argv, export_usage, opts, &o, 1);
+	if (r >= 0)
+		return r;
+	if (!o.format) {
+		cli_error(_("export: --to FORMAT is required (qemu, libvirt, kubevirt, firecracker, "
+			    "cloud-hypervisor)"));
+		return EXIT_USAGE;
+	}
+	r = cli_load_policy(cli, o.policy, o.sets, o.nsets, &p, NULL);
+	if (r)
+		return r;
+	lp.what = o.format;
+	if (o.json && !(lp.json = open_memstream(&lbuf, &llen))) {
+		r = EXIT_USAGE;
+		goto out;
+	}
+	n = kvmcpuid_policy_export(p, o.format, print_lost, &lp, &text);
+	if (lp.json)
+		fclose(lp.json);
+	if (n == -ENOENT) {
+		cli_error(_("export: unknown format '%s' (qemu, libvirt, kubevirt, firecracker, "
+			    "cloud-hypervisor)"), o.format);
+		r = EXIT_USAGE;
+		goto out;
+	}
+	if (n < 0) {
+		cli_error(_("export: %s"), strerror(-n));
+		r = EXIT_USAGE;
+		goto out;
+	}
+	mem = open_memstream(&buf, &len);
+	if (!mem) {
+		r = EXIT_USAGE;
+		goto out;
+	}
+	if (o.json) {
+		fprintf(mem, "{\n  \"format\": ");
+		cli_json_string(mem, o.format);
+		fprintf(mem, ",\n  \"exact\": %s,\n  \"output\": ", n ? "false" : "true");
+		cli_json_string(mem, text);
+		fprintf(mem, ",\n  \"lost\": [%s%s]\n}\n", lbuf ? lbuf : "", n ? "\n  " : "");
+	} else {
+		fputs(text, mem);
+	}
+	r = cli_emit(o.output, mem, &buf, &len);
+	if (r == EXIT_OK && n)
+		r = EXIT_CHECK;
+out:
+	free(lbuf);
+	free(text);
+	kvmcpuid_policy_unref(p);
+	return r;
+}
+
+/* FILE ("-": stdin) into *buf, at most IMPORT_MAX bytes.  0 or -errno (-EFBIG: too big). */
+static int read_input(const char *path, char **buf, size_t *len)
+{
+	size_t cap = 65536, n = 0;
+	char *b = NULL, *nb;
+	ssize_t k;
+	int fd, r = 0;
+
+	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (!b || n == cap) {
+			if (b)
+				cap *= 2;
+			nb = realloc(b, cap + 1);
+			if (!nb) {
+				r = -ENOMEM;
+				break;
+			}
+			b = nb;
+		}
+		k = read(fd, b + n, cap - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			r = -errno;
+			break;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+		if (n > IMPORT_MAX) {
+			r = -EFBIG;
+			break;
+		}
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (r < 0) {
+		free(b);
+		return r;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+int cmd_import(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, CLI_OPT_PROFILE },
+		{ "format", required_argument, NULL, CLI_OPT_FORMAT },
+		{ "output", required_argument, NULL, CLI_OPT_OUTPUT },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct kvmcpuid_diag diag = { 0 };
+	struct kvmcpuid_policy *p = NULL;
+	struct lost_print lp = { .import = true };
+	struct common o = { 0 };
+	const char *origin;
+	char *in = NULL, *text = NULL, *buf = NULL;
+	size_t inlen = 0, len = 0;
+	FILE *mem;
+	int r, n;
+
+	r = cli_parse_common(argc, argv, import_usage, opts, &o, 1);
+	if (r >= 0)
+		return r;
+	if (!o.profile || !o.policy) {
+		cli_error(o.profile ? _("import: which FILE? ('-' reads stdin)")
+			  : _("import: --from FORMAT is required (qemu, libvirt, firecracker)"));
+		return EXIT_USAGE;
+	}
+	if (o.format && strcmp(o.format, "text") && strcmp(o.format, "json")) {
+		cli_error(_("import: unknown format '%s' (text or json)"), o.format);
+		return EXIT_USAGE;
+	}
+	origin = strcmp(o.policy, "-") ? o.policy : "<stdin>";
+	r = read_input(o.policy, &in, &inlen);
+	if (r < 0) {
+		cli_error(r == -EFBIG ? _("%s: larger than the 1 MiB kvmcpuid reads")
+			  : _("%s: cannot read: %s"), origin, strerror(-r));
+		return EXIT_USAGE;
+	}
+	lp.what = origin;
+	n = kvmcpuid_policy_import(cli->ctx, o.profile, in, inlen, origin, &diag, print_lost, &lp,
+				   &p);
+	free(in);
+	if (n < 0) {
+		cli_diag(&diag);
+		return EXIT_USAGE;
+	}
+	r = o.format && !strcmp(o.format, "json") ? kvmcpuid_policy_to_json(p, &text)
+						   : kvmcpuid_policy_to_text(p, &text);
+	if (r < 0 || !(mem = open_memstream(&buf, &len))) {
+		r = EXIT_USAGE;
+		goto out;
+	}
+	if (!o.format || strcmp(o.format, "json"))
+		fprintf(mem, _("# imported by kvmcpuid from %s (%s)%s\n"), origin, o.profile,
+			n ? _("; some settings were not carried (see the warnings)") : "");
+	fputs(text, mem);
+	r = cli_emit(o.output, mem, &buf, &len);
+	if (r == EXIT_OK && n)
+		r = EXIT_CHECK;
+out:
+	free(text);
+	kvmcpuid_policy_unref(p);
+	return r;
+}
