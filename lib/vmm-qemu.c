@@ -19,7 +19,9 @@
  * - kvm-pv-enforce-cpuid turns on KVM_CAP_ENFORCE_PV_FEATURE_CPUID;
  * - without kvm-X settings a CPU model gets kvmclock, kvm-nopiodelay, kvm-asyncpf,
  *   kvm-steal-time, kvm-pv-eoi and kvmclock-stable-bit (kvm-pv.rst); host and max get
- *   every bit KVM offers, never the hints.
+ *   every named bit KVM offers, never the hints;
+ * - any Hyper-V enlightenment (hv-*) moves the KVM block to 0x40000100 (kvm.c,
+ *   kvm_arch_init_vcpu: kvm_base = KVM_CPUID_SIGNATURE_NEXT when hyperv_enabled).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -114,7 +116,8 @@ static void qemu_model(struct vmm_import *im, const char *m, size_t n)
 
 	for (id = 0; id < FEATURE_COUNT; id++)
 		import_action(im, id, all && kvmcpuid_feature(id)->provider == KVMCPUID_PROVIDER_KVM
-			      ? KVMCPUID_ACTION_HOST : KVMCPUID_ACTION_OFF);
+			      && kvmcpuid_feature(id)->qemu ? KVMCPUID_ACTION_HOST
+			      : KVMCPUID_ACTION_OFF);
 	if (!all)
 		for (i = 0; i < ARRAY_SIZE(defaults); i++)
 			import_action(im, (unsigned)kvmcpuid_feature_lookup(defaults[i]),
@@ -138,11 +141,13 @@ static void qemu_find_cpu(const char *t, size_t len, size_t *start, size_t *end)
 			i++;
 		if ((i - s == 4 && !strncmp(t + s, "-cpu", 4)) ||
 		    (i - s == 5 && !strncmp(t + s, "--cpu", 5))) {
-			while (i < len && isspace((unsigned char)t[i]))
-				i++;
-			s = i;
-			while (i < len && !isspace((unsigned char)t[i]))
-				i++;
+			do {	/* over a shell line continuation: -cpu \<newline> host */
+				while (i < len && isspace((unsigned char)t[i]))
+					i++;
+				s = i;
+				while (i < len && !isspace((unsigned char)t[i]))
+					i++;
+			} while (i - s == 1 && t[s] == '\\');
 			e = i;
 			goto found;
 		}
@@ -239,6 +244,10 @@ static int qemu_import(struct vmm_import *im)
 			if (on && f->provider == KVMCPUID_PROVIDER_NONE)
 				import_lost(im, key, s, "%s is deprecated: no KVM offers it, QEMU "
 					    "drops it (kept as force)", key);
+		} else if (!strncmp(key, "hv-", 3) && (on || qemu_bool(v, vlen, &on) < 0)) {
+			p->base = 0x40000100;
+			import_lost(im, key, s, "kvmcpuid builds no Hyper-V leaves; QEMU's Hyper-V "
+				    "moves KVM to 0x40000100 (carried as base = 0x40000100)");
 		} else {
 			import_lost(im, key, s, "%s is not a KVM paravirtual setting", key);
 		}

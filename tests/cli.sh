@@ -2,32 +2,10 @@
 # The CLI end to end: exit codes, formats, golden output, malformed input.
 # Live parts run when /dev/kvm can be opened; the rest needs nothing.
 set -u
-K=${KVMCPUID:-./kvmcpuid}
-SRC=${TOP_SRCDIR:-.}
+. "${TOP_SRCDIR:-.}/tests/testlib.sh"
 D=$SRC/tests/data
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-n=0
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
-
-# expect CODE DESC -- command...
-expect() {
-	want=$1; desc=$2; shift 3
-	"$@" >"$T/out" 2>"$T/err"
-	got=$?
-	if [ "$got" -eq "$want" ]; then ok "$desc"; else
-		fail "$desc (exit $got, want $want)"; sed 's/^/# /' "$T/err" "$T/out" | head -20
-	fi
-}
-
-has() { # has FILE TEXT DESC
-	if grep -qF -- "$2" "$1"; then ok "$3"; else fail "$3: no '$2'"; sed 's/^/# /' "$1" | head -10; fi
-}
-
-for verb in host build decode lint diff apply verify matrix baseline migrate-check; do
+for verb in host build decode lint diff apply verify matrix baseline migrate-check export import; do
 	expect 0 "$verb --help" -- "$K" "$verb" --help
 	has "$T/out" "Usage: kvmcpuid $verb" "$verb --help prints its usage"
 	expect 2 "$verb with an unknown option" -- "$K" "$verb" --no-such-option
@@ -327,7 +305,7 @@ fi
 . "$SRC/tests/cli-fleet.sh"
 
 # the man pages document every option of every verb, every key and every feature
-for verb in host build decode lint diff apply verify matrix baseline migrate-check; do
+for verb in host build decode lint diff apply verify matrix baseline migrate-check export import; do
 	for opt in $("$K" "$verb" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
 		esc=$(printf '%s' "$opt" | sed 's/-/\\\\-/g')
 		if grep -q -- "$esc" "$SRC/man/kvmcpuid.1"; then ok "kvmcpuid.1 documents $verb $opt"

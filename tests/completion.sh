@@ -41,4 +41,11 @@ check kvmcpuid mig -- migrate-check
 check kvmcpuid baseline --j -- --json
 check kvmcpuid migrate-check --j -- --json
 check kvmcpuid host --format "" -- text json nfd
+check kvmcpuid exp -- export
+check kvmcpuid imp -- import
+check kvmcpuid export --to "" -- qemu libvirt kubevirt firecracker cloud-hypervisor
+check kvmcpuid import --from "" -- qemu libvirt firecracker
+check kvmcpuid import --format "" -- text json
+check kvmcpuid export --j -- --json
+check kvmcpuid export --set pv_e -- pv_eoi=
 [ "$fails" -eq 0 ]

@@ -38,7 +38,7 @@ static const char import_usage[] =
 
 struct lost_print {
 	const char *what;	/* export: the format; import: the file's name */
-	bool import;
+	FILE *warn;		/* import: warnings wait here until the text was read */
 	FILE *json;		/* export --json: the "lost" array goes here too */
 	int n;
 };
@@ -47,8 +47,8 @@ static void print_lost(void *data, const struct kvmcpuid_lost *l)
 {
 	struct lost_print *lp = data;
 
-	if (lp->import)
-		fprintf(stderr, _("%s:%u:%u: warning: cannot carry '%s': %s\n"), lp->what, l->line,
+	if (lp->warn)
+		fprintf(lp->warn, _("%s:%u:%u: warning: cannot carry '%s': %s\n"), lp->what, l->line,
 			l->column, l->key, l->message);
 	else
 		fprintf(stderr, _("kvmcpuid: %s cannot express '%s': %s\n"), lp->what, l->key,
@@ -195,11 +195,11 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	};
 	struct kvmcpuid_diag diag = { 0 };
 	struct kvmcpuid_policy *p = NULL;
-	struct lost_print lp = { .import = true };
+	struct lost_print lp = { 0 };
 	struct common o = { 0 };
 	const char *origin;
-	char *in = NULL, *text = NULL, *buf = NULL;
-	size_t inlen = 0, len = 0;
+	char *in = NULL, *text = NULL, *buf = NULL, *wbuf = NULL;
+	size_t inlen = 0, len = 0, wlen = 0;
 	FILE *mem;
 	int r, n;
 
@@ -223,9 +223,19 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	lp.what = origin;
+	lp.warn = open_memstream(&wbuf, &wlen);
+	if (!lp.warn) {
+		free(in);
+		return EXIT_USAGE;
+	}
 	n = kvmcpuid_policy_import(cli->ctx, o.profile, in, inlen, origin, &diag, print_lost, &lp,
 				   &p);
 	free(in);
+	fclose(lp.warn);
+	/* An error alone when the text cannot be read; the warnings with a policy. */
+	if (n >= 0)
+		fputs(wbuf, stderr);
+	free(wbuf);
 	if (n < 0) {
 		cli_diag(&diag);
 		return EXIT_USAGE;

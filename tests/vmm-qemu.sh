@@ -1,0 +1,119 @@
+#!/bin/sh
+# kvmcpuid export --to qemu / import --from qemu end to end: every export starts the real
+# QEMU (qemu-system-x86_64 -cpu qemu64,<export> -accel tcg, then quit), imports carry
+# what they can with file:line:col for the rest, and the verbs' exit codes.
+set -u
+. "${TOP_SRCDIR:-.}/tests/testlib.sh"
+
+# ---- exports QEMU accepts ----
+QEMU=$(command -v qemu-system-x86_64 || true)
+for set in "" "signature=hidden" "default=off" "steal_time=off,pv_eoi=off,enforce=on" \
+	"default=off,clocksource=host,clocksource2=host,realtime=on" "timing=on" \
+	"msi_ext_dest_id=on,pv_tlb_flush=force" "signature=\"ABCDEFGHIJKL\",base=0x40000100"; do
+	"$K" export --to qemu ${set:+--set "$set"} >"$T/cpu" 2>"$T/lost"
+	rc=$?
+	case $rc in 0 | 1) ok "export '$set' (exit $rc)" ;; *) fail "export '$set' exit $rc" ;; esac
+	if [ -z "$QEMU" ]; then
+		ok "# SKIP qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)"
+		continue
+	fi
+	echo quit | timeout 60 "$QEMU" -cpu "qemu64,$(cat "$T/cpu")" -accel tcg -display none \
+		-nodefaults -monitor stdio >"$T/qemu" 2>&1
+	rc=$?
+	# TCG warns about the KVM bits it cannot give; anything else is a refusal
+	if [ $rc -eq 0 ] && ! grep "qemu-system-x86_64:" "$T/qemu" | grep -qv "qemu-system-x86_64: warning: TCG"; then
+		ok "QEMU starts and quits with -cpu qemu64,<export '$set'>"
+	else
+		fail "QEMU refused the export of '$set' (exit $rc)"; sed 's/^/# /' "$T/qemu" "$T/cpu" | head
+	fi
+done
+
+# ---- exact, lossy, JSON ----
+expect 0 "the default policy minus async_pf_vmexit is exact" -- \
+	"$K" export --to qemu --set async_pf_vmexit=off
+has "$T/out" "kvm=on,kvmclock=on," "kvm=on and kvmclock first"
+has "$T/out" ",kvm-asyncpf=on," "async_pf named"
+has "$T/out" ",kvm-pv-enforce-cpuid=off" "enforce named"
+expect 1 "the default policy loses async_pf_vmexit (QEMU has no property)" -- "$K" export --to qemu
+has "$T/err" "qemu cannot express 'async_pf_vmexit'" "the lost feature is named"
+expect 1 "a custom signature is lost" -- "$K" export --to qemu --set 'signature="ABCDEFGHIJKL"'
+has "$T/err" "'signature': QEMU has no custom KVM signature" "why it is lost"
+expect 1 "clocksource and clocksource2 apart are lost" -- \
+	"$K" export --to qemu --set async_pf_vmexit=off,clocksource2=off
+has "$T/err" "kvmclock sets bits 0 and 3 together" "one property for two bits"
+expect 0 "export --json of an exact policy" -- \
+	"$K" export --to qemu --json --set async_pf_vmexit=off,signature=hidden
+has "$T/out" '"exact": true' "exact: true"
+has "$T/out" '"output": "kvm=off,' "the output is in the JSON"
+has "$T/out" '"lost": []' "no lost parts"
+expect 1 "export --json of a lossy policy" -- "$K" export --to qemu --json --set realtime=on,base=0x40000200
+has "$T/out" '"exact": false' "exact: false"
+has "$T/out" '{ "key": "base", "message": "QEMU puts KVM at 0x40000000' "the lost base in JSON"
+has "$T/err" "qemu cannot express 'base'" "and on stderr"
+expect 0 "export -o writes a file" -- "$K" export --to qemu -s async_pf_vmexit=off -o "$T/x.cpu"
+has "$T/x.cpu" "kvm=on," "the file holds the export"
+expect 2 "export without --to" -- "$K" export
+has "$T/err" "--to FORMAT is required" "says what is missing"
+expect 2 "export to an unknown VMM" -- "$K" export --to bochs
+has "$T/err" "unknown format 'bochs'" "names the format"
+printf 'steal_time = maybe\n' >"$T/bad.policy"
+expect 2 "export of a bad policy" -- "$K" export --to qemu "$T/bad.policy"
+has "$T/err" "bad.policy:1:" "the policy error is positioned"
+
+# ---- import ----
+"$K" export --to qemu --set async_pf_vmexit=off,pv_eoi=off,enforce=on >"$T/cpu"
+expect 0 "import of an exact export" -- "$K" import --from qemu "$T/cpu"
+cp "$T/out" "$T/imported.policy"
+has "$T/out" "pv_eoi = off" "pv_eoi carried"
+has "$T/out" "enforce = on" "enforce carried"
+has "$T/out" "steal_time = host" "kvm-steal-time=on is host"
+expect 0 "the imported policy exports to the same string" -- \
+	"$K" export --to qemu "$T/imported.policy"
+if cmp -s "$T/out" "$T/cpu"; then ok "export, import, export: identical"; else
+	fail "export, import, export differ"; diff "$T/cpu" "$T/out" | sed 's/^/# /'; fi
+expect 0 "import --format json" -- "$K" import --from qemu --format json "$T/cpu"
+cp "$T/out" "$T/imported.json"
+expect 0 "the JSON is a policy kvmcpuid reads" -- "$K" export --to qemu "$T/imported.json"
+
+printf 'qemu-system-x86_64 -m 1G \\\n  -cpu \\\n  host,kvm-pv-eoi=off,hv-relaxed=on \\\n  -accel kvm\n' >"$T/cmdline"
+expect 1 "import of a command line with a Hyper-V setting" -- "$K" import --from qemu "$T/cmdline"
+has "$T/err" "cmdline:3:23: warning: cannot carry 'hv-relaxed'" "the Hyper-V setting is positioned"
+has "$T/out" "base = 0x40000100" "Hyper-V moves KVM to 0x40000100"
+has "$T/out" "pv_eoi = off" "the -cpu argument is found in a command line"
+has "$T/out" "pv_send_ipi = host" "-cpu host takes every named bit KVM offers"
+has "$T/out" "async_pf_vmexit = off" "but not bit 10, which QEMU cannot name"
+has "$T/out" "some settings were not carried" "the policy says it is partial"
+
+echo 'qemu64' | "$K" import --from qemu - >"$T/out" 2>"$T/err"
+has "$T/out" "steal_time = host" "a named model: QEMU's default kvm-steal-time"
+has "$T/out" "pv_unhalt = off" "a named model: no kvm-pv-unhalt"
+echo "'-cpu=qemu64,kvm=off,kvm_pv_eoi=on'" | "$K" import --from qemu - >"$T/out" 2>"$T/err"
+has "$T/out" "signature = hidden" "kvm=off is the hidden signature"
+has "$T/out" "pv_eoi = host" "QEMU's kvm_pv_eoi spelling"
+
+printf 'qemu64,kvm-steal-time=on,kvm-pv-eoi=maybe\n' >"$T/bad"
+expect 2 "import of a bad value" -- "$K" import --from qemu "$T/bad"
+has "$T/err" "bad:1:37: 'maybe' is not a value of kvm-pv-eoi: on or off" "the bad value is positioned"
+if [ "$(wc -l <"$T/err")" -eq 1 ] && [ ! -s "$T/out" ]; then ok "one line, no policy"; else
+	fail "more than the error"; fi
+printf 'qemu64,,kvm=on\n' >"$T/bad"
+expect 2 "an empty setting" -- "$K" import --from qemu "$T/bad"
+has "$T/err" "bad:1:8: an empty setting" "positioned"
+printf '   \n' >"$T/bad"
+expect 2 "nothing to read" -- "$K" import --from qemu "$T/bad"
+has "$T/err" "no -cpu argument" "says so"
+printf 'qemu64,kvm=on\000x\n' >"$T/bad"
+expect 2 "a NUL byte" -- "$K" import --from qemu "$T/bad"
+has "$T/err" "bad:1:14: NUL byte" "positioned"
+expect 2 "import without --from" -- "$K" import "$T/cpu"
+expect 2 "import without a file" -- "$K" import --from qemu
+expect 2 "import of a missing file" -- "$K" import --from qemu "$T/nope"
+has "$T/err" "nope: cannot read" "names the file"
+expect 2 "import from an export-only VMM" -- "$K" import --from kubevirt "$T/cpu"
+has "$T/err" "cannot import kubevirt" "says which formats import"
+head -c 1100000 /dev/zero | tr '\0' 'k' >"$T/big"
+expect 2 "import of a file over 1 MiB" -- "$K" import --from qemu "$T/big"
+has "$T/err" "1 MiB" "says the limit"
+
+echo "1..$n"
+[ "$fails" -eq 0 ]
