@@ -16,8 +16,8 @@ static const struct {
 	{ "qemu", true },
 	{ "libvirt", false },	/* WRITTEN YET? enable when lib/vmm-*.c exports */
 	{ "kubevirt", false },	/* WRITTEN YET? enable when lib/vmm-*.c exports */
-	{ "firecracker", false },	/* WRITTEN YET? enable when lib/vmm-*.c exports */
-	{ "cloud-hypervisor", false },	/* WRITTEN YET? enable when lib/vmm-*.c exports */
+	{ "firecracker", true },
+	{ "cloud-hypervisor", false },
 };
 
 static struct kvmcpuid_ctx *ctx;
@@ -161,9 +161,20 @@ START_TEST(test_export_import_walk)
 		}
 		kvmcpuid_policy_unref(p);
 	}
-	for (f = 0; f < ARRAY_SIZE(formats); f++)
+	for (f = 0; f < ARRAY_SIZE(formats); f++) {
+		/*
+		 * Cloud Hypervisor adds the timing leaf by itself wherever the host CPU has an
+		 * invariant TSC and has no option against it (lib/vmm-chv.c): timing = off and
+		 * timing = on each hold only on some hosts, so no policy is exact.
+		 * tests/test-vmm-firecracker.c checks what it does express.
+		 */
+		if (!strcmp(formats[f].name, "cloud-hypervisor")) {
+			ck_assert_uint_eq(exact[f], 0);
+			continue;
+		}
 		ck_assert_msg(exact[f] >= 10, "%s expresses only %u policies of the walk exactly",
 			      formats[f].name, exact[f]);
+	}
 }
 END_TEST
 
