@@ -14,8 +14,8 @@ static const struct {
 	bool imports;
 } formats[] = {
 	{ "qemu", true },
-	{ "libvirt", false },	/* WRITTEN YET? enable when lib/vmm-*.c exports */
-	{ "kubevirt", false },	/* WRITTEN YET? enable when lib/vmm-*.c exports */
+	{ "libvirt", true },
+	{ "kubevirt", false },
 	{ "firecracker", false },	/* WRITTEN YET? enable when lib/vmm-*.c exports */
 	{ "cloud-hypervisor", false },	/* WRITTEN YET? enable when lib/vmm-*.c exports */
 };
