@@ -1,0 +1,132 @@
+#!/bin/sh
+# The libvirt format end to end: exports validate with libvirt's own schema
+# (virt-xml-validate, from libvirt-clients), import them back to the same leaves, and
+# malformed or foreign XML gives positioned errors and warnings.
+# Exit 0 pass, 77 skip (no virt-xml-validate), 1 fail.
+set -u
+K=${KVMCPUID:-./kvmcpuid}
+SRC=${TOP_SRCDIR:-.}
+D=$SRC/tests/data
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+n=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+fail() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
+
+if ! command -v virt-xml-validate >/dev/null 2>&1; then
+	echo "SKIP: virt-xml-validate (libvirt-clients) is not installed"
+	exit 77
+fi
+
+# expect CODE DESC -- command...
+expect() {
+	want=$1; desc=$2; shift 3
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	if [ "$got" -eq "$want" ]; then ok "$desc"; else
+		fail "$desc (exit $got, want $want)"; sed 's/^/# /' "$T/err" "$T/out" | head -20
+	fi
+}
+
+has() { # has FILE TEXT DESC
+	if grep -qF -- "$2" "$1"; then ok "$3"; else fail "$3: no '$2'"; sed 's/^/# /' "$1" | head -10; fi
+}
+
+# name | settings | export's exit code (1: something lost)
+while IFS='|' read -r name set code; do
+	[ -n "$name" ] || continue
+	args=""
+	[ -n "$set" ] && args="-s $set"
+	# shellcheck disable=SC2086
+	expect "$code" "export $name" -- "$K" export --to libvirt $args
+	cp "$T/out" "$T/$name.xml"
+	if virt-xml-validate "$T/$name.xml" domain >"$T/val" 2>&1; then
+		ok "virt-xml-validate accepts the $name export"
+	else
+		fail "virt-xml-validate rejects the $name export"; sed 's/^/# /' "$T/val" "$T/$name.xml"
+	fi
+	[ "$code" -eq 0 ] || continue
+	# An exact export imports back to a policy that builds the same leaves on both hosts.
+	expect 0 "import the $name export" -- "$K" import --from libvirt "$T/$name.xml"
+	cp "$T/out" "$T/$name.policy"
+	for h in host-intel host-amd; do
+		# shellcheck disable=SC2086
+		"$K" build --host-profile "$D/$h.json" --format raw $args >"$T/a" 2>/dev/null
+		"$K" build --host-profile "$D/$h.json" --format raw "$T/$name.policy" >"$T/b" 2>/dev/null
+		if [ -s "$T/a" ] && cmp -s "$T/a" "$T/b"; then ok "$name: same leaves on $h after the round trip"
+		else fail "$name: leaves differ on $h after the round trip"; fi
+	done
+done <<'EOF'
+default||0
+hidden|signature=hidden|0
+masked|pv_send_ipi=off,pv_eoi=off,pv_unhalt=on,realtime=on|0
+kvmclock-off|clocksource=off,clocksource2=off|0
+default-off|default=off|1
+steal-time-off|steal_time=off|1
+enforce|enforce=on|1
+EOF
+
+has "$T/hidden.xml" "<hidden state='on'/>" "hidden is <kvm><hidden state='on'/>"
+has "$T/masked.xml" "<pvspinlock state='on'/>" "pv_unhalt=on is <pvspinlock state='on'/>"
+has "$T/masked.xml" "<hint-dedicated state='on'/>" "realtime=on is <hint-dedicated state='on'/>"
+has "$T/masked.policy" "pv_send_ipi = off" "pv-ipi state='off' imports as pv_send_ipi = off"
+has "$T/kvmclock-off.xml" "<timer name='kvmclock' present='no'/>" "kvmclock off is a timer"
+expect 1 "export default=off --json" -- "$K" export --to libvirt -s default=off --json
+has "$T/out" "steal_time" "the JSON export names a lost part"
+expect 1 "export enforce=on" -- "$K" export --to libvirt -s enforce=on
+has "$T/err" "kvm-pv-enforce-cpuid" "enforce is reported lost"
+
+# Malformed XML: the exact position, exit 2.
+bad() { # bad NAME TEXT MESSAGE
+	printf '%b' "$2" >"$T/$1.xml"
+	expect 2 "import of $1 fails" -- "$K" import --from libvirt "$T/$1.xml"
+	has "$T/err" "$T/$1.xml:$3" "$1: positioned error"
+}
+bad mismatched "<domain type='kvm'>\n  <features>\n    <kvm><hidden state='on'></kvm>\n" \
+	"3:29: </kvm> where </hidden> should close"
+bad unclosed "<features>\n  <apic eoi='on'/>\n" "1:1: <features> is never closed"
+bad badvalue "<features>\n  <pvspinlock state=\"yes\"/>\n</features>\n" \
+	"2:22: 'yes' is not a value of state: on or off"
+bad entity "<cpu mode='host-passthrough'>\n  <feature policy='require' name='a&nbsp;b'/>\n</cpu>\n" \
+	"2:36: unknown entity '&nbsp;'"
+bad comment "<clock>\n<!-- a -- b -->\n</clock>\n" "2:8: '--' inside a comment"
+bad unquoted "<cpu mode=host-passthrough/>\n" "1:11: the value of mode is not quoted"
+bad foreign "<network/>\n" "1:1: <network> is not a libvirt <domain>"
+
+# What a policy cannot carry: a warning with the position, exit 1.
+cat >"$T/hyperv.xml" <<'EOF'
+<?xml version="1.0"?>
+<!-- a Windows guest -->
+<domain type='kvm'>
+  <features>
+    <hyperv mode='custom'>
+      <relaxed state='on'/>
+    </hyperv>
+    <kvm><hidden state="on"/></kvm>
+  </features>
+  <cpu mode="host-passthrough"><feature policy='require' name='vmx'/></cpu>
+</domain>
+EOF
+expect 1 "import of a domain with <hyperv>" -- "$K" import --from libvirt "$T/hyperv.xml"
+has "$T/err" "$T/hyperv.xml:5:5: warning: cannot carry 'hyperv'" "<hyperv> is a positioned warning"
+has "$T/err" "$T/hyperv.xml:10:32: warning: cannot carry 'vmx'" "a non-KVM <cpu><feature> is a positioned warning"
+has "$T/out" "base = 0x40000100" "Hyper-V moves KVM to 0x40000100"
+has "$T/out" "signature = hidden" "hidden is carried beside the warnings"
+
+# Fragments, both quote styles, entities, CDATA, comments and processing instructions.
+cat >"$T/frag.xml" <<'EOF'
+<features><apic eoi="off"/><kvm><pv-ipi state='o&#x66;f'/></kvm></features>
+<?kvmcpuid a processing instruction?>
+<cpu mode='host-passthrough' migratable="off"><![CDATA[ <not-a-tag> ]]><feature policy='disable' name="invtsc"/></cpu>
+<clock offset='utc'><!-- kvmclock --><timer name='kvmclock' present='no'/></clock>
+EOF
+expect 0 "import of fragments" -- "$K" import --from libvirt "$T/frag.xml"
+has "$T/out" "pv_eoi = off" "apic eoi='off' is pv_eoi = off"
+has "$T/out" "pv_send_ipi = off" "an entity in a value is decoded"
+has "$T/out" "clocksource2 = off" "the kvmclock timer clears both bits"
+expect 0 "import from stdin" -- sh -c "'$K' import --from libvirt - <'$T/frag.xml'"
+
+echo "$n tests, $fails failed"
+[ "$fails" -eq 0 ]
