@@ -80,18 +80,7 @@ static int kubevirt_export(struct vmm_export *e)
 	int cs = export_action(e, F_CS), unhalt = export_action(e, F_UNHALT);
 	unsigned int id;
 
-	if (p->sig_kind == KVMCPUID_SIGNATURE_CUSTOM)
-		export_lost(e, "signature", "KubeVirt has no custom KVM signature: the guest sees "
-			    "KVMKVMKVM");
-	if (p->base == 0x40000100)
-		export_lost(e, "base", "KubeVirt puts KVM at 0x40000100 only when "
-			    "features.hyperv enlightenments take 0x40000000: add them");
-	else if (p->base != 0x40000000)
-		export_lost(e, "base", "KubeVirt puts KVM at 0x40000000 (0x40000100 with "
-			    "features.hyperv), never at 0x%08x", p->base);
-	if (p->max_leaf_kind != KVMCPUID_MAX_LEAF_AUTO)
-		export_lost(e, "max_leaf", "KubeVirt has no max leaf setting: QEMU writes base+1 "
-			    "(base+0x10 with the timing leaf)");
+	export_lost_qemu_layout(e, "KubeVirt", "features.hyperv");
 	if (p->enforce)
 		export_lost(e, "enforce", "KubeVirt has no setting for kvm-pv-enforce-cpuid: the "
 			    "mask stays advisory, the guest can still use a masked feature");

@@ -38,18 +38,7 @@ static int qemu_export(struct vmm_export *e)
 	unsigned int id;
 
 	sb_printf(&e->out, "kvm=%s", p->sig_kind == KVMCPUID_SIGNATURE_HIDDEN ? "off" : "on");
-	if (p->sig_kind == KVMCPUID_SIGNATURE_CUSTOM)
-		export_lost(e, "signature", "QEMU has no custom KVM signature: the guest sees "
-			    "KVMKVMKVM");
-	if (p->base == 0x40000100)
-		export_lost(e, "base", "QEMU puts KVM at 0x40000100 only when Hyper-V "
-			    "enlightenments (hv-*) take 0x40000000: add them");
-	else if (p->base != 0x40000000)
-		export_lost(e, "base", "QEMU puts KVM at 0x40000000 (0x40000100 with Hyper-V), "
-			    "never at 0x%08x", p->base);
-	if (p->max_leaf_kind != KVMCPUID_MAX_LEAF_AUTO)
-		export_lost(e, "max_leaf", "QEMU always sets the max leaf itself (base+1, base+0x10 "
-			    "with the timing leaf)");
+	export_lost_qemu_layout(e, "QEMU", "hv-*");
 	for (id = 0; id < FEATURE_COUNT; id++) {
 		const struct kvmcpuid_feature *f = kvmcpuid_feature(id);
 		int a = export_action(e, id);
@@ -63,7 +52,8 @@ static int qemu_export(struct vmm_export *e)
 		if (!f->qemu) {
 			if (a != KVMCPUID_ACTION_OFF)
 				export_lost(e, f->name, "QEMU has no -cpu property for %s: it "
-					    "leaves the bit clear", f->macro);
+					    "leaves the bit clear (only -cpu host,migratable=off passes "
+					    "what KVM offers)", f->macro);
 			continue;
 		}
 		sb_printf(&e->out, ",%s=%s", f->qemu, a == KVMCPUID_ACTION_OFF ? "off" : "on");

@@ -95,6 +95,24 @@ void export_lost(struct vmm_export *e, const char *key, const char *fmt, ...)
 		e->fn(e->data, &lost);
 }
 
+void export_lost_qemu_layout(struct vmm_export *e, const char *vmm, const char *hyperv)
+{
+	const struct kvmcpuid_policy *p = e->policy;
+
+	if (p->sig_kind == KVMCPUID_SIGNATURE_CUSTOM)
+		export_lost(e, "signature", "%s has no custom KVM signature: the guest sees "
+			    "KVMKVMKVM", vmm);
+	if (p->base == 0x40000100)
+		export_lost(e, "base", "%s puts KVM at 0x40000100 only when Hyper-V "
+			    "enlightenments (%s) take 0x40000000: add them", vmm, hyperv);
+	else if (p->base != 0x40000000)
+		export_lost(e, "base", "%s puts KVM at 0x40000000 (0x40000100 with %s), never at "
+			    "0x%08x", vmm, hyperv, p->base);
+	if (p->max_leaf_kind != KVMCPUID_MAX_LEAF_AUTO)
+		export_lost(e, "max_leaf", "%s has no max leaf setting: QEMU writes base+1 "
+			    "(base+0x10 with the timing leaf)", vmm);
+}
+
 int export_action(const struct vmm_export *e, unsigned int id)
 {
 	const struct kvmcpuid_feature *f = kvmcpuid_feature(id);

@@ -42,6 +42,14 @@ struct vmm_export {
 };
 /* One part of the policy the format cannot express: key is the policy key. */
 void export_lost(struct vmm_export *e, const char *key, const char *fmt, ...) PRINTF(3, 4);
+/*
+ * The leaf layout QEMU decides for each of its front ends (QEMU itself, libvirt,
+ * KubeVirt): KVMKVMKVM at 0x40000000, or at 0x40000100 when Hyper-V enlightenments take
+ * 0x40000000, max leaf base+1 (base+0x10 with the timing leaf).  Reports what of the
+ * policy's signature, base and max_leaf that layout loses; vmm names the front end,
+ * hyperv its spelling of the enlightenments.
+ */
+void export_lost_qemu_layout(struct vmm_export *e, const char *vmm, const char *hyperv);
 /* The action feature id gets (its own, or the default's), spelled as import would read it. */
 int export_action(const struct vmm_export *e, unsigned int id);
 /* Whether the policy sets feature id's bit wherever the host offers it (host, on, force). */
