@@ -11,9 +11,10 @@
  *
  * First, machine-independent: the VM exits of one verify (default policy, a masked
  * policy, the full scan) and of the matrix, by reason, from KVM's per-vCPU statistics
- * (KVM_GET_STATS_FD, summed over the verifying vCPUs; lib/stats.c).  KVM's generic
- * statistics have no CPUID or MSR counter: those two come from what the guest executed.
- * `--exits` prints only these.
+ * (KVM_GET_STATS_FD, summed over the verifying vCPUs; before 5.14 debugfs, summed per VM;
+ * lib/stats.c).  Each row says which source it came from.  KVM's generic statistics have
+ * no CPUID or MSR counter: those two come from what the guest executed.  A counter the
+ * source lacks (5.10 has no pf_taken) prints as "-".  `--exits` prints only these.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -175,6 +176,11 @@ static const enum exit_stat shown[] = {
 	EXIT_STAT_CPUID, EXIT_STAT_MSR, EXIT_STAT_HYPERCALLS, EXIT_STAT_IO, EXIT_STAT_MMIO,
 	EXIT_STAT_HALT, EXIT_STAT_IRQ, EXIT_STAT_PF_TAKEN,
 };
+/* KVM's other counters, in the JSON only: what "other" may be made of. */
+static const enum exit_stat more[] = {
+	EXIT_STAT_IRQ_WINDOW, EXIT_STAT_NMI_WINDOW, EXIT_STAT_SIGNAL, EXIT_STAT_REQUEST_IRQ,
+	EXIT_STAT_INSN_EMULATION,
+};
 
 struct exit_row {
 	const char *name;
@@ -226,45 +232,93 @@ static uint64_t row_other(const struct exit_row *row)
 	return row->st.v[EXIT_STAT_EXITS] > sum ? row->st.v[EXIT_STAT_EXITS] - sum : 0;
 }
 
+/* Where KVM's counters of a row came from; NULL: from nowhere, or not for every vCPU. */
+static const char *row_source(const struct exit_row *row)
+{
+	const struct exit_stats *st = &row->st;
+
+	if (st->missing || !st->vcpus)
+		return NULL;
+	if (st->fd_vcpus && st->debugfs_vms)
+		return "stats fd+debugfs";
+	return st->debugfs_vms ? "debugfs" : "stats fd";
+}
+
+static bool row_has(const struct exit_row *row, enum exit_stat s)
+{
+	return row->st.have & (1u << s);
+}
+
+/* One counter of the text table: "-" where the row's source has no such counter. */
+static void print_count(const struct exit_row *row, enum exit_stat s, int width)
+{
+	if (row_has(row, s))
+		printf(" %*llu", width, (unsigned long long)row->st.v[s]);
+	else
+		printf(" %*s", width, "-");
+}
+
+static void print_json_count(const struct exit_row *row, enum exit_stat s)
+{
+	if (row_has(row, s))
+		printf(", \"%s\": %llu", exit_stat_name(s), (unsigned long long)row->st.v[s]);
+	else
+		printf(", \"%s\": null", exit_stat_name(s));
+}
+
 static void print_exits(const struct exit_row *rows, size_t n, bool json)
 {
+	static const int widths[ARRAY_SIZE(shown)] = { 6, 5, 6, 4, 5, 5, 5, 8 };
 	size_t i, k;
 
 	if (json) {
 		printf("  \"exits\": [\n");
 		for (i = 0; i < n; i++) {
-			printf("    { \"run\": \"%s\", \"policies\": %zu, \"vcpus_counted\": %llu, "
-			       "\"total\": %llu", rows[i].name, rows[i].policies,
-			       (unsigned long long)rows[i].st.vcpus,
-			       (unsigned long long)rows[i].st.v[EXIT_STAT_EXITS]);
+			const struct exit_stats *st = &rows[i].st;
+			const char *src = row_source(&rows[i]);
+
+			printf("    { \"run\": \"%s\", \"policies\": %zu, ", rows[i].name,
+			       rows[i].policies);
+			printf("\"vcpus_counted\": %llu, ", (unsigned long long)st->vcpus);
+			if (src)
+				printf("\"source\": \"%s\", ", src);
+			else
+				printf("\"source\": null, ");
+			printf("\"total\": %llu", (unsigned long long)st->v[EXIT_STAT_EXITS]);
 			for (k = 0; k < ARRAY_SIZE(shown); k++)
-				printf(", \"%s\": %llu", exit_stat_name(shown[k]),
-				       (unsigned long long)rows[i].st.v[shown[k]]);
-			printf(", \"other\": %llu }%s\n", (unsigned long long)row_other(&rows[i]),
-			       i + 1 < n ? "," : "");
+				print_json_count(&rows[i], shown[k]);
+			printf(", \"other\": %llu", (unsigned long long)row_other(&rows[i]));
+			for (k = 0; k < ARRAY_SIZE(more); k++)
+				print_json_count(&rows[i], more[k]);
+			printf(" }%s\n", i + 1 < n ? "," : "");
 		}
 		printf("  ],\n");
 		return;
 	}
-	printf("VM exits (KVM_GET_STATS_FD per vCPU; cpuid and msr from the guest's own probes)\n");
-	printf("%-22s %6s %6s %5s %6s %4s %5s %5s %5s %8s %6s\n", "run", "total", "cpuid", "msr",
-	       "hcall", "io", "mmio", "halt", "irq", "pf_taken", "other");
+	printf("VM exits (KVM's counters: the vCPU's stats fd, or debugfs per VM before 5.14; "
+	       "cpuid and msr from the guest's own probes)\n");
+	printf("%-22s %6s %6s %5s %6s %4s %5s %5s %5s %8s %6s  %s\n", "run", "total", "cpuid",
+	       "msr", "hcall", "io", "mmio", "halt", "irq", "pf_taken", "other", "source");
 	for (i = 0; i < n; i++) {
-		const uint64_t *v = rows[i].st.v;
+		const char *src = row_source(&rows[i]);
 
-		if (rows[i].st.missing) {
-			printf("%-22s no statistics (kernel without KVM_GET_STATS_FD, before 5.14)\n",
+		if (!src && rows[i].st.missing && !rows[i].st.fd_vcpus && !rows[i].st.debugfs_vms) {
+			printf("%-22s no statistics (no KVM_GET_STATS_FD, before 5.14; and no "
+			       "/sys/kernel/debug/kvm/PID-FD: debugfs not mounted or not root)\n",
 			       rows[i].name);
 			continue;
 		}
-		printf("%-22s %6llu %6llu %5llu %6llu %4llu %5llu %5llu %5llu %8llu %6llu\n",
-		       rows[i].name, (unsigned long long)v[EXIT_STAT_EXITS],
-		       (unsigned long long)v[EXIT_STAT_CPUID], (unsigned long long)v[EXIT_STAT_MSR],
-		       (unsigned long long)v[EXIT_STAT_HYPERCALLS],
-		       (unsigned long long)v[EXIT_STAT_IO], (unsigned long long)v[EXIT_STAT_MMIO],
-		       (unsigned long long)v[EXIT_STAT_HALT], (unsigned long long)v[EXIT_STAT_IRQ],
-		       (unsigned long long)v[EXIT_STAT_PF_TAKEN],
-		       (unsigned long long)row_other(&rows[i]));
+		if (!src) {
+			printf("%-22s incomplete statistics: %llu of %llu vCPUs unread\n",
+			       rows[i].name, (unsigned long long)rows[i].st.missing,
+			       (unsigned long long)rows[i].st.vcpus);
+			continue;
+		}
+		printf("%-22s %6llu", rows[i].name,
+		       (unsigned long long)rows[i].st.v[EXIT_STAT_EXITS]);
+		for (k = 0; k < ARRAY_SIZE(shown); k++)
+			print_count(&rows[i], shown[k], widths[k]);
+		printf(" %6llu  %s\n", (unsigned long long)row_other(&rows[i]), src);
 	}
 	printf("targets: verify <= 48, each masked policy <= 48, matrix <= 1000\n\n");
 }

@@ -69,7 +69,10 @@ enum exit_stat {
 struct exit_stats {
 	uint64_t v[EXIT_STAT_COUNT];
 	uint64_t vcpus;		/* vCPUs counted */
-	uint64_t missing;	/* vCPUs whose statistics could not be read */
+	uint64_t missing;	/* vCPUs whose KVM counters could be read from neither source */
+	uint64_t fd_vcpus;	/* vCPUs whose KVM counters came from their stats fd */
+	uint64_t debugfs_vms;	/* VMs whose KVM counters came from debugfs (a sum per VM) */
+	uint32_t have;		/* bit per enum exit_stat: a source had that counter */
 };
 /* KVM's name of each counter below EXIT_STAT_KVM_COUNT. */
 const char *exit_stat_name(enum exit_stat s);

@@ -156,6 +156,7 @@ int vm_create(struct kvmcpuid_ctx *ctx, unsigned int flags, struct vm *vm,
 		goto err;
 	}
 	vm->run_size = (size_t)r;
+	vm->creator_tid = (pid_t)syscall(SYS_gettid);
 	r = kvm_ioctl(ctx, kvm_fd, KVM_CREATE_VM, 0);
 	if (r < 0) {
 		r = diag_set(ctx, diag, r == -ENOMEM ? ENOMEM : EIO, "KVM_CREATE_VM", 0, 0,
@@ -449,6 +450,9 @@ void vm_destroy(struct vm *vm)
 	}
 	if (vm->mem)
 		munmap(vm->mem, GUEST_MEM_SIZE);
+	/* the VM's debugfs directory goes with its last reference: read it first */
+	if (vm->vm_fd >= 0 && vm->ctx)
+		exit_stats_vm_done(vm);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	memset(vm, 0, sizeof(*vm));

@@ -4,6 +4,7 @@
 #define KVMCPUID_VM_H
 
 #include <signal.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "internal.h"
@@ -18,6 +19,8 @@ struct vm {
 	bool mask_saved;
 	sigset_t saved_mask;
 	unsigned int next_vcpu_id;
+	pid_t creator_tid;	/* the thread that made KVM_CREATE_VM: it names the debugfs dir */
+	unsigned int stats_debugfs;	/* vCPUs counted without a stats fd (atomic) */
 };
 
 struct vcpu {
@@ -58,9 +61,15 @@ const struct guest_scan *vm_scan(struct vm *vm, unsigned int slot);
 /*
  * With ctx->exit_stats set (the benchmark), add the vCPU's counters (KVM_GET_STATS_FD) and
  * the CPUID/MSR exits the guest's results account for.  Safe from concurrent threads.
+ * Without a stats fd (before 5.14) the vCPU is left to exit_stats_vm_done.
  */
 void exit_stats_add(struct kvmcpuid_ctx *ctx, struct vcpu *vcpu, struct vm *vm,
 		    const struct guest_io *results);
+/*
+ * Before the VM fd closes (vm_destroy): if a counted vCPU had no stats fd, add the VM's
+ * counters from debugfs, summed over all its vCPUs.
+ */
+void exit_stats_vm_done(struct vm *vm);
 /* Raw image helpers for the benchmark's floor guest. */
 int vm_load_raw(struct vm *vm, const void *code, size_t len);
 
