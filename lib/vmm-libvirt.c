@@ -29,14 +29,15 @@
  *   apply: kvmclock, kvm-nopiodelay, kvm-asyncpf, kvm-steal-time, kvm-pv-eoi,
  *   kvmclock-stable-bit (QEMU docs/system/i386/kvm-pv.rst);
  * - <hyperv> enlightenments move KVM to 0x40000100 (QEMU kvm_arch_init_vcpu).
- * The import reads a whole domain or <features>, <cpu> and <clock> parts with a small XML
- * scanner of its own (positions are byte offsets of the text).
+ * The import reads a whole domain or <features>, <cpu> and <clock> parts with the XML
+ * scanner of xml.h.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vmm.h"
+#include "xml.h"
 
 enum { F_CS = KVMCPUID_FEATURE_CLOCKSOURCE, F_CS2 = KVMCPUID_FEATURE_CLOCKSOURCE2,
 	F_EOI = KVMCPUID_FEATURE_PV_EOI, F_UNHALT = KVMCPUID_FEATURE_PV_UNHALT,
@@ -169,229 +170,6 @@ static int libvirt_export(struct vmm_export *e)
 	return 0;
 }
 
-/* ---- the XML scanner ---------------------------------------------------- */
-
-#define XML_MAX_ATTRS 32
-#define XML_MAX_DEPTH 256
-
-struct xml_attr {
-	const char *name, *val;		/* into the text; val raw (entities not decoded) */
-	size_t nlen, vlen, off, voff;
-};
-
-struct xml_tag {
-	const char *name;
-	size_t nlen, off;
-	bool empty;
-	unsigned int nattr;
-	struct xml_attr attr[XML_MAX_ATTRS];
-};
-
-static bool name_start(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || c >= 0x80;
-}
-
-static bool name_char(unsigned char c)
-{
-	return name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.';
-}
-
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/*
- * The entity at t[i] == '&': its code point in *cp and length in *n, or an error.
- */
-static int xml_entity(struct vmm_import *im, size_t i, unsigned long *cp, size_t *n)
-{
-	static const struct { const char *name; char c; } named[] = {
-		{ "amp;", '&' }, { "lt;", '<' }, { "gt;", '>' }, { "quot;", '"' }, { "apos;", '\'' },
-	};
-	const char *t = im->text + i + 1;
-	size_t k;
-
-	for (k = 0; k < ARRAY_SIZE(named); k++)
-		if (!strncmp(t, named[k].name, strlen(named[k].name))) {
-			*cp = (unsigned char)named[k].c;
-			*n = 1 + strlen(named[k].name);
-			return 0;
-		}
-	if (t[0] == '#') {
-		bool hex = t[1] == 'x';
-		unsigned long v = 0;
-		size_t d = hex ? 2 : 1, start = d;
-
-		for (; t[d] && t[d] != ';' && d < 12; d++) {
-			int c = (unsigned char)t[d], x = c >= '0' && c <= '9' ? c - '0'
-				: hex && c >= 'a' && c <= 'f' ? c - 'a' + 10
-				: hex && c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-
-			if (x < 0)
-				break;
-			v = v * (hex ? 16 : 10) + (unsigned long)x;
-		}
-		if (t[d] == ';' && d > start && v && v <= 0x10ffff && !(v >= 0xd800 && v <= 0xdfff)) {
-			*cp = v;
-			*n = d + 2;
-			return 0;
-		}
-		return import_error(im, i, "a character reference that is not a character "
-				    "(&#N; or &#xH;)");
-	}
-	for (k = 0; k < 32 && name_char((unsigned char)t[k]); k++)
-		;
-	if (k && t[k] == ';')
-		return import_error(im, i, "unknown entity '&%.*s;' (XML has &amp; &lt; &gt; "
-				    "&quot; &apos;)", (int)k, t);
-	return import_error(im, i, "a bare '&' (write &amp;)");
-}
-
-/* Checks the entities of t[s..e) (text or attribute value). */
-static int xml_check_refs(struct vmm_import *im, size_t s, size_t e, bool attr)
-{
-	unsigned long cp;
-	size_t i, n;
-	int r;
-
-	for (i = s; i < e; i++) {
-		if (attr && im->text[i] == '<')
-			return import_error(im, i, "a '<' inside an attribute value (write &lt;)");
-		if (im->text[i] != '&')
-			continue;
-		r = xml_entity(im, i, &cp, &n);
-		if (r < 0)
-			return r;
-		i += n - 1;
-	}
-	return 0;
-}
-
-/* The decoded value of a (entities replaced), truncated to size - 1 bytes. */
-static void xml_value(struct vmm_import *im, const struct xml_attr *a, char *out, size_t size)
-{
-	size_t i, o = 0, n;
-	unsigned long cp;
-
-	for (i = 0; i < a->vlen && o + 5 < size; i++) {
-		if (a->val[i] != '&') {
-			out[o++] = a->val[i];
-			continue;
-		}
-		if (xml_entity(im, (size_t)(a->val + i - im->text), &cp, &n) < 0)
-			break;	/* checked while scanning: cannot happen */
-		i += n - 1;
-		if (cp < 0x80) {
-			out[o++] = (char)cp;
-		} else if (cp < 0x800) {
-			out[o++] = (char)(0xc0 | cp >> 6);
-			out[o++] = (char)(0x80 | (cp & 0x3f));
-		} else if (cp < 0x10000) {
-			out[o++] = (char)(0xe0 | cp >> 12);
-			out[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-			out[o++] = (char)(0x80 | (cp & 0x3f));
-		} else {
-			out[o++] = (char)(0xf0 | cp >> 18);
-			out[o++] = (char)(0x80 | ((cp >> 12) & 0x3f));
-			out[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-			out[o++] = (char)(0x80 | (cp & 0x3f));
-		}
-	}
-	out[o] = '\0';
-}
-
-static bool name_is(const char *name, size_t nlen, const char *s)
-{
-	return strlen(s) == nlen && !memcmp(name, s, nlen);
-}
-
-static const struct xml_attr *tag_attr(const struct xml_tag *tag, const char *name)
-{
-	unsigned int i;
-
-	for (i = 0; i < tag->nattr; i++)
-		if (name_is(tag->attr[i].name, tag->attr[i].nlen, name))
-			return &tag->attr[i];
-	return NULL;
-}
-
-/* Reads a start tag at *pos ('<' then a name start); leaves *pos after its '>'. */
-static int xml_start_tag(struct vmm_import *im, size_t *pos, struct xml_tag *tag)
-{
-	const char *t = im->text;
-	size_t i = *pos + 1;
-
-	tag->off = *pos;
-	tag->name = t + i;
-	while (name_char((unsigned char)t[i]))
-		i++;
-	tag->nlen = (size_t)(t + i - tag->name);
-	tag->nattr = 0;
-	tag->empty = false;
-	for (;;) {
-		struct xml_attr *a;
-		bool blank = false;
-		unsigned int k;
-		char q;
-		int r;
-
-		while (is_blank(t[i])) {
-			i++;
-			blank = true;
-		}
-		if (t[i] == '>' || (t[i] == '/' && t[i + 1] == '>')) {
-			tag->empty = t[i] == '/';
-			*pos = i + (tag->empty ? 2 : 1);
-			return 0;
-		}
-		if (!t[i])
-			return import_error(im, tag->off, "<%.*s is never closed with '>'",
-					    (int)tag->nlen, tag->name);
-		if (!blank || !name_start((unsigned char)t[i]))
-			return import_error(im, i, "'%c' where an attribute name or '>' should be",
-					    t[i]);
-		if (tag->nattr == XML_MAX_ATTRS)
-			return import_error(im, i, "more than %d attributes", XML_MAX_ATTRS);
-		a = &tag->attr[tag->nattr];
-		a->off = i;
-		a->name = t + i;
-		while (name_char((unsigned char)t[i]))
-			i++;
-		a->nlen = (size_t)(t + i - a->name);
-		for (k = 0; k < tag->nattr; k++)
-			if (tag->attr[k].nlen == a->nlen && !memcmp(tag->attr[k].name, a->name, a->nlen))
-				return import_error(im, a->off, "attribute %.*s given twice",
-						    (int)a->nlen, a->name);
-		while (is_blank(t[i]))
-			i++;
-		if (t[i] != '=')
-			return import_error(im, i, "attribute %.*s has no '=' and value",
-					    (int)a->nlen, a->name);
-		i++;
-		while (is_blank(t[i]))
-			i++;
-		if (t[i] != '\'' && t[i] != '"')
-			return import_error(im, i, "the value of %.*s is not quoted",
-					    (int)a->nlen, a->name);
-		q = t[i++];
-		a->voff = i;
-		a->val = t + i;
-		while (t[i] && t[i] != q)
-			i++;
-		if (!t[i])
-			return import_error(im, a->voff - 1, "the value of %.*s is never closed",
-					    (int)a->nlen, a->name);
-		a->vlen = i - a->voff;
-		r = xml_check_refs(im, a->voff, i, true);
-		if (r < 0)
-			return r;
-		i++;
-		tag->nattr++;
-	}
-}
-
 /* ---- import: what the elements mean ------------------------------------- */
 
 enum ctx { C_SKIP, C_DOMAIN, C_FEATURES, C_KVM, C_HYPERV, C_CPU, C_CLOCK };
@@ -411,13 +189,13 @@ struct lv {
 static int tag_switch(struct lv *lv, const struct xml_tag *tag, const char *name, const char *yes,
 		      const char *no, int *out)
 {
-	const struct xml_attr *a = tag_attr(tag, name);
+	const struct xml_attr *a = xml_attr(tag, name);
 	char v[64];
 
 	*out = -1;
 	if (!a)
 		return 0;
-	xml_value(lv->im, a, v, sizeof(v));
+	xml_value(a, v, sizeof(v));
 	if (!strcmp(v, yes) || !strcmp(v, no)) {
 		*out = !strcmp(v, yes);
 		return 0;
@@ -447,7 +225,7 @@ static void lost_el(struct lv *lv, const struct xml_tag *tag, const char *where)
 static int cpu_feature(struct lv *lv, const struct xml_tag *tag)
 {
 	static const char *const pol[] = { "force", "require", "optional", "disable", "forbid" };
-	const struct xml_attr *pa = tag_attr(tag, "policy"), *na = tag_attr(tag, "name");
+	const struct xml_attr *pa = xml_attr(tag, "policy"), *na = xml_attr(tag, "name");
 	char v[64], name[80];
 	unsigned int k;
 	bool on = true;
@@ -456,7 +234,7 @@ static int cpu_feature(struct lv *lv, const struct xml_tag *tag)
 	if (!na)
 		return import_error(lv->im, tag->off, "<feature> without a name");
 	if (pa) {
-		xml_value(lv->im, pa, v, sizeof(v));
+		xml_value(pa, v, sizeof(v));
 		for (k = 0; k < ARRAY_SIZE(pol) && strcmp(v, pol[k]); k++)
 			;
 		if (k == ARRAY_SIZE(pol))
@@ -464,7 +242,7 @@ static int cpu_feature(struct lv *lv, const struct xml_tag *tag)
 					    "require, optional, disable or forbid", v);
 		on = k < 3;
 	}
-	xml_value(lv->im, na, name, sizeof(name));
+	xml_value(na, name, sizeof(name));
 	if (!strcmp(name, "invtsc")) {
 		lv->timing = on;
 		return 0;
@@ -474,7 +252,7 @@ static int cpu_feature(struct lv *lv, const struct xml_tag *tag)
 			name[k] = '-';
 	id = strncmp(name, "kvm", 3) ? -ENOENT : kvmcpuid_feature_lookup(name);
 	if (id < 0) {
-		xml_value(lv->im, na, name, sizeof(name));
+		xml_value(na, name, sizeof(name));
 		import_lost(lv->im, name, tag->off, "<cpu><feature name='%s'> is not a KVM "
 			    "paravirtual feature", name);
 		return 0;
@@ -497,24 +275,25 @@ static int lv_element(struct lv *lv, enum ctx parent, const struct xml_tag *tag,
 	*ret = C_SKIP;
 	switch (parent) {
 	case C_DOMAIN:
-		*ret = name_is(n, nl, "features") ? C_FEATURES : name_is(n, nl, "cpu") ? C_CPU
-			: name_is(n, nl, "clock") ? C_CLOCK : C_SKIP;
+		*ret = xml_name_is(n, nl, "features") ? C_FEATURES :
+			xml_name_is(n, nl, "cpu") ? C_CPU : xml_name_is(n, nl, "clock") ? C_CLOCK :
+			C_SKIP;
 		break;
 	case C_FEATURES:
-		if (name_is(n, nl, "kvm")) {
+		if (xml_name_is(n, nl, "kvm")) {
 			*ret = C_KVM;
-		} else if (name_is(n, nl, "hyperv")) {
+		} else if (xml_name_is(n, nl, "hyperv")) {
 			char mode[32] = "";
 
-			if (tag_attr(tag, "mode"))
-				xml_value(lv->im, tag_attr(tag, "mode"), mode, sizeof(mode));
+			if (xml_attr(tag, "mode"))
+				xml_value(xml_attr(tag, "mode"), mode, sizeof(mode));
 			lv->hv_on |= !strcmp(mode, "passthrough");
 			*ret = C_HYPERV;
-		} else if (name_is(n, nl, "apic")) {
+		} else if (xml_name_is(n, nl, "apic")) {
 			r = tag_switch(lv, tag, "eoi", "on", "off", &v);
 			if (v >= 0)
 				set_el(lv, F_EOI, v);
-		} else if (name_is(n, nl, "pvspinlock")) {
+		} else if (xml_name_is(n, nl, "pvspinlock")) {
 			r = tag_switch(lv, tag, "state", "on", "off", &v);
 			lv->el[F_UNHALT] = (int8_t)(v == 0 ? KVMCPUID_ACTION_OFF : KVMCPUID_ACTION_ON);
 		} else {
@@ -525,15 +304,15 @@ static int lv_element(struct lv *lv, enum ctx parent, const struct xml_tag *tag,
 		r = tag_switch(lv, tag, "state", "on", "off", &v);
 		if (r < 0)
 			break;
-		if (name_is(n, nl, "hidden"))
+		if (xml_name_is(n, nl, "hidden"))
 			lv->hidden = v;
-		else if (name_is(n, nl, "hint-dedicated"))
+		else if (xml_name_is(n, nl, "hint-dedicated"))
 			set_el(lv, F_RT, v == 1);
-		else if (name_is(n, nl, "poll-control") && v == 1)
+		else if (xml_name_is(n, nl, "poll-control") && v == 1)
 			set_el(lv, F_POLL, 1);	/* state='off' writes nothing */
-		else if (name_is(n, nl, "pv-ipi") && v == 0)
+		else if (xml_name_is(n, nl, "pv-ipi") && v == 0)
 			set_el(lv, F_IPI, 0);	/* state='on' writes nothing */
-		else if (!name_is(n, nl, "poll-control") && !name_is(n, nl, "pv-ipi"))
+		else if (!xml_name_is(n, nl, "poll-control") && !xml_name_is(n, nl, "pv-ipi"))
 			lost_el(lv, tag, "<kvm>");
 		break;
 	case C_HYPERV:
@@ -541,16 +320,16 @@ static int lv_element(struct lv *lv, enum ctx parent, const struct xml_tag *tag,
 		lv->hv_on |= v == 1;
 		break;
 	case C_CPU:
-		if (name_is(n, nl, "feature"))
+		if (xml_name_is(n, nl, "feature"))
 			r = cpu_feature(lv, tag);
-		else if (!name_is(n, nl, "model"))
+		else if (!xml_name_is(n, nl, "model"))
 			lost_el(lv, tag, "<cpu>");
 		break;
 	case C_CLOCK:
-		if (name_is(n, nl, "timer") && tag_attr(tag, "name")) {
+		if (xml_name_is(n, nl, "timer") && xml_attr(tag, "name")) {
 			char name[32];
 
-			xml_value(lv->im, tag_attr(tag, "name"), name, sizeof(name));
+			xml_value(xml_attr(tag, "name"), name, sizeof(name));
 			if (!strcmp(name, "kvmclock")) {
 				r = tag_switch(lv, tag, "present", "yes", "no", &v);
 				if (v >= 0) {
@@ -571,13 +350,13 @@ static int lv_element(struct lv *lv, enum ctx parent, const struct xml_tag *tag,
 /* <cpu mode=... migratable=...> */
 static int lv_cpu(struct lv *lv, const struct xml_tag *tag)
 {
-	const struct xml_attr *m = tag_attr(tag, "mode");
+	const struct xml_attr *m = xml_attr(tag, "mode");
 	char mode[32] = "custom";
 	int r;
 
 	lv->cpu_off = tag->off;
 	if (m)
-		xml_value(lv->im, m, mode, sizeof(mode));
+		xml_value(m, mode, sizeof(mode));
 	if (strcmp(mode, "custom") && strcmp(mode, "host-model") &&
 	    strcmp(mode, "host-passthrough") && strcmp(mode, "maximum"))
 		return import_error(lv->im, m->voff, "'%s' is not a CPU mode: custom, host-model, "
@@ -624,142 +403,68 @@ static void lv_finish(struct lv *lv)
 			    "the host has invtsc: kept as timing=off");
 }
 
+/* <hyperv>, once closed: the enlightenments inside it decide whether KVM moved. */
+static void lost_hyperv(struct lv *lv, size_t off)
+{
+	import_lost(lv->im, "hyperv", off, "<hyperv> enlightenments are not KVM's leaves: "
+		    "kvmcpuid does not write them%s", lv->hv_on ? "; with them KVM moves to "
+		    "0x40000100 (kept as base)" : "");
+}
+
+/* A root element: a whole <domain>, or one of the parts an export is merged from. */
+static int lv_root(struct vmm_import *im, const struct xml_tag *tag, enum ctx *ret)
+{
+	const char *n = tag->name;
+	size_t nl = tag->nlen;
+
+	*ret = xml_name_is(n, nl, "domain") ? C_DOMAIN : xml_name_is(n, nl, "features") ?
+		C_FEATURES : xml_name_is(n, nl, "cpu") ? C_CPU : xml_name_is(n, nl, "clock") ?
+		C_CLOCK : C_SKIP;
+	if (*ret == C_SKIP)
+		return import_error(im, tag->off, "<%.*s> is not a libvirt <domain> or its "
+				    "<features>, <cpu> or <clock>", (int)nl, n);
+	return 0;
+}
+
 static int libvirt_import(struct vmm_import *im)
 {
 	struct lv lv = { .im = im, .passthrough = -1, .migratable = -1, .hidden = -1,
 		.timing = -1 };
-	struct { enum ctx ctx; const char *name; size_t nlen, off; } stack[XML_MAX_DEPTH];
-	const char *t = im->text;
-	unsigned int depth = 0, roots = 0;
+	enum ctx ctx[XML_MAX_DEPTH];	/* of each open element, by depth */
+	unsigned int roots = 0;
 	bool domain = false;
-	size_t pos = 0;
+	struct xml_tag tag;
+	struct xml x;
 	int r;
 
 	memset(lv.el, -1, sizeof(lv.el));
 	memset(lv.cpu, -1, sizeof(lv.cpu));
-	while (pos < im->len) {
-		struct xml_tag tag;
-		const char *end;
-		enum ctx ctx;
-
-		if (t[pos] != '<') {
-			size_t s = pos;
-
-			while (pos < im->len && t[pos] != '<')
-				pos++;
-			r = xml_check_refs(im, s, pos, false);
-			if (r < 0)
-				return r;
-			if (depth == 0)
-				for (; s < pos; s++)
-					if (!is_blank(t[s]))
-						return import_error(im, s, "text outside any element");
+	xml_init(&x, im->text, im->len);
+	while ((r = xml_next(&x, &tag)) != XML_EOF) {
+		if (r < 0)
+			return import_error(im, x.err_off, "%s", x.err);
+		if (r == XML_END) {
+			if (ctx[tag.depth] == C_HYPERV)
+				lost_hyperv(&lv, tag.off);
 			continue;
 		}
-		if (!strncmp(t + pos, "<!--", 4)) {
-			end = strstr(t + pos + 4, "--");
-			if (!end)
-				return import_error(im, pos, "a comment that is never closed with '-->'");
-			if (end[2] != '>')
-				return import_error(im, (size_t)(end - t), "'--' inside a comment");
-			pos = (size_t)(end - t) + 3;
-		} else if (!strncmp(t + pos, "<?", 2)) {
-			end = strstr(t + pos + 2, "?>");
-			if (!end)
-				return import_error(im, pos, "a processing instruction that is never "
-						    "closed with '?>'");
-			pos = (size_t)(end - t) + 2;
-		} else if (!strncmp(t + pos, "<![CDATA[", 9)) {
-			if (depth == 0)
-				return import_error(im, pos, "CDATA outside any element");
-			end = strstr(t + pos + 9, "]]>");
-			if (!end)
-				return import_error(im, pos, "CDATA that is never closed with ']]>'");
-			pos = (size_t)(end - t) + 3;
-		} else if (!strncmp(t + pos, "<!DOCTYPE", 9) && depth == 0 && !roots) {
-			size_t s = pos;
-
-			while (pos < im->len && t[pos] != '>' && t[pos] != '[')
-				pos++;
-			if (t[pos] != '>')
-				return import_error(im, pos < im->len ? pos : s, "a DOCTYPE with an "
-						    "internal subset (or never closed): kvmcpuid "
-						    "reads no entity declarations");
-			pos++;
-		} else if (t[pos + 1] == '!') {
-			return import_error(im, pos, "'<!' that starts no comment, CDATA or DOCTYPE");
-		} else if (t[pos + 1] == '/') {
-			size_t s = pos, n;
-
-			pos += 2;
-			while (name_char((unsigned char)t[pos]))
-				pos++;
-			n = pos - s - 2;
-			while (is_blank(t[pos]))
-				pos++;
-			if (t[pos] != '>')
-				return import_error(im, pos, "'%c' in the end tag </%.*s", t[pos],
-						    (int)n, t + s + 2);
-			if (!depth)
-				return import_error(im, s, "</%.*s> closes no element", (int)n, t + s + 2);
-			depth--;
-			if (n != stack[depth].nlen || memcmp(t + s + 2, stack[depth].name, n))
-				return import_error(im, s, "</%.*s> where </%.*s> should close the "
-						    "element opened before", (int)n, t + s + 2,
-						    (int)stack[depth].nlen, stack[depth].name);
-			if (stack[depth].ctx == C_HYPERV)
-				import_lost(im, "hyperv", stack[depth].off, "<hyperv> enlightenments "
-					    "are not KVM's leaves: kvmcpuid does not write them%s",
-					    lv.hv_on ? "; with them KVM moves to 0x40000100 (kept as "
-					    "base)" : "");
-			pos++;
-		} else if (name_start((unsigned char)t[pos + 1])) {
-			r = xml_start_tag(im, &pos, &tag);
-			if (r < 0)
-				return r;
-			if (depth == 0) {
-				if (domain || (roots && name_is(tag.name, tag.nlen, "domain")))
-					return import_error(im, tag.off, "a second root element beside "
-							    "<domain>");
-				roots++;
-				domain = name_is(tag.name, tag.nlen, "domain");
-				ctx = domain ? C_DOMAIN : name_is(tag.name, tag.nlen, "features") ?
-					C_FEATURES : name_is(tag.name, tag.nlen, "cpu") ? C_CPU :
-					name_is(tag.name, tag.nlen, "clock") ? C_CLOCK : C_SKIP;
-				if (ctx == C_SKIP)
-					return import_error(im, tag.off, "<%.*s> is not a libvirt "
-							    "<domain> or its <features>, <cpu> or "
-							    "<clock>", (int)tag.nlen, tag.name);
-			} else {
-				r = lv_element(&lv, stack[depth - 1].ctx, &tag, &ctx);
-				if (r < 0)
-					return r;
-			}
-			if (ctx == C_CPU) {
-				r = lv_cpu(&lv, &tag);
-				if (r < 0)
-					return r;
-			}
-			if (depth == XML_MAX_DEPTH)
-				return import_error(im, tag.off, "elements nested deeper than %d",
-						    XML_MAX_DEPTH);
-			stack[depth].ctx = ctx;
-			stack[depth].name = tag.name;
-			stack[depth].nlen = tag.nlen;
-			stack[depth].off = tag.off;
-			if (!tag.empty)
-				depth++;
-			else if (ctx == C_HYPERV)
-				import_lost(im, "hyperv", tag.off, "<hyperv> enlightenments are not "
-					    "KVM's leaves: kvmcpuid does not write them%s", lv.hv_on ?
-					    "; with them KVM moves to 0x40000100 (kept as base)" : "");
+		if (tag.depth == 0) {
+			if (domain || (roots && xml_name_is(tag.name, tag.nlen, "domain")))
+				return import_error(im, tag.off, "a second root element beside "
+						    "<domain>");
+			roots++;
+			domain = xml_name_is(tag.name, tag.nlen, "domain");
+			r = lv_root(im, &tag, &ctx[0]);
 		} else {
-			return import_error(im, pos, "a '<' that starts no tag (write &lt;)");
+			r = lv_element(&lv, ctx[tag.depth - 1], &tag, &ctx[tag.depth]);
 		}
+		if (r >= 0 && ctx[tag.depth] == C_CPU)
+			r = lv_cpu(&lv, &tag);
+		if (r < 0)
+			return r;
+		if (tag.empty && ctx[tag.depth] == C_HYPERV)
+			lost_hyperv(&lv, tag.off);
 	}
-	if (depth)
-		return import_error(im, stack[depth - 1].off, "<%.*s> is never closed",
-				    (int)stack[depth - 1].nlen, stack[depth - 1].name);
 	if (!roots)
 		return import_error(im, im->len, "no element: not a libvirt domain XML");
 	lv_finish(&lv);

@@ -4,35 +4,13 @@
 # malformed or foreign XML gives positioned errors and warnings.
 # Exit 0 pass, 77 skip (no virt-xml-validate), 1 fail.
 set -u
-K=${KVMCPUID:-./kvmcpuid}
-SRC=${TOP_SRCDIR:-.}
+. "${TOP_SRCDIR:-.}/tests/testlib.sh"
 D=$SRC/tests/data
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-n=0
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
 
 if ! command -v virt-xml-validate >/dev/null 2>&1; then
 	echo "SKIP: virt-xml-validate (libvirt-clients) is not installed"
 	exit 77
 fi
-
-# expect CODE DESC -- command...
-expect() {
-	want=$1; desc=$2; shift 3
-	"$@" >"$T/out" 2>"$T/err"
-	got=$?
-	if [ "$got" -eq "$want" ]; then ok "$desc"; else
-		fail "$desc (exit $got, want $want)"; sed 's/^/# /' "$T/err" "$T/out" | head -20
-	fi
-}
-
-has() { # has FILE TEXT DESC
-	if grep -qF -- "$2" "$1"; then ok "$3"; else fail "$3: no '$2'"; sed 's/^/# /' "$1" | head -10; fi
-}
 
 # name | settings | export's exit code (1: something lost)
 while IFS='|' read -r name set code; do
@@ -128,5 +106,5 @@ has "$T/out" "pv_send_ipi = off" "an entity in a value is decoded"
 has "$T/out" "clocksource2 = off" "the kvmclock timer clears both bits"
 expect 0 "import from stdin" -- sh -c "'$K' import --from libvirt - <'$T/frag.xml'"
 
-echo "$n tests, $fails failed"
+echo "1..$n"
 [ "$fails" -eq 0 ]
