@@ -26,8 +26,9 @@ results=$builddir/tests/vm/results
 vm=$srcdir/tools/kvmcpuid-vm
 export KVMCPUID_BIN=${KVMCPUID_BIN:-$builddir/.libs/kvmcpuid}
 
-for b in "$KVMCPUID_BIN" "$builddir/tests/live-apply" "$builddir/tests/live-verify"; do
-	[ -x "$b" ] || { echo "check-vm: $b is not built (make check-vm builds it)" >&2; exit 2; }
+for b in "$KVMCPUID_BIN" "$builddir/tests/live-apply" "$builddir/tests/live-verify" \
+	 "$builddir/tests/vm/qemu-guest.elf"; do
+	[ -f "$b" ] || { echo "check-vm: $b is not built (make check-vm builds it)" >&2; exit 2; }
 done
 
 # One line a job: NAME, seconds, the command (busybox sh inside the VM; the live
@@ -35,6 +36,11 @@ done
 jobs=$builddir/tests/vm/jobs
 mkdir -p "$builddir/tests/vm"
 sed -e '/^#/d' -e '/^$/d' "$srcdir/tests/vm/jobs.in" >"$jobs"
+# QEMU, its libraries and firmware go into the VM only when a job starts QEMU with KVM.
+qemu=()
+if grep -q 'qemu-kvm\.sh' "$jobs"; then
+	qemu=(--with-qemu --with "$srcdir/tests/vm/qemu-kvm.sh" --with "$builddir/tests/vm/qemu-guest.elf")
+fi
 
 # result SUITE NAME VERDICT LOGFILE: the automake .trs and .log, and the PASS/FAIL line.
 result() {
@@ -53,7 +59,7 @@ run_kernel() {
 	local start=$SECONDS
 	"$vm" -q --kernel "$suite" --deadline "$deadline" --jobs "$jobs" \
 		--with "$builddir/tests/live-apply" --with "$builddir/tests/live-verify" \
-		--with "$builddir/bench/kvmcpuid-bench" \
+		--with "$builddir/bench/kvmcpuid-bench" "${qemu[@]}" \
 		--results "$raw" >"$dir/vm.log" 2>&1
 	r=$?
 	release=$(cat "$raw/release" 2>/dev/null || echo "?")
