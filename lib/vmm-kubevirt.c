@@ -81,13 +81,7 @@ static int kubevirt_export(struct vmm_export *e)
 	unsigned int id;
 
 	export_lost_qemu_layout(e, "KubeVirt", "features.hyperv");
-	if (p->enforce)
-		export_lost(e, "enforce", "KubeVirt has no setting for kvm-pv-enforce-cpuid: the "
-			    "mask stays advisory, the guest can still use a masked feature");
-	if (p->timing)
-		export_lost(e, "timing", "KubeVirt has no vmware-cpuid-freq setting: QEMU adds the "
-			    "timing leaf only when the guest has invtsc (required here; it blocks "
-			    "migration) and QEMU knows the TSC frequency");
+	export_lost_qemu_frontend(e, "KubeVirt");
 	for (id = 0; id < FEATURE_COUNT; id++)
 		kubevirt_feature(e, id, cs);
 

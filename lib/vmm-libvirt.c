@@ -88,13 +88,7 @@ static int libvirt_export(struct vmm_export *e)
 	unsigned int id;
 
 	export_lost_qemu_layout(e, "libvirt", "<hyperv>");
-	if (p->enforce)
-		export_lost(e, "enforce", "libvirt has no element for kvm-pv-enforce-cpuid: the "
-			    "mask stays advisory, the guest can still use a masked feature");
-	if (p->timing)
-		export_lost(e, "timing", "libvirt has no vmware-cpuid-freq setting: QEMU adds the "
-			    "timing leaf only when the guest has invtsc (required here; it blocks "
-			    "migration) and QEMU knows the TSC frequency");
+	export_lost_qemu_frontend(e, "libvirt");
 
 	for (id = 0; id < FEATURE_COUNT; id++) {
 		const struct kvmcpuid_feature *f = kvmcpuid_feature(id);

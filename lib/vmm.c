@@ -80,19 +80,27 @@ void sb_xml(struct strbuf *b, const char *s)
 	}
 }
 
+/* Format the message, count the part and hand it to the caller's fn. */
+static void lost_report(kvmcpuid_lost_fn fn, void *data, int *count, struct kvmcpuid_lost *lost,
+			const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	lost->message = msg;
+	(*count)++;
+	if (fn)
+		fn(data, lost);
+}
+
 void export_lost(struct vmm_export *e, const char *key, const char *fmt, ...)
 {
 	struct kvmcpuid_lost lost = { .key = key };
-	char msg[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	lost_report(e->fn, e->data, &e->nlost, &lost, fmt, ap);
 	va_end(ap);
-	lost.message = msg;
-	e->nlost++;
-	if (e->fn)
-		e->fn(e->data, &lost);
 }
 
 void export_lost_qemu_layout(struct vmm_export *e, const char *vmm, const char *hyperv)
@@ -111,6 +119,17 @@ void export_lost_qemu_layout(struct vmm_export *e, const char *vmm, const char *
 	if (p->max_leaf_kind != KVMCPUID_MAX_LEAF_AUTO)
 		export_lost(e, "max_leaf", "%s has no max leaf setting: QEMU writes base+1 "
 			    "(base+0x10 with the timing leaf)", vmm);
+}
+
+void export_lost_qemu_frontend(struct vmm_export *e, const char *vmm)
+{
+	if (e->policy->enforce)
+		export_lost(e, "enforce", "%s has no setting for kvm-pv-enforce-cpuid: the mask "
+			    "stays advisory, the guest can still use a masked feature", vmm);
+	if (e->policy->timing)
+		export_lost(e, "timing", "%s has no vmware-cpuid-freq setting: QEMU adds the "
+			    "timing leaf only when the guest has invtsc (required here; it blocks "
+			    "migration) and QEMU knows the TSC frequency", vmm);
 }
 
 int export_action(const struct vmm_export *e, unsigned int id)
@@ -134,17 +153,12 @@ bool export_wants(const struct vmm_export *e, unsigned int id)
 void import_lost(struct vmm_import *im, const char *key, size_t off, const char *fmt, ...)
 {
 	struct kvmcpuid_lost lost = { .key = key };
-	char msg[512];
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	lost.message = msg;
 	offset_to_linecol(im->text, off < im->len ? off : im->len, &lost.line, &lost.column);
-	im->nlost++;
-	if (im->fn)
-		im->fn(im->data, &lost);
+	va_start(ap, fmt);
+	lost_report(im->fn, im->data, &im->nlost, &lost, fmt, ap);
+	va_end(ap);
 }
 
 int import_error(struct vmm_import *im, size_t off, const char *fmt, ...)

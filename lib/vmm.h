@@ -50,6 +50,8 @@ void export_lost(struct vmm_export *e, const char *key, const char *fmt, ...) PR
  * hyperv its spelling of the enlightenments.
  */
 void export_lost_qemu_layout(struct vmm_export *e, const char *vmm, const char *hyperv);
+/* What a front end of QEMU (libvirt, KubeVirt) cannot pass: enforce and timing. */
+void export_lost_qemu_frontend(struct vmm_export *e, const char *vmm);
 /* The action feature id gets (its own, or the default's), spelled as import would read it. */
 int export_action(const struct vmm_export *e, unsigned int id);
 /* Whether the policy sets feature id's bit wherever the host offers it (host, on, force). */
