@@ -74,7 +74,7 @@ static const struct kvmcpuid_feature features[FEATURE_COUNT] = {
 		N_("guest checks this feature bit before enabling paravirtualized tlb flush"),
 		EAX, KVM_FEATURE_PV_TLB_FLUSH, KVM, false, 0, { 0 }, -1, F(STEAL_TIME) },
 	[KVMCPUID_FEATURE_ASYNC_PF_VMEXIT] = {
-		"async_pf_vmexit", "KVM_FEATURE_ASYNC_PF_VMEXIT", NULL,
+		"async_pf_vmexit", "KVM_FEATURE_ASYNC_PF_VMEXIT", "kvm-asyncpf-vmexit",
 		N_("paravirtualized async PF VM EXIT can be enabled by setting bit 2 when writing to MSR 0x4b564d02"),
 		EAX, KVM_FEATURE_ASYNC_PF_VMEXIT, KVM, false, 0, { 0 }, -1, F(ASYNC_PF_INT),
 		MSR_KVM_ASYNC_PF_EN, KVM_ASYNC_PF_DELIVERY_AS_PF_VMEXIT },

@@ -51,10 +51,10 @@ static void kubevirt_feature(struct vmm_export *e, unsigned int id, int cs)
 	case F_RT:
 		return;	/* dedicatedCpuPlacement: on and off both exact */
 	case F_VMEXIT:
-		if (a != KVMCPUID_ACTION_OFF)
-			export_lost(e, f->name, "KubeVirt has no CPU migratable setting: -cpu host "
-				    "with migratable=on leaves %s clear (QEMU has no property for "
-				    "it)", f->macro);
+		/* no setting reaches it, and what host-passthrough does depends on the QEMU */
+		export_lost(e, f->name, "KubeVirt has no setting for %s: host-passthrough (-cpu "
+			    "host, migratable=on) leaves it clear with QEMU 7.2 and passes it where "
+			    "KVM offers it from QEMU 8.2 (virt-launcher's QEMU decides)", f->macro);
 		return;
 	}
 	if (f->provider != KVMCPUID_PROVIDER_KVM) {

@@ -4,9 +4,13 @@
  * back.  Facts it relies on (QEMU 7.2, target/i386/cpu.c and kvm/kvm.c; docs/system/i386/
  * kvm-pv.rst):
  * - the bits with a CPU property are those named in the feature table (struct
- *   kvmcpuid_feature.qemu); "kvmclock" names bits 0 and 3 together; async_pf_vmexit,
- *   hc_map_gpa_range and migration_control have none, and QEMU leaves unnamed bits clear
- *   even for -cpu host (x86_cpu_get_migratable_flags keeps only named bits);
+ *   kvmcpuid_feature.qemu); "kvmclock" names bits 0 and 3 together; hc_map_gpa_range and
+ *   migration_control have none; async_pf_vmexit has none before QEMU 8.2 (7.2, Debian
+ *   12's, refuses "kvm-asyncpf-vmexit"; 8.2 added it to FEAT_KVM's feat_names), so the
+ *   export never writes it and names the bit's fate per version;
+ * - -cpu host and max take the named bits KVM offers (x86_cpu_get_migratable_flags keeps
+ *   only named bits), every bit KVM offers with migratable=off; named models leave
+ *   unnamed bits clear;
  * - with KVM, QEMU drops a requested bit KVM_GET_SUPPORTED_CPUID lacks, with a warning
  *   ("host doesn't support requested feature"), so kvm-X=on is the policy's `host`;
  *   QEMU's enforce option refuses to start instead, but for every feature of the CPU
@@ -27,6 +31,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "vmm.h"
 
@@ -48,6 +53,14 @@ static int qemu_export(struct vmm_export *e)
 		if (id == ID_CLOCKSOURCE && a != export_action(e, ID_CLOCKSOURCE2)) {
 			export_lost(e, "clocksource2", "QEMU's kvmclock sets bits 0 and 3 together: "
 				    "clocksource2 follows clocksource (%s)", action_name((unsigned)a));
+		}
+		if (id == KVMCPUID_FEATURE_ASYNC_PF_VMEXIT) {
+			/* clear under a named model in every version; -cpu host: see the man page */
+			if (a != KVMCPUID_ACTION_OFF)
+				export_lost(e, f->name, "QEMU 7.2 has no -cpu property for %s: it "
+					    "leaves the bit clear (QEMU 8.2 and later call it %s: add "
+					    "%s=on there)", f->macro, f->qemu, f->qemu);
+			continue;
 		}
 		if (!f->qemu) {
 			if (a != KVMCPUID_ACTION_OFF)
@@ -96,8 +109,11 @@ static int qemu_bool(const char *v, size_t n, bool *out)
 	return -EINVAL;
 }
 
-/* The model's KVM defaults: host and max take what KVM offers, the others kvm-pv.rst's six. */
-static void qemu_model(struct vmm_import *im, const char *m, size_t n)
+/*
+ * The model's KVM defaults: host and max take what KVM offers (async_pf_vmexit: see
+ * qemu_import), the others kvm-pv.rst's six.  Returns whether the model is host or max.
+ */
+static bool qemu_model(struct vmm_import *im, const char *m, size_t n)
 {
 	static const char *const defaults[] = { "clocksource", "clocksource2", "nop_io_delay",
 		"async_pf", "steal_time", "pv_eoi", "clocksource_stable_bit" };
@@ -106,12 +122,30 @@ static void qemu_model(struct vmm_import *im, const char *m, size_t n)
 
 	for (id = 0; id < FEATURE_COUNT; id++)
 		import_action(im, id, all && kvmcpuid_feature(id)->provider == KVMCPUID_PROVIDER_KVM
-			      && kvmcpuid_feature(id)->qemu ? KVMCPUID_ACTION_HOST
+			      && id != KVMCPUID_FEATURE_ASYNC_PF_VMEXIT ? KVMCPUID_ACTION_HOST
 			      : KVMCPUID_ACTION_OFF);
 	if (!all)
 		for (i = 0; i < ARRAY_SIZE(defaults); i++)
 			import_action(im, (unsigned)kvmcpuid_feature_lookup(defaults[i]),
 				      KVMCPUID_ACTION_HOST);
+	return all;
+}
+
+/*
+ * Whether a hv-* property turns Hyper-V on, which moves KVM to 0x40000100: QEMU's
+ * hyperv_enabled() (target/i386/kvm/kvm.c) counts the enlightenments, hv-passthrough and
+ * a hv-spinlocks retry count other than 0xffffffff (never notify); hv-vendor-id,
+ * hv-version-id-*, hv-enforce-cpuid and hv-no-nonarch-coresharing only shape the
+ * Hyper-V leaves.
+ */
+static bool qemu_hv_enables(const char *key, const char *v, size_t vlen, bool on)
+{
+	if (!strcmp(key, "hv-vendor-id") || !strncmp(key, "hv-version-id", 13) ||
+	    !strcmp(key, "hv-enforce-cpuid") || !strcmp(key, "hv-no-nonarch-coresharing"))
+		return false;
+	if (!strcmp(key, "hv-spinlocks"))
+		return !v || !(vlen == 10 && !strncasecmp(v, "0xffffffff", 10));
+	return on;
 }
 
 /*
@@ -167,7 +201,8 @@ static int qemu_import(struct vmm_import *im)
 	const char *t = im->text;
 	struct kvmcpuid_policy *p = im->policy;
 	size_t s, end, i;
-	bool first = true;
+	bool first = true, host_model = false, migratable = true, vmexit_named = false;
+	size_t model_at = 0;
 
 	qemu_find_cpu(t, im->len, &s, &end);
 	if (s == end)
@@ -203,7 +238,8 @@ static int qemu_import(struct vmm_import *im)
 				key[i] = '-';
 		if (first) {
 			first = false;
-			qemu_model(im, t + s, eq || sign ? 0 : klen);
+			host_model = qemu_model(im, t + s, eq || sign ? 0 : klen);
+			model_at = s;
 			if (!eq && !sign) {
 				s = e + 1;
 				continue;	/* the CPU model */
@@ -215,7 +251,14 @@ static int qemu_import(struct vmm_import *im)
 			return import_error(im, (size_t)(v - t), "'%.*s' is not a value of %s: "
 					    "on or off", (int)vlen, v, key);
 		id = strncmp(key, "kvm", 3) ? -ENOENT : kvmcpuid_feature_lookup(key);
-		if (!strcmp(key, "kvm")) {
+		if (id == KVMCPUID_FEATURE_ASYNC_PF_VMEXIT)
+			vmexit_named = true;
+		if (!strcmp(key, "migratable") && eq && qemu_bool(v, vlen, &migratable) < 0)
+			return import_error(im, (size_t)(v - t), "'%.*s' is not a value of %s: "
+					    "on or off", (int)vlen, v, key);
+		if (!strcmp(key, "migratable")) {
+			/* decides only async_pf_vmexit here (below) */
+		} else if (!strcmp(key, "kvm")) {
 			p->sig_kind = on ? KVMCPUID_SIGNATURE_KVM : KVMCPUID_SIGNATURE_HIDDEN;
 		} else if (!strcmp(key, "vmware-cpuid-freq")) {
 			p->timing = on;
@@ -234,15 +277,25 @@ static int qemu_import(struct vmm_import *im)
 			if (on && f->provider == KVMCPUID_PROVIDER_NONE)
 				import_lost(im, key, s, "%s is deprecated: no KVM offers it, QEMU "
 					    "drops it (kept as force)", key);
-		} else if (!strncmp(key, "hv-", 3) && (on || qemu_bool(v, vlen, &on) < 0)) {
+		} else if (!strncmp(key, "hv-", 3) && qemu_hv_enables(key, v, vlen, on)) {
 			p->base = 0x40000100;
 			import_lost(im, key, s, "kvmcpuid builds no Hyper-V leaves; QEMU's Hyper-V "
 				    "moves KVM to 0x40000100 (carried as base = 0x40000100)");
+		} else if (!strncmp(key, "hv-", 3)) {
+			import_lost(im, key, s, "kvmcpuid builds no Hyper-V leaves (this setting "
+				    "alone leaves KVM at 0x40000000)");
 		} else {
 			import_lost(im, key, s, "%s is not a KVM paravirtual setting", key);
 		}
 		s = e + 1;
 	}
+	/* host and max: bit 10 follows KVM with migratable=off, or from QEMU 8.2 by name */
+	if (host_model && !vmexit_named && !migratable)
+		import_action(im, KVMCPUID_FEATURE_ASYNC_PF_VMEXIT, KVMCPUID_ACTION_HOST);
+	else if (host_model && !vmexit_named)
+		import_lost(im, "async_pf_vmexit", model_at, "-cpu host passes "
+			    "KVM_FEATURE_ASYNC_PF_VMEXIT where KVM offers it from QEMU 8.2 "
+			    "(kvm-asyncpf-vmexit), not in 7.2: carried as off, as 7.2 does");
 	return 0;
 }
 

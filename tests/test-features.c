@@ -18,7 +18,7 @@ static const struct {
 	{ "pv_eoi", "KVM_FEATURE_PV_EOI", "kvm-pv-eoi", 0, 6, 0 },
 	{ "pv_unhalt", "KVM_FEATURE_PV_UNHALT", "kvm-pv-unhalt", 0, 7, 0 },
 	{ "pv_tlb_flush", "KVM_FEATURE_PV_TLB_FLUSH", "kvm-pv-tlb-flush", 0, 9, 0 },
-	{ "async_pf_vmexit", "KVM_FEATURE_ASYNC_PF_VMEXIT", NULL, 0, 10, 0 },
+	{ "async_pf_vmexit", "KVM_FEATURE_ASYNC_PF_VMEXIT", "kvm-asyncpf-vmexit", 0, 10, 0 },
 	{ "pv_send_ipi", "KVM_FEATURE_PV_SEND_IPI", "kvm-pv-ipi", 0, 11, 0 },
 	{ "poll_control", "KVM_FEATURE_POLL_CONTROL", "kvm-poll-control", 0, 12, 0 },
 	{ "pv_sched_yield", "KVM_FEATURE_PV_SCHED_YIELD", "kvm-pv-sched-yield", 0, 13, 0 },

@@ -11,9 +11,9 @@
 
 /*
  * exact: how many policies of the walk each format expresses exactly (a mapping change
- * shows here).  KubeVirt cannot set migratable='off', so QEMU never passes
- * async_pf_vmexit, and it reaches neither pv_eoi, pv_send_ipi nor poll_control: only the
- * default with async_pf_vmexit off is exact.  Cloud Hypervisor adds the timing leaf by
+ * shows here).  KubeVirt has no setting that reaches async_pf_vmexit, and what
+ * host-passthrough does with it depends on virt-launcher's QEMU (clear before 8.2,
+ * passed from 8.2), so no policy is exact.  Cloud Hypervisor adds the timing leaf by
  * itself wherever the host CPU has an invariant TSC and has no option against it
  * (lib/vmm-chv.c): timing = off and timing = on each hold only on some hosts, so no
  * policy is exact; tests/test-vmm-firecracker.c checks what it does express.
@@ -25,7 +25,7 @@ static const struct {
 } formats[] = {
 	{ "qemu", true, 42 },
 	{ "libvirt", true, 32 },
-	{ "kubevirt", false, 1 },
+	{ "kubevirt", false, 0 },
 	{ "firecracker", true, 122 },
 	{ "cloud-hypervisor", false, 0 },
 };

@@ -23,3 +23,7 @@ expect() {
 has() { # has FILE TEXT DESC
 	if grep -qF -- "$2" "$1"; then ok "$3"; else fail "$3: no '$2'"; sed 's/^/# /' "$1" | head -10; fi
 }
+
+hasnt() { # hasnt FILE TEXT DESC
+	if grep -qF -- "$2" "$1"; then fail "$3: '$2' is there"; sed 's/^/# /' "$1" | head -10; else ok "$3"; fi
+}

@@ -84,6 +84,25 @@ has "$T/out" "pv_send_ipi = host" "-cpu host takes every named bit KVM offers"
 has "$T/out" "async_pf_vmexit = off" "but not bit 10, which QEMU cannot name"
 has "$T/out" "some settings were not carried" "the policy says it is partial"
 
+has "$T/err" "cannot carry 'async_pf_vmexit': -cpu host passes" "-cpu host: bit 10 depends on the QEMU version, and says so"
+printf 'host,migratable=off,hv-vendor-id=KVMtest,hv-spinlocks=0xffffffff\n' >"$T/mig"
+expect 1 "-cpu host,migratable=off" -- "$K" import --from qemu "$T/mig"
+has "$T/out" "async_pf_vmexit = host" "migratable=off passes bit 10 where KVM offers it"
+has "$T/out" "base = 0x40000000" "hv-vendor-id and hv-spinlocks=0xffffffff do not turn Hyper-V on"
+has "$T/err" "mig:1:21: warning: cannot carry 'hv-vendor-id'" "but are reported"
+hasnt "$T/err" "'migratable'" "migratable is carried, not reported"
+cp "$T/out" "$T/mig.policy"
+printf "<cpu mode='host-passthrough' migratable='off'/>\n" >"$T/mig.xml"
+"$K" import --from libvirt "$T/mig.xml" >"$T/lv" 2>/dev/null
+if [ "$(grep -v '^#' "$T/lv")" = "$(grep -v '^#' "$T/mig.policy")" ]; then
+	ok "libvirt's host-passthrough migratable='off' and QEMU's -cpu host,migratable=off import alike"
+else
+	fail "libvirt and QEMU imports of the same CPU differ"; diff "$T/lv" "$T/mig.policy" | sed 's/^/# /'
+fi
+printf 'qemu64,kvm-asyncpf-vmexit=on\n' >"$T/new"
+expect 0 "QEMU 8.2's kvm-asyncpf-vmexit" -- "$K" import --from qemu "$T/new"
+has "$T/out" "async_pf_vmexit = host" "is read"
+
 echo 'qemu64' | "$K" import --from qemu - >"$T/out" 2>"$T/err"
 has "$T/out" "steal_time = host" "a named model: QEMU's default kvm-steal-time"
 has "$T/out" "pv_unhalt = off" "a named model: no kvm-pv-unhalt"
