@@ -29,6 +29,8 @@ struct cli {
 /* The options build, lint and apply share. */
 struct common {
 	const char *policy;
+	char **args;			/* the positional arguments */
+	int nargs;
 	const char *sets[CLI_MAX_SETS];
 	int nsets;
 	const char *profile;
@@ -53,9 +55,13 @@ struct cli_origin {
 };
 
 /* util.c */
-/* Parse the options of struct common; returns -1 to go on, else an exit code. */
+/*
+ * Parse the options of struct common and between min_args and max_args (-1: any number)
+ * positional arguments (args, nargs; policy too when there is one); returns -1 to go on,
+ * else an exit code.
+ */
 int cli_parse_common(int argc, char **argv, const char *usage, const struct option *opts,
-		     struct common *o, int max_args);
+		     struct common *o, int min_args, int max_args);
 /* Print the lint warnings build found, as cli_print_lint does. */
 void cli_print_lints(const struct kvmcpuid_cpuid *cpuid, const struct cli_origin *origin);
 /* Close mem (an open_memstream of buf/len) and write it to output (NULL: stdout). */

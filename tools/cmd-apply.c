@@ -31,7 +31,7 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 	size_t total = 0, nback, i;
 	int r;
 
-	r = cli_parse_common(argc, argv, apply_usage, opts, &o, 1);
+	r = cli_parse_common(argc, argv, apply_usage, opts, &o, 0, 1);
 	if (r >= 0)
 		return r;
 	r = cli_load_policy(cli, o.policy, o.sets, o.nsets, &p, &base);

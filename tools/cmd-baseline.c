@@ -89,51 +89,43 @@ static void print_json(const struct removals *rs, char **paths, int n, const cha
 int cmd_baseline(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
+		{ "json", no_argument, NULL, CLI_OPT_JSON },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct kvmcpuid_host **hosts;
 	struct kvmcpuid_policy *p = NULL;
 	struct removals rs = { .n = 0 };
-	bool json = false;
+	struct common o = { 0 };
 	char *text = NULL;
-	int c, i, n, r = EXIT_OK;
+	int i, n, r;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'j') {
-			json = true;
-			continue;
-		}
-		fputs(_(baseline_usage), c == 'h' ? stdout : stderr);
-		return c == 'h' ? EXIT_OK : EXIT_USAGE;
-	}
-	n = argc - optind;
-	if (n < 1) {
-		fputs(_(baseline_usage), stderr);
-		return EXIT_USAGE;
-	}
+	r = cli_parse_common(argc, argv, baseline_usage, opts, &o, 1, -1);
+	if (r >= 0)
+		return r;
+	r = EXIT_OK;
+	n = o.nargs;
 	hosts = calloc((size_t)n, sizeof(*hosts));
 	if (!hosts) {
 		cli_error(_("out of memory"));
 		return EXIT_USAGE;
 	}
 	for (i = 0; i < n && !r; i++)
-		r = cli_load_host(cli, argv[optind + i], &hosts[i]);
+		r = cli_load_host(cli, o.args[i], &hosts[i]);
 	if (r)
 		goto out;
 	r = kvmcpuid_baseline(hosts, (size_t)n, note_removed, &rs, &p);
 	if (r == 0)
-		r = json ? kvmcpuid_policy_to_json(p, &text) : kvmcpuid_policy_to_text(p, &text);
+		r = o.json ? kvmcpuid_policy_to_json(p, &text) : kvmcpuid_policy_to_text(p, &text);
 	if (r < 0) {
 		cli_error(_("baseline: %s"), strerror(-r));
 		r = EXIT_USAGE;
 		goto out;
 	}
-	if (json)
-		print_json(&rs, argv + optind, n, text);
+	if (o.json)
+		print_json(&rs, o.args, n, text);
 	else
-		print_text(&rs, argv + optind, n, text);
+		print_text(&rs, o.args, n, text);
 	r = EXIT_OK;
 out:
 	free(text);

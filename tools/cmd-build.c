@@ -74,7 +74,7 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 	FILE *mem;
 	int r;
 
-	r = cli_parse_common(argc, argv, build_usage, build_opts, &o, 1);
+	r = cli_parse_common(argc, argv, build_usage, build_opts, &o, 0, 1);
 	if (r >= 0)
 		return r;
 	if (o.format && strcmp(o.format, "table") && strcmp(o.format, "json") &&
@@ -157,7 +157,7 @@ int cmd_lint(struct cli *cli, int argc, char **argv)
 	struct common o = { 0 };
 	int r, warnings;
 
-	r = cli_parse_common(argc, argv, lint_usage, opts, &o, 1);
+	r = cli_parse_common(argc, argv, lint_usage, opts, &o, 0, 1);
 	if (r >= 0)
 		return r;
 	if (!o.policy) {

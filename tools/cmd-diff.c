@@ -96,24 +96,15 @@ int cmd_diff(struct cli *cli, int argc, char **argv)
 	struct kvmcpuid_difference d[KVMCPUID_MAX_DIFFERENCES];
 	struct kvmcpuid_cpuid *a = NULL, *b = NULL;
 	struct kvmcpuid_host *h = NULL;
-	const char *profile = NULL;
-	int c, r, i, n;
+	struct common o = { 0 };
+	int r, i, n;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == CLI_OPT_PROFILE) {
-			profile = optarg;
-			continue;
-		}
-		fputs(_(diff_usage), c == 'h' ? stdout : stderr);
-		return c == 'h' ? EXIT_OK : EXIT_USAGE;
-	}
-	if (argc - optind != 2) {
-		fputs(_(diff_usage), stderr);
-		return EXIT_USAGE;
-	}
-	r = load_cpuid(cli, argv[optind], &h, profile, &a);
+	r = cli_parse_common(argc, argv, diff_usage, opts, &o, 2, 2);
+	if (r >= 0)
+		return r;
+	r = load_cpuid(cli, o.args[0], &h, o.profile, &a);
 	if (!r)
-		r = load_cpuid(cli, argv[optind + 1], &h, profile, &b);
+		r = load_cpuid(cli, o.args[1], &h, o.profile, &b);
 	if (r)
 		goto out;
 	n = kvmcpuid_cpuid_diff(a, b, d, KVMCPUID_MAX_DIFFERENCES);

@@ -81,7 +81,7 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 	FILE *mem;
 	int r, n;
 
-	r = cli_parse_common(argc, argv, export_usage, opts, &o, 1);
+	r = cli_parse_common(argc, argv, export_usage, opts, &o, 0, 1);
 	if (r >= 0)
 		return r;
 	if (!o.format) {
@@ -203,7 +203,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	FILE *mem;
 	int r, n;
 
-	r = cli_parse_common(argc, argv, import_usage, opts, &o, 1);
+	r = cli_parse_common(argc, argv, import_usage, opts, &o, 0, 1);
 	if (r >= 0)
 		return r;
 	if (!o.profile || !o.policy) {

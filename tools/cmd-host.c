@@ -158,23 +158,23 @@ int cmd_decode(struct cli *cli, int argc, char **argv)
 		{ 0 },
 	};
 	uint32_t eax, edx = 0;
-	int c;
+	struct common o = { 0 };
+	int r;
 
 	(void)cli;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
-		return help_or_bad(decode_usage, c);
-	if (argc - optind < 1 || argc - optind > 2)
-		return help_or_bad(decode_usage, '?');
-	if (parse_word(argv[optind], &eax) < 0) {
-		cli_error(_("decode: '%s' is not a 32-bit number"), argv[optind]);
+	r = cli_parse_common(argc, argv, decode_usage, opts, &o, 1, 2);
+	if (r >= 0)
+		return r;
+	if (parse_word(o.args[0], &eax) < 0) {
+		cli_error(_("decode: '%s' is not a 32-bit number"), o.args[0]);
 		return EXIT_USAGE;
 	}
-	if (argc - optind == 2 && parse_word(argv[optind + 1], &edx) < 0) {
-		cli_error(_("decode: '%s' is not a 32-bit number"), argv[optind + 1]);
+	if (o.nargs == 2 && parse_word(o.args[1], &edx) < 0) {
+		cli_error(_("decode: '%s' is not a 32-bit number"), o.args[1]);
 		return EXIT_USAGE;
 	}
 	decode_word("EAX (features)", KVMCPUID_REG_EAX, eax, KVMCPUID_FEATURES_VALID_EAX);
-	if (argc - optind == 2)
+	if (o.nargs == 2)
 		decode_word("EDX (hints)", KVMCPUID_REG_EDX, edx, KVMCPUID_FEATURES_VALID_EDX);
 	return EXIT_OK;
 }

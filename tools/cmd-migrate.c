@@ -49,7 +49,7 @@ static void reason(const struct kvmcpuid_difference *d, char *buf, size_t len)
 int cmd_migrate_check(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
+		{ "json", no_argument, NULL, CLI_OPT_JSON },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -57,27 +57,20 @@ int cmd_migrate_check(struct cli *cli, int argc, char **argv)
 	struct kvmcpuid_diag diag = { 0 };
 	struct kvmcpuid_cpuid *cpuid = NULL;
 	struct kvmcpuid_host *h = NULL;
-	bool json = false;
+	struct common o = { 0 };
+	bool json;
 	char buf[256];
-	int c, i, n, r;
+	int i, n, r;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'j') {
-			json = true;
-			continue;
-		}
-		fputs(_(migrate_usage), c == 'h' ? stdout : stderr);
-		return c == 'h' ? EXIT_OK : EXIT_USAGE;
-	}
-	if (argc - optind != 2) {
-		fputs(_(migrate_usage), stderr);
-		return EXIT_USAGE;
-	}
-	if (kvmcpuid_cpuid_load_file(cli->ctx, argv[optind], &diag, &cpuid) < 0) {
+	r = cli_parse_common(argc, argv, migrate_usage, opts, &o, 2, 2);
+	if (r >= 0)
+		return r;
+	json = o.json;
+	if (kvmcpuid_cpuid_load_file(cli->ctx, o.args[0], &diag, &cpuid) < 0) {
 		cli_diag(&diag);
 		return EXIT_USAGE;
 	}
-	r = cli_load_host(cli, argv[optind + 1], &h);
+	r = cli_load_host(cli, o.args[1], &h);
 	if (r)
 		goto out;
 	n = kvmcpuid_migrate_check(cpuid, h, d, KVMCPUID_MAX_DIFFERENCES);

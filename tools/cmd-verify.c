@@ -109,7 +109,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 	char *json;
 	int r;
 
-	r = cli_parse_common(argc, argv, verify_usage, vopts_long, &o, 1);
+	r = cli_parse_common(argc, argv, verify_usage, vopts_long, &o, 0, 1);
 	if (r >= 0)
 		return r;
 	r = setup(cli, &o, &p, &base);
@@ -224,7 +224,7 @@ int cmd_matrix(struct cli *cli, int argc, char **argv)
 	bool ok = true;
 	int r;
 
-	r = cli_parse_common(argc, argv, matrix_usage, vopts_long, &o, 1);
+	r = cli_parse_common(argc, argv, matrix_usage, vopts_long, &o, 0, 1);
 	if (r >= 0)
 		return r;
 	r = setup(cli, &o, &p, NULL);

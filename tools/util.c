@@ -293,16 +293,19 @@ int cli_add_set(const char **sets, int *nsets, int max, const char *arg)
 
 /* Parse the options the verbs share; returns -1 to go on, else an exit code. */
 int cli_parse_common(int argc, char **argv, const char *usage, const struct option *opts,
-			struct common *o, int max_args)
+			struct common *o, int min_args, int max_args)
 {
-	const char *shorts = "hs:";
+	bool set = false, output = false;
 	const struct option *op;
+	const char *shorts;
 	int c;
 
-	/* -o only for the verbs that write a file */
-	for (op = opts; op->name; op++)
-		if (op->val == CLI_OPT_OUTPUT)
-			shorts = "hs:o:";
+	/* -s and -o only for the verbs that take --set and write a file */
+	for (op = opts; op->name; op++) {
+		set |= op->val == CLI_OPT_SET;
+		output |= op->val == CLI_OPT_OUTPUT;
+	}
+	shorts = set ? (output ? "hs:o:" : "hs:") : (output ? "ho:" : "h");
 	while ((c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -351,12 +354,18 @@ int cli_parse_common(int argc, char **argv, const char *usage, const struct opti
 			return EXIT_USAGE;
 		}
 	}
-	if (argc - optind > max_args) {
+	if (max_args >= 0 && argc - optind > max_args) {
 		cli_error(_("unexpected argument '%s'"), argv[optind + max_args]);
 		fputs(_(usage), stderr);
 		return EXIT_USAGE;
 	}
-	if (argc - optind == 1)
+	if (argc - optind < min_args) {
+		fputs(_(usage), stderr);
+		return EXIT_USAGE;
+	}
+	o->args = argv + optind;
+	o->nargs = argc - optind;
+	if (o->nargs == 1)
 		o->policy = argv[optind];
 	return -1;
 }
