@@ -616,6 +616,14 @@ int kvmcpuid_policy_export(const struct kvmcpuid_policy *policy, const char *for
 int kvmcpuid_policy_import(struct kvmcpuid_ctx *ctx, const char *format, const char *text,
 			   size_t len, const char *origin, struct kvmcpuid_diag *diag,
 			   kvmcpuid_lost_fn fn, void *data, struct kvmcpuid_policy **ret);
+/*
+ * The same from a file (at most 1 MiB; "-" is standard input, named "<stdin>"), read as
+ * kvmcpuid_policy_parse_file reads one.  Returns what kvmcpuid_policy_import returns, or
+ * the errno of open/read.
+ */
+int kvmcpuid_policy_import_file(struct kvmcpuid_ctx *ctx, const char *format, const char *path,
+				struct kvmcpuid_diag *diag, kvmcpuid_lost_fn fn, void *data,
+				struct kvmcpuid_policy **ret);
 
 #ifdef __cplusplus
 }

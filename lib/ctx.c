@@ -291,7 +291,7 @@ int read_file_limited(struct kvmcpuid_ctx *ctx, const char *path, char **buf, si
 	if (S_ISDIR(st.st_mode)) {
 		if (!is_stdin)
 			close(fd);
-		return diag_set(ctx, diag, EISDIR, path, 0, 0, "is a directory, not a policy file");
+		return diag_set(ctx, diag, EISDIR, path, 0, 0, "is a directory, not a file");
 	}
 	/* Read in chunks: pipes and /proc files have no useful st_size. */
 	for (;;) {

@@ -247,17 +247,15 @@ static int qemu_import(struct vmm_import *im)
 		}
 		if (eq && qemu_bool(v, vlen, &on) < 0 && (!strcmp(key, "kvm") ||
 		    !strcmp(key, "vmware-cpuid-freq") || !strcmp(key, "kvm-pv-enforce-cpuid") ||
-		    kvmcpuid_feature_lookup(key) >= 0))
+		    !strcmp(key, "migratable") || kvmcpuid_feature_lookup(key) >= 0))
 			return import_error(im, (size_t)(v - t), "'%.*s' is not a value of %s: "
 					    "on or off", (int)vlen, v, key);
 		id = strncmp(key, "kvm", 3) ? -ENOENT : kvmcpuid_feature_lookup(key);
 		if (id == KVMCPUID_FEATURE_ASYNC_PF_VMEXIT)
 			vmexit_named = true;
-		if (!strcmp(key, "migratable") && eq && qemu_bool(v, vlen, &migratable) < 0)
-			return import_error(im, (size_t)(v - t), "'%.*s' is not a value of %s: "
-					    "on or off", (int)vlen, v, key);
 		if (!strcmp(key, "migratable")) {
-			/* decides only async_pf_vmexit here (below) */
+			if (eq)		/* decides only async_pf_vmexit (below) */
+				migratable = on;
 		} else if (!strcmp(key, "kvm")) {
 			p->sig_kind = on ? KVMCPUID_SIGNATURE_KVM : KVMCPUID_SIGNATURE_HIDDEN;
 		} else if (!strcmp(key, "vmware-cpuid-freq")) {

@@ -66,20 +66,6 @@ void sb_printf(struct strbuf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
-void sb_xml(struct strbuf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': sb_printf(b, "&amp;"); break;
-		case '<': sb_printf(b, "&lt;"); break;
-		case '>': sb_printf(b, "&gt;"); break;
-		case '"': sb_printf(b, "&quot;"); break;
-		case '\'': sb_printf(b, "&apos;"); break;
-		default: sb_printf(b, "%c", *s); break;
-		}
-	}
-}
-
 /* Format the message, count the part and hand it to the caller's fn. */
 static void lost_report(kvmcpuid_lost_fn fn, void *data, int *count, struct kvmcpuid_lost *lost,
 			const char *fmt, va_list ap)
@@ -203,28 +189,39 @@ KVMCPUID_EXPORT int kvmcpuid_policy_export(const struct kvmcpuid_policy *policy,
 	return e.nlost;
 }
 
-KVMCPUID_EXPORT int kvmcpuid_policy_import(struct kvmcpuid_ctx *ctx, const char *format,
-					   const char *text, size_t len, const char *origin,
-					   struct kvmcpuid_diag *diag, kvmcpuid_lost_fn fn,
-					   void *data, struct kvmcpuid_policy **ret)
-{
-	struct vmm_import im = { .ctx = ctx, .len = len, .diag = diag, .fn = fn, .data = data };
+/* What kvmcpuid_policy_import reads a text with (a text_loader_fn's ret for _import_file). */
+struct import_args {
 	const struct vmm_format *vf;
-	char msg[400], *copy;
-	int r, slot;
+	kvmcpuid_lost_fn fn;
+	void *data;
+	struct kvmcpuid_policy **ret;
+};
 
-	diag_begin(diag);
-	if (!ctx || !format || !text || !ret)
-		return diag_finish(ctx, diag, -EINVAL);
-	im.origin = origin ? origin : "<input>";
-	vf = format_lookup(format);
-	if (!vf)
+/* The format in *vf, checked as both entry points say it: 0, -ENOENT, -ENOTSUP (diag). */
+static int import_format(struct kvmcpuid_ctx *ctx, const char *format,
+			 struct kvmcpuid_diag *diag, const struct vmm_format **vf)
+{
+	*vf = format_lookup(format);
+	if (!*vf)
 		return diag_set(ctx, diag, ENOENT, NULL, 0, 0,
 				"unknown format '%s' (qemu, libvirt, firecracker)", format);
-	if (!vf->import_fn)
+	if (!(*vf)->import_fn)
 		return diag_set(ctx, diag, ENOTSUP, NULL, 0, 0,
 				"kvmcpuid cannot import %s configuration (only qemu, libvirt, "
 				"firecracker)", format);
+	return 0;
+}
+
+static int import_text(struct kvmcpuid_ctx *ctx, const char *text, size_t len,
+		       const char *origin, struct kvmcpuid_diag *diag, void *args)
+{
+	const struct import_args *a = args;
+	struct vmm_import im = { .ctx = ctx, .len = len, .diag = diag, .fn = a->fn,
+				 .data = a->data };
+	char msg[400], *copy;
+	int r, slot;
+
+	im.origin = origin ? origin : "<input>";
 	if (len > POLICY_MAX_BYTES)
 		return diag_set(ctx, diag, EFBIG, im.origin, 0, 0,
 				"larger than the 1 MiB kvmcpuid reads");
@@ -236,23 +233,58 @@ KVMCPUID_EXPORT int kvmcpuid_policy_import(struct kvmcpuid_ctx *ctx, const char 
 	/* The formats read a NUL-terminated copy. */
 	copy = xalloc(ctx, len + 1);
 	if (!copy)
-		return diag_finish(ctx, diag, -ENOMEM);
+		return -ENOMEM;
 	memcpy(copy, text, len);
 	copy[len] = '\0';
 	im.text = copy;
 	r = kvmcpuid_policy_new(ctx, &im.policy);
 	if (r < 0)
 		goto out;
-	r = vf->import_fn(&im);
+	r = a->vf->import_fn(&im);
 	if (r >= 0 && policy_check(im.policy, msg, sizeof(msg), &slot) < 0)
 		r = diag_set(ctx, diag, EINVAL, im.origin, 0, 0, "%s", msg);
 	if (r < 0) {
 		kvmcpuid_policy_unref(im.policy);
 		goto out;
 	}
-	*ret = im.policy;
+	*a->ret = im.policy;
 	r = im.nlost;
 out:
 	free(copy);
-	return diag_finish(ctx, diag, r);
+	return r;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_policy_import(struct kvmcpuid_ctx *ctx, const char *format,
+					   const char *text, size_t len, const char *origin,
+					   struct kvmcpuid_diag *diag, kvmcpuid_lost_fn fn,
+					   void *data, struct kvmcpuid_policy **ret)
+{
+	struct import_args a = { .fn = fn, .data = data, .ret = ret };
+	int r;
+
+	diag_begin(diag);
+	if (!ctx || !format || !text || !ret)
+		return diag_finish(ctx, diag, -EINVAL);
+	r = import_format(ctx, format, diag, &a.vf);
+	if (r < 0)
+		return r;
+	return diag_finish(ctx, diag, import_text(ctx, text, len, origin, diag, &a));
+}
+
+KVMCPUID_EXPORT int kvmcpuid_policy_import_file(struct kvmcpuid_ctx *ctx, const char *format,
+						const char *path, struct kvmcpuid_diag *diag,
+						kvmcpuid_lost_fn fn, void *data,
+						struct kvmcpuid_policy **ret)
+{
+	struct import_args a = { .fn = fn, .data = data, .ret = ret };
+	int r;
+
+	diag_begin(diag);
+	if (!ctx || !format || !path || !ret)
+		return diag_finish(ctx, diag, -EINVAL);
+	/* the format first: a bad one must not consume standard input */
+	r = import_format(ctx, format, diag, &a.vf);
+	if (r < 0)
+		return r;
+	return load_file(ctx, path, import_text, &a, diag);
 }

@@ -30,8 +30,6 @@ struct strbuf {
 	bool oom;
 };
 void sb_printf(struct strbuf *b, const char *fmt, ...) PRINTF(2, 3);
-/* s with XML's five special characters as entities (for attribute and text content). */
-void sb_xml(struct strbuf *b, const char *s);
 
 struct vmm_export {
 	const struct kvmcpuid_policy *policy;

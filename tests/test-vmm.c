@@ -198,6 +198,19 @@ START_TEST(test_bad_arguments)
 	ck_assert_str_eq(diag.origin, "f");
 	ck_assert_uint_eq(diag.column, 7);
 	ck_assert_ptr_null(q);
+	/* the file form: its arguments, the format before the file, the file's own errors */
+	ck_assert_int_eq(kvmcpuid_policy_import_file(ctx, "qemu", NULL, &diag, NULL, NULL, &q),
+			 -EINVAL);
+	ck_assert_int_eq(kvmcpuid_policy_import_file(ctx, "kubevirt", "/nonexistent", &diag,
+						     NULL, NULL, &q), -ENOTSUP);
+	ck_assert_int_eq(kvmcpuid_policy_import_file(ctx, "bochs", "/nonexistent", &diag, NULL,
+						     NULL, &q), -ENOENT);
+	ck_assert(strstr(diag.message, "bochs"));
+	ck_assert_int_eq(kvmcpuid_policy_import_file(ctx, "qemu", "/nonexistent", &diag, NULL,
+						     NULL, &q), -ENOENT);
+	ck_assert_str_eq(diag.origin, "/nonexistent");
+	ck_assert(strstr(diag.message, "cannot open"));
+	ck_assert_ptr_null(q);
 	kvmcpuid_policy_unref(p);
 }
 END_TEST

@@ -1,14 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* kvmcpuid export, kvmcpuid import: a policy in other VMMs' terms, and back. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
-
-#define IMPORT_MAX (1u << 20)
 
 static const char export_usage[] =
 	N_("Usage: kvmcpuid export --to FORMAT [POLICY] [OPTIONS]\n\n"
@@ -135,55 +131,6 @@ out:
 	return r;
 }
 
-/* FILE ("-": stdin) into *buf, at most IMPORT_MAX bytes.  0 or -errno (-EFBIG: too big). */
-static int read_input(const char *path, char **buf, size_t *len)
-{
-	size_t cap = 65536, n = 0;
-	char *b = NULL, *nb;
-	ssize_t k;
-	int fd, r = 0;
-
-	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		if (!b || n == cap) {
-			if (b)
-				cap *= 2;
-			nb = realloc(b, cap + 1);
-			if (!nb) {
-				r = -ENOMEM;
-				break;
-			}
-			b = nb;
-		}
-		k = read(fd, b + n, cap - n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			r = -errno;
-			break;
-		}
-		if (k == 0)
-			break;
-		n += (size_t)k;
-		if (n > IMPORT_MAX) {
-			r = -EFBIG;
-			break;
-		}
-	}
-	if (fd != STDIN_FILENO)
-		close(fd);
-	if (r < 0) {
-		free(b);
-		return r;
-	}
-	b[n] = '\0';
-	*buf = b;
-	*len = n;
-	return 0;
-}
-
 int cmd_import(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -198,8 +145,8 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	struct lost_print lp = { 0 };
 	struct common o = { 0 };
 	const char *origin;
-	char *in = NULL, *text = NULL, *buf = NULL, *wbuf = NULL;
-	size_t inlen = 0, len = 0, wlen = 0;
+	char *text = NULL, *buf = NULL, *wbuf = NULL;
+	size_t len = 0, wlen = 0;
 	FILE *mem;
 	int r, n;
 
@@ -216,21 +163,11 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	origin = strcmp(o.policy, "-") ? o.policy : "<stdin>";
-	r = read_input(o.policy, &in, &inlen);
-	if (r < 0) {
-		cli_error(r == -EFBIG ? _("%s: larger than the 1 MiB kvmcpuid reads")
-			  : _("%s: cannot read: %s"), origin, strerror(-r));
-		return EXIT_USAGE;
-	}
 	lp.what = origin;
 	lp.warn = open_memstream(&wbuf, &wlen);
-	if (!lp.warn) {
-		free(in);
+	if (!lp.warn)
 		return EXIT_USAGE;
-	}
-	n = kvmcpuid_policy_import(cli->ctx, o.profile, in, inlen, origin, &diag, print_lost, &lp,
-				   &p);
-	free(in);
+	n = kvmcpuid_policy_import_file(cli->ctx, o.profile, o.policy, &diag, print_lost, &lp, &p);
 	fclose(lp.warn);
 	/* An error alone when the text cannot be read; the warnings with a policy. */
 	if (n >= 0)
