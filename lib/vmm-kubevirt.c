@@ -44,9 +44,7 @@ static void kubevirt_feature(struct vmm_export *e, unsigned int id, int cs)
 				    "host lacks it instead of refusing to start", f->macro);
 		return;
 	case F_CS2:
-		if (a != cs)
-			export_lost(e, f->name, "KubeVirt's kvm timer sets bits 0 and 3 together: "
-				    "clocksource2 follows clocksource (%s)", action_name((unsigned)cs));
+		export_lost_kvmclock_pair(e, "KubeVirt's kvm timer");
 		return;
 	case F_RT:
 		return;	/* dedicatedCpuPlacement: on and off both exact */

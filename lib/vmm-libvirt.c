@@ -99,10 +99,7 @@ static int libvirt_export(struct vmm_export *e)
 			lost_switch(e, id, a, "<timer name='kvmclock'/>");
 			break;
 		case F_CS2:
-			if (a != cs)
-				export_lost(e, f->name, "libvirt's kvmclock timer sets bits 0 and 3 "
-					    "together: clocksource2 follows clocksource (%s)",
-					    action_name((unsigned)cs));
+			export_lost_kvmclock_pair(e, "libvirt's kvmclock timer");
 			break;
 		case F_EOI:
 			lost_switch(e, id, a, "<apic eoi='on'/>");

@@ -50,10 +50,8 @@ static int qemu_export(struct vmm_export *e)
 
 		if (id == ID_CLOCKSOURCE2)
 			continue;	/* one property with bit 0 */
-		if (id == ID_CLOCKSOURCE && a != export_action(e, ID_CLOCKSOURCE2)) {
-			export_lost(e, "clocksource2", "QEMU's kvmclock sets bits 0 and 3 together: "
-				    "clocksource2 follows clocksource (%s)", action_name((unsigned)a));
-		}
+		if (id == ID_CLOCKSOURCE)
+			export_lost_kvmclock_pair(e, "QEMU's kvmclock");
 		if (id == KVMCPUID_FEATURE_ASYNC_PF_VMEXIT) {
 			/* clear under a named model in every version; -cpu host: see the man page */
 			if (a != KVMCPUID_ACTION_OFF)

@@ -118,6 +118,15 @@ void export_lost_qemu_frontend(struct vmm_export *e, const char *vmm)
 			    "migration) and QEMU knows the TSC frequency", vmm);
 }
 
+void export_lost_kvmclock_pair(struct vmm_export *e, const char *what)
+{
+	int cs = export_action(e, KVMCPUID_FEATURE_CLOCKSOURCE);
+
+	if (cs != export_action(e, KVMCPUID_FEATURE_CLOCKSOURCE2))
+		export_lost(e, "clocksource2", "%s sets bits 0 and 3 together: clocksource2 "
+			    "follows clocksource (%s)", what, action_name((unsigned)cs));
+}
+
 int export_action(const struct vmm_export *e, unsigned int id)
 {
 	const struct kvmcpuid_feature *f = kvmcpuid_feature(id);

@@ -50,6 +50,12 @@ void export_lost(struct vmm_export *e, const char *key, const char *fmt, ...) PR
 void export_lost_qemu_layout(struct vmm_export *e, const char *vmm, const char *hyperv);
 /* What a front end of QEMU (libvirt, KubeVirt) cannot pass: enforce and timing. */
 void export_lost_qemu_frontend(struct vmm_export *e, const char *vmm);
+/*
+ * One setting for bits 0 and 3 (QEMU's kvmclock property, libvirt's and KubeVirt's
+ * kvmclock timer): a lost clocksource2 when its action is not clocksource's; what names
+ * the setting ("QEMU's kvmclock").
+ */
+void export_lost_kvmclock_pair(struct vmm_export *e, const char *what);
 /* The action feature id gets (its own, or the default's), spelled as import would read it. */
 int export_action(const struct vmm_export *e, unsigned int id);
 /* Whether the policy sets feature id's bit wherever the host offers it (host, on, force). */
