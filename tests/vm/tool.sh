@@ -70,4 +70,54 @@ r=$?
 r=$?
 [ $r -eq 2 ] && ok "no verb: exit 2" || fail "no verb: exit $r"
 
+# The cache is shared by every kvmcpuid-vm at once.  A fetch interrupted half-way (the
+# whole process group killed, as Ctrl-C does) leaves nothing that counts; then three
+# started together on that cache all succeed, with one fetch between them.
+cache=$tmp/cache
+KVMCPUID_VM_CACHE=$cache setsid "$vm" -q --kernel "$kernel" -- host >/dev/null 2>&1 </dev/null &
+pid=$!
+for _ in $(seq 1 100); do [ -e "$cache/$kernel/lists" ] && break; sleep 0.1; done
+sleep 1
+kill -TERM -- -"$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+half=$( [ -f "$cache/$kernel/kernel/complete" ] && echo "complete" || echo "no complete kernel")
+for i in 1 2 3; do
+	KVMCPUID_VM_CACHE=$cache "$vm" --kernel "$kernel" -- build --set steal_time=off --format json \
+		-o "$tmp/c$i.json" >"$tmp/c$i.out" 2>"$tmp/c$i.err" &
+	pids[$i]=$!
+done
+n=0
+for i in 1 2 3; do
+	wait "${pids[$i]}"; r=$?
+	if [ $r -eq 0 ] && grep -q '"0x40000001"' "$tmp/c$i.json"; then
+		n=$((n + 1))
+	else
+		fail "three at once on an empty cache: run $i exit $r"; cat "$tmp/c$i.err"
+	fi
+done
+fetches=$(cat "$tmp"/c?.err | grep -c 'fetching the kernel')
+[ $n -eq 3 ] && [ "$fetches" -eq 1 ] &&
+	ok "interrupted fetch ($half left), then three at once: 3 of 3 succeeded, $fetches fetch" ||
+	fail "three at once: $n of 3 succeeded, $fetches fetches (expected 1)"
+# the kernel in the cache is the same for all three, and whole
+[ -f "$cache/$kernel/kernel/complete" ] && [ -z "$(ls -d "$cache/$kernel"/extract.* 2>/dev/null)" ] &&
+	ok "the cache holds one complete kernel and no leftovers" ||
+	{ fail "the cache after three runs:"; ls -la "$cache/$kernel" "$cache/$kernel/kernel"; }
+
+# A half-filled cache is detected: a module gone, offline, is no kernel at all.
+rm -f "$cache/$kernel/kernel/modules/$(head -1 "$cache/$kernel/kernel/modules.order")"
+KVMCPUID_VM_CACHE=$cache KVMCPUID_VM_OFFLINE=1 "$vm" --kernel "$kernel" -- host >/dev/null 2>"$tmp/stderr"
+r=$?
+[ $r -eq 4 ] && grep -q 'incomplete: fetching it again' "$tmp/stderr" &&
+	grep -q 'could not be fetched; nothing ran' "$tmp/stderr" &&
+	ok "a half-filled cache: detected, exit 4 offline ($(tail -1 "$tmp/stderr"))" ||
+	{ fail "a half-filled cache offline: exit $r"; cat "$tmp/stderr"; }
+
+# A fetch that fails is a fetch failure (exit 4), not "no usable KVM" (3).
+KVMCPUID_VM_CACHE=$tmp/cache2 KVMCPUID_VM_MIRROR=http://127.0.0.1:9/debian \
+	"$vm" --kernel "$kernel" -- host >/dev/null 2>"$tmp/stderr"
+r=$?
+[ $r -eq 4 ] && grep -q 'apt-get update failed' "$tmp/stderr" &&
+	ok "an unreachable mirror: exit 4, $(tail -1 "$tmp/stderr")" ||
+	{ fail "an unreachable mirror: exit $r, expected 4"; cat "$tmp/stderr"; }
+
 [ $fails -eq 0 ]
