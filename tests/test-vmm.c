@@ -7,6 +7,8 @@
  * the same meaning whose export is byte-identical (lib/vmm.h: the same meaning).
  * Format-specific cases live in tests/vmm-*.sh (real QEMU, virt-xml-validate, ...).
  */
+#include <time.h>
+
 #include "testutil.h"
 
 /*
@@ -215,6 +217,109 @@ START_TEST(test_bad_arguments)
 }
 END_TEST
 
+/*
+ * Every importer is linear in its text (issue 16): 1 MiB of each importer's worst shape
+ * (a head, one unit repeated to fill the loader's 1 MiB, a tail) imports under a bound
+ * of 10 s, which quadratic work misses by minutes and linear work meets with room on any
+ * machine; the real figure is printed.  Each unit carries `lost` parts, the last of them
+ * reported at byte `at` of the last unit, and the warnings are all there, positioned.
+ */
+static const struct {
+	const char *format, *head, *unit, *tail;
+	unsigned int lost;	/* per unit */
+	int at;			/* where the last unit's lost part is reported; -1: none */
+	unsigned int extra;	/* lost parts outside the units */
+} shapes[] = {
+	/* QEMU: unknown properties, Hyper-V properties, known ones, many lines, continuations */
+	{ "qemu", "-cpu host", ",a", "\n", 1, 1, 1 },
+	{ "qemu", "-cpu host", ",hv-vendor-id", "\n", 1, 1, 1 },
+	{ "qemu", "-cpu 'qemu64", ",kvm-pv-eoi=on", "'\n", 0, -1, 0 },
+	{ "qemu", "qemu-system-x86_64", " -m 1G \\\n", " -cpu host,a\n", 0, -1, 2 },
+	{ "qemu", "qemu-system-x86_64 -cpu", " \\\n", " host,a\n", 0, -1, 2 },
+	{ "qemu", "", "-cpux ", "-cpu qemu64,a", 0, -1, 1 },
+	/* libvirt: empty elements, one a line, many attributes, deep nesting, comments, text */
+	{ "libvirt", "<features>", "<a/>", "</features>\n", 1, 0, 0 },
+	{ "libvirt", "<features>\n", "  <a/>\n", "</features>\n", 1, 2, 0 },
+	{ "libvirt", "<features>", "<a b='' c='' d='' e='' f='' g='' h='' i='' j='' k=''/>",
+	  "</features>\n", 1, 0, 0 },
+	{ "libvirt", "<cpu>", "<feature name='x'/>", "</cpu>\n", 1, 0, 0 },
+	{ "libvirt", "<features>", "<hyperv/>", "</features>\n", 1, 0, 0 },
+	{ "libvirt", "<domain>",
+	  "<x><x><x><x><x><x><x><x><x><x><x><x><x><x><x><x></x></x></x></x></x></x></x></x>"
+	  "</x></x></x></x></x></x></x></x>", "</domain>\n", 0, -1, 0 },
+	{ "libvirt", "<features><!--", "- ", "--></features>\n", 0, -1, 0 },
+	{ "libvirt", "<features>", "<!-- c -->", "</features>\n", 0, -1, 0 },
+	{ "libvirt", "<features>", "&amp;&#x41;", "</features>\n", 0, -1, 0 },
+	{ "libvirt", "<features><a b='", "&lt;", "'/></features>\n", 0, -1, 1 },
+};
+
+struct last_lost {
+	unsigned int n, line, column;
+};
+
+static void keep_last(void *data, const struct kvmcpuid_lost *l)
+{
+	struct last_lost *ll = data;
+
+	ll->n++;
+	if (l->line > ll->line || (l->line == ll->line && l->column > ll->column)) {
+		ll->line = l->line;
+		ll->column = l->column;
+	}
+}
+
+START_TEST(test_import_linear)
+{
+	size_t hl = strlen(shapes[_i].head), ul = strlen(shapes[_i].unit);
+	size_t tl = strlen(shapes[_i].tail), n = (POLICY_MAX_BYTES - hl - tl) / ul, len, k, off;
+	struct kvmcpuid_diag diag = { 0 };
+	struct kvmcpuid_policy *p = NULL;
+	struct last_lost ll = { 0 };
+	unsigned int line = 1, col = 1;
+	struct timespec t0, t1;
+	double secs;
+	char *text;
+	int r;
+
+	text = malloc(POLICY_MAX_BYTES + 1);
+	ck_assert_ptr_nonnull(text);
+	memcpy(text, shapes[_i].head, hl);
+	for (k = 0; k < n; k++)
+		memcpy(text + hl + k * ul, shapes[_i].unit, ul);
+	memcpy(text + hl + n * ul, shapes[_i].tail, tl);
+	len = hl + n * ul + tl;
+	ck_assert_uint_le(len, POLICY_MAX_BYTES);
+	ck_assert_uint_gt(len, POLICY_MAX_BYTES - ul - 1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = kvmcpuid_policy_import(ctx, shapes[_i].format, text, len, "big", &diag, keep_last, &ll,
+				   &p);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("import --from %s, 1 MiB of %zu units of shape %d: %.3f s, %u lost\n",
+	       shapes[_i].format, n, _i, secs, ll.n);
+	ck_assert_msg(r >= 0, "%s: %s", shapes[_i].unit, diag.message);
+	ck_assert_msg(secs < 10, "%s: %.1f s for 1 MiB: not linear", shapes[_i].unit, secs);
+	ck_assert_uint_eq((unsigned)r, ll.n);
+	ck_assert_uint_eq(ll.n, shapes[_i].lost * n + shapes[_i].extra);
+	if (shapes[_i].at >= 0) {
+		/* the last unit's part: its line:col counted here the slow way */
+		off = hl + (n - 1) * ul + (size_t)shapes[_i].at;
+		for (k = 0; k < off; k++) {
+			if (text[k] == '\n') {
+				line++;
+				col = 1;
+			} else {
+				col++;
+			}
+		}
+		ck_assert_uint_eq(ll.line, line);
+		ck_assert_uint_eq(ll.column, col);
+	}
+	kvmcpuid_policy_unref(p);
+	free(text);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vmm");
@@ -224,6 +329,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_export_import_walk);
 	tcase_add_test(tc, test_bad_arguments);
+	tcase_add_loop_test(tc, test_import_linear, 0, ARRAY_SIZE(shapes));
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
