@@ -136,5 +136,34 @@ head -c 1100000 /dev/zero | tr '\0' 'k' >"$T/big"
 expect 2 "import of a file over 1 MiB" -- "$K" import --from qemu "$T/big"
 has "$T/err" "1 MiB" "says the limit"
 
+# ---- 1 MiB of unknown properties: linear, and the warnings summarised after 20 ----
+{ printf -- '-cpu qemu64'; head -c 524000 /dev/zero | tr '\0' 'a' | sed 's/a/,a/g'; echo; } >"$T/many"
+n0=$(date +%s)
+expect 1 "import of 1 MiB of unknown properties" -- "$K" import --from qemu "$T/many"
+secs=$(($(date +%s) - n0))
+[ "$secs" -lt 10 ] && ok "in under 10 s ($secs s)" || fail "$secs s for 1 MiB: not linear"
+[ "$(wc -l <"$T/err")" -eq 21 ] && ok "20 warnings and one line for the rest" ||
+	fail "$(wc -l <"$T/err") lines of warnings, want 21"
+has "$T/err" "many:1:13: warning: cannot carry 'a'" "the first warning is positioned"
+has "$T/err" "many:1:51: warning: cannot carry 'a'" "the 20th too"
+hasnt "$T/err" "many:1:53:" "the 21st is not shown"
+has "$T/err" "many: warning: 523980 of 524000 warnings not shown (the first 20 are above)" \
+	"the rest is counted"
+has "$T/out" "some settings were not carried" "the policy is written, partial"
+# export: the same bound on stderr; --json keeps every lost part
+lossy='default=off,enforce=on,signature="ABCDEFGHIJKL",base=0x40000200,max_leaf=0x40000205'
+lossy="$lossy,hc_map_gpa_range=on,migration_control=on,realtime=on"
+expect 1 "an export with 23 lost parts" -- "$K" export --to cloud-hypervisor -s "$lossy"
+[ "$(grep -c "cannot express" "$T/err")" -eq 20 ] && ok "20 lost parts shown" ||
+	fail "$(grep -c "cannot express" "$T/err") lost parts shown, want 20"
+has "$T/err" "kvmcpuid: cloud-hypervisor: 3 of 23 lost parts not shown (the first 20 are above; --json lists every one)" \
+	"the rest is counted"
+expect 1 "the same export --json" -- "$K" export --to cloud-hypervisor --json -s "$lossy"
+[ "$(grep -c '"key"' "$T/out")" -eq 23 ] && ok "the JSON lists all 23" ||
+	fail "the JSON lists $(grep -c '"key"' "$T/out"), want 23"
+expect 1 "an export with 20 lost parts" -- "$K" export --to cloud-hypervisor \
+	-s 'default=off,enforce=on,signature="ABCDEFGHIJKL",base=0x40000200'
+hasnt "$T/err" "not shown" "no count line when nothing was left out"
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
