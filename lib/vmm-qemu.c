@@ -80,9 +80,7 @@ static int qemu_export(struct vmm_export *e)
 				    "kernel-irqchip=split and x2apic: add them", f->qemu);
 	}
 	sb_printf(&e->out, ",vmware-cpuid-freq=%s", p->timing ? "on" : "off");
-	if (p->timing)
-		export_lost(e, "timing", "QEMU adds the timing leaf only when the guest has invtsc "
-			    "(invtsc=on, which blocks migration) and the TSC frequency is known");
+	export_lost_qemu_timing(e, "add invtsc=on");
 	sb_printf(&e->out, ",kvm-pv-enforce-cpuid=%s\n", p->enforce ? "on" : "off");
 	return 0;
 }

@@ -43,13 +43,28 @@ void export_lost(struct vmm_export *e, const char *key, const char *fmt, ...) PR
 /*
  * The leaf layout QEMU decides for each of its front ends (QEMU itself, libvirt,
  * KubeVirt): KVMKVMKVM at 0x40000000, or at 0x40000100 when Hyper-V enlightenments take
- * 0x40000000, max leaf base+1 (base+0x10 with the timing leaf).  Reports what of the
- * policy's signature, base and max_leaf that layout loses; vmm names the front end,
- * hyperv its spelling of the enlightenments.
+ * 0x40000000, max leaf base+1 (0x40000010 with the timing leaf).  Reports what of the
+ * policy's signature, base and max_leaf that layout loses, saying what the guest sees;
+ * vmm names the front end, hyperv its spelling of the enlightenments.  Nothing with
+ * signature = hidden: no leaves either way.
  */
 void export_lost_qemu_layout(struct vmm_export *e, const char *vmm, const char *hyperv);
+/*
+ * timing = on under QEMU: where and when QEMU adds its timing leaf, and what the guest
+ * sees otherwise; how says how the export asks for invtsc.
+ */
+void export_lost_qemu_timing(struct vmm_export *e, const char *how);
 /* What a front end of QEMU (libvirt, KubeVirt) cannot pass: enforce and timing. */
 void export_lost_qemu_frontend(struct vmm_export *e, const char *vmm);
+/*
+ * An explicit or legacy-zero max leaf under a VMM that writes the max leaf itself: KVM
+ * at kbase, max leaf kbase+1, or kbase+0x10 timing_when (NULL: the VMM adds no timing
+ * leaf for this policy).  Lost unless the explicit value is what the policy's own timing
+ * gives, whose fate the timing part tells.  The VMMs that write the max leaf themselves
+ * never announce a leaf they do not write.
+ */
+void export_lost_max_leaf(struct vmm_export *e, const char *vmm, uint32_t kbase,
+			  const char *timing_when);
 /*
  * One setting for bits 0 and 3 (QEMU's kvmclock property, libvirt's and KubeVirt's
  * kvmclock timer): a lost clocksource2 when its action is not clocksource's; what names

@@ -26,9 +26,9 @@ static const struct {
 	unsigned int exact;
 } formats[] = {
 	{ "qemu", true, 42 },
-	{ "libvirt", true, 32 },
+	{ "libvirt", true, 33 },
 	{ "kubevirt", false, 0 },
-	{ "firecracker", true, 122 },
+	{ "firecracker", true, 123 },
 	{ "cloud-hypervisor", false, 0 },
 };
 
@@ -65,6 +65,13 @@ static int meaning(const struct kvmcpuid_policy *p, unsigned int id)
 	return a;
 }
 
+/* max_leaf = auto spelled as the value it builds (base+1, base+0x10 with timing). */
+static void explicit_auto(const struct kvmcpuid_policy *p, char *v, size_t size)
+{
+	if (!strcmp(v, "auto"))
+		snprintf(v, size, "0x%08x", p->base + (p->timing ? 0x10 : 0x1));
+}
+
 static void assert_same_meaning(const struct kvmcpuid_policy *a, const struct kvmcpuid_policy *b,
 				const char *fmt, const char *text)
 {
@@ -78,6 +85,11 @@ static void assert_same_meaning(const struct kvmcpuid_policy *a, const struct kv
 	for (i = 0; i < ARRAY_SIZE(keys); i++) {
 		ck_assert_int_eq(kvmcpuid_policy_get(a, keys[i], va, sizeof(va)), 0);
 		ck_assert_int_eq(kvmcpuid_policy_get(b, keys[i], vb, sizeof(vb)), 0);
+		/* an explicit max leaf of what auto gives builds the same leaves */
+		if (!strcmp(keys[i], "max_leaf")) {
+			explicit_auto(a, va, sizeof(va));
+			explicit_auto(b, vb, sizeof(vb));
+		}
 		ck_assert_msg(!strcmp(va, vb), "%s: %s: %s became %s (%s)", fmt, keys[i], va, vb,
 			      text);
 	}
@@ -93,6 +105,8 @@ static struct kvmcpuid_policy *walk_policy(unsigned int i)
 		"enforce=on", "default=off", "default=off,clocksource=host,clocksource2=host",
 		"default=off,enforce=on,steal_time=host,pv_eoi=host",
 		"clocksource=off,clocksource2=host", "signature=hidden,enforce=on",
+		"max_leaf=0x40000001", "timing=on,max_leaf=0x40000010",
+		"base=0x40000100,timing=on,max_leaf=0x40000110",
 	};
 	unsigned int nfa = KVMCPUID_FEATURE_COUNT * 4 * 2;
 	struct kvmcpuid_policy *p = NULL;

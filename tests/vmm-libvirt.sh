@@ -106,6 +106,19 @@ has "$T/out" "pv_send_ipi = off" "an entity in a value is decoded"
 has "$T/out" "clocksource2 = off" "the kvmclock timer clears both bits"
 expect 0 "import from stdin" -- sh -c "'$K' import --from libvirt - <'$T/frag.xml'"
 
+# timing with an explicit max leaf: QEMU writes the max leaf, the lost part says what the
+# guest sees
+expect 1 "timing=on,max_leaf=0x40000010" -- "$K" export --to libvirt -s timing=on,max_leaf=0x40000010
+has "$T/out" "<feature policy='require' name='invtsc'/>" "invtsc is required"
+has "$T/err" "cannot express 'timing': QEMU adds the timing leaf 0x40000010 (and max leaf 0x40000010) only when the guest has invtsc (required here: the guest does not start without it; it blocks migration) and QEMU knows the TSC frequency; otherwise the guest sees max leaf 0x40000001 and no timing leaf" \
+	"when QEMU adds the timing leaf, and what the guest sees otherwise"
+hasnt "$T/err" "'max_leaf'" "max_leaf 0x40000010 is what QEMU writes with its timing leaf"
+expect 1 "base=0x40000100,timing=on,max_leaf=0x40000110" -- "$K" export --to libvirt \
+	-s base=0x40000100,timing=on,max_leaf=0x40000110
+has "$T/err" "cannot express 'max_leaf': libvirt has no max leaf setting: the guest sees 0x40000101" \
+	"the max leaf the guest sees"
+has "$T/err" "QEMU adds no timing leaf when KVM sits at 0x40000100" "no timing leaf there"
+
 # 1 MiB of empty elements under <features>, one a line: linear, 20 warnings and a count.
 { echo '<features>'; head -c 149790 /dev/zero | tr '\0' '\n' | sed 's|^|  <a/>|'; echo '</features>'; } >"$T/many.xml"
 import_big libvirt "$T/many.xml" "import of 1 MiB of empty elements"

@@ -9,7 +9,8 @@ set -u
 QEMU=$(command -v qemu-system-x86_64 || true)
 for set in "" "signature=hidden" "default=off" "steal_time=off,pv_eoi=off,enforce=on" \
 	"default=off,clocksource=host,clocksource2=host,realtime=on" "timing=on" \
-	"msi_ext_dest_id=on,pv_tlb_flush=force" "signature=\"ABCDEFGHIJKL\",base=0x40000100"; do
+	"msi_ext_dest_id=on,pv_tlb_flush=force" "signature=\"ABCDEFGHIJKL\",base=0x40000100" \
+	"timing=on,max_leaf=0x40000010" "base=0x40000100,timing=on,max_leaf=0x40000110"; do
 	"$K" export --to qemu ${set:+--set "$set"} >"$T/cpu" 2>"$T/lost"
 	rc=$?
 	case $rc in 0 | 1) ok "export '$set' (exit $rc)" ;; *) fail "export '$set' exit $rc" ;; esac
@@ -135,6 +136,45 @@ has "$T/err" "cannot import kubevirt" "says which formats import"
 head -c 1100000 /dev/zero | tr '\0' 'k' >"$T/big"
 expect 2 "import of a file over 1 MiB" -- "$K" import --from qemu "$T/big"
 has "$T/err" "1 MiB" "says the limit"
+
+# ---- timing with an explicit max leaf: every QEMU front end and Cloud Hypervisor write
+# the max leaf themselves and never announce a leaf they do not write; the lost part says
+# what the guest sees ----
+for f in qemu kubevirt; do
+	expect 1 "$f: timing=on,max_leaf=0x40000010" -- "$K" export --to $f \
+		-s async_pf_vmexit=off,timing=on,max_leaf=0x40000010
+	has "$T/err" "cannot express 'timing': QEMU adds the timing leaf 0x40000010 (and max leaf 0x40000010) only when the guest has invtsc" \
+		"$f: when QEMU adds the timing leaf"
+	has "$T/err" "otherwise the guest sees max leaf 0x40000001 and no timing leaf" \
+		"$f: what the guest sees otherwise"
+	hasnt "$T/err" "'max_leaf'" "$f: max_leaf 0x40000010 is what QEMU writes with its timing leaf"
+	expect 1 "$f: base=0x40000100,timing=on,max_leaf=0x40000110" -- "$K" export --to $f \
+		-s async_pf_vmexit=off,base=0x40000100,timing=on,max_leaf=0x40000110
+	has "$T/err" "cannot express 'timing': QEMU adds no timing leaf when KVM sits at 0x40000100 (it writes one only at 0x40000010, with KVM at 0x40000000): the guest sees max leaf 0x40000101 and no timing leaf" \
+		"$f: no timing leaf at 0x40000110"
+	has "$T/err" "cannot express 'max_leaf': " "$f: the max leaf is lost"
+	has "$T/err" "has no max leaf setting: the guest sees 0x40000101" "$f: as 0x40000101"
+done
+expect 0 "qemu: max_leaf=0x40000001 is what QEMU writes" -- "$K" export --to qemu \
+	-s async_pf_vmexit=off,max_leaf=0x40000001
+expect 1 "qemu: max_leaf=legacy-zero" -- "$K" export --to qemu -s async_pf_vmexit=off,max_leaf=legacy-zero
+has "$T/err" "cannot express 'max_leaf': QEMU has no max leaf setting: the guest sees 0x40000001" \
+	"legacy-zero: the guest sees base+1"
+expect 1 "qemu: timing=on,max_leaf=0x40000001" -- "$K" export --to qemu \
+	-s async_pf_vmexit=off,timing=on,max_leaf=0x40000001
+has "$T/err" "the guest sees 0x40000001, or 0x40000010 where QEMU adds its timing leaf" \
+	"below the timing leaf: both values the guest may see"
+expect 0 "qemu: signature=hidden with timing and a max leaf loses nothing (no leaves)" -- \
+	"$K" export --to qemu -s async_pf_vmexit=off,signature=hidden,timing=on,max_leaf=0x40000010
+expect 1 "cloud-hypervisor: timing=on,max_leaf=0x40000010" -- "$K" export --to cloud-hypervisor \
+	-s timing=on,max_leaf=0x40000010
+has "$T/err" "cannot express 'timing': Cloud Hypervisor adds the timing leaf 0x40000010 (and max leaf 0x40000010) only where the host CPU has an invariant TSC; elsewhere the guest sees max leaf 0x40000001 and no timing leaf" \
+	"cloud-hypervisor: when its timing leaf is there, and what the guest sees otherwise"
+hasnt "$T/err" "'max_leaf'" "cloud-hypervisor: max_leaf 0x40000010 follows its timing leaf"
+expect 1 "cloud-hypervisor: max_leaf=0x40000005" -- "$K" export --to cloud-hypervisor \
+	-s max_leaf=0x40000005
+has "$T/err" "cannot express 'max_leaf': Cloud Hypervisor has no max leaf setting: the guest sees 0x40000001, or 0x40000010 where the host CPU has an invariant TSC (with the timing leaf)" \
+	"cloud-hypervisor: both values the guest may see"
 
 # ---- 1 MiB of unknown properties: linear, and the warnings summarised after 20 ----
 { printf -- '-cpu qemu64'; head -c 524000 /dev/zero | tr '\0' 'a' | sed 's/a/,a/g'; echo; } >"$T/many"
