@@ -25,7 +25,13 @@
  *   kvm-steal-time, kvm-pv-eoi and kvmclock-stable-bit (kvm-pv.rst); host and max get
  *   every named bit KVM offers, never the hints;
  * - any Hyper-V enlightenment (hv-*) moves the KVM block to 0x40000100 (kvm.c,
- *   kvm_arch_init_vcpu: kvm_base = KVM_CPUID_SIGNATURE_NEXT when hyperv_enabled).
+ *   kvm_arch_init_vcpu: kvm_base = KVM_CPUID_SIGNATURE_NEXT when hyperv_enabled);
+ * - with -machine kernel_irqchip=split (or -accel kvm,kernel-irqchip=split) QEMU offers
+ *   KVM_FEATURE_MSI_EXT_DEST_ID itself (kvm.c, kvm_arch_get_supported_cpuid: ret |=
+ *   MSI_EXT_DEST_ID when kvm_irqchip_is_split()), so -cpu host and max take it, and
+ *   makes kvm-msi-ext-dest-id=on the default of named models (with KVM's x2APIC API);
+ *   an explicit kvm-msi-ext-dest-id=off still wins (a user's setting is never
+ *   overridden by a default or by what KVM offers), so the export is exact either way.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -192,12 +198,20 @@ found:
 	*end = e;
 }
 
+/* Whether the text (a command line) asks for a split irqchip, in either spelling. */
+static bool qemu_split_irqchip(const char *t, size_t len)
+{
+	return memmem(t, len, "kernel_irqchip=split", 20) ||
+	       memmem(t, len, "kernel-irqchip=split", 20);
+}
+
 static int qemu_import(struct vmm_import *im)
 {
 	const char *t = im->text;
 	struct kvmcpuid_policy *p = im->policy;
 	size_t s, end, i;
 	bool first = true, host_model = false, migratable = true, vmexit_named = false;
+	bool msi_named = false;
 	size_t model_at = 0;
 
 	qemu_find_cpu(t, im->len, &s, &end);
@@ -249,6 +263,8 @@ static int qemu_import(struct vmm_import *im)
 		id = strncmp(key, "kvm", 3) ? -ENOENT : kvmcpuid_feature_lookup(key);
 		if (id == KVMCPUID_FEATURE_ASYNC_PF_VMEXIT)
 			vmexit_named = true;
+		if (id == KVMCPUID_FEATURE_MSI_EXT_DEST_ID)
+			msi_named = true;
 		if (!strcmp(key, "migratable")) {
 			if (eq)		/* decides only async_pf_vmexit (below) */
 				migratable = on;
@@ -283,6 +299,9 @@ static int qemu_import(struct vmm_import *im)
 		}
 		s = e + 1;
 	}
+	/* a split irqchip anywhere on the command line sets bit 15 unless -cpu names it */
+	if (!msi_named && qemu_split_irqchip(t, im->len))
+		import_action(im, KVMCPUID_FEATURE_MSI_EXT_DEST_ID, KVMCPUID_ACTION_ON);
 	/* host and max: bit 10 follows KVM with migratable=off, or from QEMU 8.2 by name */
 	if (host_model && !vmexit_named && !migratable)
 		import_action(im, KVMCPUID_FEATURE_ASYNC_PF_VMEXIT, KVMCPUID_ACTION_HOST);

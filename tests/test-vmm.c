@@ -26,7 +26,7 @@ static const struct {
 	unsigned int exact;
 } formats[] = {
 	{ "qemu", true, 42 },
-	{ "libvirt", true, 33 },
+	{ "libvirt", true, 35 },
 	{ "kubevirt", false, 0 },
 	{ "firecracker", true, 123 },
 	{ "cloud-hypervisor", false, 0 },

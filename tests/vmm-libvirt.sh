@@ -44,6 +44,8 @@ kvmclock-off|clocksource=off,clocksource2=off|0
 default-off|default=off|1
 steal-time-off|steal_time=off|1
 enforce|enforce=on|1
+msi-on|msi_ext_dest_id=on|0
+msi-force|default=off,msi_ext_dest_id=force,clocksource=host,clocksource2=host|1
 EOF
 
 has "$T/hidden.xml" "<hidden state='on'/>" "hidden is <kvm><hidden state='on'/>"
@@ -105,6 +107,21 @@ has "$T/out" "pv_eoi = off" "apic eoi='off' is pv_eoi = off"
 has "$T/out" "pv_send_ipi = off" "an entity in a value is decoded"
 has "$T/out" "clocksource2 = off" "the kvmclock timer clears both bits"
 expect 0 "import from stdin" -- sh -c "'$K' import --from libvirt - <'$T/frag.xml'"
+
+# msi_ext_dest_id: QEMU sets it with a split irqchip (<ioapic driver='qemu'/>), so the
+# export always names the I/O APIC, and the import reads it.
+has "$T/default.xml" "<ioapic driver='kvm'/>" "msi_ext_dest_id off: the in-kernel I/O APIC"
+has "$T/msi-on.xml" "<ioapic driver='qemu'/>" "msi_ext_dest_id on: the split I/O APIC"
+has "$T/msi-on.policy" "msi_ext_dest_id = on" "which imports back as msi_ext_dest_id = on"
+has "$T/default.policy" "msi_ext_dest_id = off" "and driver='kvm' as off"
+expect 0 "msi_ext_dest_id=off is exact" -- "$K" export --to libvirt -s msi_ext_dest_id=off
+hasnt "$T/err" "msi_ext_dest_id" "nothing lost"
+printf "<domain type='kvm'>\n  <features>\n    <ioapic driver='qemu'/>\n  </features>\n  <cpu mode='custom'><model>qemu64</model></cpu>\n</domain>\n" >"$T/split.xml"
+expect 0 "a named model with a split I/O APIC" -- "$K" import --from libvirt "$T/split.xml"
+has "$T/out" "msi_ext_dest_id = on" "QEMU's default with a split irqchip"
+hasnt "$T/err" "ioapic" "<ioapic> is carried, not reported"
+bad ioapic "<features>\n  <ioapic driver='split'/>\n</features>\n" \
+	"2:19: 'split' is not a value of driver: qemu or kvm"
 
 # timing with an explicit max leaf: QEMU writes the max leaf, the lost part says what the
 # guest sees

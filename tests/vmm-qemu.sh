@@ -176,6 +176,23 @@ expect 1 "cloud-hypervisor: max_leaf=0x40000005" -- "$K" export --to cloud-hyper
 has "$T/err" "cannot express 'max_leaf': Cloud Hypervisor has no max leaf setting: the guest sees 0x40000001, or 0x40000010 where the host CPU has an invariant TSC (with the timing leaf)" \
 	"cloud-hypervisor: both values the guest may see"
 
+# ---- msi_ext_dest_id: a split irqchip makes QEMU set it unless -cpu says otherwise ----
+expect 0 "msi_ext_dest_id=off is written as kvm-msi-ext-dest-id=off" -- "$K" export --to qemu \
+	-s async_pf_vmexit=off,msi_ext_dest_id=off
+has "$T/out" ",kvm-msi-ext-dest-id=off," "explicit, so a split irqchip's default cannot set it"
+printf 'qemu-system-x86_64 -machine q35,kernel_irqchip=split -cpu host,kvm-pv-eoi=off\n' >"$T/split"
+expect 1 "import of a command line with kernel_irqchip=split" -- "$K" import --from qemu "$T/split"
+has "$T/out" "msi_ext_dest_id = on" "-cpu host takes the bit QEMU offers with a split irqchip"
+printf 'qemu-system-x86_64 -accel kvm,kernel-irqchip=split -cpu qemu64\n' >"$T/split"
+expect 0 "import of -accel kvm,kernel-irqchip=split with a named model" -- "$K" import --from qemu "$T/split"
+has "$T/out" "msi_ext_dest_id = on" "a named model's default with a split irqchip"
+printf 'qemu-system-x86_64 -machine q35,kernel_irqchip=split -cpu qemu64,kvm-msi-ext-dest-id=off\n' >"$T/split"
+expect 0 "kvm-msi-ext-dest-id=off beside kernel_irqchip=split" -- "$K" import --from qemu "$T/split"
+has "$T/out" "msi_ext_dest_id = off" "the explicit property wins"
+expect 1 "kubevirt: msi_ext_dest_id off" -- "$K" export --to kubevirt
+has "$T/err" "cannot express 'msi_ext_dest_id': KubeVirt has no I/O APIC setting: where the domain gets a split I/O APIC (libvirt 10.10 and later add one for more than 255 vCPUs), QEMU sets KVM_FEATURE_MSI_EXT_DEST_ID" \
+	"kubevirt: when QEMU sets it anyway"
+
 # ---- 1 MiB of unknown properties: linear, and the warnings summarised after 20 ----
 { printf -- '-cpu qemu64'; head -c 524000 /dev/zero | tr '\0' 'a' | sed 's/a/,a/g'; echo; } >"$T/many"
 import_big qemu "$T/many" "import of 1 MiB of unknown properties"
