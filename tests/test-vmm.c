@@ -238,6 +238,12 @@ END_TEST
  * machine; the real figure is printed.  Each unit carries `lost` parts, the last of them
  * reported at byte `at` of the last unit, and the warnings are all there, positioned.
  */
+#define OPEN10 "<x><x><x><x><x><x><x><x><x><x>"
+#define OPEN50 OPEN10 OPEN10 OPEN10 OPEN10 OPEN10
+#define OPEN250 OPEN50 OPEN50 OPEN50 OPEN50 OPEN50
+#define CLOSE10 "</x></x></x></x></x></x></x></x></x></x>"
+#define CLOSE50 CLOSE10 CLOSE10 CLOSE10 CLOSE10 CLOSE10
+#define CLOSE250 CLOSE50 CLOSE50 CLOSE50 CLOSE50 CLOSE50
 static const struct {
 	const char *format, *head, *unit, *tail;
 	unsigned int lost;	/* per unit */
@@ -261,6 +267,26 @@ static const struct {
 	{ "libvirt", "<domain>",
 	  "<x><x><x><x><x><x><x><x><x><x><x><x><x><x><x><x></x></x></x></x></x></x></x></x>"
 	  "</x></x></x></x></x></x></x></x>", "</domain>\n", 0, -1, 0 },
+	/* 32 attributes (the most) whose names differ in their last byte */
+	{ "libvirt", "<features>",
+	  "<a abcdefghijklmnopqrstuvwA='' abcdefghijklmnopqrstuvwB='' abcdefghijklm"
+	  "nopqrstuvwC='' abcdefghijklmnopqrstuvwD='' abcdefghijklmnopqrstuvwE='' a"
+	  "bcdefghijklmnopqrstuvwF='' abcdefghijklmnopqrstuvwG='' abcdefghijklmnopq"
+	  "rstuvwH='' abcdefghijklmnopqrstuvwI='' abcdefghijklmnopqrstuvwJ='' abcde"
+	  "fghijklmnopqrstuvwK='' abcdefghijklmnopqrstuvwL='' abcdefghijklmnopqrstu"
+	  "vwM='' abcdefghijklmnopqrstuvwN='' abcdefghijklmnopqrstuvwO='' abcdefghi"
+	  "jklmnopqrstuvwP='' abcdefghijklmnopqrstuvwQ='' abcdefghijklmnopqrstuvwR="
+	  "'' abcdefghijklmnopqrstuvwS='' abcdefghijklmnopqrstuvwT='' abcdefghijklm"
+	  "nopqrstuvwU='' abcdefghijklmnopqrstuvwV='' abcdefghijklmnopqrstuvwW='' a"
+	  "bcdefghijklmnopqrstuvwX='' abcdefghijklmnopqrstuvwY='' abcdefghijklmnopq"
+	  "rstuvwZ='' abcdefghijklmnopqrstuvw0='' abcdefghijklmnopqrstuvw1='' abcde"
+	  "fghijklmnopqrstuvw2='' abcdefghijklmnopqrstuvw3='' abcdefghijklmnopqrstu"
+	  "vw4='' abcdefghijklmnopqrstuvw5=''/>",
+	  "</features>\n", 1, 0, 0 },
+	/* nesting 250 deep, over and over */
+	{ "libvirt", "<domain>", OPEN250 CLOSE250, "</domain>\n", 0, -1, 0 },
+	{ "libvirt", "<cpu>", "<?pi a processing instruction ?><![CDATA[ <a> ]]>", "</cpu>\n", 0,
+	  -1, 0 },
 	{ "libvirt", "<features><!--", "- ", "--></features>\n", 0, -1, 0 },
 	{ "libvirt", "<features>", "<!-- c -->", "</features>\n", 0, -1, 0 },
 	{ "libvirt", "<features>", "&amp;&#x41;", "</features>\n", 0, -1, 0 },
@@ -282,33 +308,51 @@ static void keep_last(void *data, const struct kvmcpuid_lost *l)
 	}
 }
 
+/* head, unit repeated n times to fill the 1 MiB kvmcpuid reads, tail: *len bytes. */
+static char *fill_mib(const char *head, const char *unit, const char *tail, size_t *n,
+		      size_t *len)
+{
+	size_t hl = strlen(head), ul = strlen(unit), tl = strlen(tail), k;
+	char *text = malloc(POLICY_MAX_BYTES + 1);
+
+	ck_assert_ptr_nonnull(text);
+	*n = (POLICY_MAX_BYTES - hl - tl) / ul;
+	memcpy(text, head, hl);
+	for (k = 0; k < *n; k++)
+		memcpy(text + hl + k * ul, unit, ul);
+	memcpy(text + hl + *n * ul, tail, tl);
+	*len = hl + *n * ul + tl;
+	ck_assert_uint_le(*len, POLICY_MAX_BYTES);
+	ck_assert_uint_gt(*len, POLICY_MAX_BYTES - ul - 1);
+	return text;
+}
+
+/* kvmcpuid_policy_import, timed: its return in *r, the seconds it took. */
+static double timed_import(const char *format, const char *text, size_t len,
+			   struct kvmcpuid_diag *diag, kvmcpuid_lost_fn fn, void *data,
+			   struct kvmcpuid_policy **p, int *r)
+{
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	*r = kvmcpuid_policy_import(ctx, format, text, len, "big", diag, fn, data, p);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
 START_TEST(test_import_linear)
 {
-	size_t hl = strlen(shapes[_i].head), ul = strlen(shapes[_i].unit);
-	size_t tl = strlen(shapes[_i].tail), n = (POLICY_MAX_BYTES - hl - tl) / ul, len, k, off;
+	size_t hl = strlen(shapes[_i].head), ul = strlen(shapes[_i].unit), n, len, k, off;
 	struct kvmcpuid_diag diag = { 0 };
 	struct kvmcpuid_policy *p = NULL;
 	struct last_lost ll = { 0 };
 	unsigned int line = 1, col = 1;
-	struct timespec t0, t1;
 	double secs;
 	char *text;
 	int r;
 
-	text = malloc(POLICY_MAX_BYTES + 1);
-	ck_assert_ptr_nonnull(text);
-	memcpy(text, shapes[_i].head, hl);
-	for (k = 0; k < n; k++)
-		memcpy(text + hl + k * ul, shapes[_i].unit, ul);
-	memcpy(text + hl + n * ul, shapes[_i].tail, tl);
-	len = hl + n * ul + tl;
-	ck_assert_uint_le(len, POLICY_MAX_BYTES);
-	ck_assert_uint_gt(len, POLICY_MAX_BYTES - ul - 1);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r = kvmcpuid_policy_import(ctx, shapes[_i].format, text, len, "big", &diag, keep_last, &ll,
-				   &p);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	text = fill_mib(shapes[_i].head, shapes[_i].unit, shapes[_i].tail, &n, &len);
+	secs = timed_import(shapes[_i].format, text, len, &diag, keep_last, &ll, &p, &r);
 	printf("import --from %s, 1 MiB of %zu units of shape %d: %.3f s, %u lost\n",
 	       shapes[_i].format, n, _i, secs, ll.n);
 	ck_assert_msg(r >= 0, "%s: %s", shapes[_i].unit, diag.message);
@@ -334,6 +378,45 @@ START_TEST(test_import_linear)
 }
 END_TEST
 
+/*
+ * 1 MiB that the importers refuse: the error comes as fast, at the byte at fault (the
+ * position is counted once, however far into the text).
+ */
+static const struct {
+	const char *format, *head, *unit, *tail, *message;
+	unsigned int line, column;
+} bad_shapes[] = {
+	{ "libvirt", "<features><!--", "x", "", "a comment that is never closed", 1, 11 },
+	{ "libvirt", "<features><a b='", "x", "", "the value of b is never closed", 1, 16 },
+	{ "libvirt", "<features>", "<a>", "", "elements nested deeper than 256", 1, 776 },
+	{ "libvirt", "<features>\n", "\n", "&</features>", "a bare '&'", 0, 1 },
+	{ "qemu", "-cpu ", "a", "", "a setting name of", 1, 6 },
+	{ "qemu", "host", ",a", " x\n", "a blank inside the -cpu argument", 1, 0 },
+};
+
+START_TEST(test_import_linear_errors)
+{
+	size_t hl = strlen(bad_shapes[_i].head), ul = strlen(bad_shapes[_i].unit), n, len;
+	struct kvmcpuid_diag diag = { 0 };
+	struct kvmcpuid_policy *p = NULL;
+	double secs;
+	char *text;
+	int r;
+
+	text = fill_mib(bad_shapes[_i].head, bad_shapes[_i].unit, bad_shapes[_i].tail, &n, &len);
+	secs = timed_import(bad_shapes[_i].format, text, len, &diag, NULL, NULL, &p, &r);
+	ck_assert_int_eq(r, -EINVAL);
+	ck_assert_msg(secs < 10, "%.1f s to refuse 1 MiB", secs);
+	ck_assert_ptr_null(p);
+	ck_assert_msg(strstr(diag.message, bad_shapes[_i].message), "%s", diag.message);
+	/* 0: the last line (the head's newline and n more), or just past the units */
+	ck_assert_uint_eq(diag.line, bad_shapes[_i].line ? bad_shapes[_i].line : n + 2);
+	ck_assert_uint_eq(diag.column, bad_shapes[_i].column ? bad_shapes[_i].column
+			  : hl + n * ul + 1);
+	free(text);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vmm");
@@ -344,6 +427,7 @@ int main(void)
 	tcase_add_test(tc, test_export_import_walk);
 	tcase_add_test(tc, test_bad_arguments);
 	tcase_add_loop_test(tc, test_import_linear, 0, ARRAY_SIZE(shapes));
+	tcase_add_loop_test(tc, test_import_linear_errors, 0, ARRAY_SIZE(bad_shapes));
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
