@@ -105,7 +105,7 @@ static int kubevirt_export(struct vmm_export *e)
 	if (export_wants(e, F_RT))
 		sb_printf(o, "      # the kvm-hint-dedicated bit; it also pins the vCPUs (CPU manager)\n"
 			  "      dedicatedCpuPlacement: true\n");
-	if (p->timing)
+	if (export_qemu_timing(e))
 		sb_printf(o, "      features:\n      - name: invtsc\n        policy: require\n");
 	sb_printf(o, "    features:\n      kvm:\n        hidden: %s\n",
 		  p->sig_kind == KVMCPUID_SIGNATURE_HIDDEN ? "true" : "false");

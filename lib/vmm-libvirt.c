@@ -166,7 +166,7 @@ static int libvirt_export(struct vmm_export *e)
 		sb_printf(o, "    <pvspinlock state='%s'/>\n", on_off(unhalt != KVMCPUID_ACTION_OFF));
 	sb_printf(o, "  </features>\n  <cpu mode='host-passthrough' migratable='off'>\n"
 		  "    <feature policy='%s' name='invtsc'/>\n  </cpu>\n",
-		  p->timing ? "require" : "disable");
+		  export_qemu_timing(e) ? "require" : "disable");
 	sb_printf(o, "  <clock offset='utc'>\n    <timer name='kvmclock' present='%s'/>\n"
 		  "  </clock>\n</domain>\n", cs == KVMCPUID_ACTION_OFF ? "no" : "yes");
 	return 0;

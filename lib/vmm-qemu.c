@@ -85,7 +85,7 @@ static int qemu_export(struct vmm_export *e)
 			export_lost(e, f->name, "QEMU offers %s only with -machine "
 				    "kernel-irqchip=split and x2apic: add them", f->qemu);
 	}
-	sb_printf(&e->out, ",vmware-cpuid-freq=%s", p->timing ? "on" : "off");
+	sb_printf(&e->out, ",vmware-cpuid-freq=%s", export_qemu_timing(e) ? "on" : "off");
 	export_lost_qemu_timing(e, "add invtsc=on");
 	sb_printf(&e->out, ",kvm-pv-enforce-cpuid=%s\n", p->enforce ? "on" : "off");
 	return 0;

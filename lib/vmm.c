@@ -134,8 +134,16 @@ void export_lost_qemu_layout(struct vmm_export *e, const char *vmm, const char *
 	else if (p->base != PV_BASE_FIRST)
 		export_lost(e, "base", "%s puts KVM at 0x40000000 (0x40000100 with %s), never at "
 			    "0x%08x", vmm, hyperv, p->base);
-	export_lost_max_leaf(e, vmm, kbase, p->timing && kbase == PV_BASE_FIRST ?
+	export_lost_max_leaf(e, vmm, kbase, export_qemu_timing(e) ?
 			     "where QEMU adds its timing leaf" : NULL);
+}
+
+bool export_qemu_timing(const struct vmm_export *e)
+{
+	const struct kvmcpuid_policy *p = e->policy;
+
+	return p->timing && p->sig_kind != KVMCPUID_SIGNATURE_HIDDEN &&
+	       qemu_kvm_base(p) == PV_BASE_FIRST;
 }
 
 void export_lost_qemu_timing(struct vmm_export *e, const char *how)

@@ -54,6 +54,12 @@ void export_lost_qemu_layout(struct vmm_export *e, const char *vmm, const char *
  * sees otherwise; how says how the export asks for invtsc.
  */
 void export_lost_qemu_timing(struct vmm_export *e, const char *how);
+/*
+ * Whether QEMU can add the timing leaf this policy asks for (timing = on, KVM visible at
+ * 0x40000000): only then do the exports ask for it (vmware-cpuid-freq, invtsc), since
+ * invtsc blocks migration and elsewhere buys nothing.
+ */
+bool export_qemu_timing(const struct vmm_export *e);
 /* What a front end of QEMU (libvirt, KubeVirt) cannot pass: enforce and timing. */
 void export_lost_qemu_frontend(struct vmm_export *e, const char *vmm);
 /*

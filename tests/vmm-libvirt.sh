@@ -135,6 +135,10 @@ expect 1 "base=0x40000100,timing=on,max_leaf=0x40000110" -- "$K" export --to lib
 has "$T/err" "cannot express 'max_leaf': libvirt has no max leaf setting: the guest sees 0x40000101" \
 	"the max leaf the guest sees"
 has "$T/err" "QEMU adds no timing leaf when KVM sits at 0x40000100" "no timing leaf there"
+has "$T/out" "<feature policy='disable' name='invtsc'/>" "so invtsc (which blocks migration) is not required"
+expect 0 "signature=hidden,timing=on: no leaves either way" -- "$K" export --to libvirt \
+	-s signature=hidden,timing=on,max_leaf=0x40000010
+has "$T/out" "<feature policy='disable' name='invtsc'/>" "and no invtsc for a timing leaf that cannot be"
 
 # 1 MiB of empty elements under <features>, one a line: linear, 20 warnings and a count.
 { echo '<features>'; head -c 149790 /dev/zero | tr '\0' '\n' | sed 's|^|  <a/>|'; echo '</features>'; } >"$T/many.xml"

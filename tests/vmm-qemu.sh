@@ -155,6 +155,9 @@ for f in qemu kubevirt; do
 	has "$T/err" "cannot express 'max_leaf': " "$f: the max leaf is lost"
 	has "$T/err" "has no max leaf setting: the guest sees 0x40000101" "$f: as 0x40000101"
 done
+hasnt "$T/out" "invtsc" "kubevirt: no invtsc required for a timing leaf QEMU cannot add"
+expect 1 "qemu: base=0x40000100,timing=on" -- "$K" export --to qemu -s async_pf_vmexit=off,base=0x40000100,timing=on
+has "$T/out" ",vmware-cpuid-freq=off," "no vmware-cpuid-freq for a timing leaf QEMU cannot add"
 expect 0 "qemu: max_leaf=0x40000001 is what QEMU writes" -- "$K" export --to qemu \
 	-s async_pf_vmexit=off,max_leaf=0x40000001
 expect 1 "qemu: max_leaf=legacy-zero" -- "$K" export --to qemu -s async_pf_vmexit=off,max_leaf=legacy-zero
