@@ -82,8 +82,10 @@ static int qemu_export(struct vmm_export *e)
 				    "it instead of refusing to start (its enforce option refuses "
 				    "for every feature of the CPU model)", f->qemu);
 		else if (a == KVMCPUID_ACTION_ON && !strcmp(f->name, "msi_ext_dest_id"))
-			export_lost(e, f->name, "QEMU offers %s only with -machine "
-				    "kernel-irqchip=split and x2apic: add them", f->qemu);
+			export_lost(e, f->name, "QEMU offers %s only with a split irqchip "
+				    "(kvm_arch_get_supported_cpuid): add -machine "
+				    "kernel-irqchip=split, without which QEMU drops it with a "
+				    "warning", f->qemu);
 	}
 	sb_printf(&e->out, ",vmware-cpuid-freq=%s", export_qemu_timing(e) ? "on" : "off");
 	export_lost_qemu_timing(e, "add invtsc=on");

@@ -183,6 +183,10 @@ has "$T/err" "cannot express 'max_leaf': Cloud Hypervisor has no max leaf settin
 expect 0 "msi_ext_dest_id=off is written as kvm-msi-ext-dest-id=off" -- "$K" export --to qemu \
 	-s async_pf_vmexit=off,msi_ext_dest_id=off
 has "$T/out" ",kvm-msi-ext-dest-id=off," "explicit, so a split irqchip's default cannot set it"
+expect 1 "msi_ext_dest_id=on" -- "$K" export --to qemu -s async_pf_vmexit=off,msi_ext_dest_id=on
+has "$T/out" ",kvm-msi-ext-dest-id=on," "is written"
+has "$T/err" "cannot express 'msi_ext_dest_id': QEMU offers kvm-msi-ext-dest-id only with a split irqchip (kvm_arch_get_supported_cpuid): add -machine kernel-irqchip=split, without which QEMU drops it with a warning" \
+	"and says it needs a split irqchip"
 printf 'qemu-system-x86_64 -machine q35,kernel_irqchip=split -cpu host,kvm-pv-eoi=off\n' >"$T/split"
 expect 1 "import of a command line with kernel_irqchip=split" -- "$K" import --from qemu "$T/split"
 has "$T/out" "msi_ext_dest_id = on" "-cpu host takes the bit QEMU offers with a split irqchip"
