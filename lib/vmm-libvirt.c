@@ -39,8 +39,8 @@
  *   <iommu> with intremap='on' and, from 10.10, for more than 255 vCPUs, so the export
  *   always names the driver: merged into such a domain it conflicts visibly (libvirt
  *   refuses the domain) instead of leaving the bit to chance.
- * The import reads a whole domain or <features>, <cpu> and <clock> parts with the XML
- * scanner of xml.h.
+ * The import reads a whole domain (its <features>, <cpu>, <clock> and <devices><iommu>)
+ * or <features>, <cpu> and <clock> parts with the XML scanner of xml.h.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -174,7 +174,7 @@ static int libvirt_export(struct vmm_export *e)
 
 /* ---- import: what the elements mean ------------------------------------- */
 
-enum ctx { C_SKIP, C_DOMAIN, C_FEATURES, C_KVM, C_HYPERV, C_CPU, C_CLOCK };
+enum ctx { C_SKIP, C_DOMAIN, C_FEATURES, C_KVM, C_HYPERV, C_CPU, C_CLOCK, C_DEVICES, C_IOMMU };
 
 struct lv {
 	struct vmm_import *im;
@@ -185,6 +185,7 @@ struct lv {
 	int hidden, timing;		/* -1: not said */
 	size_t cpu_off;
 	bool hv_on;
+	bool intremap;			/* <iommu><driver intremap='on'/>: a split I/O APIC */
 };
 
 /* The value of attribute name of tag, which must be one of on / off spellings. */
@@ -279,7 +280,17 @@ static int lv_element(struct lv *lv, enum ctx parent, const struct xml_tag *tag,
 	case C_DOMAIN:
 		*ret = xml_name_is(n, nl, "features") ? C_FEATURES :
 			xml_name_is(n, nl, "cpu") ? C_CPU : xml_name_is(n, nl, "clock") ? C_CLOCK :
-			C_SKIP;
+			xml_name_is(n, nl, "devices") ? C_DEVICES : C_SKIP;
+		break;
+	case C_DEVICES:
+		*ret = xml_name_is(n, nl, "iommu") ? C_IOMMU : C_SKIP;
+		break;
+	case C_IOMMU:
+		/* libvirt adds <ioapic driver='qemu'/> for interrupt remapping (see above) */
+		if (xml_name_is(n, nl, "driver")) {
+			r = tag_switch(lv, tag, "intremap", "on", "off", &v);
+			lv->intremap |= v == 1;
+		}
 		break;
 	case C_FEATURES:
 		if (xml_name_is(n, nl, "kvm")) {
@@ -394,6 +405,8 @@ static void lv_finish(struct lv *lv)
 	for (id = 0; id < FEATURE_COUNT; id++)
 		if (lv->cpu[id] >= 0)
 			import_action(lv->im, id, (unsigned)lv->cpu[id]);
+	if (lv->intremap && lv->el[F_MSI] < 0)
+		set_el(lv, F_MSI, 1);
 	for (id = 0; id < FEATURE_COUNT; id++)
 		if (lv->el[id] >= 0)
 			import_action(lv->im, id, (unsigned)lv->el[id]);
