@@ -153,13 +153,15 @@ static bool qemu_hv_enables(const char *key, const char *v, size_t vlen, bool on
 }
 
 /*
- * Where the -cpu argument is: after "-cpu" (or "--cpu", "-cpu=") when the text is a
- * command line, else the whole text without surrounding blanks.  Quotes around it
- * (a pasted shell line) are skipped.
+ * Where the -cpu argument is: after the last "-cpu" (or "--cpu", "-cpu=") when the text
+ * is a command line, since QEMU keeps the last (softmmu/vl.c, qemu_init: cpu_option =
+ * optarg), else the whole text without surrounding blanks.  Quotes around it (a pasted
+ * shell line) are skipped.
  */
 static void qemu_find_cpu(const char *t, size_t len, size_t *start, size_t *end)
 {
-	size_t i = 0, s, e;
+	size_t i = 0, s, e = 0;
+	bool found = false;
 
 	while (i < len) {
 		while (i < len && isspace((unsigned char)t[i]))
@@ -176,22 +178,26 @@ static void qemu_find_cpu(const char *t, size_t len, size_t *start, size_t *end)
 				while (i < len && !isspace((unsigned char)t[i]))
 					i++;
 			} while (i - s == 1 && t[s] == '\\');
+			*start = s;
 			e = i;
-			goto found;
-		}
-		if (i - s > 5 && (!strncmp(t + s, "-cpu=", 5) || !strncmp(t + s, "--cpu=", 6))) {
-			s += t[s + 1] == '-' ? 6 : 5;
+			found = true;
+		} else if (i - s > 5 && (!strncmp(t + s, "-cpu=", 5) ||
+					 !strncmp(t + s, "--cpu=", 6))) {
+			*start = s + (t[s + 1] == '-' ? 6 : 5);
 			e = i;
-			goto found;
+			found = true;
 		}
 	}
-	s = 0;
-	while (s < len && isspace((unsigned char)t[s]))
-		s++;
-	e = len;
-	while (e > s && isspace((unsigned char)t[e - 1]))
-		e--;
-found:
+	if (found) {
+		s = *start;
+	} else {
+		s = 0;
+		while (s < len && isspace((unsigned char)t[s]))
+			s++;
+		e = len;
+		while (e > s && isspace((unsigned char)t[e - 1]))
+			e--;
+	}
 	if (e - s >= 2 && (t[s] == '\'' || t[s] == '"') && t[e - 1] == t[s]) {
 		s++;
 		e--;
@@ -200,11 +206,22 @@ found:
 	*end = e;
 }
 
-/* Whether the text (a command line) asks for a split irqchip, in either spelling. */
+/*
+ * Whether the text (a command line) asks for a split irqchip: the last kernel_irqchip
+ * (-machine) or kernel-irqchip (-accel kvm) setting says split, as the last of QEMU's
+ * options wins.
+ */
 static bool qemu_split_irqchip(const char *t, size_t len)
 {
-	return memmem(t, len, "kernel_irqchip=split", 20) ||
-	       memmem(t, len, "kernel-irqchip=split", 20);
+	const char *p = t, *last = NULL;
+
+	while ((p = memmem(p, len - (size_t)(p - t), "irqchip=", 8))) {
+		if (p - t >= 7 && !strncmp(p - 7, "kernel", 6) && (p[-1] == '_' || p[-1] == '-'))
+			last = p + 8;
+		p += 8;
+	}
+	return last && !strncmp(last, "split", 5) && (last[5] == ',' || !last[5] ||
+						       isspace((unsigned char)last[5]));
 }
 
 static int qemu_import(struct vmm_import *im)

@@ -196,6 +196,13 @@ has "$T/out" "msi_ext_dest_id = on" "a named model's default with a split irqchi
 printf 'qemu-system-x86_64 -machine q35,kernel_irqchip=split -cpu qemu64,kvm-msi-ext-dest-id=off\n' >"$T/split"
 expect 0 "kvm-msi-ext-dest-id=off beside kernel_irqchip=split" -- "$K" import --from qemu "$T/split"
 has "$T/out" "msi_ext_dest_id = off" "the explicit property wins"
+printf 'qemu-system-x86_64 -machine kernel_irqchip=split -cpu qemu64 -machine kernel_irqchip=on\n' >"$T/split"
+expect 0 "kernel_irqchip=on after kernel_irqchip=split" -- "$K" import --from qemu "$T/split"
+has "$T/out" "msi_ext_dest_id = off" "the last kernel_irqchip wins, as in QEMU"
+printf 'qemu-system-x86_64 -cpu host,kvm-pv-eoi=off \\\n  -cpu qemu64,kvm-pv-unhalt=on\n' >"$T/twice"
+expect 0 "a command line with two -cpu" -- "$K" import --from qemu "$T/twice"
+has "$T/out" "pv_unhalt = host" "the last -cpu is read, as QEMU keeps the last"
+has "$T/out" "pv_eoi = host" "not the first"
 expect 1 "kubevirt: msi_ext_dest_id off" -- "$K" export --to kubevirt
 has "$T/err" "cannot express 'msi_ext_dest_id': KubeVirt has no I/O APIC setting: where the domain gets a split I/O APIC (libvirt 10.10 and later add one for more than 255 vCPUs), QEMU sets KVM_FEATURE_MSI_EXT_DEST_ID" \
 	"kubevirt: when QEMU sets it anyway"
