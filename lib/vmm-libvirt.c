@@ -307,6 +307,10 @@ static int lv_element(struct lv *lv, enum ctx parent, const struct xml_tag *tag,
 			if (v >= 0)
 				set_el(lv, F_EOI, v);
 		} else if (xml_name_is(n, nl, "ioapic")) {
+			/* libvirt's schema requires the driver */
+			if (!xml_attr(tag, "driver"))
+				return import_error(lv->im, tag->off, "<ioapic> without a driver "
+						    "(kvm or qemu)");
 			r = tag_switch(lv, tag, "driver", "qemu", "kvm", &v);
 			if (v >= 0)
 				set_el(lv, F_MSI, v);

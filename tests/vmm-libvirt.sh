@@ -123,6 +123,7 @@ hasnt "$T/err" "ioapic" "<ioapic> is carried, not reported"
 printf "<domain type='kvm'>\n  <devices>\n    <iommu model='intel'><driver intremap='on'/></iommu>\n  </devices>\n</domain>\n" >"$T/iommu.xml"
 expect 0 "a domain with interrupt remapping" -- "$K" import --from libvirt "$T/iommu.xml"
 has "$T/out" "msi_ext_dest_id = on" "libvirt adds the split I/O APIC for it, and QEMU then sets the bit"
+bad ioapic-driver "<features>\n  <ioapic/>\n</features>\n" "2:3: <ioapic> without a driver (kvm or qemu)"
 bad ioapic "<features>\n  <ioapic driver='split'/>\n</features>\n" \
 	"2:19: 'split' is not a value of driver: qemu or kvm"
 
