@@ -42,12 +42,13 @@ static int chv_export(struct vmm_export *e)
 			export_lost(e, "base", "Cloud Hypervisor keeps KVM at 0x40000000, never at "
 				    "0x%08x (kvm_hyperv=on removes the KVM leaves, it does not move "
 				    "them)", p->base);
-		if (p->max_leaf_kind != KVMCPUID_MAX_LEAF_AUTO)
-			export_lost(e, "max_leaf", "Cloud Hypervisor sets the max leaf itself: "
-				    "0x40000001, or 0x40000010 with its timing leaf");
+		export_lost_max_leaf(e, "Cloud Hypervisor", PV_BASE_FIRST, "where the host CPU "
+				     "has an invariant TSC (with the timing leaf)");
 		if (p->timing)
 			export_lost(e, "timing", "Cloud Hypervisor adds the timing leaf 0x40000010 "
-				    "only where the host CPU has an invariant TSC");
+				    "(and max leaf 0x40000010) only where the host CPU has an "
+				    "invariant TSC; elsewhere the guest sees max leaf 0x40000001 and no "
+				    "timing leaf");
 		else
 			export_lost(e, "timing", "Cloud Hypervisor adds the timing leaf 0x40000010 "
 				    "(and max leaf 0x40000010) wherever the host CPU has an invariant "

@@ -26,7 +26,7 @@
 
 enum { F_CS = KVMCPUID_FEATURE_CLOCKSOURCE, F_CS2 = KVMCPUID_FEATURE_CLOCKSOURCE2,
 	F_UNHALT = KVMCPUID_FEATURE_PV_UNHALT, F_RT = KVMCPUID_FEATURE_REALTIME,
-	F_VMEXIT = KVMCPUID_FEATURE_ASYNC_PF_VMEXIT };
+	F_VMEXIT = KVMCPUID_FEATURE_ASYNC_PF_VMEXIT, F_MSI = KVMCPUID_FEATURE_MSI_EXT_DEST_ID };
 
 static void kubevirt_feature(struct vmm_export *e, unsigned int id, int cs)
 {
@@ -48,6 +48,22 @@ static void kubevirt_feature(struct vmm_export *e, unsigned int id, int cs)
 		return;
 	case F_RT:
 		return;	/* dedicatedCpuPlacement: on and off both exact */
+	case F_MSI:
+		/*
+		 * QEMU sets the bit itself with a split irqchip (lib/vmm-libvirt.c): KubeVirt
+		 * has no I/O APIC setting (kubevirt/kubevirt PR #8114 asked for one and was
+		 * closed), and libvirt 10.10 and later add <ioapic driver='qemu'/> by itself
+		 * for more than 255 vCPUs.
+		 */
+		if (a == KVMCPUID_ACTION_OFF)
+			export_lost(e, f->name, "KubeVirt has no I/O APIC setting: where the domain "
+				    "gets a split I/O APIC (libvirt 10.10 and later add one for more "
+				    "than 255 vCPUs), QEMU sets %s", f->macro);
+		else
+			export_lost(e, f->name, "KubeVirt has no I/O APIC setting: QEMU sets %s only "
+				    "with a split I/O APIC (libvirt 10.10 and later add one only for "
+				    "more than 255 vCPUs), and leaves it clear otherwise", f->macro);
+		return;
 	case F_VMEXIT:
 		/* no setting reaches it, and what host-passthrough does depends on the QEMU */
 		export_lost(e, f->name, "KubeVirt has no setting for %s: host-passthrough (-cpu "
@@ -89,7 +105,7 @@ static int kubevirt_export(struct vmm_export *e)
 	if (export_wants(e, F_RT))
 		sb_printf(o, "      # the kvm-hint-dedicated bit; it also pins the vCPUs (CPU manager)\n"
 			  "      dedicatedCpuPlacement: true\n");
-	if (p->timing)
+	if (export_qemu_timing(e))
 		sb_printf(o, "      features:\n      - name: invtsc\n        policy: require\n");
 	sb_printf(o, "    features:\n      kvm:\n        hidden: %s\n",
 		  p->sig_kind == KVMCPUID_SIGNATURE_HIDDEN ? "true" : "false");

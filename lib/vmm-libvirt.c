@@ -29,8 +29,18 @@
  *   apply: kvmclock, kvm-nopiodelay, kvm-asyncpf, kvm-steal-time, kvm-pv-eoi,
  *   kvmclock-stable-bit (QEMU docs/system/i386/kvm-pv.rst);
  * - <hyperv> enlightenments move KVM to 0x40000100 (QEMU kvm_arch_init_vcpu).
- * The import reads a whole domain or <features>, <cpu> and <clock> parts with the XML
- * scanner of xml.h.
+ * - <ioapic driver='qemu'/> is -machine kernel_irqchip=split (qemu_command.c), and with a
+ *   split irqchip QEMU offers KVM_FEATURE_MSI_EXT_DEST_ID itself (target/i386/kvm/kvm.c,
+ *   kvm_arch_get_supported_cpuid: ret |= MSI_EXT_DEST_ID when kvm_irqchip_is_split()),
+ *   which host-passthrough passes and named models take by default (QEMU makes
+ *   kvm-msi-ext-dest-id=on their default with a split irqchip and KVM's x2APIC API); no
+ *   <cpu><feature> names the bit.  <ioapic driver='kvm'/> (kernel_irqchip=on, any x86
+ *   machine: qemu_validate.c) keeps it clear.  libvirt itself adds driver='qemu' for an
+ *   <iommu> with intremap='on' and, from 10.10, for more than 255 vCPUs, so the export
+ *   always names the driver: merged into such a domain it conflicts visibly (libvirt
+ *   refuses the domain) instead of leaving the bit to chance.
+ * The import reads a whole domain (its <features>, <cpu>, <clock> and <devices><iommu>)
+ * or <features>, <cpu> and <clock> parts with the XML scanner of xml.h.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -42,7 +52,8 @@
 enum { F_CS = KVMCPUID_FEATURE_CLOCKSOURCE, F_CS2 = KVMCPUID_FEATURE_CLOCKSOURCE2,
 	F_EOI = KVMCPUID_FEATURE_PV_EOI, F_UNHALT = KVMCPUID_FEATURE_PV_UNHALT,
 	F_IPI = KVMCPUID_FEATURE_PV_SEND_IPI, F_POLL = KVMCPUID_FEATURE_POLL_CONTROL,
-	F_RT = KVMCPUID_FEATURE_REALTIME, F_VMEXIT = KVMCPUID_FEATURE_ASYNC_PF_VMEXIT };
+	F_RT = KVMCPUID_FEATURE_REALTIME, F_VMEXIT = KVMCPUID_FEATURE_ASYNC_PF_VMEXIT,
+	F_MSI = KVMCPUID_FEATURE_MSI_EXT_DEST_ID };
 
 /* ---- export ------------------------------------------------------------- */
 
@@ -125,11 +136,9 @@ static int libvirt_export(struct vmm_export *e)
 			break;	/* <hint-dedicated>: vmm-provided, on and off both exact */
 		default:
 			if (f->provider != KVMCPUID_PROVIDER_KVM) {
-				if (a != KVMCPUID_ACTION_OFF)
+				if (a != KVMCPUID_ACTION_OFF && id != F_MSI)
 					export_lost(e, f->name, "libvirt has no element for %s: "
-						    "QEMU leaves it clear%s", f->macro,
-						    f->qemu ? " (kvm-msi-ext-dest-id needs <ioapic "
-						    "driver='qemu'/> and x2apic)" : "");
+						    "QEMU leaves it clear", f->macro);
 			} else {
 				lost_host_only(e, id, a, " (it has no element)");
 			}
@@ -145,6 +154,8 @@ static int libvirt_export(struct vmm_export *e)
 		  "  <os>\n    <type arch='x86_64'>hvm</type>\n  </os>\n");
 	sb_printf(o, "  <features>\n    <apic eoi='%s'/>\n",
 		  on_off(export_wants(e, F_EOI)));
+	/* QEMU's split irqchip sets msi_ext_dest_id; the in-kernel one leaves it clear */
+	sb_printf(o, "    <ioapic driver='%s'/>\n", export_wants(e, F_MSI) ? "qemu" : "kvm");
 	sb_printf(o, "    <kvm>\n      <hidden state='%s'/>\n      <hint-dedicated state='%s'/>\n"
 		  "      <poll-control state='on'/>\n      <pv-ipi state='%s'/>\n    </kvm>\n",
 		  on_off(p->sig_kind == KVMCPUID_SIGNATURE_HIDDEN), on_off(export_wants(e, F_RT)),
@@ -155,7 +166,7 @@ static int libvirt_export(struct vmm_export *e)
 		sb_printf(o, "    <pvspinlock state='%s'/>\n", on_off(unhalt != KVMCPUID_ACTION_OFF));
 	sb_printf(o, "  </features>\n  <cpu mode='host-passthrough' migratable='off'>\n"
 		  "    <feature policy='%s' name='invtsc'/>\n  </cpu>\n",
-		  p->timing ? "require" : "disable");
+		  export_qemu_timing(e) ? "require" : "disable");
 	sb_printf(o, "  <clock offset='utc'>\n    <timer name='kvmclock' present='%s'/>\n"
 		  "  </clock>\n</domain>\n", cs == KVMCPUID_ACTION_OFF ? "no" : "yes");
 	return 0;
@@ -163,7 +174,7 @@ static int libvirt_export(struct vmm_export *e)
 
 /* ---- import: what the elements mean ------------------------------------- */
 
-enum ctx { C_SKIP, C_DOMAIN, C_FEATURES, C_KVM, C_HYPERV, C_CPU, C_CLOCK };
+enum ctx { C_SKIP, C_DOMAIN, C_FEATURES, C_KVM, C_HYPERV, C_CPU, C_CLOCK, C_DEVICES, C_IOMMU };
 
 struct lv {
 	struct vmm_import *im;
@@ -174,6 +185,7 @@ struct lv {
 	int hidden, timing;		/* -1: not said */
 	size_t cpu_off;
 	bool hv_on;
+	bool intremap;			/* <iommu><driver intremap='on'/>: a split I/O APIC */
 };
 
 /* The value of attribute name of tag, which must be one of on / off spellings. */
@@ -268,7 +280,17 @@ static int lv_element(struct lv *lv, enum ctx parent, const struct xml_tag *tag,
 	case C_DOMAIN:
 		*ret = xml_name_is(n, nl, "features") ? C_FEATURES :
 			xml_name_is(n, nl, "cpu") ? C_CPU : xml_name_is(n, nl, "clock") ? C_CLOCK :
-			C_SKIP;
+			xml_name_is(n, nl, "devices") ? C_DEVICES : C_SKIP;
+		break;
+	case C_DEVICES:
+		*ret = xml_name_is(n, nl, "iommu") ? C_IOMMU : C_SKIP;
+		break;
+	case C_IOMMU:
+		/* libvirt adds <ioapic driver='qemu'/> for interrupt remapping (see above) */
+		if (xml_name_is(n, nl, "driver")) {
+			r = tag_switch(lv, tag, "intremap", "on", "off", &v);
+			lv->intremap |= v == 1;
+		}
 		break;
 	case C_FEATURES:
 		if (xml_name_is(n, nl, "kvm")) {
@@ -284,6 +306,14 @@ static int lv_element(struct lv *lv, enum ctx parent, const struct xml_tag *tag,
 			r = tag_switch(lv, tag, "eoi", "on", "off", &v);
 			if (v >= 0)
 				set_el(lv, F_EOI, v);
+		} else if (xml_name_is(n, nl, "ioapic")) {
+			/* libvirt's schema requires the driver */
+			if (!xml_attr(tag, "driver"))
+				return import_error(lv->im, tag->off, "<ioapic> without a driver "
+						    "(kvm or qemu)");
+			r = tag_switch(lv, tag, "driver", "qemu", "kvm", &v);
+			if (v >= 0)
+				set_el(lv, F_MSI, v);
 		} else if (xml_name_is(n, nl, "pvspinlock")) {
 			r = tag_switch(lv, tag, "state", "on", "off", &v);
 			lv->el[F_UNHALT] = (int8_t)(v == 0 ? KVMCPUID_ACTION_OFF : KVMCPUID_ACTION_ON);
@@ -379,6 +409,8 @@ static void lv_finish(struct lv *lv)
 	for (id = 0; id < FEATURE_COUNT; id++)
 		if (lv->cpu[id] >= 0)
 			import_action(lv->im, id, (unsigned)lv->cpu[id]);
+	if (lv->intremap && lv->el[F_MSI] < 0)
+		set_el(lv, F_MSI, 1);
 	for (id = 0; id < FEATURE_COUNT; id++)
 		if (lv->el[id] >= 0)
 			import_action(lv->im, id, (unsigned)lv->el[id]);

@@ -25,7 +25,13 @@
  *   kvm-steal-time, kvm-pv-eoi and kvmclock-stable-bit (kvm-pv.rst); host and max get
  *   every named bit KVM offers, never the hints;
  * - any Hyper-V enlightenment (hv-*) moves the KVM block to 0x40000100 (kvm.c,
- *   kvm_arch_init_vcpu: kvm_base = KVM_CPUID_SIGNATURE_NEXT when hyperv_enabled).
+ *   kvm_arch_init_vcpu: kvm_base = KVM_CPUID_SIGNATURE_NEXT when hyperv_enabled);
+ * - with -machine kernel_irqchip=split (or -accel kvm,kernel-irqchip=split) QEMU offers
+ *   KVM_FEATURE_MSI_EXT_DEST_ID itself (kvm.c, kvm_arch_get_supported_cpuid: ret |=
+ *   MSI_EXT_DEST_ID when kvm_irqchip_is_split()), so -cpu host and max take it, and
+ *   makes kvm-msi-ext-dest-id=on the default of named models (with KVM's x2APIC API);
+ *   an explicit kvm-msi-ext-dest-id=off still wins (a user's setting is never
+ *   overridden by a default or by what KVM offers), so the export is exact either way.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -76,13 +82,13 @@ static int qemu_export(struct vmm_export *e)
 				    "it instead of refusing to start (its enforce option refuses "
 				    "for every feature of the CPU model)", f->qemu);
 		else if (a == KVMCPUID_ACTION_ON && !strcmp(f->name, "msi_ext_dest_id"))
-			export_lost(e, f->name, "QEMU offers %s only with -machine "
-				    "kernel-irqchip=split and x2apic: add them", f->qemu);
+			export_lost(e, f->name, "QEMU offers %s only with a split irqchip "
+				    "(kvm_arch_get_supported_cpuid): add -machine "
+				    "kernel-irqchip=split, without which QEMU drops it with a "
+				    "warning", f->qemu);
 	}
-	sb_printf(&e->out, ",vmware-cpuid-freq=%s", p->timing ? "on" : "off");
-	if (p->timing)
-		export_lost(e, "timing", "QEMU adds the timing leaf only when the guest has invtsc "
-			    "(invtsc=on, which blocks migration) and the TSC frequency is known");
+	sb_printf(&e->out, ",vmware-cpuid-freq=%s", export_qemu_timing(e) ? "on" : "off");
+	export_lost_qemu_timing(e, "add invtsc=on");
 	sb_printf(&e->out, ",kvm-pv-enforce-cpuid=%s\n", p->enforce ? "on" : "off");
 	return 0;
 }
@@ -147,13 +153,15 @@ static bool qemu_hv_enables(const char *key, const char *v, size_t vlen, bool on
 }
 
 /*
- * Where the -cpu argument is: after "-cpu" (or "--cpu", "-cpu=") when the text is a
- * command line, else the whole text without surrounding blanks.  Quotes around it
- * (a pasted shell line) are skipped.
+ * Where the -cpu argument is: after the last "-cpu" (or "--cpu", "-cpu=") when the text
+ * is a command line, since QEMU keeps the last (softmmu/vl.c, qemu_init: cpu_option =
+ * optarg), else the whole text without surrounding blanks.  Quotes around it (a pasted
+ * shell line) are skipped.
  */
 static void qemu_find_cpu(const char *t, size_t len, size_t *start, size_t *end)
 {
-	size_t i = 0, s, e;
+	size_t i = 0, s, e = 0;
+	bool found = false;
 
 	while (i < len) {
 		while (i < len && isspace((unsigned char)t[i]))
@@ -170,22 +178,26 @@ static void qemu_find_cpu(const char *t, size_t len, size_t *start, size_t *end)
 				while (i < len && !isspace((unsigned char)t[i]))
 					i++;
 			} while (i - s == 1 && t[s] == '\\');
+			*start = s;
 			e = i;
-			goto found;
-		}
-		if (i - s > 5 && (!strncmp(t + s, "-cpu=", 5) || !strncmp(t + s, "--cpu=", 6))) {
-			s += t[s + 1] == '-' ? 6 : 5;
+			found = true;
+		} else if (i - s > 5 && (!strncmp(t + s, "-cpu=", 5) ||
+					 !strncmp(t + s, "--cpu=", 6))) {
+			*start = s + (t[s + 1] == '-' ? 6 : 5);
 			e = i;
-			goto found;
+			found = true;
 		}
 	}
-	s = 0;
-	while (s < len && isspace((unsigned char)t[s]))
-		s++;
-	e = len;
-	while (e > s && isspace((unsigned char)t[e - 1]))
-		e--;
-found:
+	if (found) {
+		s = *start;
+	} else {
+		s = 0;
+		while (s < len && isspace((unsigned char)t[s]))
+			s++;
+		e = len;
+		while (e > s && isspace((unsigned char)t[e - 1]))
+			e--;
+	}
 	if (e - s >= 2 && (t[s] == '\'' || t[s] == '"') && t[e - 1] == t[s]) {
 		s++;
 		e--;
@@ -194,12 +206,31 @@ found:
 	*end = e;
 }
 
+/*
+ * Whether the text (a command line) asks for a split irqchip: the last kernel_irqchip
+ * (-machine) or kernel-irqchip (-accel kvm) setting says split, as the last of QEMU's
+ * options wins.
+ */
+static bool qemu_split_irqchip(const char *t, size_t len)
+{
+	const char *p = t, *last = NULL;
+
+	while ((p = memmem(p, len - (size_t)(p - t), "irqchip=", 8))) {
+		if (p - t >= 7 && !strncmp(p - 7, "kernel", 6) && (p[-1] == '_' || p[-1] == '-'))
+			last = p + 8;
+		p += 8;
+	}
+	return last && !strncmp(last, "split", 5) && (last[5] == ',' || !last[5] ||
+						       isspace((unsigned char)last[5]));
+}
+
 static int qemu_import(struct vmm_import *im)
 {
 	const char *t = im->text;
 	struct kvmcpuid_policy *p = im->policy;
 	size_t s, end, i;
 	bool first = true, host_model = false, migratable = true, vmexit_named = false;
+	bool msi_named = false;
 	size_t model_at = 0;
 
 	qemu_find_cpu(t, im->len, &s, &end);
@@ -251,6 +282,8 @@ static int qemu_import(struct vmm_import *im)
 		id = strncmp(key, "kvm", 3) ? -ENOENT : kvmcpuid_feature_lookup(key);
 		if (id == KVMCPUID_FEATURE_ASYNC_PF_VMEXIT)
 			vmexit_named = true;
+		if (id == KVMCPUID_FEATURE_MSI_EXT_DEST_ID)
+			msi_named = true;
 		if (!strcmp(key, "migratable")) {
 			if (eq)		/* decides only async_pf_vmexit (below) */
 				migratable = on;
@@ -285,6 +318,9 @@ static int qemu_import(struct vmm_import *im)
 		}
 		s = e + 1;
 	}
+	/* a split irqchip anywhere on the command line sets bit 15 unless -cpu names it */
+	if (!msi_named && qemu_split_irqchip(t, im->len))
+		import_action(im, KVMCPUID_FEATURE_MSI_EXT_DEST_ID, KVMCPUID_ACTION_ON);
 	/* host and max: bit 10 follows KVM with migratable=off, or from QEMU 8.2 by name */
 	if (host_model && !vmexit_named && !migratable)
 		import_action(im, KVMCPUID_FEATURE_ASYNC_PF_VMEXIT, KVMCPUID_ACTION_HOST);

@@ -89,22 +89,84 @@ void export_lost(struct vmm_export *e, const char *key, const char *fmt, ...)
 	va_end(ap);
 }
 
+void export_lost_max_leaf(struct vmm_export *e, const char *vmm, uint32_t kbase,
+			  const char *timing_when)
+{
+	const struct kvmcpuid_policy *p = e->policy;
+	uint32_t own = p->timing ? 0x10 : 0x1;
+
+	if (p->max_leaf_kind == KVMCPUID_MAX_LEAF_AUTO || p->sig_kind == KVMCPUID_SIGNATURE_HIDDEN)
+		return;
+	/* the max leaf the policy's own timing gives: the timing part says the rest */
+	if (p->max_leaf_kind == KVMCPUID_MAX_LEAF_EXPLICIT && p->max_leaf - p->base == own &&
+	    (timing_when || !p->timing))
+		return;
+	if (timing_when)
+		export_lost(e, "max_leaf", "%s has no max leaf setting: the guest sees 0x%08x, or "
+			    "0x%08x %s", vmm, kbase + 1, kbase + 0x10, timing_when);
+	else
+		export_lost(e, "max_leaf", "%s has no max leaf setting: the guest sees 0x%08x", vmm,
+			    kbase + 1);
+}
+
+/*
+ * Where QEMU puts KVM for this policy: 0x40000100 when the policy asks for it (the
+ * export's lost base says to add Hyper-V enlightenments), else 0x40000000.
+ */
+static uint32_t qemu_kvm_base(const struct kvmcpuid_policy *p)
+{
+	return p->base == 0x40000100 ? 0x40000100 : PV_BASE_FIRST;
+}
+
 void export_lost_qemu_layout(struct vmm_export *e, const char *vmm, const char *hyperv)
 {
 	const struct kvmcpuid_policy *p = e->policy;
+	uint32_t kbase = qemu_kvm_base(p);
 
+	if (p->sig_kind == KVMCPUID_SIGNATURE_HIDDEN)
+		return;		/* no leaves anywhere: nothing of the layout to lose */
 	if (p->sig_kind == KVMCPUID_SIGNATURE_CUSTOM)
 		export_lost(e, "signature", "%s has no custom KVM signature: the guest sees "
 			    "KVMKVMKVM", vmm);
 	if (p->base == 0x40000100)
 		export_lost(e, "base", "%s puts KVM at 0x40000100 only when Hyper-V "
 			    "enlightenments (%s) take 0x40000000: add them", vmm, hyperv);
-	else if (p->base != 0x40000000)
+	else if (p->base != PV_BASE_FIRST)
 		export_lost(e, "base", "%s puts KVM at 0x40000000 (0x40000100 with %s), never at "
 			    "0x%08x", vmm, hyperv, p->base);
-	if (p->max_leaf_kind != KVMCPUID_MAX_LEAF_AUTO)
-		export_lost(e, "max_leaf", "%s has no max leaf setting: QEMU writes base+1 "
-			    "(base+0x10 with the timing leaf)", vmm);
+	export_lost_max_leaf(e, vmm, kbase, export_qemu_timing(e) ?
+			     "where QEMU adds its timing leaf" : NULL);
+}
+
+bool export_qemu_timing(const struct vmm_export *e)
+{
+	const struct kvmcpuid_policy *p = e->policy;
+
+	return p->timing && p->sig_kind != KVMCPUID_SIGNATURE_HIDDEN &&
+	       qemu_kvm_base(p) == PV_BASE_FIRST;
+}
+
+void export_lost_qemu_timing(struct vmm_export *e, const char *how)
+{
+	const struct kvmcpuid_policy *p = e->policy;
+
+	if (!p->timing || p->sig_kind == KVMCPUID_SIGNATURE_HIDDEN)
+		return;
+	/*
+	 * target/i386/kvm/kvm.c, kvm_arch_init_vcpu: the timing leaf is added only with
+	 * vmware-cpuid-freq, kvm=on, kvm_base == KVM_CPUID_SIGNATURE (no Hyper-V) and
+	 * tsc_is_stable_and_known (invtsc or a user tsc-frequency), and only then is
+	 * 0x40000000 EAX raised to 0x40000010: QEMU never announces a leaf it does not write.
+	 */
+	if (qemu_kvm_base(p) != PV_BASE_FIRST)
+		export_lost(e, "timing", "QEMU adds no timing leaf when KVM sits at 0x40000100 (it "
+			    "writes one only at 0x40000010, with KVM at 0x40000000): the guest sees "
+			    "max leaf 0x40000101 and no timing leaf");
+	else
+		export_lost(e, "timing", "QEMU adds the timing leaf 0x40000010 (and max leaf "
+			    "0x40000010) only when the guest has invtsc (%s; it blocks migration) "
+			    "and QEMU knows the TSC frequency; otherwise the guest sees max leaf "
+			    "0x40000001 and no timing leaf", how);
 }
 
 void export_lost_qemu_frontend(struct vmm_export *e, const char *vmm)
@@ -112,10 +174,8 @@ void export_lost_qemu_frontend(struct vmm_export *e, const char *vmm)
 	if (e->policy->enforce)
 		export_lost(e, "enforce", "%s has no setting for kvm-pv-enforce-cpuid: the mask "
 			    "stays advisory, the guest can still use a masked feature", vmm);
-	if (e->policy->timing)
-		export_lost(e, "timing", "%s has no vmware-cpuid-freq setting: QEMU adds the "
-			    "timing leaf only when the guest has invtsc (required here; it blocks "
-			    "migration) and QEMU knows the TSC frequency", vmm);
+	/* no vmware-cpuid-freq setting: QEMU's default (on) decides, with invtsc required */
+	export_lost_qemu_timing(e, "required here: the guest does not start without it");
 }
 
 void export_lost_kvmclock_pair(struct vmm_export *e, const char *what)
@@ -145,12 +205,44 @@ bool export_wants(const struct vmm_export *e, unsigned int id)
 	return export_action(e, id) != KVMCPUID_ACTION_OFF;
 }
 
+/*
+ * The line:col of byte off, counted on from the last position taken (offset_to_linecol's
+ * rule: lines from '\n', columns in characters).  Counting from the first byte every
+ * time made an import with one warning per setting quadratic (issue 16: 131072 unknown
+ * -cpu properties took 9.7 s).
+ */
+static void import_linecol(struct vmm_import *im, size_t off, unsigned int *line,
+			   unsigned int *col)
+{
+	const char *t = im->text;
+	size_t i;
+
+	if (off > im->len)
+		off = im->len;
+	if (off < im->at.off || !im->at.line) {
+		im->at.off = 0;
+		im->at.line = 1;
+		im->at.col = 1;
+	}
+	for (i = im->at.off; i < off; i++) {
+		if (t[i] == '\n') {
+			im->at.line++;
+			im->at.col = 1;
+		} else if (((unsigned char)t[i] & 0xc0) != 0x80) {
+			im->at.col++;
+		}
+	}
+	im->at.off = off;
+	*line = im->at.line;
+	*col = im->at.col;
+}
+
 void import_lost(struct vmm_import *im, const char *key, size_t off, const char *fmt, ...)
 {
 	struct kvmcpuid_lost lost = { .key = key };
 	va_list ap;
 
-	offset_to_linecol(im->text, off < im->len ? off : im->len, &lost.line, &lost.column);
+	import_linecol(im, off, &lost.line, &lost.column);
 	va_start(ap, fmt);
 	lost_report(im->fn, im->data, &im->nlost, &lost, fmt, ap);
 	va_end(ap);
@@ -165,7 +257,7 @@ int import_error(struct vmm_import *im, size_t off, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	offset_to_linecol(im->text, off < im->len ? off : im->len, &line, &col);
+	import_linecol(im, off, &line, &col);
 	return diag_set(im->ctx, im->diag, EINVAL, im->origin, line, col, "%s", msg);
 }
 

@@ -43,13 +43,34 @@ void export_lost(struct vmm_export *e, const char *key, const char *fmt, ...) PR
 /*
  * The leaf layout QEMU decides for each of its front ends (QEMU itself, libvirt,
  * KubeVirt): KVMKVMKVM at 0x40000000, or at 0x40000100 when Hyper-V enlightenments take
- * 0x40000000, max leaf base+1 (base+0x10 with the timing leaf).  Reports what of the
- * policy's signature, base and max_leaf that layout loses; vmm names the front end,
- * hyperv its spelling of the enlightenments.
+ * 0x40000000, max leaf base+1 (0x40000010 with the timing leaf).  Reports what of the
+ * policy's signature, base and max_leaf that layout loses, saying what the guest sees;
+ * vmm names the front end, hyperv its spelling of the enlightenments.  Nothing with
+ * signature = hidden: no leaves either way.
  */
 void export_lost_qemu_layout(struct vmm_export *e, const char *vmm, const char *hyperv);
+/*
+ * timing = on under QEMU: where and when QEMU adds its timing leaf, and what the guest
+ * sees otherwise; how says how the export asks for invtsc.
+ */
+void export_lost_qemu_timing(struct vmm_export *e, const char *how);
+/*
+ * Whether QEMU can add the timing leaf this policy asks for (timing = on, KVM visible at
+ * 0x40000000): only then do the exports ask for it (vmware-cpuid-freq, invtsc), since
+ * invtsc blocks migration and elsewhere buys nothing.
+ */
+bool export_qemu_timing(const struct vmm_export *e);
 /* What a front end of QEMU (libvirt, KubeVirt) cannot pass: enforce and timing. */
 void export_lost_qemu_frontend(struct vmm_export *e, const char *vmm);
+/*
+ * An explicit or legacy-zero max leaf under a VMM that writes the max leaf itself: KVM
+ * at kbase, max leaf kbase+1, or kbase+0x10 timing_when (NULL: the VMM adds no timing
+ * leaf for this policy).  Lost unless the explicit value is what the policy's own timing
+ * gives, whose fate the timing part tells.  The VMMs that write the max leaf themselves
+ * never announce a leaf they do not write.
+ */
+void export_lost_max_leaf(struct vmm_export *e, const char *vmm, uint32_t kbase,
+			  const char *timing_when);
 /*
  * One setting for bits 0 and 3 (QEMU's kvmclock property, libvirt's and KubeVirt's
  * kvmclock timer): a lost clocksource2 when its action is not clocksource's; what names
@@ -71,6 +92,16 @@ struct vmm_import {
 	void *data;
 	int nlost;
 	struct kvmcpuid_policy *policy;	/* starts as kvmcpuid_policy_new's default */
+	/*
+	 * The line:col of byte at.off, where the last position was taken: positions are
+	 * counted on from there, so an import that reports in text order (every format here,
+	 * whatever it cannot carry) stays linear in its text.  A position before at.off
+	 * counts again from the first byte.
+	 */
+	struct {
+		size_t off;
+		unsigned int line, col;
+	} at;
 };
 /* A setting at byte off of the text the policy cannot carry; key is the text's name for it. */
 void import_lost(struct vmm_import *im, const char *key, size_t off, const char *fmt, ...)

@@ -4,6 +4,8 @@
  * what it skips, decoded values, and the byte each refusal points at.  What libvirt's
  * elements mean is tested through the importer (tests/vmm-libvirt.sh, tests/test-vmm).
  */
+#include <time.h>
+
 #include "testutil.h"
 #include "xml.h"
 
@@ -202,6 +204,53 @@ START_TEST(test_limits)
 }
 END_TEST
 
+/*
+ * The scanner is linear: 1 MiB of each of its busiest shapes (many empty elements with
+ * 32 attributes, many comments, text full of references, elements 256 deep over and
+ * over) scans under 10 s, a bound linear work meets with room and quadratic work misses
+ * by minutes; every tag is handed out.
+ */
+static const struct {
+	const char *unit;
+	unsigned int tags;	/* XML_START and XML_END events per unit */
+} linear[] = {
+	{ "<a a0='' a1='' a2='' a3='' a4='' a5='' a6='' a7='' a8='' a9='' b0='' b1='' b2='' "
+	  "b3='' b4='' b5='' b6='' b7='' b8='' b9='' c0='' c1='' c2='' c3='' c4='' c5='' c6='' "
+	  "c7='' c8='' c9='' d0='' d1='&amp;'/>\n", 1 },
+	{ "<!-- a comment - with dashes - -->", 0 },
+	{ "&amp;&lt;&#x41;&#65;text", 0 },
+	{ "<?pi?><![CDATA[<a>]]>", 0 },
+	{ "<b><b><b><b><b><b><b><b><b><b><b><b><b><b><b><b></b></b></b></b></b></b></b></b>"
+	  "</b></b></b></b></b></b></b></b>", 32 },
+};
+
+START_TEST(test_linear)
+{
+	size_t ul = strlen(linear[_i].unit), n = ((1u << 20) - 16) / ul, k, events = 0;
+	struct timespec t0, t1;
+	char *text = malloc(n * ul + 16);
+	double secs;
+	int r;
+
+	ck_assert_ptr_nonnull(text);
+	strcpy(text, "<r>");
+	for (k = 0; k < n; k++)
+		memcpy(text + 3 + k * ul, linear[_i].unit, ul);
+	strcpy(text + 3 + n * ul, "</r>");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	start(text);
+	while ((r = next()) > 0)
+		events++;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ck_assert_msg(r == XML_EOF, "%s at %zu", x.err, x.err_off);
+	ck_assert_uint_eq(events, 2 + n * linear[_i].tags);
+	ck_assert_msg(secs < 10, "%.1f s for 1 MiB: not linear", secs);
+	printf("xml: 1 MiB of %zu units of shape %d: %.3f s\n", n, _i, secs);
+	free(text);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("xml");
@@ -212,6 +261,7 @@ int main(void)
 	tcase_add_test(tc, test_values);
 	tcase_add_loop_test(tc, test_refused, 0, ARRAY_SIZE(bad));
 	tcase_add_test(tc, test_limits);
+	tcase_add_loop_test(tc, test_linear, 0, ARRAY_SIZE(linear));
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

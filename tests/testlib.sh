@@ -27,3 +27,15 @@ has() { # has FILE TEXT DESC
 hasnt() { # hasnt FILE TEXT DESC
 	if grep -qF -- "$2" "$1"; then fail "$3: '$2' is there"; sed 's/^/# /' "$1" | head -10; else ok "$3"; fi
 }
+
+# import_big FORMAT FILE DESC: an import of a large FILE with a warning per setting exits
+# 1 in under 10 s (a bound linear work meets with room, quadratic work misses by minutes)
+# and shows 20 warnings and one line counting the rest.
+import_big() {
+	n0=$(date +%s)
+	expect 1 "$3" -- "$K" import --from "$1" "$2"
+	secs=$(($(date +%s) - n0))
+	[ "$secs" -lt 10 ] && ok "in under 10 s ($secs s)" || fail "$secs s for 1 MiB: not linear"
+	[ "$(wc -l <"$T/err")" -eq 21 ] && ok "20 warnings and one line for the rest" ||
+		fail "$(wc -l <"$T/err") lines of warnings, want 21"
+}

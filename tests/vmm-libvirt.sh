@@ -44,6 +44,8 @@ kvmclock-off|clocksource=off,clocksource2=off|0
 default-off|default=off|1
 steal-time-off|steal_time=off|1
 enforce|enforce=on|1
+msi-on|msi_ext_dest_id=on|0
+msi-force|default=off,msi_ext_dest_id=force,clocksource=host,clocksource2=host|1
 EOF
 
 has "$T/hidden.xml" "<hidden state='on'/>" "hidden is <kvm><hidden state='on'/>"
@@ -105,6 +107,49 @@ has "$T/out" "pv_eoi = off" "apic eoi='off' is pv_eoi = off"
 has "$T/out" "pv_send_ipi = off" "an entity in a value is decoded"
 has "$T/out" "clocksource2 = off" "the kvmclock timer clears both bits"
 expect 0 "import from stdin" -- sh -c "'$K' import --from libvirt - <'$T/frag.xml'"
+
+# msi_ext_dest_id: QEMU sets it with a split irqchip (<ioapic driver='qemu'/>), so the
+# export always names the I/O APIC, and the import reads it.
+has "$T/default.xml" "<ioapic driver='kvm'/>" "msi_ext_dest_id off: the in-kernel I/O APIC"
+has "$T/msi-on.xml" "<ioapic driver='qemu'/>" "msi_ext_dest_id on: the split I/O APIC"
+has "$T/msi-on.policy" "msi_ext_dest_id = on" "which imports back as msi_ext_dest_id = on"
+has "$T/default.policy" "msi_ext_dest_id = off" "and driver='kvm' as off"
+expect 0 "msi_ext_dest_id=off is exact" -- "$K" export --to libvirt -s msi_ext_dest_id=off
+hasnt "$T/err" "msi_ext_dest_id" "nothing lost"
+printf "<domain type='kvm'>\n  <features>\n    <ioapic driver='qemu'/>\n  </features>\n  <cpu mode='custom'><model>qemu64</model></cpu>\n</domain>\n" >"$T/split.xml"
+expect 0 "a named model with a split I/O APIC" -- "$K" import --from libvirt "$T/split.xml"
+has "$T/out" "msi_ext_dest_id = on" "QEMU's default with a split irqchip"
+hasnt "$T/err" "ioapic" "<ioapic> is carried, not reported"
+printf "<domain type='kvm'>\n  <devices>\n    <iommu model='intel'><driver intremap='on'/></iommu>\n  </devices>\n</domain>\n" >"$T/iommu.xml"
+expect 0 "a domain with interrupt remapping" -- "$K" import --from libvirt "$T/iommu.xml"
+has "$T/out" "msi_ext_dest_id = on" "libvirt adds the split I/O APIC for it, and QEMU then sets the bit"
+bad ioapic-driver "<features>\n  <ioapic/>\n</features>\n" "2:3: <ioapic> without a driver (kvm or qemu)"
+bad ioapic "<features>\n  <ioapic driver='split'/>\n</features>\n" \
+	"2:19: 'split' is not a value of driver: qemu or kvm"
+
+# timing with an explicit max leaf: QEMU writes the max leaf, the lost part says what the
+# guest sees
+expect 1 "timing=on,max_leaf=0x40000010" -- "$K" export --to libvirt -s timing=on,max_leaf=0x40000010
+has "$T/out" "<feature policy='require' name='invtsc'/>" "invtsc is required"
+has "$T/err" "cannot express 'timing': QEMU adds the timing leaf 0x40000010 (and max leaf 0x40000010) only when the guest has invtsc (required here: the guest does not start without it; it blocks migration) and QEMU knows the TSC frequency; otherwise the guest sees max leaf 0x40000001 and no timing leaf" \
+	"when QEMU adds the timing leaf, and what the guest sees otherwise"
+hasnt "$T/err" "'max_leaf'" "max_leaf 0x40000010 is what QEMU writes with its timing leaf"
+expect 1 "base=0x40000100,timing=on,max_leaf=0x40000110" -- "$K" export --to libvirt \
+	-s base=0x40000100,timing=on,max_leaf=0x40000110
+has "$T/err" "cannot express 'max_leaf': libvirt has no max leaf setting: the guest sees 0x40000101" \
+	"the max leaf the guest sees"
+has "$T/err" "QEMU adds no timing leaf when KVM sits at 0x40000100" "no timing leaf there"
+has "$T/out" "<feature policy='disable' name='invtsc'/>" "so invtsc (which blocks migration) is not required"
+expect 0 "signature=hidden,timing=on: no leaves either way" -- "$K" export --to libvirt \
+	-s signature=hidden,timing=on,max_leaf=0x40000010
+has "$T/out" "<feature policy='disable' name='invtsc'/>" "and no invtsc for a timing leaf that cannot be"
+
+# 1 MiB of empty elements under <features>, one a line: linear, 20 warnings and a count.
+{ echo '<features>'; head -c 149790 /dev/zero | tr '\0' '\n' | sed 's|^|  <a/>|'; echo '</features>'; } >"$T/many.xml"
+import_big libvirt "$T/many.xml" "import of 1 MiB of empty elements"
+has "$T/err" "many.xml:21:3: warning: cannot carry 'a'" "the 20th warning is positioned"
+has "$T/err" "many.xml: warning: 149770 of 149790 warnings not shown (the first 20 are above)" \
+	"the rest is counted"
 
 echo "1..$n"
 [ "$fails" -eq 0 ]

@@ -32,6 +32,13 @@ static const char import_usage[] =
 	"  -o, --output FILE     write there (atomically) instead of stdout\n"
 	"  -h, --help            this text\n");
 
+/*
+ * Lines of lost parts or warnings shown before the rest is only counted: an import of a
+ * configuration kvmcpuid did not write can carry a warning per setting, hundreds of
+ * thousands of them.  export --json lists every lost part (one per policy key at most).
+ */
+#define LOST_SHOWN 20
+
 struct lost_print {
 	const char *what;	/* export: the format; import: the file's name */
 	FILE *warn;		/* import: warnings wait here until the text was read */
@@ -43,10 +50,10 @@ static void print_lost(void *data, const struct kvmcpuid_lost *l)
 {
 	struct lost_print *lp = data;
 
-	if (lp->warn)
+	if (lp->n < LOST_SHOWN && lp->warn)
 		fprintf(lp->warn, _("%s:%u:%u: warning: cannot carry '%s': %s\n"), lp->what, l->line,
 			l->column, l->key, l->message);
-	else
+	else if (lp->n < LOST_SHOWN)
 		fprintf(stderr, _("kvmcpuid: %s cannot express '%s': %s\n"), lp->what, l->key,
 			l->message);
 	if (lp->json) {
@@ -57,6 +64,20 @@ static void print_lost(void *data, const struct kvmcpuid_lost *l)
 		fprintf(lp->json, " }");
 	}
 	lp->n++;
+}
+
+/* The line that counts what print_lost did not show. */
+static void print_lost_rest(const struct lost_print *lp, FILE *f)
+{
+	if (lp->n <= LOST_SHOWN)
+		return;
+	if (lp->warn)
+		fprintf(f, _("%s: warning: %d of %d warnings not shown (the first %d are above)\n"),
+			lp->what, lp->n - LOST_SHOWN, lp->n, LOST_SHOWN);
+	else
+		fprintf(f, _("kvmcpuid: %s: %d of %d lost parts not shown (the first %d are above; "
+			     "--json lists every one)\n"), lp->what, lp->n - LOST_SHOWN, lp->n,
+			LOST_SHOWN);
 }
 
 int cmd_export(struct cli *cli, int argc, char **argv)
@@ -96,6 +117,7 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 	n = kvmcpuid_policy_export(p, o.format, print_lost, &lp, &text);
 	if (lp.json)
 		fclose(lp.json);
+	print_lost_rest(&lp, stderr);
 	if (n == -ENOENT) {
 		cli_error(_("export: unknown format '%s' (qemu, libvirt, kubevirt, firecracker, "
 			    "cloud-hypervisor)"), o.format);
@@ -168,6 +190,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	if (!lp.warn)
 		return EXIT_USAGE;
 	n = kvmcpuid_policy_import_file(cli->ctx, o.profile, o.policy, &diag, print_lost, &lp, &p);
+	print_lost_rest(&lp, lp.warn);
 	fclose(lp.warn);
 	/* An error alone when the text cannot be read; the warnings with a policy. */
 	if (n >= 0)
