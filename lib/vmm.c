@@ -150,7 +150,8 @@ void import_lost(struct vmm_import *im, const char *key, size_t off, const char 
 	struct kvmcpuid_lost lost = { .key = key };
 	va_list ap;
 
-	offset_to_linecol(im->text, off < im->len ? off : im->len, &lost.line, &lost.column);
+	text_cursor_at(&im->at, im->text, off < im->len ? off : im->len, &lost.line,
+		       &lost.column);
 	va_start(ap, fmt);
 	lost_report(im->fn, im->data, &im->nlost, &lost, fmt, ap);
 	va_end(ap);

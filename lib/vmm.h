@@ -71,6 +71,7 @@ struct vmm_import {
 	void *data;
 	int nlost;
 	struct kvmcpuid_policy *policy;	/* starts as kvmcpuid_policy_new's default */
+	struct text_cursor at;		/* positions of lost parts: linear in text order */
 };
 /* A setting at byte off of the text the policy cannot carry; key is the text's name for it. */
 void import_lost(struct vmm_import *im, const char *key, size_t off, const char *fmt, ...)
