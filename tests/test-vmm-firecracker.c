@@ -8,6 +8,8 @@
  */
 #include <json-c/json.h>
 
+#include "bigtext.h"
+
 #include "testutil.h"
 
 static struct kvmcpuid_ctx *ctx;
@@ -687,6 +689,85 @@ START_TEST(test_config_file)
 }
 END_TEST
 
+static void count_lost(void *data, const struct kvmcpuid_lost *l)
+{
+	(void)l;
+	(*(size_t *)data)++;
+}
+
+static void cap_item(size_t i, char *buf)
+{
+	(void)i;
+	strcpy(buf, "\"!+000000000056\",");
+}
+
+static void leaf_item(size_t i, char *buf)
+{
+	sprintf(buf, "{\"leaf\":\"0x%zx\",\"subleaf\":\"0x0\",\"flags\":0,\"modifiers\":["
+		"{\"register\":\"eax\",\"bitmap\":\"0b1\"}],\"pad\":\"%0300d\"},", i + 1, 0);
+}
+
+static void kvm_leaf_item(size_t i, char *buf)
+{
+	sprintf(buf, "{\"leaf\":\"0x40000001\",\"subleaf\":\"0x0\",\"flags\":0,\"modifiers\":["
+		"{\"register\":\"eax\",\"bitmap\":\"0b%s\"}],\"pad\":\"%0280d\"},",
+		i % 2 ? "1x0x_1x0x_1x0x_1x0x_1x0x_1x0x_1x0x_1x0x" : "xxxxxxxx", 0);
+}
+
+static void key_item(size_t i, char *buf)
+{
+	sprintf(buf, "\"unknown%012zu\":0,", i);
+}
+
+/*
+ * 1 MiB of the importer's worst shapes (everything within the JSON reader's own limits
+ * of 8192 containers and 65536 values): each finishes far below a bound that only
+ * quadratic work would reach.  The times go to the test log.
+ */
+START_TEST(test_import_linear)
+{
+	static const struct {
+		const char *name, *head;
+		void (*item)(size_t i, char *buf);
+		size_t max;
+		const char *tail;
+	} shapes[] = {
+		{ "kvm_capabilities entries", "{\"kvm_capabilities\":[", cap_item, SIZE_MAX, "]}" },
+		{ "modifiers of other leaves", "{\"cpuid_modifiers\":[", leaf_item, 2700, "]}" },
+		{ "modifiers of 0x40000001", "{\"cpuid_modifiers\":[", kvm_leaf_item, 2700, "]}" },
+		{ "unknown keys in a modifier", "{\"cpuid_modifiers\":[{\"leaf\":\"0x40000001\","
+		  "\"subleaf\":\"0x0\",\"flags\":0,\"modifiers\":[],", key_item, SIZE_MAX, "}]}" },
+		{ "keys of a config file", "{\"boot-source\":{},\"cpu-config\":\"" TOP_SRCDIR
+		  "/tests/data/vmm-fc/baseline.json\",", key_item, SIZE_MAX, "\"drives\":[]}" },
+		{ "unknown top-level keys", "{", key_item, SIZE_MAX, "\"drives\":[]}" },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(shapes); i++) {
+		struct kvmcpuid_diag diag = { 0 };
+		struct kvmcpuid_policy *q = NULL;
+		size_t len, lost = 0;
+		char *t = big(shapes[i].head, shapes[i].item, shapes[i].max, shapes[i].tail, &len);
+		double t0 = now(), dt;
+		int r;
+
+		r = kvmcpuid_policy_import(ctx, "firecracker", t, len, "big.json", &diag, count_lost,
+					   &lost, &q);
+		dt = now() - t0;
+		printf("firecracker import, %s, %zu bytes: %.3f s, %zu lost, %s\n", shapes[i].name,
+		       len, dt, lost, r < 0 ? diag.message : "imported");
+		ck_assert_uint_gt(len, 900 * 1024);
+		ck_assert_msg(i == 5 ? r == -EINVAL : r >= 0, "%s: %s", shapes[i].name,
+			      diag.message);
+		ck_assert_double_lt(dt, 10);
+		if (i == 0)
+			ck_assert_uint_gt(lost, 60000);
+		kvmcpuid_policy_unref(q);
+		free(t);
+	}
+}
+END_TEST
+
 START_TEST(test_chv_export)
 {
 	struct lost_log log;
@@ -732,7 +813,9 @@ int main(void)
 	tcase_add_test(tc, test_import_strict);
 	tcase_add_test(tc, test_hidden_roundtrip);
 	tcase_add_test(tc, test_config_file);
+	tcase_add_test(tc, test_import_linear);
 	tcase_add_test(tc, test_chv_export);
+	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
