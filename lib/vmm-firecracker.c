@@ -4,8 +4,9 @@
  * leaves 0x40000000 and 0x40000001, and back.  Facts it relies on (firecracker-microvm/
  * firecracker, docs/cpu_templates/cpu-templates.md, schema.json, cpuid-normalization.md):
  * - src/vmm/src/cpu_config/x86_64/custom_cpu_template.rs, CustomCpuTemplate (serde
- *   deny_unknown_fields): the x86_64 keys are kvm_capabilities, cpuid_modifiers and
- *   msr_modifiers, each optional; a CpuidLeafModifier needs "leaf" and "subleaf" (strings,
+ *   deny_unknown_fields): the x86_64 keys are cpuid_modifiers and msr_modifiers (1.4.0)
+ *   and kvm_capabilities (1.5.0, CHANGELOG #3967), each optional; aarch64's are
+ *   kvm_capabilities, reg_modifiers and vcpu_features; a CpuidLeafModifier needs "leaf" and "subleaf" (strings,
  *   deserialize_from_str_u32 in templates_serde.rs: "0x" hex or "0b" binary, a bare number
  *   is refused), "flags" (a JSON integer, u32) and "modifiers" [{"register": "eax"|"ebx"|
  *   "ecx"|"edx", "bitmap": ...}]; unknown keys inside a leaf are ignored;
@@ -14,7 +15,10 @@
  *   31; "0b" is optional, '_' separates, 'x' keeps, '0' clears, '1' sets; a shorter bitmap
  *   leaves the missing high bits 'x', one character past 32 bits is an error ("string is
  *   too long"), any other character too.  KvmCapability: "N" adds and "!N" removes a
- *   capability Firecracker checks for before it starts (it never enables one);
+ *   capability Firecracker checks for before it starts (it never enables one), N read
+ *   with str::parse::<u32>;
+ * - src/vmm/src/resources.rs, VmmConfig: a --config-file's "cpu-config" is the path of a
+ *   template file, read by VmResources::from_json;
  * - src/vmm/src/arch/x86_64/kvm.rs, Kvm::init_arch: the guest's CPUID starts as
  *   KVM_GET_SUPPORTED_CPUID, whose KVM leaves are 0x40000000 ("KVMKVMKVM", EAX 0x40000001)
  *   and 0x40000001 (EAX: every feature this KVM offers, EDX 0), nothing else in
