@@ -193,6 +193,8 @@ static bool json_token_is(const char *t, size_t q, const char *key)
 				i += 6;
 			}
 		}
+		if (cp == 0)
+			return false;	/* json-c's key ends there: never the same key */
 		if (cp < 0x80) {
 			u[0] = (char)cp;
 			n = 1;

@@ -598,23 +598,22 @@ static bool fc_arm_key(const char *k)
  * An aarch64 template has no KVM paravirtual leaves (a lost part); one with keys of both
  * is refused by every Firecracker.
  */
-static int fc_template(struct fc_state *st)
+static int fc_template(struct fc_state *st, struct fc_val tmpl)
 {
 	struct vmm_import *im = st->im;
-	struct json_object *root = st->doc->root;
-	struct lh_entry *e = json_object_get_object(root)->head;
+	struct lh_entry *e = json_object_get_object(tmpl.v)->head;
 	bool x86 = false;
 	const char *first_x86 = NULL;
 	uint32_t c;
 	int r = 0;
 
-	json_object_object_foreach(root, k, v) {
+	json_object_object_foreach(tmpl.v, k, v) {
 		(void)v;
 		if (fc_x86_key(k) && !first_x86)
 			first_x86 = k;
 		x86 |= fc_x86_key(k);
 	}
-	for (c = st->doc->nodes[0].child; c && e; c = st->doc->nodes[c].next, e = e->next) {
+	for (c = st->doc->nodes[tmpl.n].child; c && e; c = st->doc->nodes[c].next, e = e->next) {
 		const char *key = (const char *)e->k;
 		struct fc_val val = { (struct json_object *)lh_entry_v(e), c };
 		size_t off = fc_off(st, c);
@@ -640,8 +639,9 @@ static int fc_template(struct fc_state *st)
 	return 0;
 }
 
-/* A parsed template (doc, with positions) read into im's policy. */
-static int fc_read_template(struct vmm_import *im, const struct json_doc *doc)
+/* The template tmpl (an object of doc, which has the positions) read into im's policy. */
+static int fc_read_template(struct vmm_import *im, const struct json_doc *doc,
+			    struct fc_val tmpl)
 {
 	struct fc_state *st = calloc(1, sizeof(*st));
 	int r;
@@ -650,7 +650,7 @@ static int fc_read_template(struct vmm_import *im, const struct json_doc *doc)
 		return -ENOMEM;
 	st->im = im;
 	st->doc = doc;
-	r = fc_template(st);
+	r = fc_template(st, tmpl);
 	if (r == 0)
 		fc_to_policy(st);
 	free(st);
@@ -674,7 +674,8 @@ static void fc_relay_lost(void *data, const struct kvmcpuid_lost *l)
 
 /*
  * A whole --config-file (src/vmm/src/resources.rs, VmmConfig; no deny_unknown_fields):
- * "boot-source" is required and "cpu-config" is a path (PathBuf) that
+ * "boot-source" is required; "cpu-config" is a path (PathBuf; newer Firecracker:
+ * CustomCpuTemplateOrPath, untagged, a path string or the template inline) that
  * VmResources::from_json opens with std::fs::read_to_string, so relative to Firecracker's
  * working directory: read here relative to ours.  The other keys configure devices and
  * are not kvmcpuid's; template keys at the top are not read by Firecracker.
@@ -682,6 +683,7 @@ static void fc_relay_lost(void *data, const struct kvmcpuid_lost *l)
 static int fc_config_file(struct vmm_import *im, const struct json_doc *doc)
 {
 	struct json_object *root = doc->root, *path_v = NULL, *boot = NULL;
+	uint32_t path_n = 0;
 	struct lh_entry *e = json_object_get_object(root)->head;
 	struct fc_relay rl = { .im = im };
 	struct kvmcpuid_diag fdiag;
@@ -698,6 +700,7 @@ static int fc_config_file(struct vmm_import *im, const struct json_doc *doc)
 		if (!strcmp(key, "cpu-config")) {
 			path_v = (struct json_object *)lh_entry_v(e);
 			path_off = doc->nodes[c].off;
+			path_n = c;
 		} else if (!strcmp(key, "boot-source")) {
 			boot = (struct json_object *)lh_entry_v(e);
 		} else if (fc_x86_key(key) || fc_arm_key(key) || !strcmp(key, "kvm_capabilities")) {
@@ -712,9 +715,11 @@ static int fc_config_file(struct vmm_import *im, const struct json_doc *doc)
 				    "cpuid_modifiers)");
 	if (!path_v)
 		return 0;	/* no template: KVM's leaves as they are, the default policy */
+	if (json_object_is_type(path_v, json_type_object))
+		return fc_read_template(im, doc, (struct fc_val){ path_v, path_n });
 	if (!json_object_is_type(path_v, json_type_string) || !json_object_get_string_len(path_v))
-		return import_error(im, path_off, "cpu-config must be the path of a template "
-				    "file (Firecracker reads the template from it), not %s",
+		return import_error(im, path_off, "cpu-config must be a template (an object) or "
+				    "the path of a template file, not %s",
 				    json_object_is_type(path_v, json_type_string) ? "an empty string"
 				    : fc_type(path_v));
 	rl.path = json_object_get_string(path_v);
@@ -735,7 +740,7 @@ static int fc_config_file(struct vmm_import *im, const struct json_doc *doc)
 	sub.origin = rl.path;
 	r = json_parse_doc(im->ctx, buf, sub.len, rl.path, im->diag, &tdoc);
 	if (r == 0) {
-		r = fc_read_template(&sub, &tdoc);
+		r = fc_read_template(&sub, &tdoc, (struct fc_val){ tdoc.root, 0 });
 		json_doc_free(&tdoc);
 	}
 	free(buf);
@@ -754,7 +759,8 @@ static int firecracker_import(struct vmm_import *im)
 	/* A config file has boot-source (required) and maybe cpu-config; a template neither. */
 	config = json_object_object_get_ex(doc.root, "boot-source", NULL) ||
 		 json_object_object_get_ex(doc.root, "cpu-config", NULL);
-	r = config ? fc_config_file(im, &doc) : fc_read_template(im, &doc);
+	r = config ? fc_config_file(im, &doc) : fc_read_template(im, &doc,
+								(struct fc_val){ doc.root, 0 });
 	json_doc_free(&doc);
 	return r;
 }

@@ -614,7 +614,8 @@ static void write_file(const char *path, const char *text)
 
 /*
  * A whole --config-file: cpu-config names the template file (VmmConfig's PathBuf,
- * opened relative to the working directory); the other keys are fine.
+ * opened relative to the working directory) or holds it inline (newer Firecracker's
+ * CustomCpuTemplateOrPath); the other keys are fine.
  */
 START_TEST(test_config_file)
 {
@@ -659,13 +660,31 @@ START_TEST(test_config_file)
 				&q), 0);
 	get(q, "steal_time", "host");
 	kvmcpuid_policy_unref(q);
-	/* what Firecracker refuses */
+	/* the template inline (CustomCpuTemplateOrPath): positions are this file's */
 	ck_assert_int_eq(import("{ \"boot-source\": {},\n  \"cpu-config\": { \"cpuid_modifiers\": "
-				"[] } }", &diag, &log, &q), -EINVAL);
+				"[\n  { \"leaf\": \"0x1\", \"subleaf\": \"0x0\", \"flags\": 0, "
+				"\"modifiers\": [] },\n  { \"leaf\": \"0x40000001\", \"subleaf\": \"0x0\", "
+				"\"flags\": 0, \"modifiers\": [ { \"register\": \"eax\", "
+				"\"bitmap\": \"0b0xxxxx\" } ] } ] } }", &diag, &log, &q), 1);
+	ck_assert_str_eq(log.key[0], "leaf");
+	ck_assert_uint_eq(log.line[0], 3);
+	ck_assert_uint_eq(log.column[0], 13);
+	ck_assert_str_eq(log.msg[0], "leaf 0x1 is not a KVM paravirtual leaf: a policy cannot "
+			 "carry it");
+	get(q, "steal_time", "off");
+	kvmcpuid_policy_unref(q);
+	ck_assert_int_eq(import("{ \"boot-source\": {},\n  \"cpu-config\": { \"cpu_template\": "
+				"\"T2\" } }", &diag, &log, &q), -EINVAL);
+	ck_assert_uint_eq(diag.line, 2);
+	ck_assert_uint_eq(diag.column, 35);
+	ck_assert(strstr(diag.message, "unknown field \"cpu_template\""));
+	/* what Firecracker refuses */
+	ck_assert_int_eq(import("{ \"boot-source\": {},\n  \"cpu-config\": 7 }", &diag, &log, &q),
+			 -EINVAL);
 	ck_assert_uint_eq(diag.line, 2);
 	ck_assert_uint_eq(diag.column, 17);
-	ck_assert_str_eq(diag.message, "cpu-config must be the path of a template file "
-			 "(Firecracker reads the template from it), not object");
+	ck_assert_str_eq(diag.message, "cpu-config must be a template (an object) or the path "
+			 "of a template file, not int");
 	ck_assert_int_eq(import("{ \"boot-source\": {}, \"cpu-config\": \"none.json\" }", &diag,
 				&log, &q), -EINVAL);
 	ck_assert_str_eq(diag.origin, "t.json");
