@@ -6,10 +6,11 @@
  * - src/vmm/src/cpu_config/x86_64/custom_cpu_template.rs, CustomCpuTemplate (serde
  *   deny_unknown_fields): the x86_64 keys are cpuid_modifiers and msr_modifiers (1.4.0)
  *   and kvm_capabilities (1.5.0, CHANGELOG #3967), each optional; aarch64's are
- *   kvm_capabilities, reg_modifiers and vcpu_features; a CpuidLeafModifier needs "leaf" and "subleaf" (strings,
- *   deserialize_from_str_u32 in templates_serde.rs: "0x" hex or "0b" binary, a bare number
- *   is refused), "flags" (a JSON integer, u32) and "modifiers" [{"register": "eax"|"ebx"|
- *   "ecx"|"edx", "bitmap": ...}]; unknown keys inside a leaf are ignored;
+ *   kvm_capabilities, reg_modifiers and vcpu_features; a CpuidLeafModifier needs "leaf"
+ *   and "subleaf" (strings, deserialize_from_str_u32 in templates_serde.rs: "0x" hex or
+ *   "0b" binary, a bare number is refused), "flags" (a JSON integer, u32) and "modifiers"
+ *   [{"register": "eax"|"ebx"|"ecx"|"edx", "bitmap": ...}]; unknown keys inside a leaf are
+ *   ignored;
  * - src/vmm/src/cpu_config/templates.rs, RegisterValueFilter::deserialize: the bitmap is
  *   read from the right, so the last character is bit 0 and the 32nd from the right bit
  *   31; "0b" is optional, '_' separates, 'x' keeps, '0' clears, '1' sets; a shorter bitmap
