@@ -684,15 +684,14 @@ static void fc_relay_lost(void *data, const struct kvmcpuid_lost *l)
 static int fc_config_file(struct vmm_import *im, const struct json_doc *doc)
 {
 	struct json_object *root = doc->root, *path_v = NULL, *boot = NULL;
-	uint32_t path_n = 0;
 	struct lh_entry *e = json_object_get_object(root)->head;
 	struct fc_relay rl = { .im = im };
 	struct kvmcpuid_diag fdiag;
 	struct vmm_import sub;
 	struct json_doc tdoc;
 	size_t path_off = 0;
+	uint32_t c, path_n = 0;
 	char *buf = NULL;
-	uint32_t c;
 	int r;
 
 	for (c = doc->nodes[0].child; c && e; c = doc->nodes[c].next, e = e->next) {
@@ -706,8 +705,8 @@ static int fc_config_file(struct vmm_import *im, const struct json_doc *doc)
 			boot = (struct json_object *)lh_entry_v(e);
 		} else if (fc_x86_key(key) || fc_arm_key(key) || !strcmp(key, "kvm_capabilities")) {
 			import_lost(im, key, doc->nodes[c].key, "%s at the top of a config file is "
-				    "not read by Firecracker (a template goes in the file "
-				    "cpu-config names)", key);
+				    "not read by Firecracker (a template goes under cpu-config)",
+				    key);
 		}
 	}
 	if (!boot)

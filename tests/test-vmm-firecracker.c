@@ -698,6 +698,8 @@ START_TEST(test_config_file)
 				&q), 1);
 	ck_assert_str_eq(log.key[0], "cpuid_modifiers");
 	ck_assert_uint_eq(log.column[0], 22);
+	ck_assert_str_eq(log.msg[0], "cpuid_modifiers at the top of a config file is not read by "
+			 "Firecracker (a template goes under cpu-config)");
 	kvmcpuid_policy_unref(q);
 	unlink("tmpl.json");
 	unlink("other.json");
