@@ -18,19 +18,36 @@ void offset_to_linecol(const char *text, size_t off, unsigned int *line, unsigne
 }
 
 /*
- * Moves c forward from where it last stood, so callers that ask for positions in text
- * order (an importer's warnings) scan the text once in all; a position behind c starts
- * again from the beginning.
+ * Moves c from where it last stood, so callers that ask for positions in text order (an
+ * importer's warnings) scan the text once in all; a step back costs its own length (and,
+ * across a line, the start of the line it lands on).
  */
 void text_cursor_at(struct text_cursor *c, const char *text, size_t off, unsigned int *line,
 		    unsigned int *col)
 {
+	bool crossed = false;
 	size_t i;
 
-	if (!c->line || off < c->off) {
+	if (!c->line) {
 		c->off = 0;
 		c->line = 1;
 		c->col = 1;
+	}
+	for (i = c->off; i > off; i--) {
+		if (text[i - 1] == '\n') {
+			c->line--;
+			crossed = true;
+		} else if (((unsigned char)text[i - 1] & 0xc0) != 0x80) {
+			c->col--;
+		}
+	}
+	if (crossed) {
+		for (i = off; i && text[i - 1] != '\n'; i--)
+			;
+		c->off = i;
+		c->col = 1;
+	} else if (off < c->off) {
+		c->off = off;
 	}
 	for (i = c->off; i < off; i++) {
 		if (text[i] == '\n') {

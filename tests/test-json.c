@@ -138,12 +138,37 @@ START_TEST(test_linear)
 }
 END_TEST
 
+
+/* The cursor gives offset_to_linecol's answer wherever it is moved, back or forth. */
+START_TEST(test_cursor)
+{
+	static const char text[] = "ab\nc\xc3\xa9\xe2\x98\x83" "d\n\nxyz\nq";
+	struct text_cursor c = { 0 };
+	unsigned int l1, c1, l2, c2;
+	size_t off;
+	int k;
+
+	srand(1);
+	for (k = 0; k < 20000; k++) {
+		off = (size_t)rand() % sizeof(text);
+		offset_to_linecol(text, off, &l1, &c1);
+		text_cursor_at(&c, text, off, &l2, &c2);
+		ck_assert_msg(l1 == l2 && c1 == c2, "%zu: %u:%u, cursor %u:%u", off, l1, c1, l2,
+			      c2);
+	}
+	offset_to_linecol(text, 9, &l1, &c1);
+	ck_assert_uint_eq(l1, 2);
+	ck_assert_uint_eq(c1, 4);	/* columns count characters, not bytes */
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("json");
 	TCase *tc = tcase_create("json");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_cursor);
 	tcase_add_test(tc, test_duplicates);
 	tcase_add_test(tc, test_linear);
 	tcase_set_timeout(tc, 60);
