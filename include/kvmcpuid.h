@@ -605,9 +605,12 @@ int kvmcpuid_policy_export(const struct kvmcpuid_policy *policy, const char *for
 /*
  * Read another VMM's configuration back into a policy: format "qemu" (a -cpu argument,
  * with or without its CPU model, or a whole command line), "libvirt" (a domain XML or a
- * fragment of it) or "firecracker" (a custom CPU template).  What the policy cannot
- * carry (a setting for something other than the KVM leaves, a bit pattern no action
- * gives) goes to fn (may be NULL) with where it is.  Exporting a policy the format
+ * fragment of it) or "firecracker" (a custom CPU template, or a --config-file whose
+ * cpu-config holds one or names its file, opened relative to the current directory as
+ * Firecracker opens it relative to its own; a key twice in a JSON object is an error, in
+ * every JSON the library reads).  What the policy cannot carry (a setting for something
+ * other than the KVM leaves, a bit pattern no action gives) goes to fn (may be NULL)
+ * with where it is.  Exporting a policy the format
  * expresses exactly and importing the result gives a policy with the same meaning.
  * Returns the number of parts not carried (0: all), -EINVAL (text it cannot read; diag
  * says where), -ENOENT (no such format), -ENOTSUP (the format is export-only), -EFBIG

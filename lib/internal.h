@@ -128,6 +128,13 @@ int load_file(struct kvmcpuid_ctx *ctx, const char *path, text_loader_fn load, v
 	      struct kvmcpuid_diag *diag);
 /* Line and column (1-based, columns in characters) of byte off of text. */
 void offset_to_linecol(const char *text, size_t off, unsigned int *line, unsigned int *col);
+/* The same from a cursor that remembers the last position: linear over ordered calls. */
+struct text_cursor {
+	size_t off;
+	unsigned int line, col;		/* line 0: not started */
+};
+void text_cursor_at(struct text_cursor *c, const char *text, size_t off, unsigned int *line,
+		    unsigned int *col);
 /* Does text look like JSON (first non-blank byte '{')? */
 bool looks_like_json(const char *text, size_t len);
 
@@ -326,9 +333,30 @@ int policy_from_json(struct kvmcpuid_ctx *ctx, const char *text, size_t len,
 struct json_object;
 int json_finish(struct json_object *obj, char **ret);
 int json_object_with_array(struct json_object **o, struct json_object **arr);
-/* Parse one JSON object (strict, UTF-8 checked, depth-limited); errors with line:col. */
+/*
+ * Parse one JSON object (strict, UTF-8 checked, depth-limited, no key twice in an
+ * object); errors with line:col.  The one JSON reader of the library.
+ */
 int json_parse_checked(struct kvmcpuid_ctx *ctx, const char *text, size_t len,
 		       const char *origin, struct kvmcpuid_diag *diag, struct json_object **ret);
+/*
+ * json-c keeps no positions: json_parse_doc also indexes where each value is, in one pass.
+ * nodes[0] is the root; a container's children follow child then next (0 ends), in text
+ * order, which is json-c's order of array elements and of object entries (no duplicates).
+ */
+struct json_node {
+	size_t off;		/* the value's first byte */
+	size_t key;		/* an object member's key: its opening quote; else SIZE_MAX */
+	uint32_t child, next;
+};
+struct json_doc {
+	struct json_object *root;
+	struct json_node *nodes;
+	size_t count, cap;
+};
+int json_parse_doc(struct kvmcpuid_ctx *ctx, const char *text, size_t len, const char *origin,
+		   struct kvmcpuid_diag *diag, struct json_doc *doc);
+void json_doc_free(struct json_doc *doc);
 /* A 32-bit number (JSON number or "0x..."/decimal string); -ENOENT when required and absent. */
 int get_u32(struct json_object *o, const char *k, bool required, uint32_t *out);
 void add_hex(struct json_object *o, const char *k, uint32_t v);

@@ -10,66 +10,291 @@
 #define JSON_MAX_CONTAINERS 8192
 #define JSON_MAX_VALUES 65536
 
-struct jkey {
-	size_t off;	/* offset of the opening quote */
-	size_t len;
-	const char *s;	/* raw key text between the quotes */
-};
-
 void offset_to_linecol(const char *text, size_t off, unsigned int *line, unsigned int *col)
 {
+	struct text_cursor c = { 0 };
+
+	text_cursor_at(&c, text, off, line, col);
+}
+
+/*
+ * Moves c from where it last stood, so callers that ask for positions in text order (an
+ * importer's warnings) scan the text once in all; a step back costs its own length (and,
+ * across a line, the start of the line it lands on).
+ */
+void text_cursor_at(struct text_cursor *c, const char *text, size_t off, unsigned int *line,
+		    unsigned int *col)
+{
+	bool crossed = false;
 	size_t i;
 
-	*line = 1;
-	*col = 1;
-	for (i = 0; i < off; i++) {
+	if (!c->line) {
+		c->off = 0;
+		c->line = 1;
+		c->col = 1;
+	}
+	for (i = c->off; i > off; i--) {
+		if (text[i - 1] == '\n') {
+			c->line--;
+			crossed = true;
+		} else if (((unsigned char)text[i - 1] & 0xc0) != 0x80) {
+			c->col--;
+		}
+	}
+	if (crossed) {
+		for (i = off; i && text[i - 1] != '\n'; i--)
+			;
+		c->off = i;
+		c->col = 1;
+	} else if (off < c->off) {
+		c->off = off;
+	}
+	for (i = c->off; i < off; i++) {
 		if (text[i] == '\n') {
-			(*line)++;
-			*col = 1;
+			c->line++;
+			c->col = 1;
 		} else if (((unsigned char)text[i] & 0xc0) != 0x80) {
-			(*col)++;
+			c->col++;
+		}
+	}
+	c->off = off;
+	*line = c->line;
+	*col = c->col;
+}
+
+/* ---- the position index: one linear pass over text json-c has accepted ---- */
+
+static size_t jws(const char *t, size_t len, size_t i)
+{
+	while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* The offset just past the string or scalar starting at i (never a container). */
+static size_t jskip_scalar(const char *t, size_t len, size_t i)
+{
+	if (t[i] == '"') {
+		for (i++; i < len && t[i] != '"'; i++)
+			if (t[i] == '\\')
+				i++;
+		return i < len ? i + 1 : len;
+	}
+	while (i < len && !strchr(",}] \t\r\n", t[i]))
+		i++;
+	return i;
+}
+
+static int jnode_add(struct json_doc *d, size_t off, size_t key, uint32_t parent,
+		     uint32_t *last)
+{
+	struct json_node *n;
+
+	if (d->count == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 64;
+		struct json_node *bigger = realloc(d->nodes, cap * sizeof(*bigger));
+
+		if (!bigger)
+			return -ENOMEM;
+		d->nodes = bigger;
+		d->cap = cap;
+	}
+	n = &d->nodes[d->count];
+	n->off = off;
+	n->key = key;
+	n->next = n->child = 0;
+	if (d->count) {
+		if (*last)
+			d->nodes[*last].next = (uint32_t)d->count;
+		else
+			d->nodes[parent].child = (uint32_t)d->count;
+		*last = (uint32_t)d->count;
+	}
+	d->count++;
+	return 0;
+}
+
+/*
+ * Index every value of text (valid JSON, depth at most JSON_MAX_DEPTH, as json-c has
+ * checked): where it starts, its key's quote in an object, its siblings and children.
+ */
+static int json_index(struct json_doc *d, const char *t, size_t len)
+{
+	struct {
+		uint32_t node, last;
+		bool object;
+	} st[JSON_MAX_DEPTH + 2];
+	int depth = -1, r;
+	size_t i = jws(t, len, 0), key = SIZE_MAX;
+	uint32_t none = 0;
+
+	for (;;) {
+		/* a value at i */
+		r = jnode_add(d, i, key, depth >= 0 ? st[depth].node : 0,
+			      depth >= 0 ? &st[depth].last : &none);
+		if (r < 0)
+			return r;
+		if (t[i] == '{' || t[i] == '[') {
+			if (depth + 1 >= (int)ARRAY_SIZE(st))
+				return -EINVAL;
+			depth++;
+			st[depth].node = (uint32_t)(d->count - 1);
+			st[depth].last = 0;
+			st[depth].object = t[i] == '{';
+			i = jws(t, len, i + 1);
+			if (t[i] == '}' || t[i] == ']') {
+				i++;
+				depth--;
+			} else {
+				goto next_value;
+			}
+		} else {
+			i = jskip_scalar(t, len, i);
+		}
+		/* after a value: ',' then the next, or closes */
+		for (;;) {
+			if (depth < 0)
+				return 0;
+			i = jws(t, len, i);
+			if (i >= len)
+				return -EINVAL;
+			if (t[i] == ',') {
+				i = jws(t, len, i + 1);
+				break;
+			}
+			i++;	/* '}' or ']' */
+			depth--;
+		}
+next_value:
+		key = SIZE_MAX;
+		if (st[depth].object) {
+			key = i;
+			i = jws(t, len, jskip_scalar(t, len, i));
+			i = jws(t, len, i + 1);	/* the ':' */
 		}
 	}
 }
 
-/*
- * json-c keeps the last of duplicate keys and gives no positions, so scan the
- * (already valid) text for the top-level keys ourselves.
- */
-static size_t scan_top_keys(const char *t, size_t len, struct jkey *keys, size_t max)
+/* Does the string token at q (its opening quote) decode to key?  JSON escapes included. */
+static bool json_token_is(const char *t, size_t q, const char *key)
 {
-	size_t i, n = 0;
-	int depth = 0;
-	bool expect_key = false;
+	size_t i = q + 1, k = 0;
 
-	for (i = 0; i < len; i++) {
-		char c = t[i];
+	while (t[i] != '"') {
+		unsigned long cp;
+		char u[4];
+		int n, j;
 
-		if (c == '"') {
-			size_t start = i++;
+		if (t[i] != '\\') {
+			if (key[k++] != t[i++])
+				return false;
+			continue;
+		}
+		i++;
+		if (t[i] != 'u') {
+			static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
 
-			while (i < len && t[i] != '"') {
-				if (t[i] == '\\')
-					i++;
-				i++;
+			if (key[k++] != to[strchr(from, t[i]) - from])
+				return false;
+			i++;
+			continue;
+		}
+		cp = strtoul((char[5]){ t[i + 1], t[i + 2], t[i + 3], t[i + 4], 0 }, NULL, 16);
+		i += 5;
+		if (cp >= 0xd800 && cp < 0xdc00 && t[i] == '\\' && t[i + 1] == 'u') {
+			unsigned long lo = strtoul((char[5]){ t[i + 2], t[i + 3], t[i + 4],
+							      t[i + 5], 0 }, NULL, 16);
+
+			if (lo >= 0xdc00 && lo < 0xe000) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				i += 6;
 			}
-			if (depth == 1 && expect_key && n < max) {
-				keys[n].off = start;
-				keys[n].s = t + start + 1;
-				keys[n].len = i - start - 1;
-				n++;
+		}
+		if (cp == 0)
+			return false;	/* json-c's key ends there: never the same key */
+		if (cp < 0x80) {
+			u[0] = (char)cp;
+			n = 1;
+		} else if (cp < 0x800) {
+			u[0] = (char)(0xc0 | cp >> 6);
+			u[1] = (char)(0x80 | (cp & 0x3f));
+			n = 2;
+		} else if (cp < 0x10000) {
+			u[0] = (char)(0xe0 | cp >> 12);
+			u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+			u[2] = (char)(0x80 | (cp & 0x3f));
+			n = 3;
+		} else {
+			u[0] = (char)(0xf0 | cp >> 18);
+			u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+			u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+			u[3] = (char)(0x80 | (cp & 0x3f));
+			n = 4;
+		}
+		for (j = 0; j < n; j++)
+			if (key[k++] != u[j])
+				return false;
+	}
+	return key[k] == '\0';
+}
+
+/*
+ * json-c keeps the last of duplicate keys (in the first one's place); serde and every
+ * reader here refuse them.  Members pair with json-c's entries in order until the first
+ * repeated key: that one is the error, at its own quote.
+ */
+static int json_check_dups(const struct json_doc *d, uint32_t n, struct json_object *o,
+			   struct kvmcpuid_ctx *ctx, const char *text, const char *origin,
+			   struct kvmcpuid_diag *diag)
+{
+	const struct json_node *node = &d->nodes[n];
+	uint32_t c;
+	size_t i;
+	int r;
+
+	if (json_object_is_type(o, json_type_object)) {
+		struct lh_entry *e = json_object_get_object(o)->head;
+		size_t members = 0;
+
+		for (c = node->child; c; c = d->nodes[c].next)
+			members++;
+		if (members != (size_t)json_object_object_length(o)) {
+			struct text_cursor at = { 0 };
+			unsigned int line, col, l0, c0;
+			uint32_t first;
+
+			for (c = node->child; e && json_token_is(text, d->nodes[c].key,
+								  (const char *)e->k);
+			     c = d->nodes[c].next)
+				e = e->next;
+			/* c repeats the key of one member before it: find that one */
+			e = json_object_get_object(o)->head;
+			for (first = node->child; first != c; first = d->nodes[first].next) {
+				if (json_token_is(text, d->nodes[c].key, (const char *)e->k))
+					break;
+				e = e->next;
 			}
-			expect_key = false;
-		} else if (c == '{' || c == '[') {
-			depth++;
-			expect_key = (c == '{' && depth == 1);
-		} else if (c == '}' || c == ']') {
-			depth--;
-		} else if (c == ',' && depth == 1) {
-			expect_key = true;
+			text_cursor_at(&at, text, d->nodes[first].key, &l0, &c0);
+			text_cursor_at(&at, text, d->nodes[c].key, &line, &col);
+			return diag_set(ctx, diag, EINVAL, origin, line, col,
+					"duplicate key '%.60s' (first set at line %u)",
+					first != c ? (const char *)e->k : "?", l0);
+		}
+		for (c = node->child; c && e; c = d->nodes[c].next, e = e->next) {
+			r = json_check_dups(d, c, (struct json_object *)lh_entry_v(e), ctx, text,
+					    origin, diag);
+			if (r < 0)
+				return r;
+		}
+	} else if (json_object_is_type(o, json_type_array)) {
+		for (c = node->child, i = 0; c; c = d->nodes[c].next, i++) {
+			r = json_check_dups(d, c, json_object_array_get_idx(o, i), ctx, text,
+					    origin, diag);
+			if (r < 0)
+				return r;
 		}
 	}
-	return n;
+	return 0;
 }
 
 /*
@@ -101,15 +326,15 @@ static bool json_too_many_values(const char *t, size_t len, size_t *at)
 	return false;
 }
 
-int json_parse_checked(struct kvmcpuid_ctx *ctx, const char *text, size_t len,
-			      const char *origin, struct kvmcpuid_diag *diag,
-			      struct json_object **ret)
+int json_parse_doc(struct kvmcpuid_ctx *ctx, const char *text, size_t len, const char *origin,
+		   struct kvmcpuid_diag *diag, struct json_doc *doc)
 {
 	struct json_tokener *tok;
 	struct json_object *obj;
 	enum json_tokener_error jerr;
 	unsigned int line, col;
 	size_t end;
+	int r;
 
 	if (len > POLICY_MAX_BYTES)
 		return diag_set(ctx, diag, EFBIG, origin, 0, 0,
@@ -159,7 +384,33 @@ int json_parse_checked(struct kvmcpuid_ctx *ctx, const char *text, size_t len,
 		json_object_put(obj);
 		return diag_set(ctx, diag, EINVAL, origin, 1, 1, "expected one JSON object");
 	}
-	*ret = obj;
+	memset(doc, 0, sizeof(*doc));
+	doc->root = obj;
+	r = json_index(doc, text, len);
+	if (r == 0)
+		r = json_check_dups(doc, 0, obj, ctx, text, origin, diag);
+	if (r < 0)
+		json_doc_free(doc);
+	return r;
+}
+
+void json_doc_free(struct json_doc *doc)
+{
+	json_object_put(doc->root);
+	free(doc->nodes);
+	memset(doc, 0, sizeof(*doc));
+}
+
+int json_parse_checked(struct kvmcpuid_ctx *ctx, const char *text, size_t len,
+		       const char *origin, struct kvmcpuid_diag *diag, struct json_object **ret)
+{
+	struct json_doc doc;
+	int r = json_parse_doc(ctx, text, len, origin, diag, &doc);
+
+	if (r < 0)
+		return r;
+	free(doc.nodes);
+	*ret = doc.root;
 	return 0;
 }
 
@@ -207,55 +458,42 @@ static int scalar_text(struct json_object *v, const char *raw, const char *end, 
 int policy_from_json(struct kvmcpuid_ctx *ctx, const char *text, size_t len, const char *origin,
 		     struct kvmcpuid_diag *diag, struct kvmcpuid_policy **ret)
 {
-	struct jkey keys[128];
+	struct text_cursor at = { 0 };
 	struct set_seen seen;
-	struct json_object *obj;
+	struct json_doc doc;
 	struct kvmcpuid_policy *p;
-	size_t nkeys, i;
+	struct lh_entry *e;
+	char msg[400];
+	uint32_t c;
 	int r, slot;
 
-	r = json_parse_checked(ctx, text, len, origin, diag, &obj);
+	r = json_parse_doc(ctx, text, len, origin, diag, &doc);
 	if (r < 0)
 		return r;
 	r = kvmcpuid_policy_new(ctx, &p);
 	if (r < 0) {
-		json_object_put(obj);
+		json_doc_free(&doc);
 		return r;
 	}
 	memset(&seen, 0, sizeof(seen));
-	nkeys = scan_top_keys(text, len, keys, ARRAY_SIZE(keys));
-	if (nkeys >= ARRAY_SIZE(keys)) {
-		r = diag_set(ctx, diag, EINVAL, origin, 1, 1, "too many keys in the JSON object");
-		goto out;
-	}
-	for (i = 0; i < nkeys; i++) {
-		char key[64], msg[400], num[32];
-		struct json_object *v;
+	/* json_parse_doc refused duplicates, so members and json-c's entries pair in order */
+	e = json_object_get_object(doc.root)->head;
+	for (c = doc.nodes[0].child; c && e; c = doc.nodes[c].next, e = e->next) {
+		const char *key = (const char *)e->k, *value;
+		struct json_object *v = (struct json_object *)lh_entry_v(e);
+		const struct json_node *n = &doc.nodes[c];
 		unsigned int line, col;
-		const char *value;
-		size_t vlen, k;
+		char num[32];
+		size_t vlen;
 		bool key_error;
 
-		offset_to_linecol(text, keys[i].off, &line, &col);
-		if (keys[i].len >= sizeof(key) || memchr(keys[i].s, '\\', keys[i].len)) {
-			r = diag_set(ctx, diag, EINVAL, origin, line, col, "unknown key '%.*s'",
-				     (int)(keys[i].len > 60 ? 60 : keys[i].len), keys[i].s);
+		text_cursor_at(&at, text, n->key, &line, &col);
+		if (strlen(key) >= 64 || memchr(text + n->key + 1, '\\', strlen(key))) {
+			r = diag_set(ctx, diag, EINVAL, origin, line, col, "unknown key '%.60s'",
+				     key);
 			goto out;
 		}
-		memcpy(key, keys[i].s, keys[i].len);
-		key[keys[i].len] = '\0';
-		for (k = 0; k < i; k++) {
-			if (keys[k].len == keys[i].len && !memcmp(keys[k].s, key, keys[i].len)) {
-				unsigned int l0, c0;
-
-				offset_to_linecol(text, keys[k].off, &l0, &c0);
-				r = diag_set(ctx, diag, EINVAL, origin, line, col,
-					     "duplicate key '%s' (first set at line %u)", key, l0);
-				goto out;
-			}
-		}
-		if (!json_object_object_get_ex(obj, key, &v) ||
-		    scalar_text(v, keys[i].s + keys[i].len + 1, text + len, num, sizeof(num), &value,
+		if (scalar_text(v, text + n->off, text + len, num, sizeof(num), &value,
 				&vlen) < 0) {
 			r = diag_set(ctx, diag, EINVAL, origin, line, col,
 				     "invalid value for '%s': expected a string, a boolean or a "
@@ -274,8 +512,6 @@ int policy_from_json(struct kvmcpuid_ctx *ctx, const char *text, size_t len, con
 		if (!strcmp(key, "base") || !strcmp(key, "max_leaf"))
 			seen.col[key[0] == 'b' ? SLOT_BASE : SLOT_MAX_LEAF] = col;
 	}
-	char msg[400];
-
 	if (policy_check(p, msg, sizeof(msg), &slot) < 0) {
 		slot = seen.line[SLOT_BASE] > seen.line[SLOT_MAX_LEAF] ? SLOT_BASE : SLOT_MAX_LEAF;
 		r = diag_set(ctx, diag, EINVAL, origin, seen.line[slot], seen.col[slot], "%s", msg);
@@ -283,7 +519,7 @@ int policy_from_json(struct kvmcpuid_ctx *ctx, const char *text, size_t len, con
 	}
 	r = 0;
 out:
-	json_object_put(obj);
+	json_doc_free(&doc);
 	if (r < 0)
 		kvmcpuid_policy_unref(p);
 	else

@@ -4,17 +4,22 @@
  * leaves 0x40000000 and 0x40000001, and back.  Facts it relies on (firecracker-microvm/
  * firecracker, docs/cpu_templates/cpu-templates.md, schema.json, cpuid-normalization.md):
  * - src/vmm/src/cpu_config/x86_64/custom_cpu_template.rs, CustomCpuTemplate (serde
- *   deny_unknown_fields): the x86_64 keys are kvm_capabilities, cpuid_modifiers and
- *   msr_modifiers, each optional; a CpuidLeafModifier needs "leaf" and "subleaf" (strings,
- *   deserialize_from_str_u32 in templates_serde.rs: "0x" hex or "0b" binary, a bare number
- *   is refused), "flags" (a JSON integer, u32) and "modifiers" [{"register": "eax"|"ebx"|
- *   "ecx"|"edx", "bitmap": ...}]; unknown keys inside a leaf are ignored;
+ *   deny_unknown_fields): the x86_64 keys are cpuid_modifiers and msr_modifiers (1.4.0)
+ *   and kvm_capabilities (1.5.0, CHANGELOG #3967), each optional; aarch64's are
+ *   kvm_capabilities, reg_modifiers and vcpu_features; a CpuidLeafModifier needs "leaf"
+ *   and "subleaf" (strings, deserialize_from_str_u32 in templates_serde.rs: "0x" hex or
+ *   "0b" binary, a bare number is refused), "flags" (a JSON integer, u32) and "modifiers"
+ *   [{"register": "eax"|"ebx"|"ecx"|"edx", "bitmap": ...}]; unknown keys inside a leaf are
+ *   ignored;
  * - src/vmm/src/cpu_config/templates.rs, RegisterValueFilter::deserialize: the bitmap is
  *   read from the right, so the last character is bit 0 and the 32nd from the right bit
  *   31; "0b" is optional, '_' separates, 'x' keeps, '0' clears, '1' sets; a shorter bitmap
  *   leaves the missing high bits 'x', one character past 32 bits is an error ("string is
  *   too long"), any other character too.  KvmCapability: "N" adds and "!N" removes a
- *   capability Firecracker checks for before it starts (it never enables one);
+ *   capability Firecracker checks for before it starts (it never enables one), N read
+ *   with str::parse::<u32>;
+ * - src/vmm/src/resources.rs, VmmConfig: a --config-file's "cpu-config" is the path of a
+ *   template file, read by VmResources::from_json;
  * - src/vmm/src/arch/x86_64/kvm.rs, Kvm::init_arch: the guest's CPUID starts as
  *   KVM_GET_SUPPORTED_CPUID, whose KVM leaves are 0x40000000 ("KVMKVMKVM", EAX 0x40000001)
  *   and 0x40000001 (EAX: every feature this KVM offers, EDX 0), nothing else in
@@ -124,6 +129,19 @@ static int firecracker_export(struct vmm_export *e)
 			sig[0] = p->max_leaf - p->base + PV_BASE_FIRST;
 		else if (p->max_leaf_kind == KVMCPUID_MAX_LEAF_AUTO)
 			sig[0] = FC_LEAF_FEAT;
+		/*
+		 * Never announce the timing leaf the template cannot provide: a guest would
+		 * read zeros there and take a TSC frequency of 0 kHz.  Below base+0x10 the
+		 * leaves are empty under kvmcpuid's own build too.
+		 */
+		if (p->timing && p->max_leaf_kind == KVMCPUID_MAX_LEAF_EXPLICIT &&
+		    p->max_leaf - p->base >= 0x10) {
+			export_lost(e, "max_leaf", "0x%08x would announce the timing leaf 0x%08x, "
+				    "which Firecracker cannot provide (a guest would read a TSC "
+				    "frequency of 0 kHz there): the max leaf is base+1", p->max_leaf,
+				    p->base + 0x10);
+			sig[0] = FC_LEAF_FEAT;
+		}
 		fc_features(e, filter, feat);
 	}
 	if (p->enforce)
@@ -131,90 +149,19 @@ static int firecracker_export(struct vmm_export *e)
 			    "KVM_CAP_ENFORCE_PV_FEATURE_CPUID (kvm_capabilities only lists what "
 			    "it checks for): masking is advisory, a guest can still use a masked "
 			    "feature");
-	sb_printf(&e->out, "{\n  \"kvm_capabilities\": [],\n  \"cpuid_modifiers\": [\n");
+	/*
+	 * Only cpuid_modifiers: Firecracker 1.4.0's CustomCpuTemplate (deny_unknown_fields)
+	 * has no kvm_capabilities (1.5.0 added it, CHANGELOG #3967), and both it and
+	 * msr_modifiers are #[serde(default)], so this template reads on 1.4.0 and later.
+	 */
+	sb_printf(&e->out, "{\n  \"cpuid_modifiers\": [\n");
 	fc_leaf(&e->out, FC_LEAF_SIG, (const uint32_t[4]){ ~0u, ~0u, ~0u, ~0u }, sig, false);
 	fc_leaf(&e->out, FC_LEAF_FEAT, filter, feat, true);
-	sb_printf(&e->out, "  ],\n  \"msr_modifiers\": []\n}\n");
+	sb_printf(&e->out, "  ]\n}\n");
 	return 0;
 }
 
 /* ---- import ---- */
-
-/*
- * json-c keeps no positions, so the importer finds them in the text: the scanner below
- * walks JSON json_parse_checked has already accepted (strict), so it need not check it.
- */
-static size_t js_ws(const char *t, size_t i)
-{
-	while (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r')
-		i++;
-	return i;
-}
-
-/* The offset just past the value starting at i. */
-static size_t js_skip(const char *t, size_t i)
-{
-	char close;
-
-	if (t[i] == '"') {
-		for (i++; t[i] && t[i] != '"'; i++)
-			if (t[i] == '\\' && t[i + 1])
-				i++;
-		return t[i] ? i + 1 : i;
-	}
-	if (t[i] != '{' && t[i] != '[') {
-		while (t[i] && !strchr(",}] \t\r\n", t[i]))
-			i++;
-		return i;
-	}
-	close = t[i] == '{' ? '}' : ']';
-	for (i = js_ws(t, i + 1); t[i] && t[i] != close; i = js_ws(t, i)) {
-		if (close == '}') {
-			i = js_ws(t, js_skip(t, i));	/* the key */
-			i = js_ws(t, i + 1);		/* the colon */
-		}
-		i = js_ws(t, js_skip(t, i));
-		if (t[i] == ',')
-			i++;
-	}
-	return t[i] ? i + 1 : i;
-}
-
-/* Where member key's value starts in the object at off (the last one, as json-c keeps it). */
-static size_t js_member(const char *t, size_t off, const char *key)
-{
-	size_t klen = strlen(key), found = off, i;
-
-	if (t[off] != '{')
-		return off;
-	for (i = js_ws(t, off + 1); t[i] == '"'; ) {
-		size_t k = i, v;
-
-		i = js_ws(t, js_skip(t, i));
-		v = js_ws(t, i + 1);
-		if (i - k == klen + 2 && !memcmp(t + k + 1, key, klen))
-			found = v;
-		i = js_ws(t, js_skip(t, v));
-		if (t[i] == ',')
-			i = js_ws(t, i + 1);
-	}
-	return found;
-}
-
-/* Where element idx starts in the array at off. */
-static size_t js_element(const char *t, size_t off, size_t idx)
-{
-	size_t i;
-
-	if (t[off] != '[')
-		return off;
-	for (i = js_ws(t, off + 1); idx-- && t[i] && t[i] != ']'; ) {
-		i = js_ws(t, js_skip(t, i));
-		if (t[i] == ',')
-			i = js_ws(t, i + 1);
-	}
-	return i;
-}
 
 /* What the template does to one register of 0x40000000/0x40000001, and where it says so. */
 struct fc_reg {
@@ -225,12 +172,56 @@ struct fc_reg {
 
 struct fc_state {
 	struct vmm_import *im;
+	const struct json_doc *doc;	/* json-c's values and where each one is */
 	struct fc_reg regs[2][4];
+};
+
+/* A value and its node in st->doc. */
+struct fc_val {
+	struct json_object *v;
+	uint32_t n;
 };
 
 static const char *fc_type(struct json_object *o)
 {
 	return json_type_to_name(json_object_get_type(o));
+}
+
+static size_t fc_off(const struct fc_state *st, uint32_t n)
+{
+	return st->doc->nodes[n].off;
+}
+
+/*
+ * The members of object o (node n) named in names, one pass over the object (serde
+ * ignores the other keys of a CpuidLeafModifier or RegisterModifier; the index makes each
+ * member's position known without searching).
+ */
+static void fc_members(const struct fc_state *st, struct fc_val o, const char *const *names,
+		       struct fc_val *out, size_t count)
+{
+	struct lh_entry *e = json_object_get_object(o.v)->head;
+	uint32_t c;
+	size_t i;
+
+	memset(out, 0, count * sizeof(*out));
+	for (c = st->doc->nodes[o.n].child; c && e; c = st->doc->nodes[c].next, e = e->next)
+		for (i = 0; i < count; i++)
+			if (!strcmp((const char *)e->k, names[i]))
+				out[i] = (struct fc_val){ (struct json_object *)lh_entry_v(e), c };
+}
+
+/* Each named member present, or a "missing field" error at the object. */
+static int fc_require(struct fc_state *st, struct fc_val o, const char *const *names,
+		      const struct fc_val *got, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		if (!got[i].v)
+			return import_error(st->im, fc_off(st, o.n), "missing field \"%s\"",
+					    names[i]);
+	return 0;
 }
 
 /* A Firecracker number string ("0x" hex or "0b" binary, deserialize_from_str_u32). */
@@ -319,44 +310,50 @@ static int fc_bitmap_parse(struct vmm_import *im, struct json_object *v, size_t 
 	return 0;
 }
 
-/* Field name of the object o at off; -ENOENT (with the error set) when missing. */
-static int fc_field(struct vmm_import *im, struct json_object *o, size_t off, const char *name,
-		    struct json_object **v, size_t *voff)
+/* An array value: its type checked, then each element with its node. */
+static int fc_array(struct fc_state *st, struct fc_val a, const char *what)
 {
-	if (!json_object_object_get_ex(o, name, v))
-		return import_error(im, off, "missing field \"%s\"", name);
-	*voff = js_member(im->text, off, name);
+	if (!json_object_is_type(a.v, json_type_array))
+		return import_error(st->im, fc_off(st, a.n), "%s must be an array, not %s", what,
+				    fc_type(a.v));
 	return 0;
 }
 
-static int fc_modifiers(struct fc_state *st, struct json_object *mods, size_t off, int slot)
+#define fc_elements(st, a, el, i)                                                          \
+	for ((i) = 0, (el).n = (st)->doc->nodes[(a).n].child;                                \
+	     (el).n && ((el).v = json_object_array_get_idx((a).v, (i)), true);               \
+	     (i)++, (el).n = (st)->doc->nodes[(el).n].next)
+
+static int fc_modifiers(struct fc_state *st, struct fc_val mods, int slot)
 {
+	static const char *const names[] = { "register", "bitmap" };
 	struct vmm_import *im = st->im;
-	size_t n, i;
+	struct fc_val m;
+	size_t i;
+	int ret;
 
-	if (!json_object_is_type(mods, json_type_array))
-		return import_error(im, off, "modifiers must be an array, not %s", fc_type(mods));
-	n = json_object_array_length(mods);
-	for (i = 0; i < n; i++) {
-		struct json_object *m = json_object_array_get_idx(mods, i), *reg, *bm;
-		size_t moff = js_element(im->text, off, i), roff = 0, boff = 0, offs[32];
-		uint64_t f, v;
+	if ((ret = fc_array(st, mods, "modifiers")) < 0)
+		return ret;
+	fc_elements(st, mods, m, i) {
+		struct fc_val f[2];
+		size_t offs[32];
+		uint64_t fl, v;
 		unsigned int r;
-		int ret;
 
-		if (!json_object_is_type(m, json_type_object))
-			return import_error(im, moff, "a register modifier must be an object, "
-					    "not %s", fc_type(m));
-		if ((ret = fc_field(im, m, moff, "register", &reg, &roff)) < 0 ||
-		    (ret = fc_field(im, m, moff, "bitmap", &bm, &boff)) < 0)
+		if (!json_object_is_type(m.v, json_type_object))
+			return import_error(im, fc_off(st, m.n), "a register modifier must be an "
+					    "object, not %s", fc_type(m.v));
+		fc_members(st, m, names, f, 2);
+		if ((ret = fc_require(st, m, names, f, 2)) < 0)
 			return ret;
 		for (r = 0; r < 4; r++)
-			if (json_object_is_type(reg, json_type_string) &&
-			    !strcmp(json_object_get_string(reg), reg_names[r]))
+			if (json_object_is_type(f[0].v, json_type_string) &&
+			    !strcmp(json_object_get_string(f[0].v), reg_names[r]))
 				break;
 		if (r == 4)
-			return import_error(im, roff, "register must be one of eax, ebx, ecx, edx");
-		ret = fc_bitmap_parse(im, bm, boff, 32, &f, &v, offs);
+			return import_error(im, fc_off(st, f[0].n), "register must be one of eax, "
+					    "ebx, ecx, edx");
+		ret = fc_bitmap_parse(im, f[1].v, fc_off(st, f[1].n), 32, &fl, &v, offs);
 		if (ret < 0)
 			return ret;
 		if (slot >= 0) {
@@ -364,53 +361,69 @@ static int fc_modifiers(struct fc_state *st, struct json_object *mods, size_t of
 			struct fc_reg *fr = &st->regs[slot][r];
 			unsigned int b;
 
-			fr->value = (fr->value & ~(uint32_t)f) | (uint32_t)v;
-			fr->filter |= (uint32_t)f;
+			fr->value = (fr->value & ~(uint32_t)fl) | (uint32_t)v;
+			fr->filter |= (uint32_t)fl;
 			for (b = 0; b < 32; b++)
-				if ((f >> b) & 1)
+				if ((fl >> b) & 1)
 					fr->off[b] = offs[b];
-			fr->where = boff;
+			fr->where = fc_off(st, f[1].n);
 		}
 	}
 	return 0;
 }
 
-static int fc_cpuid(struct fc_state *st, struct json_object *arr, size_t off)
+/*
+ * "flags" as serde reads a u32 (deserialize_kvm_cpuid_flags): a JSON integer from 0 to
+ * 4294967295.  serde_json reads "-0" as the float -0.0 and refuses it; json-c gives 0.
+ */
+static int fc_flags(struct fc_state *st, struct fc_val f, int64_t *flags)
 {
-	struct vmm_import *im = st->im;
-	size_t n, i;
+	const char *raw = st->im->text + fc_off(st, f.n);
 
-	if (!json_object_is_type(arr, json_type_array))
-		return import_error(im, off, "cpuid_modifiers must be an array, not %s",
-				    fc_type(arr));
-	n = json_object_array_length(arr);
-	for (i = 0; i < n; i++) {
-		struct json_object *o = json_object_array_get_idx(arr, i), *lv, *sv, *fv, *mv;
-		size_t eoff = js_element(im->text, off, i), loff = 0, soff = 0, foff = 0, moff = 0;
+	*flags = json_object_get_int64(f.v);
+	if (!json_object_is_type(f.v, json_type_int) || *raw == '-' || *flags > UINT32_MAX)
+		return import_error(st->im, fc_off(st, f.n), "flags must be an integer from 0 "
+				    "to 4294967295");
+	return 0;
+}
+
+static int fc_cpuid(struct fc_state *st, struct fc_val arr)
+{
+	static const char *const names[] = { "leaf", "subleaf", "flags", "modifiers" };
+	struct vmm_import *im = st->im;
+	struct fc_val o;
+	size_t i;
+	int r;
+
+	if ((r = fc_array(st, arr, "cpuid_modifiers")) < 0)
+		return r;
+	fc_elements(st, arr, o, i) {
+		struct fc_val f[4];
 		uint64_t leaf, subleaf;
 		int64_t flags;
-		int r, slot = -1;
+		size_t loff;
+		int slot = -1;
 
-		if (!json_object_is_type(o, json_type_object))
-			return import_error(im, eoff, "a cpuid modifier must be an object, not %s",
-					    fc_type(o));
-		if ((r = fc_field(im, o, eoff, "leaf", &lv, &loff)) < 0 ||
-		    (r = fc_u32(im, lv, loff, "leaf", UINT32_MAX, &leaf)) < 0 ||
-		    (r = fc_field(im, o, eoff, "subleaf", &sv, &soff)) < 0 ||
-		    (r = fc_u32(im, sv, soff, "subleaf", UINT32_MAX, &subleaf)) < 0 ||
-		    (r = fc_field(im, o, eoff, "flags", &fv, &foff)) < 0 ||
-		    (r = fc_field(im, o, eoff, "modifiers", &mv, &moff)) < 0)
+		if (!json_object_is_type(o.v, json_type_object))
+			return import_error(im, fc_off(st, o.n), "a cpuid modifier must be an "
+					    "object, not %s", fc_type(o.v));
+		fc_members(st, o, names, f, 4);
+		loff = fc_off(st, f[0].n);
+		/* serde reads the fields in the struct's order, reporting the first missing */
+		if ((r = fc_require(st, o, names, f, 1)) < 0 ||
+		    (r = fc_u32(im, f[0].v, loff, "leaf", UINT32_MAX, &leaf)) < 0 ||
+		    (r = fc_require(st, o, names + 1, f + 1, 1)) < 0 ||
+		    (r = fc_u32(im, f[1].v, fc_off(st, f[1].n), "subleaf", UINT32_MAX,
+				&subleaf)) < 0 ||
+		    (r = fc_require(st, o, names + 2, f + 2, 2)) < 0 ||
+		    (r = fc_flags(st, f[2], &flags)) < 0)
 			return r;
-		flags = json_object_get_int64(fv);
-		if (!json_object_is_type(fv, json_type_int) || flags < 0 || flags > UINT32_MAX)
-			return import_error(im, foff, "flags must be an integer from 0 to "
-					    "4294967295");
 		if ((leaf == FC_LEAF_SIG || leaf == FC_LEAF_FEAT) && subleaf == 0) {
 			slot = (int)(leaf - FC_LEAF_SIG);
 			if (flags)
-				import_lost(im, "flags", foff, "flags %lld on leaf 0x%x: the policy's "
-					    "leaves carry no KVM CPUID flags (KVM's are 0)",
-					    (long long)flags, (unsigned int)leaf);
+				import_lost(im, "flags", fc_off(st, f[2].n), "flags %lld on leaf 0x%x: "
+					    "the policy's leaves carry no KVM CPUID flags (KVM's "
+					    "are 0)", (long long)flags, (unsigned int)leaf);
 		} else if (leaf >= PV_BASE_FIRST && leaf <= PV_BASE_LAST + 0xff) {
 			import_lost(im, "leaf", loff, "leaf 0x%x subleaf 0x%x: KVM returns no such "
 				    "leaf, so Firecracker refuses to start with this template "
@@ -420,50 +433,76 @@ static int fc_cpuid(struct fc_state *st, struct json_object *arr, size_t off)
 			import_lost(im, "leaf", loff, "leaf 0x%x is not a KVM paravirtual leaf: a "
 				    "policy cannot carry it", (unsigned int)leaf);
 		}
-		r = fc_modifiers(st, mv, moff, slot);
+		r = fc_modifiers(st, f[3], slot);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-/* msr_modifiers and kvm_capabilities: checked as Firecracker would, then lost. */
-static int fc_other(struct fc_state *st, const char *key, struct json_object *arr, size_t off)
+/*
+ * A KvmCapability (templates.rs, KvmCapability::deserialize): one leading '!' removes,
+ * then Rust's u32::from_str: an optional '+', decimal digits (leading zeros too), at
+ * most 4294967295; nothing else, no blanks.
+ */
+static bool fc_capability(const char *s)
 {
+	uint64_t n = 0;
+
+	if (*s == '!')
+		s++;
+	if (*s == '+')
+		s++;
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		n = n * 10 + (unsigned int)(*s - '0');
+		if (n > UINT32_MAX)
+			return false;
+	}
+	return true;
+}
+
+/* msr_modifiers and kvm_capabilities: checked as Firecracker would, then lost. */
+static int fc_other(struct fc_state *st, const char *key, struct fc_val arr)
+{
+	static const char *const names[] = { "addr", "bitmap" };
 	struct vmm_import *im = st->im;
 	bool msr = !strcmp(key, "msr_modifiers");
-	size_t n, i;
+	struct fc_val o;
+	size_t i;
+	int r;
 
-	if (!json_object_is_type(arr, json_type_array))
-		return import_error(im, off, "%s must be an array, not %s", key, fc_type(arr));
-	n = json_object_array_length(arr);
-	for (i = 0; i < n; i++) {
-		struct json_object *o = json_object_array_get_idx(arr, i), *av, *bv;
-		size_t eoff = js_element(im->text, off, i), aoff = 0, boff = 0;
-		uint64_t addr, f, v;
-		const char *s;
-		int r;
+	if ((r = fc_array(st, arr, key)) < 0)
+		return r;
+	fc_elements(st, arr, o, i) {
+		size_t eoff = fc_off(st, o.n);
+		struct fc_val f[2];
+		uint64_t addr, fl, v;
 
 		if (msr) {
-			if (!json_object_is_type(o, json_type_object))
+			if (!json_object_is_type(o.v, json_type_object))
 				return import_error(im, eoff, "an MSR modifier must be an object, "
-						    "not %s", fc_type(o));
-			if ((r = fc_field(im, o, eoff, "addr", &av, &aoff)) < 0 ||
-			    (r = fc_u32(im, av, aoff, "addr", UINT32_MAX, &addr)) < 0 ||
-			    (r = fc_field(im, o, eoff, "bitmap", &bv, &boff)) < 0 ||
-			    (r = fc_bitmap_parse(im, bv, boff, 64, &f, &v, NULL)) < 0)
+						    "not %s", fc_type(o.v));
+			fc_members(st, o, names, f, 2);
+			if ((r = fc_require(st, o, names, f, 1)) < 0 ||
+			    (r = fc_u32(im, f[0].v, fc_off(st, f[0].n), "addr", UINT32_MAX,
+					&addr)) < 0 ||
+			    (r = fc_require(st, o, names + 1, f + 1, 1)) < 0 ||
+			    (r = fc_bitmap_parse(im, f[1].v, fc_off(st, f[1].n), 64, &fl, &v,
+						 NULL)) < 0)
 				return r;
 			import_lost(im, key, eoff, "MSR 0x%x: a policy carries no MSR values",
 				    (unsigned int)addr);
 			continue;
 		}
-		s = json_object_is_type(o, json_type_string) ? json_object_get_string(o) : NULL;
-		if (s && *s == '!')
-			s++;
-		if (!s || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 10 ||
-		    strtoull(s, NULL, 10) > UINT32_MAX)
+		if (!json_object_is_type(o.v, json_type_string) ||
+		    !fc_capability(json_object_get_string(o.v)))
 			return import_error(im, eoff, "a KVM capability is a string \"N\" (check "
-					    "for it) or \"!N\" (do not), N a decimal number");
+					    "for it) or \"!N\" (do not), N a decimal u32 (an optional "
+					    "+, leading zeros allowed)");
 		import_lost(im, key, eoff, "kvm_capabilities only changes which capabilities "
 			    "Firecracker checks for: a policy has no such list");
 	}
@@ -490,6 +529,19 @@ static void fc_to_policy(struct fc_state *st)
 
 	for (r = 0; r < 4; r++)
 		leaf0[r] = (kvm_leaf0[r] & ~st->regs[0][r].filter) | st->regs[0][r].value;
+	if (!leaf0[1] && !leaf0[2] && !leaf0[3]) {
+		/*
+		 * No signature: a guest finds no hypervisor leaves here, which is what hidden
+		 * means and what the export of hidden writes (zeros, as the closest form).
+		 */
+		p->sig_kind = KVMCPUID_SIGNATURE_HIDDEN;
+		if (leaf0[0] || (st->regs[1][0].filter & st->regs[1][0].value) ||
+		    (st->regs[1][3].filter & st->regs[1][3].value))
+			import_lost(im, "bitmap", st->regs[0][1].where, "0x40000000 carries no "
+				    "signature, so a guest looks no further: kept as signature = "
+				    "hidden, without the max leaf and feature bits set beside it");
+		return;
+	}
 	if (leaf0[0] == 0) {
 		p->max_leaf_kind = KVMCPUID_MAX_LEAF_LEGACY_ZERO;
 	} else if (leaf0[0] != FC_LEAF_FEAT && (leaf0[0] & ~0xffu) == PV_BASE_FIRST) {
@@ -530,35 +582,52 @@ static void fc_to_policy(struct fc_state *st)
 					    b, reg_names[r]);
 }
 
-static int firecracker_import(struct vmm_import *im)
+/* The keys of a template (CustomCpuTemplate) on x86_64 and on aarch64. */
+static bool fc_x86_key(const char *k)
 {
-	struct fc_state *st;
-	struct json_object *root;
-	size_t root_off = js_ws(im->text, 0);
-	int r;
+	return !strcmp(k, "cpuid_modifiers") || !strcmp(k, "msr_modifiers");
+}
 
-	r = json_parse_checked(im->ctx, im->text, im->len, im->origin, im->diag, &root);
-	if (r < 0)
-		return r;
-	st = calloc(1, sizeof(*st));
-	if (!st) {
-		json_object_put(root);
-		return -ENOMEM;
+static bool fc_arm_key(const char *k)
+{
+	return !strcmp(k, "reg_modifiers") || !strcmp(k, "vcpu_features");
+}
+
+/*
+ * A bare template: serde's CustomCpuTemplate, deny_unknown_fields, in
+ * cpu_config/x86_64/custom_cpu_template.rs and cpu_config/aarch64/custom_cpu_template.rs.
+ * An aarch64 template has no KVM paravirtual leaves (a lost part); one with keys of both
+ * is refused by every Firecracker.
+ */
+static int fc_template(struct fc_state *st, struct fc_val tmpl)
+{
+	struct vmm_import *im = st->im;
+	struct lh_entry *e = json_object_get_object(tmpl.v)->head;
+	bool x86 = false;
+	const char *first_x86 = NULL;
+	uint32_t c;
+	int r = 0;
+
+	json_object_object_foreach(tmpl.v, k, v) {
+		(void)v;
+		if (fc_x86_key(k) && !first_x86)
+			first_x86 = k;
+		x86 |= fc_x86_key(k);
 	}
-	st->im = im;
-	if (!json_object_is_type(root, json_type_object)) {
-		r = import_error(im, root_off, "a Firecracker CPU template is a JSON object, "
-				 "not %s", fc_type(root));
-		goto out;
-	}
-	json_object_object_foreach(root, key, val) {
-		size_t off = js_member(im->text, root_off, key);
+	for (c = st->doc->nodes[tmpl.n].child; c && e; c = st->doc->nodes[c].next, e = e->next) {
+		const char *key = (const char *)e->k;
+		struct fc_val val = { (struct json_object *)lh_entry_v(e), c };
+		size_t off = fc_off(st, c);
 
 		if (!strcmp(key, "cpuid_modifiers"))
-			r = fc_cpuid(st, val, off);
+			r = fc_cpuid(st, val);
 		else if (!strcmp(key, "msr_modifiers") || !strcmp(key, "kvm_capabilities"))
-			r = fc_other(st, key, val, off);
-		else if (!strcmp(key, "reg_modifiers") || !strcmp(key, "vcpu_features"))
+			r = fc_other(st, key, val);
+		else if (fc_arm_key(key) && x86)
+			r = import_error(im, st->doc->nodes[c].key, "%s is an aarch64 field and %s "
+					 "an x86_64 one: Firecracker on either refuses the template "
+					 "(unknown field)", key, first_x86);
+		else if (fc_arm_key(key))
 			import_lost(im, key, off, "%s is for aarch64 templates, which have no KVM "
 				    "paravirtual CPUID leaves", key);
 		else
@@ -566,13 +635,133 @@ static int firecracker_import(struct vmm_import *im)
 					 "(a template has kvm_capabilities, cpuid_modifiers, "
 					 "msr_modifiers)", key);
 		if (r < 0)
-			goto out;
+			return r;
 	}
-	fc_to_policy(st);
-	r = 0;
-out:
+	return 0;
+}
+
+/* The template tmpl (an object of doc, which has the positions) read into im's policy. */
+static int fc_read_template(struct vmm_import *im, const struct json_doc *doc,
+			    struct fc_val tmpl)
+{
+	struct fc_state *st = calloc(1, sizeof(*st));
+	int r;
+
+	if (!st)
+		return -ENOMEM;
+	st->im = im;
+	st->doc = doc;
+	r = fc_template(st, tmpl);
+	if (r == 0)
+		fc_to_policy(st);
 	free(st);
-	json_object_put(root);
+	return r;
+}
+
+/* The lost parts of a template read from a config file's cpu-config, told at that key. */
+struct fc_relay {
+	struct vmm_import *im;
+	size_t off;
+	const char *path;
+};
+
+static void fc_relay_lost(void *data, const struct kvmcpuid_lost *l)
+{
+	struct fc_relay *rl = data;
+
+	import_lost(rl->im, l->key, rl->off, "%s:%u:%u: %s", rl->path, l->line, l->column,
+		    l->message);
+}
+
+/*
+ * A whole --config-file (src/vmm/src/resources.rs, VmmConfig; no deny_unknown_fields):
+ * "boot-source" is required; "cpu-config" is a path (PathBuf; newer Firecracker:
+ * CustomCpuTemplateOrPath, untagged, a path string or the template inline) that
+ * VmResources::from_json opens with std::fs::read_to_string, so relative to Firecracker's
+ * working directory: read here relative to ours.  The other keys configure devices and
+ * are not kvmcpuid's; template keys at the top are not read by Firecracker.
+ */
+static int fc_config_file(struct vmm_import *im, const struct json_doc *doc)
+{
+	struct json_object *root = doc->root, *path_v = NULL, *boot = NULL;
+	struct lh_entry *e = json_object_get_object(root)->head;
+	struct fc_relay rl = { .im = im };
+	struct kvmcpuid_diag fdiag;
+	struct vmm_import sub;
+	struct json_doc tdoc;
+	size_t path_off = 0;
+	uint32_t c, path_n = 0;
+	char *buf = NULL;
+	int r;
+
+	for (c = doc->nodes[0].child; c && e; c = doc->nodes[c].next, e = e->next) {
+		const char *key = (const char *)e->k;
+
+		if (!strcmp(key, "cpu-config")) {
+			path_v = (struct json_object *)lh_entry_v(e);
+			path_off = doc->nodes[c].off;
+			path_n = c;
+		} else if (!strcmp(key, "boot-source")) {
+			boot = (struct json_object *)lh_entry_v(e);
+		} else if (fc_x86_key(key) || fc_arm_key(key) || !strcmp(key, "kvm_capabilities")) {
+			import_lost(im, key, doc->nodes[c].key, "%s at the top of a config file is "
+				    "not read by Firecracker (a template goes under cpu-config)",
+				    key);
+		}
+	}
+	if (!boot)
+		return import_error(im, doc->nodes[0].off, "missing field \"boot-source\" (a "
+				    "Firecracker config file needs it; a template has "
+				    "cpuid_modifiers)");
+	if (!path_v)
+		return 0;	/* no template: KVM's leaves as they are, the default policy */
+	if (json_object_is_type(path_v, json_type_object))
+		return fc_read_template(im, doc, (struct fc_val){ path_v, path_n });
+	if (!json_object_is_type(path_v, json_type_string) || !json_object_get_string_len(path_v))
+		return import_error(im, path_off, "cpu-config must be a template (an object) or "
+				    "the path of a template file, not %s",
+				    json_object_is_type(path_v, json_type_string) ? "an empty string"
+				    : fc_type(path_v));
+	rl.path = json_object_get_string(path_v);
+	rl.off = path_off;
+	sub = *im;
+	sub.fn = fc_relay_lost;
+	sub.data = &rl;
+	sub.at = (struct text_cursor){ 0 };
+	/* "-" is a file name to Firecracker, not stdin */
+	r = read_file_limited(im->ctx, strcmp(rl.path, "-") ? rl.path : "./-", &buf, &sub.len,
+			      &fdiag);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return import_error(im, path_off, "cpu-config \"%.200s\": %s", rl.path,
+				    fdiag.message);
+	sub.text = buf;
+	sub.origin = rl.path;
+	r = json_parse_doc(im->ctx, buf, sub.len, rl.path, im->diag, &tdoc);
+	if (r == 0) {
+		r = fc_read_template(&sub, &tdoc, (struct fc_val){ tdoc.root, 0 });
+		json_doc_free(&tdoc);
+	}
+	free(buf);
+	return r;
+}
+
+static int firecracker_import(struct vmm_import *im)
+{
+	struct json_doc doc;
+	bool config;
+	int r;
+
+	r = json_parse_doc(im->ctx, im->text, im->len, im->origin, im->diag, &doc);
+	if (r < 0)
+		return r;
+	/* A config file has boot-source (required) and maybe cpu-config; a template neither. */
+	config = json_object_object_get_ex(doc.root, "boot-source", NULL) ||
+		 json_object_object_get_ex(doc.root, "cpu-config", NULL);
+	r = config ? fc_config_file(im, &doc) : fc_read_template(im, &doc,
+								(struct fc_val){ doc.root, 0 });
+	json_doc_free(&doc);
 	return r;
 }
 

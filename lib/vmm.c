@@ -211,38 +211,13 @@ bool export_wants(const struct vmm_export *e, unsigned int id)
  * time made an import with one warning per setting quadratic (issue 16: 131072 unknown
  * -cpu properties took 9.7 s).
  */
-static void import_linecol(struct vmm_import *im, size_t off, unsigned int *line,
-			   unsigned int *col)
-{
-	const char *t = im->text;
-	size_t i;
-
-	if (off > im->len)
-		off = im->len;
-	if (off < im->at.off || !im->at.line) {
-		im->at.off = 0;
-		im->at.line = 1;
-		im->at.col = 1;
-	}
-	for (i = im->at.off; i < off; i++) {
-		if (t[i] == '\n') {
-			im->at.line++;
-			im->at.col = 1;
-		} else if (((unsigned char)t[i] & 0xc0) != 0x80) {
-			im->at.col++;
-		}
-	}
-	im->at.off = off;
-	*line = im->at.line;
-	*col = im->at.col;
-}
-
 void import_lost(struct vmm_import *im, const char *key, size_t off, const char *fmt, ...)
 {
 	struct kvmcpuid_lost lost = { .key = key };
 	va_list ap;
 
-	import_linecol(im, off, &lost.line, &lost.column);
+	text_cursor_at(&im->at, im->text, off < im->len ? off : im->len, &lost.line,
+		       &lost.column);
 	va_start(ap, fmt);
 	lost_report(im->fn, im->data, &im->nlost, &lost, fmt, ap);
 	va_end(ap);
@@ -257,7 +232,7 @@ int import_error(struct vmm_import *im, size_t off, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	import_linecol(im, off, &line, &col);
+	text_cursor_at(&im->at, im->text, off < im->len ? off : im->len, &line, &col);
 	return diag_set(im->ctx, im->diag, EINVAL, im->origin, line, col, "%s", msg);
 }
 

@@ -92,16 +92,7 @@ struct vmm_import {
 	void *data;
 	int nlost;
 	struct kvmcpuid_policy *policy;	/* starts as kvmcpuid_policy_new's default */
-	/*
-	 * The line:col of byte at.off, where the last position was taken: positions are
-	 * counted on from there, so an import that reports in text order (every format here,
-	 * whatever it cannot carry) stays linear in its text.  A position before at.off
-	 * counts again from the first byte.
-	 */
-	struct {
-		size_t off;
-		unsigned int line, col;
-	} at;
+	struct text_cursor at;		/* positions of lost parts: linear in text order */
 };
 /* A setting at byte off of the text the policy cannot carry; key is the text's name for it. */
 void import_lost(struct vmm_import *im, const char *key, size_t off, const char *fmt, ...)
