@@ -345,6 +345,7 @@ struct matrix_job {
 	struct built b;
 	struct run_args a;
 	char label[64];
+	int masked;		/* the feature this policy masks alone, -1: all-on, all-off */
 	struct kvmcpuid_policy *p;
 	struct run_out *o;
 	struct kvmcpuid_diag diag;
@@ -451,6 +452,7 @@ KVMCPUID_EXPORT int kvmcpuid_matrix(const struct kvmcpuid_policy *base, unsigned
 		r = matrix_variant(base, which, &j->p, j->label, sizeof(j->label));
 		if (r < 0)
 			goto out;
+		j->masked = which >= 0 ? which : -1;
 		njobs++;
 		/* Masking alone never trips `on`; lints are not the matrix's business. */
 		r = policy_run_args(j->p, h, flags & ~KVMCPUID_STRICT, &j->b, &j->a, j->label,
@@ -492,7 +494,7 @@ KVMCPUID_EXPORT int kvmcpuid_matrix(const struct kvmcpuid_policy *base, unsigned
 		r = j->r < 0 ? failed_report(ctx, j, &reps[count]) : 0;
 		if (r < 0)
 			goto out;
-		reps[count++]->masked = which >= 0 ? which : -1;
+		reps[count++]->masked = j->masked;
 	}
 	*ret = reps;
 	*n = count;
