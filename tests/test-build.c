@@ -372,7 +372,7 @@ START_TEST(test_null_arguments)
 	struct kvmcpuid_cpuid *cpuid = NULL;
 	struct kvmcpuid_host *h = NULL;
 	struct kvmcpuid_diag d;
-	char buf[KVMCPUID_POLICY_VALUE_MAX];
+	char buf[KVMCPUID_POLICY_VALUE_MAX], *json = NULL;
 	size_t n = 7;
 
 #define FAILS(call, err)                                                                     \
@@ -393,6 +393,8 @@ START_TEST(test_null_arguments)
 	FAILS(kvmcpuid_host_load_file(ctx, NULL, &d, &host), -EINVAL);
 	FAILS(kvmcpuid_cpuid_merge(NULL, e, &n, KVMCPUID_MAX_LEAVES, &d), -EINVAL);
 	FAILS(kvmcpuid_matrix(NULL, 0, &reps, &n, &d), -EINVAL);
+	ck_assert_int_eq(kvmcpuid_report_to_json(NULL, &json), -EINVAL);
+	ck_assert_int_eq(kvmcpuid_policy_to_text(NULL, &json), -EINVAL);
 	FAILS(kvmcpuid_cpuid_load_file(ctx, NULL, &d, &cpuid), -EINVAL);
 	FAILS(kvmcpuid_apply(NULL, -1, e, 0, 0, &d), -EINVAL);
 	FAILS(kvmcpuid_verify_table(NULL, e, 5, 0, &rep, &d), -EINVAL);

@@ -401,7 +401,15 @@ START_TEST(test_set_get_by_key)
 	ck_assert_int_eq(kvmcpuid_policy_get(p, "base", buf, 11), 0);
 	ck_assert_int_eq(kvmcpuid_policy_get(NULL, "base", buf, sizeof(buf)), -EINVAL);
 	ck_assert_int_eq(kvmcpuid_policy_get(p, NULL, buf, sizeof(buf)), -EINVAL);
-	ck_assert_int_eq(kvmcpuid_policy_get(p, "base", NULL, 0), -EINVAL);
+	/* size 0 is a buffer too small (the header's -ENOSPC), buf untouched, NULL allowed */
+	buf[0] = 'x';
+	ck_assert_int_eq(kvmcpuid_policy_get(p, "enforce", buf, 0), -ENOSPC);
+	ck_assert_int_eq(buf[0], 'x');
+	ck_assert_int_eq(kvmcpuid_policy_get(p, "base", NULL, 0), -ENOSPC);
+	ck_assert_int_eq(kvmcpuid_policy_get(p, "stealtime", NULL, 0), -ENOENT);
+	ck_assert_int_eq(kvmcpuid_policy_get(p, "base", NULL, 11), -EINVAL);
+	ck_assert_int_eq(kvmcpuid_policy_get(p, "enforce", buf, 2), -ENOSPC);
+	ck_assert_int_eq(kvmcpuid_policy_get(p, "enforce", buf, 3), 0);
 	/* QEMU's kvmclock names two features: it has a value only while they agree */
 	ck_assert_int_eq(kvmcpuid_policy_set(p, "clocksource2", "host", &d), 0);
 	ck_assert_int_eq(kvmcpuid_policy_set(p, "clocksource", "force", &d), 0);
