@@ -412,7 +412,7 @@ END_TEST
  * A matrix row masking feature f: what the masking did, check by check (the cells of
  * `kvmcpuid matrix`).  Its bit clear; its MSRs (and the bit it gates in another's MSR) #GP
  * under enforcement where refusals fault, usable without; its hypercall -KVM_ENOSYS under
- * enforcement, 0 without (hc_map_gpa_range: -KVM_ENOSYS whatever, see compare-pv.c).
+ * enforcement, 0 without (hc_map_gpa_range gates none: hypercall 12 is no row's).
  */
 static void matrix_cells(const struct kvmcpuid_report *rep, unsigned int f, bool enforce)
 {
@@ -452,8 +452,7 @@ static void matrix_cells(const struct kvmcpuid_report *rep, unsigned int f, bool
 			if (c->verdict == KVMCPUID_UNTESTABLE)
 				continue;
 			ck_assert_int_eq(c->seen.type, KVMCPUID_VALUE_RET);
-			ck_assert_int_eq(c->seen.u.ret, enforce || c->id == KVM_HC_MAP_GPA_RANGE ?
-					 -KVM_ENOSYS : 0);
+			ck_assert_int_eq(c->seen.u.ret, enforce ? -KVM_ENOSYS : 0);
 		}
 	}
 	ck_assert_uint_eq(msrs, feat->nmsrs + (feat->wr_msr != 0));
