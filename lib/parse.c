@@ -17,6 +17,21 @@
 /* Profiles include profiles; a cycle ends here. */
 #define PROFILE_MAX_DEPTH 8
 
+/*
+ * The profiles one parse has read, by name: a policy of 60 000 `include = minimal` lines
+ * reads the file once, not 60 000 times (every include is still parsed, in order: later
+ * lines win).  Shared by the includes of one top-level parse, freed at its end.
+ */
+struct include_cache {
+	struct {
+		char name[65];
+		char *path;
+		char *text;
+		size_t len;
+	} e[8];
+	size_t n;
+};
+
 struct parser {
 	const char *s;
 	size_t len;
@@ -30,6 +45,7 @@ struct parser {
 	struct kvmcpuid_ctx *ctx;
 	struct kvmcpuid_diag *diag;
 	unsigned int depth;	/* of include = NAME */
+	struct include_cache *cache;	/* the top-level parse's */
 };
 
 /* Column (in UTF-8 characters, 1-based) of byte offset off on the current line. */
@@ -268,25 +284,68 @@ static int parse_pairs(struct parser *ps, struct kvmcpuid_policy *p);
 static int include_profile(struct parser *ps, struct kvmcpuid_policy *p, const char *name,
 			   size_t nlen, size_t val_off)
 {
+	struct include_cache *c = ps->cache;
+	struct parser sub = { .line = 1, .ctx = ps->ctx, .diag = ps->diag, .depth = ps->depth + 1,
+			      .cache = c };
 	char path[4096], msg[400];
-	struct parser sub = { .line = 1, .origin = path, .ctx = ps->ctx, .diag = ps->diag,
-			      .depth = ps->depth + 1 };
 	char *text = NULL;
+	size_t i;
 	int r;
 
 	if (ps->depth >= PROFILE_MAX_DEPTH)
 		return fail_at(ps, val_off, "include of '%s' nested too deeply (a cycle?)", name);
-	r = profile_read(ps->ctx, name, nlen, &text, &sub.len, path, sizeof(path), msg,
-			 sizeof(msg));
-	if (r < 0)
-		return msg[0] ? fail_at(ps, val_off, "%s", msg) : r;
-	sub.s = text;
-	r = parse_pairs(&sub, p);
-	free(text);
+	for (i = 0; i < c->n; i++)
+		if (strlen(c->e[i].name) == nlen && !memcmp(c->e[i].name, name, nlen))
+			break;
+	if (i == c->n) {
+		r = profile_read(ps->ctx, name, nlen, &text, &sub.len, path, sizeof(path), msg,
+				 sizeof(msg));
+		if (r < 0)
+			return msg[0] ? fail_at(ps, val_off, "%s", msg) : r;
+		if (c->n == ARRAY_SIZE(c->e) || !(c->e[i].path = strdup(path))) {
+			/* no room to keep it: parse it this once */
+			sub.s = text;
+			sub.origin = path;
+			r = parse_pairs(&sub, p);
+			free(text);
+			return r;
+		}
+		/* profile_read took it: at most 64 name characters */
+		memcpy(c->e[i].name, name, nlen);
+		c->e[i].name[nlen] = '\0';
+		c->e[i].text = text;
+		c->e[i].len = sub.len;
+		c->n++;
+	}
+	sub.s = c->e[i].text;
+	sub.len = c->e[i].len;
+	sub.origin = c->e[i].path;
+	return parse_pairs(&sub, p);
+}
+
+static int parse_pairs_body(struct parser *ps, struct kvmcpuid_policy *p);
+
+/* The pairs of ps; a top-level parse owns the cache its includes share. */
+static int parse_pairs(struct parser *ps, struct kvmcpuid_policy *p)
+{
+	struct include_cache cache;
+	size_t i;
+	int r;
+
+	if (ps->cache)
+		return parse_pairs_body(ps, p);
+	cache.n = 0;
+	ps->cache = &cache;
+	r = parse_pairs_body(ps, p);
+	ps->cache = NULL;
+	for (i = 0; i < cache.n; i++) {
+		free(cache.e[i].path);
+		free(cache.e[i].text);
+	}
 	return r;
 }
 
-static int parse_pairs(struct parser *ps, struct kvmcpuid_policy *p)
+static int parse_pairs_body(struct parser *ps, struct kvmcpuid_policy *p)
 {
 	/* where base [0] and max_leaf [1] were last set, to blame for a conflict */
 	unsigned int blame_line[2] = { 0 }, blame_col[2] = { 0 };
