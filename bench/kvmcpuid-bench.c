@@ -10,7 +10,7 @@
  * Medians of N runs.  `--json` prints the same as JSON.
  *
  * Before all of that, on any machine (no /dev/kvm needed), from a saved host profile
- * (--host-profile, default tests/data/host-amd.json): parse + build, export to each
+ * (--host-profile, default the source tree's tests/data/host-amd.json): parse + build, export to each
  * format and import of that export, per policy.  Without /dev/kvm the bench prints these
  * and names the rows that need a local KVM, and exits 0.
  *
@@ -501,7 +501,8 @@ int main(int argc, char **argv)
 	struct kvmcpuid_host *h;
 	struct kvmcpuid_diag d = { 0 };
 	long rss;
-	const char *probes, *profile = "tests/data/host-amd.json";
+	const char *probes, *profile = NULL;
+	char default_profile[4096];
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
@@ -520,6 +521,14 @@ int main(int argc, char **argv)
 	}
 	if (n < 3)
 		n = 3;
+	if (!profile) {
+		/* the source tree's, from where make runs us: __FILE__ is relative to it */
+		const char *slash = strrchr(__FILE__, '/');
+
+		snprintf(default_profile, sizeof(default_profile), "%.*s%stests/data/host-amd.json",
+			 slash ? (int)(slash - __FILE__ + 1) : 0, __FILE__, slash ? "../" : "");
+		profile = default_profile;
+	}
 	t = calloc((size_t)n, sizeof(*t));
 	if (kvmcpuid_new(&ctx) < 0)
 		return 1;
