@@ -9,6 +9,11 @@
  *   rss         peak RSS of a process that does one verify
  * Medians of N runs.  `--json` prints the same as JSON.
  *
+ * Before all of that, on any machine (no /dev/kvm needed), from a saved host profile
+ * (--host-profile, default the source tree's tests/data/host-amd.json): parse + build, export to each
+ * format and import of that export, per policy.  Without /dev/kvm the bench prints these
+ * and names the rows that need a local KVM, and exits 0.
+ *
  * First, machine-independent: the VM exits of one verify (default policy, a masked
  * policy, the full scan) and of the matrix, by reason, from KVM's per-vCPU statistics
  * (KVM_GET_STATS_FD, summed over the verifying vCPUs; before 5.14 debugfs, summed per VM;
@@ -361,6 +366,130 @@ static long child_rss_kib(void)
 	return ru.ru_maxrss;
 }
 
+/* The policies of the machine-independent rows. */
+static const struct {
+	const char *name, *text;
+} bench_policies[] = {
+	{ "default", "" },
+	{ "tenant-a", typical },
+	{ "allow-list", "default = off\nclocksource2 = on\nclocksource_stable_bit = on\n"
+			"pv_eoi = on\nenforce = on\n" },
+	{ "hyperv-moved", "base = 0x40000100\ntiming = on\nsteal_time = off\n" },
+	{ "hidden", "signature = hidden\n" },
+};
+
+static const char *const export_formats[] = { "qemu", "libvirt", "kubevirt", "firecracker",
+					       "cloud-hypervisor" };
+
+/* Median over n runs of reps calls of one step, in ns a call; -1 when a call fails. */
+#define TIME_MEDIAN(out, n, reps, t, call)                                                  \
+	do {                                                                                \
+		int i_, k_, bad_ = 0;                                                       \
+		for (i_ = 0; i_ < (n); i_++) {                                              \
+			double s_ = now_ns();                                               \
+			for (k_ = 0; k_ < (reps); k_++)                                     \
+				bad_ |= (call) < 0;                                         \
+			(t)[i_] = (now_ns() - s_) / (reps);                                 \
+		}                                                                           \
+		(out) = bad_ ? -1 : median((t), (n));                                       \
+	} while (0)
+
+static int parse_build(struct kvmcpuid_ctx *ctx, const struct kvmcpuid_host *h, const char *text)
+{
+	struct kvmcpuid_policy *q = NULL;
+	struct kvmcpuid_cpuid *c = NULL;
+	int r = kvmcpuid_policy_parse_text(ctx, text, strlen(text), "b", NULL, &q);
+
+	if (r == 0)
+		r = kvmcpuid_build(q, h, 0, &c, NULL);
+	kvmcpuid_cpuid_unref(c);
+	kvmcpuid_policy_unref(q);
+	return r;
+}
+
+static int export_once(const struct kvmcpuid_policy *q, const char *fmt)
+{
+	char *out = NULL;
+	int r = kvmcpuid_policy_export(q, fmt, NULL, NULL, &out);
+
+	free(out);
+	return r;
+}
+
+static int import_once(struct kvmcpuid_ctx *ctx, const char *fmt, const char *text)
+{
+	struct kvmcpuid_policy *q = NULL;
+	int r = kvmcpuid_policy_import(ctx, fmt, text, strlen(text), "b", NULL, NULL, NULL, &q);
+
+	kvmcpuid_policy_unref(q);
+	return r;
+}
+
+/* The rows any machine can measure: per policy, parse + build, and export / import per format. */
+static int machine_independent(struct kvmcpuid_ctx *ctx, const char *profile, int n, bool json)
+{
+	struct kvmcpuid_diag d = { 0 };
+	struct kvmcpuid_host *h = NULL;
+	double *t = calloc((size_t)n, sizeof(*t)), v;
+	size_t i, f;
+	bool first = true;
+
+	if (!t || kvmcpuid_host_load_file(ctx, profile, &d, &h) < 0) {
+		fprintf(stderr, "kvmcpuid-bench: %s\n", d.message[0] ? d.message : "out of memory");
+		free(t);
+		return -1;
+	}
+	if (json)
+		printf("  \"host_profile\": \"%s\",\n  \"machine_independent\": [", profile);
+	else
+		printf("machine-independent (host profile %s), median of %d runs, per call:\n"
+		       "%-14s %-22s %12s\n", profile, n, "policy", "step", "time");
+	for (i = 0; i < ARRAY_SIZE(bench_policies); i++) {
+		struct kvmcpuid_policy *q = NULL;
+		const char *text = bench_policies[i].text;
+
+		kvmcpuid_policy_parse_text(ctx, text, strlen(text), "b", NULL, &q);
+		TIME_MEDIAN(v, n, 2000, t, parse_build(ctx, h, text));
+		if (json)
+			printf("%s\n    { \"policy\": \"%s\", \"step\": \"build\", \"ns\": %.0f }",
+			       first ? "" : ",", bench_policies[i].name, v);
+		else
+			printf("%-14s %-22s %9.0f ns\n", bench_policies[i].name, "parse+build", v);
+		first = false;
+		for (f = 0; f < ARRAY_SIZE(export_formats); f++) {
+			char step[40], *out = NULL;
+
+			TIME_MEDIAN(v, n, 500, t, export_once(q, export_formats[f]));
+			snprintf(step, sizeof(step), "export %s", export_formats[f]);
+			if (json)
+				printf(",\n    { \"policy\": \"%s\", \"step\": \"%s\", \"ns\": %.0f }",
+				       bench_policies[i].name, step, v);
+			else
+				printf("%-14s %-22s %9.0f ns\n", "", step, v);
+			/* the formats with an importer read the export back */
+			if (kvmcpuid_policy_export(q, export_formats[f], NULL, NULL, &out) >= 0 &&
+			    import_once(ctx, export_formats[f], out) >= 0) {
+				TIME_MEDIAN(v, n, 500, t, import_once(ctx, export_formats[f], out));
+				snprintf(step, sizeof(step), "import %s", export_formats[f]);
+				if (json)
+					printf(",\n    { \"policy\": \"%s\", \"step\": \"%s\", "
+					       "\"ns\": %.0f }", bench_policies[i].name, step, v);
+				else
+					printf("%-14s %-22s %9.0f ns\n", "", step, v);
+			}
+			free(out);
+		}
+		kvmcpuid_policy_unref(q);
+	}
+	if (json)
+		printf("\n  ],\n");
+	else
+		printf("\n");
+	kvmcpuid_host_unref(h);
+	free(t);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int n = 50, i, policies = 0, json = 0, exits_only = 0;
@@ -372,7 +501,8 @@ int main(int argc, char **argv)
 	struct kvmcpuid_host *h;
 	struct kvmcpuid_diag d = { 0 };
 	long rss;
-	const char *probes;
+	const char *probes, *profile = NULL;
+	char default_profile[4096];
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
@@ -381,17 +511,47 @@ int main(int argc, char **argv)
 			exits_only = 1;
 		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
 			n = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--host-profile") && i + 1 < argc)
+			profile = argv[++i];
 		else {
-			fprintf(stderr, "usage: kvmcpuid-bench [--json] [--exits] [-n RUNS]\n");
+			fprintf(stderr, "usage: kvmcpuid-bench [--json] [--exits] [-n RUNS] "
+				"[--host-profile FILE]\n");
 			return 2;
 		}
 	}
 	if (n < 3)
 		n = 3;
+	if (!profile) {
+		/* the source tree's, from where make runs us: __FILE__ is relative to it */
+		const char *slash = strrchr(__FILE__, '/');
+
+		snprintf(default_profile, sizeof(default_profile), "%.*s%stests/data/host-amd.json",
+			 slash ? (int)(slash - __FILE__ + 1) : 0, __FILE__, slash ? "../" : "");
+		profile = default_profile;
+	}
 	t = calloc((size_t)n, sizeof(*t));
-	if (kvmcpuid_new(&ctx) < 0 || kvmcpuid_host_probe(ctx, &d, &h) < 0) {
-		fprintf(stderr, "kvmcpuid-bench: %s\n", d.message[0] ? d.message : "no /dev/kvm");
-		return 77;
+	if (kvmcpuid_new(&ctx) < 0)
+		return 1;
+	if (!exits_only) {
+		if (json)
+			printf("{\n");
+		if (machine_independent(ctx, profile, n, json) < 0)
+			return 1;
+	}
+	if (kvmcpuid_host_probe(ctx, &d, &h) < 0) {
+		const char *need = "exits, floor, verify-one, matrix, peak RSS, CPUID exit";
+
+		if (exits_only) {
+			fprintf(stderr, "kvmcpuid-bench: %s\n", d.message);
+			return 77;
+		}
+		if (json)
+			printf("  \"needs_local_kvm\": \"%s\",\n  \"kvm\": null\n}\n", need);
+		else
+			printf("not measured here, they need a local KVM (%s): %s\n", d.message, need);
+		kvmcpuid_unref(ctx);
+		free(t);
+		return 0;
 	}
 	kvmcpuid_policy_new(ctx, &p);
 
@@ -493,7 +653,6 @@ int main(int argc, char **argv)
 				     : "cpuid, msr (hypercalls not testable on this host)";
 
 	if (json) {
-		printf("{\n");
 		print_exits(rows, nrows, true);
 		printf("  \"module\": \"%s\",\n  \"runs\": %d,\n  \"probes\": \"%s\",\n"
 		       "  \"floor_us\": %.1f,\n  \"verify_one_us\": %.1f,\n"

@@ -183,9 +183,9 @@ int kvmcpuid_policy_override(struct kvmcpuid_policy *policy, const char *text,
  * _get writes the value's canonical text, as kvmcpuid_policy_to_text prints it ("host",
  * "0x40000100", "\"ABCDEFGHIJKL\"", "auto", "on"), NUL-terminated, into buf; a feature
  * reads as its action, the default's when the policy does not name it.  A buffer of
- * KVMCPUID_POLICY_VALUE_MAX bytes always suffices.  Returns 0, -EINVAL (a NULL argument,
- * or an alias naming features that have different actions), -ENOENT (no such key),
- * -ENOSPC (size too small).
+ * KVMCPUID_POLICY_VALUE_MAX bytes always suffices.  Returns 0, -EINVAL (a NULL policy or
+ * key, buf NULL with size > 0, or an alias naming features that have different actions),
+ * -ENOENT (no such key), -ENOSPC (size too small, 0 included: buf may then be NULL).
  */
 #define KVMCPUID_POLICY_VALUE_MAX 64
 int kvmcpuid_policy_set(struct kvmcpuid_policy *policy, const char *key, const char *value,
@@ -195,7 +195,10 @@ int kvmcpuid_policy_get(const struct kvmcpuid_policy *policy, const char *key, c
 /* Same settings: true when both are NULL. */
 bool kvmcpuid_policy_equal(const struct kvmcpuid_policy *a, const struct kvmcpuid_policy *b);
 
-/* Canonical text / JSON; *ret is malloc'd, free() it. Parsing it gives an equal policy. 0, -ENOMEM. */
+/*
+ * Canonical text / JSON; *ret is malloc'd, free() it. Parsing it gives an equal policy.
+ * Returns 0, -EINVAL (a NULL argument), -ENOMEM.
+ */
 int kvmcpuid_policy_to_text(const struct kvmcpuid_policy *policy, char **ret);
 int kvmcpuid_policy_to_json(const struct kvmcpuid_policy *policy, char **ret);
 
@@ -540,7 +543,10 @@ size_t kvmcpuid_report_count(const struct kvmcpuid_report *report);
 /* Check i (0 .. count-1), valid while the report lives; NULL when i is out of range. */
 const struct kvmcpuid_check *kvmcpuid_report_check(const struct kvmcpuid_report *report,
 						   size_t i);
-/* JSON of the report; malloc'd. 0, -ENOMEM. */
+/*
+ * JSON of the report; malloc'd.  A matrix row's "masking" says what masking its feature
+ * did (null for a row masking nothing).  Returns 0, -EINVAL (a NULL argument), -ENOMEM.
+ */
 int kvmcpuid_report_to_json(const struct kvmcpuid_report *report, char **ret);
 
 /* ---- fleets: many hosts, moving guests ---------------------------------- */

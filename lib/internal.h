@@ -209,19 +209,14 @@ void policy_set_action(struct kvmcpuid_policy *p, unsigned int feature, uint8_t 
 /* Escape a signature for the text format (quoted, \xNN for non-printables). */
 void signature_quote(const char sig[12], char *out, size_t len);
 
-/* ---- profiles (profile.c): include = NAME ---- */
+/* ---- profiles (profile.c): the shipped profiles, read by name ---- */
 /*
- * Parse the shipped profile name (nlen bytes) into p.  -EINVAL with msg set: a bad or
- * unknown name, for the caller to position; any error with msg empty: diag already says
- * where (the profile's own file:line:col).
+ * Read the shipped profile name (nlen bytes): its text into *text (malloc'd, *len bytes)
+ * and its path into path.  0; -EINVAL with msg set (a bad or unknown name, an unreadable
+ * file) for the caller to position; -ENOMEM.  `include = NAME` is parse.c's.
  */
-int profile_include(struct kvmcpuid_ctx *ctx, struct kvmcpuid_policy *p, const char *name,
-		    size_t nlen, unsigned int depth, char *msg, size_t msglen,
-		    struct kvmcpuid_diag *diag);
-/* The text parser on a profile's text, depth includes deep (parse.c). */
-int policy_parse_profile(struct kvmcpuid_ctx *ctx, const char *text, size_t len,
-			 const char *origin, unsigned int depth, struct kvmcpuid_policy *p,
-			 struct kvmcpuid_diag *diag);
+int profile_read(struct kvmcpuid_ctx *ctx, const char *name, size_t nlen, char **text,
+		 size_t *len, char *path, size_t pathlen, char *msg, size_t msglen);
 
 /* ---- host (host.c) ---- */
 struct kvmcpuid_host {

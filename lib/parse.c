@@ -5,12 +5,32 @@
  *   value := bare | '"' (char | '\"' | '\\' | '\xNN')* '"'
  * pairs are separated by newlines (text, where '#' starts a comment) or by ','
  * (inline).  Diagnostics carry 1-based line and column, columns counted in characters.
+ * `include = NAME` is the parser's whole: it reads the shipped profile NAME (profile.c
+ * finds and reads it, nothing more) and parses it here, into the same policy.
  */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+
+/* Profiles include profiles; a cycle ends here. */
+#define PROFILE_MAX_DEPTH 8
+
+/*
+ * The profiles one parse has read, by name: a policy of 60 000 `include = minimal` lines
+ * reads the file once, not 60 000 times (every include is still parsed, in order: later
+ * lines win).  Shared by the includes of one top-level parse, freed at its end.
+ */
+struct include_cache {
+	struct {
+		char name[65];
+		char *path;
+		char *text;
+		size_t len;
+	} e[8];
+	size_t n;
+};
 
 struct parser {
 	const char *s;
@@ -24,7 +44,8 @@ struct parser {
 	const char *origin;
 	struct kvmcpuid_ctx *ctx;
 	struct kvmcpuid_diag *diag;
-	unsigned int depth;	/* of include = NAME (profile.c) */
+	unsigned int depth;	/* of include = NAME */
+	struct include_cache *cache;	/* the top-level parse's */
 };
 
 /* Column (in UTF-8 characters, 1-based) of byte offset off on the current line. */
@@ -253,7 +274,78 @@ static int read_value(struct parser *ps, char *out, size_t cap, size_t *outlen, 
 	return 0;
 }
 
+static int parse_pairs(struct parser *ps, struct kvmcpuid_policy *p);
+
+/*
+ * include = NAME: the shipped profile's settings, into p, as if written here (later lines
+ * win).  A bad name is positioned at the value; errors inside the profile carry its own
+ * file:line:col.
+ */
+static int include_profile(struct parser *ps, struct kvmcpuid_policy *p, const char *name,
+			   size_t nlen, size_t val_off)
+{
+	struct include_cache *c = ps->cache;
+	struct parser sub = { .line = 1, .ctx = ps->ctx, .diag = ps->diag, .depth = ps->depth + 1,
+			      .cache = c };
+	char path[4096], msg[400];
+	char *text = NULL;
+	size_t i;
+	int r;
+
+	if (ps->depth >= PROFILE_MAX_DEPTH)
+		return fail_at(ps, val_off, "include of '%s' nested too deeply (a cycle?)", name);
+	for (i = 0; i < c->n; i++)
+		if (strlen(c->e[i].name) == nlen && !memcmp(c->e[i].name, name, nlen))
+			break;
+	if (i == c->n) {
+		r = profile_read(ps->ctx, name, nlen, &text, &sub.len, path, sizeof(path), msg,
+				 sizeof(msg));
+		if (r < 0)
+			return msg[0] ? fail_at(ps, val_off, "%s", msg) : r;
+		if (c->n == ARRAY_SIZE(c->e) || !(c->e[i].path = strdup(path))) {
+			/* no room to keep it: parse it this once */
+			sub.s = text;
+			sub.origin = path;
+			r = parse_pairs(&sub, p);
+			free(text);
+			return r;
+		}
+		/* profile_read took it: at most 64 name characters */
+		memcpy(c->e[i].name, name, nlen);
+		c->e[i].name[nlen] = '\0';
+		c->e[i].text = text;
+		c->e[i].len = sub.len;
+		c->n++;
+	}
+	sub.s = c->e[i].text;
+	sub.len = c->e[i].len;
+	sub.origin = c->e[i].path;
+	return parse_pairs(&sub, p);
+}
+
+static int parse_pairs_body(struct parser *ps, struct kvmcpuid_policy *p);
+
+/* The pairs of ps; a top-level parse owns the cache its includes share. */
 static int parse_pairs(struct parser *ps, struct kvmcpuid_policy *p)
+{
+	struct include_cache cache;
+	size_t i;
+	int r;
+
+	if (ps->cache)
+		return parse_pairs_body(ps, p);
+	cache.n = 0;
+	ps->cache = &cache;
+	r = parse_pairs_body(ps, p);
+	ps->cache = NULL;
+	for (i = 0; i < cache.n; i++) {
+		free(cache.e[i].path);
+		free(cache.e[i].text);
+	}
+	return r;
+}
+
+static int parse_pairs_body(struct parser *ps, struct kvmcpuid_policy *p)
 {
 	/* where base [0] and max_leaf [1] were last set, to blame for a conflict */
 	unsigned int blame_line[2] = { 0 }, blame_col[2] = { 0 };
@@ -317,11 +409,9 @@ static int parse_pairs(struct parser *ps, struct kvmcpuid_policy *p)
 				return fail_at(ps, ps->pos, "trailing ',' with no setting after it");
 		}
 		if (!strcmp(key, "include")) {
-			/* Errors inside the profile carry its own file:line:col. */
-			r = profile_include(ps->ctx, p, value, vlen, ps->depth, msg, sizeof(msg),
-					    ps->diag);
+			r = include_profile(ps, p, value, vlen, val_off);
 			if (r < 0)
-				return msg[0] ? fail_at(ps, val_off, "%s", msg) : r;
+				return r;
 			continue;
 		}
 		r = policy_set_kv(p, key, value, vlen, quoted, &seen, ps->line, &key_error, msg,
@@ -359,18 +449,6 @@ static int parse_into(struct kvmcpuid_ctx *ctx, const char *text, size_t len, co
 	if (len > POLICY_MAX_BYTES)
 		return diag_set(ctx, diag, EFBIG, origin, 0, 0,
 				"policy is larger than the 1 MiB a policy may be");
-	return parse_pairs(&ps, p);
-}
-
-int policy_parse_profile(struct kvmcpuid_ctx *ctx, const char *text, size_t len,
-			 const char *origin, unsigned int depth, struct kvmcpuid_policy *p,
-			 struct kvmcpuid_diag *diag)
-{
-	struct parser ps = {
-		.s = text, .len = len, .line = 1, .origin = origin, .ctx = ctx, .diag = diag,
-		.depth = depth,
-	};
-
 	return parse_pairs(&ps, p);
 }
 

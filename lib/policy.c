@@ -390,9 +390,11 @@ KVMCPUID_EXPORT int kvmcpuid_policy_get(const struct kvmcpuid_policy *p, const c
 	uint32_t mask, m;
 	int slot, action = -1;
 
-	if (!p || !key || !buf || !size)
+	/* size 0 (buf may then be NULL) is a buffer too small for any value: -ENOSPC */
+	if (!p || !key || (!buf && size))
 		return -EINVAL;
-	buf[0] = '\0';
+	if (size)
+		buf[0] = '\0';
 	mask = feature_mask_lookup(key);
 	if (mask) {
 		/* An alias naming several features has a value only when they agree. */

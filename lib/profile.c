@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Profiles shipped with kvmcpuid, for `include = NAME` in a policy: NAME.policy in
- * $(pkgdatadir)/profiles, or in $KVMCPUID_PROFILEDIR (tests, uninstalled use).  NAME is a
- * name, never a path: a policy must not make the library read a file it names.
+ * The store of profiles shipped with kvmcpuid: NAME.policy in $(pkgdatadir)/profiles, or in
+ * $KVMCPUID_PROFILEDIR (tests, uninstalled use).  NAME is a name, never a path: a policy
+ * must not make the library read a file it names.  This file only finds and reads a
+ * profile; `include = NAME` itself (where, how deep, parsing what was read) is the
+ * parser's (parse.c), which is the only user.
  */
 #include <dirent.h>
 #include <stdlib.h>
@@ -14,9 +16,6 @@
 #ifndef PROFILEDIR
 #define PROFILEDIR "/usr/share/kvmcpuid/profiles"
 #endif
-
-/* Profiles include profiles; a cycle ends here. */
-#define PROFILE_MAX_DEPTH 8
 
 static const char *profile_dir(void)
 {
@@ -60,14 +59,12 @@ static void list_profiles(const char *dir, char *out, size_t len)
 		free(ents);
 }
 
-int profile_include(struct kvmcpuid_ctx *ctx, struct kvmcpuid_policy *p, const char *name,
-		    size_t nlen, unsigned int depth, char *msg, size_t msglen,
-		    struct kvmcpuid_diag *diag)
+int profile_read(struct kvmcpuid_ctx *ctx, const char *name, size_t nlen, char **text,
+		 size_t *len, char *path, size_t pathlen, char *msg, size_t msglen)
 {
-	char path[4096], names[400];
+	struct kvmcpuid_diag d = { 0 };
 	const char *dir = profile_dir();
-	char *text = NULL;
-	size_t len;
+	char names[400];
 	int r;
 
 	msg[0] = '\0';
@@ -76,21 +73,21 @@ int profile_include(struct kvmcpuid_ctx *ctx, struct kvmcpuid_policy *p, const c
 			 "profile shipped with kvmcpuid (a-z, 0-9, '-', '_'), never a path", name);
 		return -EINVAL;
 	}
-	if (depth >= PROFILE_MAX_DEPTH) {
-		snprintf(msg, msglen, "include of '%s' nested too deeply (a cycle?)", name);
-		return -EINVAL;
-	}
-	snprintf(path, sizeof(path), "%s/%s.policy", dir, name);
+	snprintf(path, pathlen, "%s/%s.policy", dir, name);
 	if (access(path, F_OK) != 0) {
 		list_profiles(dir, names, sizeof(names));
 		snprintf(msg, msglen, "unknown profile '%s' (profiles: %s)", name,
 			 names[0] ? names : "none installed");
 		return -EINVAL;
 	}
-	r = read_file_limited(ctx, path, &text, &len, diag);
-	if (r < 0)
+	r = read_file_limited(ctx, path, text, len, &d);
+	if (r == -ENOMEM)
 		return r;
-	r = policy_parse_profile(ctx, text, len, path, depth + 1, p, diag);
-	free(text);
-	return r;
+	if (r < 0) {
+		/* a parse's documented errors: an unreadable profile is the include's error */
+		snprintf(msg, msglen, "cannot read profile '%s': %s", name,
+			 d.message[0] ? d.message : strerror(-r));
+		return -EINVAL;
+	}
+	return 0;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The verify report: checks, accessors, JSON. */
 #include <json-c/json.h>
+#include <linux/kvm_para.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,6 +172,58 @@ static struct json_object *value_json(const struct kvmcpuid_value *v)
 	return o;
 }
 
+/*
+ * What masking rep->masked did, from its checks: the bit as the guest read it, how many of
+ * its MSR checks took #GP (read or write), how many of its hypercalls returned -KVM_ENOSYS.
+ * Without enforcement the counts are what advisory masking gives (nothing refused).
+ */
+static struct json_object *masking_json(const struct kvmcpuid_report *rep)
+{
+	unsigned int msrs = 0, gp = 0, hcs = 0, enosys = 0, untestable = 0;
+	const char *bit = "absent";
+	struct json_object *o, *m, *h;
+	size_t i;
+
+	for (i = 0; i < rep->n; i++) {
+		const struct kvmcpuid_check *c = &rep->checks[i].pub;
+
+		if (c->feature != rep->masked)
+			continue;
+		if (c->kind == KVMCPUID_CHECK_FEATURE) {
+			bit = c->seen_text;
+		} else if (c->kind == KVMCPUID_CHECK_MSR && c->verdict != KVMCPUID_UNTESTABLE) {
+			msrs++;
+			gp += c->seen.type == KVMCPUID_VALUE_ACCESS &&
+			      (c->seen.u.access.read == KVMCPUID_FAULT_GP ||
+			       c->seen.u.access.write == KVMCPUID_FAULT_GP);
+		} else if (c->kind == KVMCPUID_CHECK_HYPERCALL) {
+			hcs++;
+			untestable += c->verdict == KVMCPUID_UNTESTABLE;
+			enosys += c->seen.type == KVMCPUID_VALUE_RET && c->seen.u.ret == -KVM_ENOSYS;
+		}
+	}
+	o = json_object_new_object();
+	m = json_object_new_object();
+	h = json_object_new_object();
+	if (!o || !m || !h) {
+		json_object_put(o);
+		json_object_put(m);
+		json_object_put(h);
+		return NULL;
+	}
+	json_object_object_add(o, "feature", json_object_new_string(feature_get(rep->masked)->name));
+	json_object_object_add(o, "guest_bit", json_object_new_string(bit));
+	json_object_object_add(m, "probed", json_object_new_int((int)msrs));
+	json_object_object_add(m, "gp", json_object_new_int((int)gp));
+	json_object_object_add(o, "msrs", m);
+	json_object_object_add(h, "probed", json_object_new_int((int)hcs));
+	json_object_object_add(h, "enosys", json_object_new_int((int)enosys));
+	json_object_object_add(h, "untestable", json_object_new_int((int)untestable));
+	json_object_object_add(o, "hypercalls", h);
+	json_object_object_add(o, "advisory", json_object_new_boolean(!rep->enforced));
+	return o;
+}
+
 KVMCPUID_EXPORT int kvmcpuid_report_to_json(const struct kvmcpuid_report *rep, char **ret)
 {
 	struct json_object *o, *arr;
@@ -181,6 +234,8 @@ KVMCPUID_EXPORT int kvmcpuid_report_to_json(const struct kvmcpuid_report *rep, c
 	if (json_object_with_array(&o, &arr) < 0)
 		return -ENOMEM;
 	json_object_object_add(o, "label", json_object_new_string(rep->label));
+	/* a matrix row masking one feature: what masking it did (the table's cells) */
+	json_object_object_add(o, "masking", rep->masked >= 0 ? masking_json(rep) : NULL);
 	json_object_object_add(o, "ok", json_object_new_boolean(kvmcpuid_report_ok(rep)));
 	json_object_object_add(o, "enforced", json_object_new_boolean(rep->enforced));
 	json_object_object_add(o, "kernel", json_object_new_string(rep->kernel));

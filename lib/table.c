@@ -35,38 +35,56 @@ uint32_t table_kvm_base(const struct kvm_cpuid_entry2 *t, size_t n)
 	return 0;
 }
 
+/*
+ * A total order on entries, by function and index first: entries that tie there (the
+ * duplicates a caller's table may hold) are ordered by the rest of their contents, so the
+ * sort of any table is one table whatever the sort's stability and merging twice gives
+ * the same table.
+ */
 static int entry_cmp(const void *a, const void *b)
 {
 	const struct kvm_cpuid_entry2 *x = a, *y = b;
+	const uint32_t kx[] = { x->function, x->index, x->flags, x->eax, x->ebx, x->ecx, x->edx };
+	const uint32_t ky[] = { y->function, y->index, y->flags, y->eax, y->ebx, y->ecx, y->edx };
+	size_t i;
 
-	if (x->function != y->function)
-		return x->function < y->function ? -1 : 1;
-	if (x->index != y->index)
-		return x->index < y->index ? -1 : 1;
+	for (i = 0; i < ARRAY_SIZE(kx); i++)
+		if (kx[i] != ky[i])
+			return kx[i] < ky[i] ? -1 : 1;
 	return 0;
 }
 
-/* Is function in a 0x100 block that the merge replaces? */
-static bool dropped(uint32_t function, uint32_t base, const uint32_t *kvm_blocks, size_t nblocks)
-{
-	size_t i;
+/* The 256 blocks of 0x40000000-0x4000FF00 as a set: one bit each, any table fits. */
+struct blocks {
+	uint64_t bits[256 / 64];
+};
 
-	if (function >= PV_BASE_FIRST && function <= PV_BASE_LAST + 0xff) {
-		if ((function & ~0xffu) == base)
-			return true;
-		for (i = 0; i < nblocks; i++)
-			if ((function & ~0xffu) == kvm_blocks[i])
-				return true;
-	}
-	return false;
+static bool pv_range(uint32_t function)
+{
+	return function >= PV_BASE_FIRST && function <= PV_BASE_LAST + 0xff;
+}
+
+static void blocks_add(struct blocks *s, uint32_t function)
+{
+	uint32_t i = (function - PV_BASE_FIRST) >> 8;
+
+	s->bits[i / 64] |= 1ull << (i % 64);
+}
+
+/* Is function in a 0x100 block that the merge replaces? */
+static bool dropped(uint32_t function, const struct blocks *s)
+{
+	uint32_t i = (function - PV_BASE_FIRST) >> 8;
+
+	return pv_range(function) && (s->bits[i / 64] >> (i % 64) & 1);
 }
 
 int table_merge(const struct kvm_cpuid_entry2 *leaves, size_t nleaves, uint32_t base,
 		struct kvm_cpuid_entry2 *table, size_t *nent, size_t cap,
 		struct kvmcpuid_diag *diag)
 {
-	uint32_t kvm_blocks[256];
-	size_t nblocks = 0, n = 0, i;
+	struct blocks drop = { { 0 } };
+	size_t n = 0, i;
 
 	diag_begin(diag);
 	if (!nent || (!table && (*nent || cap)) || (!leaves && nleaves) || *nent > cap)
@@ -80,20 +98,21 @@ int table_merge(const struct kvm_cpuid_entry2 *leaves, size_t nleaves, uint32_t 
 			return diag_set(NULL, diag, EINVAL, NULL, 0, 0,
 					"leaf 0x%x is outside the block of base 0x%x",
 					leaves[i].function, base);
+	/* the target block, and every block whose first leaf carries the KVM signature */
+	blocks_add(&drop, base);
 	for (i = 0; i < *nent; i++)
-		if (table[i].function >= PV_BASE_FIRST && table[i].function <= PV_BASE_LAST &&
-		    !(table[i].function & 0xff) && entry_has_kvm_sig(&table[i]) &&
-		    nblocks < ARRAY_SIZE(kvm_blocks))
-			kvm_blocks[nblocks++] = table[i].function;
+		if (pv_range(table[i].function) && !(table[i].function & 0xff) &&
+		    entry_has_kvm_sig(&table[i]))
+			blocks_add(&drop, table[i].function);
 	/* Everything is checked before the table is touched: then compact, append, sort. */
 	for (i = 0; i < *nent; i++)
-		n += !dropped(table[i].function, base, kvm_blocks, nblocks);
+		n += !dropped(table[i].function, &drop);
 	if (n + nleaves > cap)
 		return diag_set(NULL, diag, ENOSPC, NULL, 0, 0,
 				"the merged table needs %zu entries, the buffer holds %zu",
 				n + nleaves, cap);
 	for (i = 0, n = 0; i < *nent; i++)
-		if (!dropped(table[i].function, base, kvm_blocks, nblocks))
+		if (!dropped(table[i].function, &drop))
 			table[n++] = table[i];
 	if (nleaves)
 		memcpy(table + n, leaves, nleaves * sizeof(*table));

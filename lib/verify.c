@@ -238,6 +238,23 @@ static int policy_run_args(const struct kvmcpuid_policy *p, const struct kvmcpui
 	return 0;
 }
 
+/*
+ * What verify, verify_table and matrix return: the documented codes (kvmcpuid.h) as they
+ * are, anything else (EFAULT, E2BIG, EBUSY from an ioctl) as -EIO.  The diag, filled
+ * first, keeps the real cause.
+ */
+static int verify_finish(struct kvmcpuid_ctx *ctx, struct kvmcpuid_diag *diag, int r)
+{
+	r = diag_finish(ctx, diag, r);
+	switch (r) {
+	case -EINVAL: case -ENOENT: case -EACCES: case -ENODEV: case -ENOTSUP: case -EPERM:
+	case -ETIMEDOUT: case -EIO: case -ENOMEM:
+		return r;
+	default:
+		return r < 0 ? -EIO : r;
+	}
+}
+
 KVMCPUID_EXPORT int kvmcpuid_verify(const struct kvmcpuid_policy *p, unsigned int flags,
 				    struct kvmcpuid_report **ret, struct kvmcpuid_diag *diag)
 {
@@ -253,7 +270,7 @@ KVMCPUID_EXPORT int kvmcpuid_verify(const struct kvmcpuid_policy *p, unsigned in
 	/* A saved profile describes another host: verify always runs on this one. */
 	r = kvmcpuid_host_probe(p->ctx, diag, &h);
 	if (r < 0)
-		return diag_finish(p->ctx, diag, r);
+		return verify_finish(p->ctx, diag, r);
 	r = policy_run_args(p, h, flags, &b, &a, "policy", diag);
 	if (r < 0)
 		goto out;
@@ -265,7 +282,7 @@ KVMCPUID_EXPORT int kvmcpuid_verify(const struct kvmcpuid_policy *p, unsigned in
 out:
 	built_clear(&b);
 	kvmcpuid_host_unref(h);
-	return diag_finish(p->ctx, diag, r);
+	return verify_finish(p->ctx, diag, r);
 }
 
 /* Internal (tests): apply one table, expect another. */
@@ -309,7 +326,7 @@ KVMCPUID_EXPORT int kvmcpuid_verify_table(struct kvmcpuid_ctx *ctx,
 					  struct kvmcpuid_diag *diag)
 {
 	diag_begin(diag);
-	return diag_finish(ctx, diag, verify_table_expect(ctx, table, nent, table, nent,
+	return verify_finish(ctx, diag, verify_table_expect(ctx, table, nent, table, nent,
 							   apply_flags, ret, diag));
 }
 
@@ -345,6 +362,7 @@ struct matrix_job {
 	struct built b;
 	struct run_args a;
 	char label[64];
+	int masked;		/* the feature this policy masks alone, -1: all-on, all-off */
 	struct kvmcpuid_policy *p;
 	struct run_out *o;
 	struct kvmcpuid_diag diag;
@@ -451,6 +469,7 @@ KVMCPUID_EXPORT int kvmcpuid_matrix(const struct kvmcpuid_policy *base, unsigned
 		r = matrix_variant(base, which, &j->p, j->label, sizeof(j->label));
 		if (r < 0)
 			goto out;
+		j->masked = which >= 0 ? which : -1;
 		njobs++;
 		/* Masking alone never trips `on`; lints are not the matrix's business. */
 		r = policy_run_args(j->p, h, flags & ~KVMCPUID_STRICT, &j->b, &j->a, j->label,
@@ -492,7 +511,7 @@ KVMCPUID_EXPORT int kvmcpuid_matrix(const struct kvmcpuid_policy *base, unsigned
 		r = j->r < 0 ? failed_report(ctx, j, &reps[count]) : 0;
 		if (r < 0)
 			goto out;
-		reps[count++]->masked = which >= 0 ? which : -1;
+		reps[count++]->masked = j->masked;
 	}
 	*ret = reps;
 	*n = count;
@@ -513,5 +532,5 @@ out:
 	}
 	free(jobs);
 	kvmcpuid_host_unref(h);
-	return diag_finish(base->ctx, diag, r);
+	return verify_finish(base->ctx, diag, r);
 }

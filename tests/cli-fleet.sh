@@ -41,6 +41,37 @@ has "$T/out" '"policy": {' "json carries the policy"
 if command -v python3 >/dev/null; then
 	python3 -m json.tool "$T/out" >/dev/null && ok "baseline --json is JSON" || fail "baseline --json is not JSON"
 fi
+# A fleet: 10 000 AMD profiles and 12 Intel ones.  The header counts them (no list of
+# 10 012 names); each removal names the hosts that removed it, the first 10 and how many more.
+mkdir "$T/fleet"
+python3 -c 'import os, sys
+for i in range(1, 10001): os.symlink(sys.argv[1], "%s/amd-%d.json" % (sys.argv[2], i))' \
+	"$(cd "$(dirname "$A")" && pwd)/$(basename "$A")" "$T/fleet" 2>/dev/null ||
+	for i in $(seq 1 10000); do ln -s "$(cd "$(dirname "$A")" && pwd)/$(basename "$A")" "$T/fleet/amd-$i.json"; done
+for i in $(seq 1 12); do ln -s "$(cd "$(dirname "$I")" && pwd)/$(basename "$I")" "$T/fleet/intel-$i.json"; done
+fleet=()
+for i in $(seq 1 10000); do
+	fleet+=("$T/fleet/amd-$i.json")
+	[ $((i % 1000)) = 0 ] && fleet+=("$T/fleet/intel-$((i / 1000)).json")
+done
+fleet+=("$T/fleet/intel-11.json" "$T/fleet/intel-12.json")
+expect 0 "baseline of 10 012 profiles" -- "$K" baseline "${fleet[@]}"
+head -1 "$T/out" | grep -qx "# baseline of 10012 host profiles" && ok "the header counts the fleet" ||
+	fail "header: $(head -1 "$T/out" | cut -c1-200)"
+longest=$(awk '{ if (length($0) > m) m = length($0) } END { print m }' "$T/out")
+[ "$longest" -lt 1200 ] && ok "no line lists the fleet ($longest characters at most)" ||
+	fail "a line of $longest characters"
+names=""
+for i in $(seq 1 10); do names="$names${names:+, }$T/fleet/intel-$i.json"; done
+has "$T/out" "# steal_time: removed by 12 of 10012 hosts (not offered): $names, and 2 more" "steal_time: 12 Intel hosts, 10 named"
+names=""
+for i in $(seq 1 10); do names="$names${names:+, }$T/fleet/amd-$i.json"; done
+has "$T/out" "# pv_tlb_flush: removed by 10000 of 10012 hosts (not offered): $names, and 9990 more" "pv_tlb_flush: 10 000 AMD hosts, 10 named"
+has "$T/out" "# enforce: removed by 10000 of 10012 hosts (no KVM_CAP_ENFORCE_PV_FEATURE_CPUID): $names, and 9990 more" "enforce: counted too"
+[ "$(grep -c '^#' "$T/out")" = 9 ] && ok "one comment line a removal" || fail "$(grep -c '^#' "$T/out") comment lines"
+expect 0 "baseline --json of 10 012 profiles" -- "$K" baseline --json "${fleet[@]}"
+has "$T/out" '{ "key": "steal_time", "by": "'"$T/fleet/intel-1.json"'", "count": 12,' "json counts the hosts that removed steal_time"
+rm -rf "$T/fleet"
 expect 2 "baseline of a missing profile" -- "$K" baseline "$I" "$T/nope.json"
 has "$T/err" "nope.json: cannot open" "names the missing profile"
 

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Policy + host -> leaves: every action x provider, every setting, the lints. */
+#include <linux/kvm_para.h>
+
+#include "report.h"
 #include "testutil.h"
 
 static struct kvmcpuid_ctx *ctx;
@@ -369,7 +372,7 @@ START_TEST(test_null_arguments)
 	struct kvmcpuid_cpuid *cpuid = NULL;
 	struct kvmcpuid_host *h = NULL;
 	struct kvmcpuid_diag d;
-	char buf[KVMCPUID_POLICY_VALUE_MAX];
+	char buf[KVMCPUID_POLICY_VALUE_MAX], *json = NULL;
 	size_t n = 7;
 
 #define FAILS(call, err)                                                                     \
@@ -390,6 +393,8 @@ START_TEST(test_null_arguments)
 	FAILS(kvmcpuid_host_load_file(ctx, NULL, &d, &host), -EINVAL);
 	FAILS(kvmcpuid_cpuid_merge(NULL, e, &n, KVMCPUID_MAX_LEAVES, &d), -EINVAL);
 	FAILS(kvmcpuid_matrix(NULL, 0, &reps, &n, &d), -EINVAL);
+	ck_assert_int_eq(kvmcpuid_report_to_json(NULL, &json), -EINVAL);
+	ck_assert_int_eq(kvmcpuid_policy_to_text(NULL, &json), -EINVAL);
 	FAILS(kvmcpuid_cpuid_load_file(ctx, NULL, &d, &cpuid), -EINVAL);
 	FAILS(kvmcpuid_apply(NULL, -1, e, 0, 0, &d), -EINVAL);
 	FAILS(kvmcpuid_verify_table(NULL, e, 5, 0, &rep, &d), -EINVAL);
@@ -509,6 +514,68 @@ static int diff_of(const char *pa, const char *pb, struct kvmcpuid_difference *d
 }
 
 /* The build output round-trips through JSON; diff names what a guest sees differently. */
+/*
+ * A matrix row's JSON says what masking its feature did, from its own checks only: the
+ * bit as the guest read it, its MSRs that took #GP, its hypercalls that returned
+ * -KVM_ENOSYS; a row masking nothing says null.
+ */
+START_TEST(test_matrix_row_json)
+{
+	bool enforced = _i;
+	struct kvmcpuid_report *rep;
+	char *json, want[512];
+	const struct kvmcpuid_value gp = { .type = KVMCPUID_VALUE_ACCESS,
+		.u.access = { KVMCPUID_FAULT_GP, KVMCPUID_FAULT_GP } };
+	const struct kvmcpuid_value ok = { .type = KVMCPUID_VALUE_ACCESS };
+	const struct kvmcpuid_value clear = { .type = KVMCPUID_VALUE_BIT, .u.bit = 0 };
+	const struct kvmcpuid_value enosys = { .type = KVMCPUID_VALUE_RET, .u.ret = -KVM_ENOSYS };
+
+	ck_assert_int_eq(report_new(ctx, "all-on", &rep), 0);
+	ck_assert_int_eq(kvmcpuid_report_to_json(rep, &json), 0);
+	ck_assert_ptr_nonnull(strstr(json, "\"masking\": null"));
+	free(json);
+	rep->masked = KVMCPUID_FEATURE_CLOCKSOURCE;
+	rep->enforced = enforced;
+	/* its bit, its two MSRs (one refused: the count is what the guest saw) */
+	ck_assert_int_eq(report_add(rep, &(struct kvmcpuid_check){ .kind = KVMCPUID_CHECK_FEATURE,
+		.feature = KVMCPUID_FEATURE_CLOCKSOURCE, .expected = clear, .seen = clear,
+		.subject = "clocksource", .expected_text = "clear", .seen_text = "clear" }), 0);
+	ck_assert_int_eq(report_add(rep, &(struct kvmcpuid_check){ .kind = KVMCPUID_CHECK_MSR,
+		.feature = KVMCPUID_FEATURE_CLOCKSOURCE, .id = 0x11,
+		.expected = enforced ? gp : ok, .seen = enforced ? gp : ok,
+		.subject = "MSR 0x11", .expected_text = "", .seen_text = "" }), 0);
+	ck_assert_int_eq(report_add(rep, &(struct kvmcpuid_check){ .kind = KVMCPUID_CHECK_MSR,
+		.feature = KVMCPUID_FEATURE_CLOCKSOURCE, .id = 0x12, .expected = ok, .seen = ok,
+		.subject = "MSR 0x12", .expected_text = "", .seen_text = "" }), 0);
+	/* other features' checks are not the row's */
+	ck_assert_int_eq(report_add(rep, &(struct kvmcpuid_check){ .kind = KVMCPUID_CHECK_MSR,
+		.feature = KVMCPUID_FEATURE_STEAL_TIME, .id = 0x4b564d03, .expected = gp,
+		.seen = gp, .subject = "MSR 0x4b564d03", .expected_text = "", .seen_text = "" }), 0);
+	ck_assert_int_eq(report_add(rep, &(struct kvmcpuid_check){ .kind = KVMCPUID_CHECK_HYPERCALL,
+		.feature = KVMCPUID_FEATURE_PV_UNHALT, .id = 5, .expected = enosys, .seen = enosys,
+		.subject = "hypercall 5", .expected_text = "", .seen_text = "" }), 0);
+	ck_assert_int_eq(kvmcpuid_report_to_json(rep, &json), 0);
+	snprintf(want, sizeof(want), "\"masking\": {\n"
+		 "    \"feature\": \"clocksource\",\n"
+		 "    \"guest_bit\": \"clear\",\n"
+		 "    \"msrs\": {\n      \"probed\": 2,\n      \"gp\": %d\n    },\n"
+		 "    \"hypercalls\": {\n      \"probed\": 0,\n      \"enosys\": 0,\n"
+		 "      \"untestable\": 0\n    },\n"
+		 "    \"advisory\": %s\n  }", enforced, enforced ? "false" : "true");
+	ck_assert_msg(strstr(json, want), "%s", json);
+	free(json);
+	/* a hypercall row */
+	rep->masked = KVMCPUID_FEATURE_PV_UNHALT;
+	ck_assert_int_eq(kvmcpuid_report_to_json(rep, &json), 0);
+	ck_assert_msg(strstr(json, "\"feature\": \"pv_unhalt\",\n    \"guest_bit\": \"absent\""),
+		      "%s", json);
+	ck_assert_msg(strstr(json, "\"probed\": 1,\n      \"enosys\": 1,\n"
+			     "      \"untestable\": 0"), "%s", json);
+	free(json);
+	kvmcpuid_report_unref(rep);
+}
+END_TEST
+
 START_TEST(test_cpuid_json_diff)
 {
 	struct kvmcpuid_policy *pa = inline_policy(ctx, "enforce=on,async_pf=off");
@@ -582,6 +649,7 @@ int main(void)
 	tcase_add_test(tc, test_null_arguments);
 	tcase_add_test(tc, test_parse_build_allocation_failures);
 	tcase_add_test(tc, test_cpuid_json_diff);
+	tcase_add_loop_test(tc, test_matrix_row_json, 0, 2);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The policy language: text, inline and JSON, canonical printing, every error position. */
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "testutil.h"
 
 static struct kvmcpuid_ctx *ctx;
@@ -401,7 +405,15 @@ START_TEST(test_set_get_by_key)
 	ck_assert_int_eq(kvmcpuid_policy_get(p, "base", buf, 11), 0);
 	ck_assert_int_eq(kvmcpuid_policy_get(NULL, "base", buf, sizeof(buf)), -EINVAL);
 	ck_assert_int_eq(kvmcpuid_policy_get(p, NULL, buf, sizeof(buf)), -EINVAL);
-	ck_assert_int_eq(kvmcpuid_policy_get(p, "base", NULL, 0), -EINVAL);
+	/* size 0 is a buffer too small (the header's -ENOSPC), buf untouched, NULL allowed */
+	buf[0] = 'x';
+	ck_assert_int_eq(kvmcpuid_policy_get(p, "enforce", buf, 0), -ENOSPC);
+	ck_assert_int_eq(buf[0], 'x');
+	ck_assert_int_eq(kvmcpuid_policy_get(p, "base", NULL, 0), -ENOSPC);
+	ck_assert_int_eq(kvmcpuid_policy_get(p, "stealtime", NULL, 0), -ENOENT);
+	ck_assert_int_eq(kvmcpuid_policy_get(p, "base", NULL, 11), -EINVAL);
+	ck_assert_int_eq(kvmcpuid_policy_get(p, "enforce", buf, 2), -ENOSPC);
+	ck_assert_int_eq(kvmcpuid_policy_get(p, "enforce", buf, 3), 0);
 	/* QEMU's kvmclock names two features: it has a value only while they agree */
 	ck_assert_int_eq(kvmcpuid_policy_set(p, "clocksource2", "host", &d), 0);
 	ck_assert_int_eq(kvmcpuid_policy_set(p, "clocksource", "force", &d), 0);
@@ -451,11 +463,134 @@ START_TEST(test_diag_format)
 }
 END_TEST
 
+/* The shipped profiles, as uninstalled tests find them (TOP_SRCDIR: make check). */
+static void use_source_profiles(void)
+{
+	char dir[4096];
+	const char *top = getenv("TOP_SRCDIR");
+
+	snprintf(dir, sizeof(dir), "%s/profiles", top ? top : ".");
+	setenv("KVMCPUID_PROFILEDIR", dir, 1);
+}
+
+/* A profile that cannot be read is the include's error, positioned, and -EINVAL. */
+START_TEST(test_include_unreadable)
+{
+	char dir[] = "/tmp/kvmcpuid-prof-XXXXXX", sub[4200];
+	const char *text = "enforce = on\ninclude = broken\n";
+	struct kvmcpuid_policy *p = NULL;
+	struct kvmcpuid_diag d = { 0 };
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/broken.policy", dir);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);	/* a directory: read refuses it */
+	setenv("KVMCPUID_PROFILEDIR", dir, 1);
+	ck_assert_int_eq(kvmcpuid_policy_parse_text(ctx, text, strlen(text), "p", &d, &p), -EINVAL);
+	ck_assert_str_eq(d.origin, "p");
+	ck_assert_uint_eq(d.line, 2);
+	ck_assert_uint_eq(d.column, 11);
+	ck_assert_msg(strstr(d.message, "cannot read profile 'broken'"), "%s", d.message);
+	ck_assert_ptr_null(p);
+	rmdir(sub);
+	rmdir(dir);
+	use_source_profiles();
+}
+END_TEST
+
+/*
+ * The parser is linear: 1 MiB of each of its worst shapes parses in well under the 10 s
+ * bound that catches quadratic work without timing the machine (make bench has the real
+ * figures).  Each shape ends in a setting (or an error) the parse must reach.
+ */
+enum shape { MANY_LINES, LONG_COMMENT, LONG_BLANKS, MANY_INCLUDES, MANY_GROUPS, LONG_LINE_ERROR,
+	     SHAPES };
+
+static const char *const shape_names[] = { "many lines", "one long comment", "one long run of "
+	"blanks", "many includes", "many --set groups", "an error at the end of one long line" };
+
+static char *shape_text(enum shape sh, size_t *len)
+{
+	const size_t max = 1u << 20;
+	const char *unit = sh == MANY_LINES ? "# a comment\n\n" : sh == MANY_INCLUDES ?
+			   "include = minimal\n" : sh == MANY_GROUPS ? "steal_time=off\n" : NULL;
+	const char *tail = sh == LONG_LINE_ERROR ? "x" : sh == MANY_GROUPS ? "enforce=on" :
+			   "\nenforce = on\n";
+	char *t = malloc(max + 1);
+	size_t n = 0;
+
+	if (unit) {
+		while (n + strlen(unit) + strlen(tail) <= max) {
+			memcpy(t + n, unit, strlen(unit));
+			n += strlen(unit);
+		}
+	} else if (sh == LONG_COMMENT) {
+		t[n++] = '#';
+		/* multi-byte characters: columns are counted in characters */
+		while (n + 2 + strlen(tail) <= max) {
+			memcpy(t + n, "\xc3\xa9", 2);
+			n += 2;
+		}
+	} else {
+		if (sh == LONG_LINE_ERROR) {
+			memcpy(t, "enforce = on", 12);
+			n = 12;
+		}
+		memset(t + n, sh == LONG_LINE_ERROR ? ' ' : '\t', max - n - strlen(tail));
+		n = max - strlen(tail);
+	}
+	memcpy(t + n, tail, strlen(tail));
+	n += strlen(tail);
+	t[n] = '\0';
+	*len = n;
+	return t;
+}
+
+START_TEST(test_linear)
+{
+	enum shape sh = (enum shape)_i;
+	struct kvmcpuid_policy *p = NULL;
+	struct kvmcpuid_diag d = { 0 };
+	struct timespec a, b;
+	char buf[KVMCPUID_POLICY_VALUE_MAX];
+	size_t len;
+	char *t = shape_text(sh, &len);
+	double secs;
+	int r;
+
+	ck_assert_uint_le(len, 1u << 20);
+	ck_assert_uint_gt(len, (1u << 20) - 64);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	if (sh == MANY_GROUPS) {
+		ck_assert_int_eq(kvmcpuid_policy_new(ctx, &p), 0);
+		r = kvmcpuid_policy_override(p, t, "--set", &d);
+	} else {
+		r = kvmcpuid_policy_parse_text(ctx, t, len, "big", &d, &p);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+	fprintf(stderr, "parse of 1 MiB, %s: %.3f s\n", shape_names[sh], secs);
+	ck_assert_msg(secs < 10, "%s: %.1f s", shape_names[sh], secs);
+	if (sh == LONG_LINE_ERROR) {
+		ck_assert_int_eq(r, -EINVAL);
+		ck_assert_uint_eq(d.line, 1);
+		ck_assert_uint_eq(d.column, len);
+		ck_assert(strstr(d.message, "unexpected text after the value of 'enforce'"));
+	} else {
+		ck_assert_msg(r == 0, "%s: %s", shape_names[sh], d.message);
+		ck_assert_int_eq(kvmcpuid_policy_get(p, "enforce", buf, sizeof(buf)), 0);
+		ck_assert_str_eq(buf, "on");
+	}
+	kvmcpuid_policy_unref(p);
+	free(t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("parse");
 	TCase *tc = tcase_create("parse");
 
+	use_source_profiles();
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_design_example);
 	tcase_add_test(tc, test_three_forms_agree);
@@ -472,6 +607,8 @@ int main(void)
 	tcase_add_test(tc, test_set_get_by_key);
 	tcase_add_test(tc, test_parse_file);
 	tcase_add_test(tc, test_diag_format);
+	tcase_add_test(tc, test_include_unreadable);
+	tcase_add_loop_test(tc, test_linear, 0, SHAPES);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -195,6 +195,145 @@ START_TEST(test_get_cpuid_count)
 }
 END_TEST
 
+/*
+ * The issue's case: 300 duplicates of a KVM-signature leaf filled the old list of blocks
+ * (256 entries), and the block after them kept its signature.
+ */
+START_TEST(test_duplicates_cannot_hide_a_block)
+{
+	size_t cap = 310, n = 0, i;
+	struct kvm_cpuid_entry2 *t = calloc(cap, sizeof(*t));
+
+	for (i = 0; i < 300; i++)
+		t[n++] = (struct kvm_cpuid_entry2)E(0x40000100, 0x40000101, KVMSIG);
+	t[n++] = (struct kvm_cpuid_entry2)E(0x40000200, 0x40000201, KVMSIG);
+	t[n++] = (struct kvm_cpuid_entry2)E(0x40000201, 0xff, 0, 0, 0);
+	t[n++] = (struct kvm_cpuid_entry2)E(0x1, 0, 0, 0, 0);
+	ck_assert_int_eq(merge(leaves, 2, 0x40000000, t, &n, cap, NULL), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(t[0].function, 0x1);
+	ck_assert_uint_eq(t[1].function, 0x40000000);
+	ck_assert_uint_eq(t[2].function, 0x40000001);
+	free(t);
+}
+END_TEST
+
+static uint32_t rnd(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(*s >> 33);
+}
+
+/* A random entry: mostly in the PV range, some first leaves with the KVM signature. */
+static struct kvm_cpuid_entry2 random_entry(uint64_t *s)
+{
+	uint32_t block = 0x40000000 + (rnd(s) % 8) * 0x100;
+	struct kvm_cpuid_entry2 e = E(0, rnd(s) % 4, rnd(s) % 3, 0, 0);
+
+	switch (rnd(s) % 4) {
+	case 0:
+		e = (struct kvm_cpuid_entry2)E(block, block + 1, KVMSIG);
+		break;
+	case 1:
+		e.function = block + rnd(s) % 0x12;
+		break;
+	case 2:
+		e.function = rnd(s) % 0x10;
+		e.index = rnd(s) % 3;
+		e.flags = rnd(s) % 2 ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0;
+		break;
+	default:
+		e.function = 0x80000000 + rnd(s) % 8;
+		break;
+	}
+	return e;
+}
+
+static bool entry_eq(const struct kvm_cpuid_entry2 *a, const struct kvm_cpuid_entry2 *b)
+{
+	return a->function == b->function && a->index == b->index && a->flags == b->flags &&
+	       a->eax == b->eax && a->ebx == b->ebx && a->ecx == b->ecx && a->edx == b->edx;
+}
+
+static size_t count_eq(const struct kvm_cpuid_entry2 *t, size_t n,
+		       const struct kvm_cpuid_entry2 *e)
+{
+	size_t i, c = 0;
+
+	for (i = 0; i < n; i++)
+		c += entry_eq(&t[i], e);
+	return c;
+}
+
+/*
+ * Any table (duplicates, unsorted, up to 4096 entries, the capacity exactly what the
+ * merge needs): every block whose first leaf carries the KVM signature and the target
+ * block are gone, every other entry is kept as often as it was there, the leaves are in,
+ * the order is sorted, and merging again gives the same table.
+ */
+START_TEST(test_any_table)
+{
+	uint64_t seed = 0x16 + (uint64_t)_i;
+	size_t n0 = _i == 0 ? 0 : rnd(&seed) % (_i < 40 ? 64 : 4096), n = n0, cap, keep = 0, i, j;
+	struct kvm_cpuid_entry2 *in = calloc(n0 + 2, sizeof(*in)), *t, *again;
+	uint32_t base = 0x40000000 + (rnd(&seed) % 8) * 0x100;
+	struct kvm_cpuid_entry2 l[2] = { E(base, base + 1, KVMSIG), E(base + 1, 0x5, 0, 0, 0) };
+	bool drop[8] = { false };
+
+	for (i = 0; i < n0; i++)
+		in[i] = random_entry(&seed);
+	drop[(base - 0x40000000) >> 8] = true;
+	for (i = 0; i < n0; i++)
+		if (in[i].function >= 0x40000000 && in[i].function < 0x40000800 &&
+		    !(in[i].function & 0xff) && in[i].ebx == 0x4b4d564b && in[i].ecx == 0x564b4d56 &&
+		    in[i].edx == 0x4d)
+			drop[(in[i].function - 0x40000000) >> 8] = true;
+	for (i = 0; i < n0; i++)
+		keep += !(in[i].function >= 0x40000000 && in[i].function < 0x40000800 &&
+			  drop[(in[i].function - 0x40000000) >> 8]);
+	cap = keep + 2;
+	t = calloc(n0 + 2, sizeof(*t));
+	again = calloc(n0 + 2, sizeof(*t));
+	memcpy(t, in, n0 * sizeof(*t));
+	if (cap > 2) {
+		size_t small = cap - 1;
+
+		ck_assert_int_eq(merge(l, 2, base, t, &n, small, NULL), n0 > small ? -EINVAL : -ENOSPC);
+		ck_assert_uint_eq(n, n0);
+		ck_assert(!memcmp(t, in, n0 * sizeof(*t)));
+	}
+	if (n0 > cap)
+		cap = n0;	/* *nent > cap is -EINVAL: give it room for the input */
+	ck_assert_int_eq(merge(l, 2, base, t, &n, cap, NULL), 0);
+	ck_assert_uint_eq(n, keep + 2);
+	for (i = 0; i < n; i++) {
+		uint32_t f = t[i].function;
+
+		if (i)
+			ck_assert(t[i - 1].function < f ||
+				  (t[i - 1].function == f && t[i - 1].index <= t[i].index));
+		if (f >= 0x40000000 && f < 0x40000800 && drop[(f - 0x40000000) >> 8]) {
+			ck_assert_uint_eq(f & ~0xffu, base);
+			ck_assert(entry_eq(&t[i], &l[f - base]));
+		} else {
+			ck_assert_uint_eq(count_eq(t, n, &t[i]), count_eq(in, n0, &t[i]));
+		}
+		if (f >= 0x40000000 && f < 0x40010000 && !(f & 0xff) && t[i].ebx == 0x4b4d564b)
+			ck_assert_uint_eq(f, base);
+	}
+	for (j = 0; j < 2; j++)
+		ck_assert_uint_eq(count_eq(t, n, &l[j]), 1);
+	memcpy(again, t, n * sizeof(*t));
+	i = n;
+	ck_assert_int_eq(merge(l, 2, base, again, &i, n, NULL), 0);
+	ck_assert_uint_eq(i, n);
+	ck_assert(!memcmp(again, t, n * sizeof(*t)));
+	free(in);
+	free(t);
+	free(again);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("table");
@@ -207,6 +346,8 @@ int main(void)
 	tcase_add_test(tc, test_every_kvm_block_removed);
 	tcase_add_test(tc, test_hidden_removes_everything);
 	tcase_add_test(tc, test_capacity_and_errors_leave_table_untouched);
+	tcase_add_test(tc, test_duplicates_cannot_hide_a_block);
+	tcase_add_loop_test(tc, test_any_table, 0, 60);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -16,8 +16,11 @@ static const char baseline_usage[] =
 
 struct removal {
 	const char *key;
-	long host;
+	long host;		/* the first host lacking it, -1: only the VMM provides it */
 };
+
+/* A removal comment names at most this many hosts: a fleet has thousands. */
+#define NAMES_MAX 10
 
 struct removals {
 	struct removal r[KVMCPUID_FEATURE_COUNT + 1];
@@ -41,26 +44,65 @@ static const char *reason(const struct removal *r)
 	return _("not offered");
 }
 
-static void print_text(const struct removals *rs, char **paths, int n, const char *policy)
+/* Does host i lack what removal r removed?  (r->host is the first such host.) */
+static bool lacks(struct kvmcpuid_host *h, const struct removal *r)
 {
-	size_t i;
+	const struct kvmcpuid_host_info *info = kvmcpuid_host_info(h);
+	int id;
+
+	if (!strcmp(r->key, "enforce"))
+		return !info->has_enforce;
+	id = kvmcpuid_feature_lookup(r->key);
+	return id >= 0 && !((info->offered >> id) & 1);
+}
+
+/* How many hosts removed r: 0 for what only the VMM provides. */
+static size_t count_lacking(struct kvmcpuid_host **hosts, int n, const struct removal *r)
+{
+	size_t count = 0;
 	int k;
 
-	printf(_("# baseline of %d host profiles:"), n);
-	for (k = 0; k < n; k++)
-		printf(" %s", paths[k]);
-	printf("\n");
+	for (k = r->host < 0 ? n : (int)r->host; k < n; k++)
+		count += lacks(hosts[k], r);
+	return count;
+}
+
+/*
+ * The header says how many profiles; each removal names the hosts that removed it, the
+ * first NAMES_MAX of them and how many more, never the whole fleet on one line.
+ */
+static void print_text(const struct removals *rs, struct kvmcpuid_host **hosts, char **paths,
+		       int n, const char *policy)
+{
+	size_t i, count, shown;
+	int k;
+
+	printf(_("# baseline of %d host profiles\n"), n);
 	for (i = 0; i < rs->n; i++) {
-		if (rs->r[i].host >= 0)
-			printf(_("# %s: removed by %s (%s)\n"), rs->r[i].key, paths[rs->r[i].host],
-			       reason(&rs->r[i]));
-		else
-			printf(_("# %s: off (%s)\n"), rs->r[i].key, reason(&rs->r[i]));
+		const struct removal *r = &rs->r[i];
+
+		if (r->host < 0) {
+			printf(_("# %s: off (%s)\n"), r->key, reason(r));
+			continue;
+		}
+		count = count_lacking(hosts, n, r);
+		if (count == 1) {
+			printf(_("# %s: removed by %s (%s)\n"), r->key, paths[r->host], reason(r));
+			continue;
+		}
+		printf(_("# %s: removed by %zu of %d hosts (%s):"), r->key, count, n, reason(r));
+		for (k = (int)r->host, shown = 0; k < n && shown < NAMES_MAX; k++)
+			if (lacks(hosts[k], r))
+				printf(shown++ ? ", %s" : " %s", paths[k]);
+		if (count > shown)
+			printf(_(", and %zu more"), count - shown);
+		printf("\n");
 	}
 	fputs(policy, stdout);
 }
 
-static void print_json(const struct removals *rs, char **paths, int n, const char *policy)
+static void print_json(const struct removals *rs, struct kvmcpuid_host **hosts, char **paths,
+		       int n, const char *policy)
 {
 	size_t i;
 	int k;
@@ -79,6 +121,7 @@ static void print_json(const struct removals *rs, char **paths, int n, const cha
 			cli_json_string(stdout, paths[rs->r[i].host]);
 		else
 			printf("null");
+		printf(", \"count\": %zu", count_lacking(hosts, n, &rs->r[i]));
 		printf(", \"reason\": ");
 		cli_json_string(stdout, reason(&rs->r[i]));
 		printf(" }");
@@ -123,9 +166,9 @@ int cmd_baseline(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (o.json)
-		print_json(&rs, o.args, n, text);
+		print_json(&rs, hosts, o.args, n, text);
 	else
-		print_text(&rs, o.args, n, text);
+		print_text(&rs, hosts, o.args, n, text);
 	r = EXIT_OK;
 out:
 	free(text);

@@ -159,13 +159,18 @@ static const char matrix_usage[] =
 	"  -h, --help            this text\n"
 	"Exit status as for verify.\n");
 
-/* The row for a report: what happened to `feature` (or to all, feature < 0). */
+/*
+ * The row for a report: what masking `feature` did (for all features, feature < 0).  Counts
+ * of MSR checks that took #GP and hypercalls that returned -KVM_ENOSYS; without
+ * enforcement nothing is refused: a masked feature's cells say "advisory".
+ */
 static void matrix_row(const struct kvmcpuid_report *rep, int feature)
 {
+	const struct kvmcpuid_report_info *info = kvmcpuid_report_info(rep);
 	size_t i, n = kvmcpuid_report_count(rep);
 	unsigned int msr = 0, msr_blocked = 0, hc = 0, hc_blocked = 0, hc_untestable = 0;
-	const char *bit = "-";
-	char msrs[32], hcs[32];
+	char msrs[32], hcs[32], word[16];
+	const char *bit = "absent";
 
 	for (i = 0; i < n; i++) {
 		const struct kvmcpuid_check *c = kvmcpuid_report_check(rep, i);
@@ -188,20 +193,25 @@ static void matrix_row(const struct kvmcpuid_report *rep, int feature)
 					      c->seen.u.ret == -KVM_ENOSYS;
 		}
 	}
-	snprintf(msrs, sizeof(msrs), msr ? "%u/%u #GP" : "-", msr_blocked, msr);
+	if (!msr)
+		snprintf(msrs, sizeof(msrs), "-");
+	else if (feature >= 0 && !info->enforced && !msr_blocked)
+		snprintf(msrs, sizeof(msrs), "advisory");
+	else
+		snprintf(msrs, sizeof(msrs), "%u/%u #GP", msr_blocked, msr);
 	if (!hc)
 		snprintf(hcs, sizeof(hcs), "-");
 	else if (hc_untestable)
 		snprintf(hcs, sizeof(hcs), "untestable");
+	else if (feature >= 0 && !info->enforced && !hc_blocked)
+		snprintf(hcs, sizeof(hcs), "advisory");
 	else
 		snprintf(hcs, sizeof(hcs), "%u/%u ENOSYS", hc_blocked, hc);
 	if (feature < 0) {
-		static char word[16];
-
-		snprintf(word, sizeof(word), "0x%08x", kvmcpuid_report_info(rep)->guest_features);
+		snprintf(word, sizeof(word), "0x%08x", info->guest_features);
 		bit = word;
 	}
-	printf(_("%-26s %-12s %-14s %-14s %s\n"), kvmcpuid_report_info(rep)->label, bit, msrs, hcs,
+	printf(_("%-26s %-12s %-14s %-14s %s\n"), info->label, bit, msrs, hcs,
 	       kvmcpuid_report_ok(rep) ? "as expected" : "MISMATCH");
 	/* a policy whose vCPU failed: why */
 	for (i = 0; i < n; i++) {
