@@ -237,11 +237,19 @@ int cmd_matrix(struct cli *cli, int argc, char **argv)
 	r = cli_parse_common(argc, argv, matrix_usage, vopts_long, &o, 0, 1);
 	if (r >= 0)
 		return r;
+	/* Without a POLICY the matrix enforces; a --set (enforce=off too) comes after. */
+	if (!o.policy) {
+		if (o.nsets == CLI_MAX_SETS) {
+			cli_error(_("too many --set options (at most %d)"), CLI_MAX_SETS - 1);
+			return EXIT_USAGE;
+		}
+		memmove(o.sets + 1, o.sets, (size_t)o.nsets * sizeof(o.sets[0]));
+		o.sets[0] = "enforce=on";
+		o.nsets++;
+	}
 	r = setup(cli, &o, &p, NULL);
 	if (r)
 		return r;
-	if (!o.policy)
-		kvmcpuid_policy_set(p, "enforce", "on", NULL);
 	r = kvmcpuid_matrix(p, o.scan_full ? KVMCPUID_VERIFY_SCAN_FULL : 0, &reps, &n, &diag);
 	if (r < 0) {
 		cli_diag(&diag);
