@@ -490,6 +490,81 @@ static int machine_independent(struct kvmcpuid_ctx *ctx, const char *profile, in
 	return 0;
 }
 
+/* head, unit repeated up to 1 MiB, tail: an importer's worst shape (one warning a unit). */
+static char *mib_of(const char *head, const char *unit, const char *tail, size_t *len)
+{
+	size_t cap = 1024 * 1024, hl = strlen(head), ul = strlen(unit), tl = strlen(tail), n;
+	char *t = malloc(cap + 1);
+
+	if (!t)
+		return NULL;
+	memcpy(t, head, hl);
+	for (n = hl; n + ul + tl <= cap; n += ul)
+		memcpy(t + n, unit, ul);
+	if (t[n - 1] == ',' && tail[0] == ']')
+		n--;
+	memcpy(t + n, tail, tl + 1);
+	*len = n + tl;
+	return t;
+}
+
+static void ignore_lost(void *data, const struct kvmcpuid_lost *l)
+{
+	(void)l;
+	++*(size_t *)data;
+}
+
+/* 1 MiB of each reader's worst shape: linear readers take milliseconds (issue 16). */
+static void mib_rows(struct kvmcpuid_ctx *ctx, bool json)
+{
+	static const struct {
+		const char *name, *format, *head, *unit, *tail;
+	} shapes[] = {
+		{ "qemu: unknown ,a", "qemu", "-cpu host", ",a", "" },
+		{ "libvirt: empty <a/>", "libvirt", "<domain type='kvm'><features>", "<a/>",
+		  "</features></domain>" },
+		{ "firecracker: caps", "firecracker", "{\"cpuid_modifiers\": [], "
+		  "\"kvm_capabilities\": [", "\"0000000000000056\",", "]}" },
+		{ "policy: comment lines", NULL, "steal_time = off\n", "# pv_eoi = off\n", "" },
+	};
+	size_t i;
+
+	if (json)
+		printf("  \"one_mib\": [");
+	else
+		printf("1 MiB of each reader's worst shape (median of 5):\n%-24s %10s %12s\n",
+		       "input", "warnings", "time");
+	for (i = 0; i < ARRAY_SIZE(shapes); i++) {
+		size_t len, lost = 0;
+		char *text = mib_of(shapes[i].head, shapes[i].unit, shapes[i].tail, &len);
+		double t[5];
+		int k;
+
+		if (!text)
+			return;
+		for (k = 0; k < 5; k++) {
+			struct kvmcpuid_policy *q = NULL;
+			double s = now_ns();
+
+			lost = 0;
+			if (shapes[i].format)
+				kvmcpuid_policy_import(ctx, shapes[i].format, text, len, "b", NULL,
+						       ignore_lost, &lost, &q);
+			else
+				kvmcpuid_policy_parse_text(ctx, text, len, "b", NULL, &q);
+			t[k] = now_ns() - s;
+			kvmcpuid_policy_unref(q);
+		}
+		if (json)
+			printf("%s\n    { \"input\": \"%s\", \"warnings\": %zu, \"ns\": %.0f }",
+			       i ? "," : "", shapes[i].name, lost, median(t, 5));
+		else
+			printf("%-24s %10zu %9.2f ms\n", shapes[i].name, lost, median(t, 5) / 1e6);
+		free(text);
+	}
+	printf(json ? "\n  ],\n" : "\n");
+}
+
 int main(int argc, char **argv)
 {
 	int n = 50, i, policies = 0, json = 0, exits_only = 0;
@@ -533,10 +608,18 @@ int main(int argc, char **argv)
 	if (kvmcpuid_new(&ctx) < 0)
 		return 1;
 	if (!exits_only) {
+		struct kvmcpuid_ctx *quiet;
+
+		/* these rows try every format's importer and read warnings: a silent context */
+		if (kvmcpuid_new(&quiet) < 0)
+			return 1;
+		kvmcpuid_set_log_priority(quiet, 0);
 		if (json)
 			printf("{\n");
-		if (machine_independent(ctx, profile, n, json) < 0)
+		if (machine_independent(quiet, profile, n, json) < 0)
 			return 1;
+		mib_rows(quiet, json);
+		kvmcpuid_unref(quiet);
 	}
 	if (kvmcpuid_host_probe(ctx, &d, &h) < 0) {
 		const char *need = "exits, floor, verify-one, matrix, peak RSS, CPUID exit";
