@@ -4,7 +4,7 @@
  * under each action, each setting, mixed policies) checks that every export is
  * well-formed, that the lost parts counted are the ones reported, that each format
  * expresses some policies exactly, and that importing an exact export gives a policy with
- * the same meaning whose export is byte-identical (lib/vmm.h: the same meaning).
+ * the same meaning whose export is byte-identical (lib/vmm/vmm.h: the same meaning).
  * Format-specific cases live in tests/vmm-*.sh (real QEMU, virt-xml-validate, ...).
  */
 #include <time.h>
@@ -17,7 +17,7 @@
  * host-passthrough does with it depends on virt-launcher's QEMU (clear before 8.2,
  * passed from 8.2), so no policy is exact.  Cloud Hypervisor adds the timing leaf by
  * itself wherever the host CPU has an invariant TSC and has no option against it
- * (lib/vmm-chv.c): timing = off and timing = on each hold only on some hosts, so no
+ * (lib/vmm/cloud-hypervisor.c): timing = off and timing = on each hold only on some hosts, so no
  * policy is exact; tests/test-vmm-firecracker.c checks what it does express.
  */
 static const struct {
@@ -52,7 +52,7 @@ static void count_lost(void *data, const struct kvmcpuid_lost *l)
 	(*(int *)data)++;
 }
 
-/* The action that builds the same bit on every host (lib/vmm.h). */
+/* The action that builds the same bit on every host (lib/vmm/vmm.h). */
 static int meaning(const struct kvmcpuid_policy *p, unsigned int id)
 {
 	const struct kvmcpuid_feature *f = kvmcpuid_feature(id);

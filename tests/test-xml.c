@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The XML scanner (lib/xml.h) on its own: the tags it hands out with their offsets,
+ * The XML scanner (lib/vmm/xml.h) on its own: the tags it hands out with their offsets,
  * what it skips, decoded values, and the byte each refusal points at.  What libvirt's
  * elements mean is tested through the importer (tests/vmm-libvirt.sh, tests/test-vmm).
  */
 #include <time.h>
 
 #include "testutil.h"
-#include "xml.h"
+#include "vmm/xml.h"
 
 static struct xml x;
 static struct xml_tag tag;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * kvmcpuid_policy_export / kvmcpuid_policy_import: the dispatch by format and the
- * plumbing the formats share (lib/vmm.h says the rules every format follows).
+ * plumbing the formats share (lib/vmm/vmm.h says the rules every format follows).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -192,7 +192,7 @@ int export_action(const struct vmm_export *e, unsigned int id)
 	const struct kvmcpuid_feature *f = kvmcpuid_feature(id);
 	int a = policy_action(e->policy, id);
 
-	/* Same bit on every host, so the same meaning (lib/vmm.h). */
+	/* Same bit on every host, so the same meaning (lib/vmm/vmm.h). */
 	if (f->provider != KVMCPUID_PROVIDER_KVM && a == KVMCPUID_ACTION_HOST)
 		return KVMCPUID_ACTION_OFF;
 	if (f->provider == KVMCPUID_PROVIDER_VMM && a == KVMCPUID_ACTION_FORCE)

@@ -3,7 +3,7 @@
  * A policy in other VMMs' terms (kvmcpuid_policy_export) and back
  * (kvmcpuid_policy_import).  vmm.c dispatches by format name and owns the plumbing
  * (text buffer, lost parts, positioned errors); one file per format knows that VMM:
- * vmm-qemu.c, vmm-libvirt.c, vmm-kubevirt.c, vmm-firecracker.c, vmm-chv.c.
+ * qemu.c, libvirt.c, kubevirt.c, firecracker.c (+ firecracker-import.c), cloud-hypervisor.c.
  *
  * The rules every format follows:
  * - An export describes the policy, not one host.  Started on a host, the VMM must show

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * A small XML scanner for the importers that read XML (vmm-libvirt.c).  It hands out the
+ * A small XML scanner for the importers that read XML (libvirt.c).  It hands out the
  * start and end tags of a text one at a time and checks that the text is well-formed on
  * the way; what the elements mean is the caller's business.  It allocates nothing: names
  * and values point into the text, and every position is a byte offset into it (vmm.h's

@@ -22,7 +22,7 @@
  *   the base or vmware-cpuid-freq has an element;
  * - <cpu mode='host-passthrough' migratable='off'> is -cpu host,migratable=off: every bit
  *   KVM_GET_SUPPORTED_CPUID offers, async_pf_vmexit included (QEMU's migratable=on keeps
- *   only named bits: lib/vmm-qemu.c), never a hint; it passes invtsc too, and with it QEMU
+ *   only named bits: lib/vmm/qemu.c), never a hint; it passes invtsc too, and with it QEMU
  *   adds the timing leaf (vmware-cpuid-freq): <feature policy='disable' name='invtsc'/>
  *   keeps timing=off exact;
  * - without <cpu>, or with a named model (custom, host-model), QEMU's model defaults

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * KubeVirt: the spec.domain part of a VirtualMachineInstance (or of a VirtualMachine's
- * spec.template.spec), export only.  KubeVirt writes a libvirt domain (lib/vmm-libvirt.c
+ * spec.template.spec), export only.  KubeVirt writes a libvirt domain (lib/vmm/libvirt.c
  * says what libvirt makes of it); what reaches that domain (kubevirt/kubevirt,
  * pkg/virt-launcher/virtwrap/converter, Convert_v1_Features_To_api_Features and the clock
  * conversion; api types in staging/src/kubevirt.io/api/core/v1/schema.go):
@@ -50,7 +50,7 @@ static void kubevirt_feature(struct vmm_export *e, unsigned int id, int cs)
 		return;	/* dedicatedCpuPlacement: on and off both exact */
 	case F_MSI:
 		/*
-		 * QEMU sets the bit itself with a split irqchip (lib/vmm-libvirt.c): KubeVirt
+		 * QEMU sets the bit itself with a split irqchip (lib/vmm/libvirt.c): KubeVirt
 		 * has no I/O APIC setting (kubevirt/kubevirt PR #8114 asked for one and was
 		 * closed), and libvirt 10.10 and later add <ioapic driver='qemu'/> by itself
 		 * for more than 255 vCPUs.
