@@ -452,6 +452,62 @@ START_TEST(mptable)
 }
 END_TEST
 
+static uint8_t uart_in(struct boot_uart *u, unsigned int off)
+{
+	uint8_t v = 0x55;
+
+	ck_assert_int_eq(boot_uart_io(u, off, false, &v), -1);
+	return v;
+}
+
+static int uart_out(struct boot_uart *u, unsigned int off, uint8_t v)
+{
+	return boot_uart_io(u, off, true, &v);
+}
+
+/* What Linux's 8250 driver does to the console UART (8250_port.c autoconfig, console write). */
+START_TEST(uart)
+{
+	struct boot_uart u = { 0 };
+
+	/* transmit: THR takes the byte, LSR always says THRE|TEMT, nothing to receive */
+	ck_assert_int_eq(uart_out(&u, 0, 'K'), 'K');
+	ck_assert_uint_eq(uart_in(&u, 5), 0x60);
+	ck_assert_uint_eq(uart_in(&u, 0), 0);
+	/* the scratch register and IER's four bits (autoconfig's scratch test) */
+	ck_assert_int_eq(uart_out(&u, 7, 0xa5), -1);
+	ck_assert_uint_eq(uart_in(&u, 7), 0xa5);
+	ck_assert_int_eq(uart_out(&u, 1, 0xff), -1);
+	ck_assert_uint_eq(uart_in(&u, 1), 0x0f);
+	/* no interrupt pending; a 16550A once the FIFOs are on */
+	ck_assert_uint_eq(uart_in(&u, 2), 0x01);
+	ck_assert_int_eq(uart_out(&u, 2, 0x07), -1);
+	ck_assert_uint_eq(uart_in(&u, 2), 0xc1);
+	/* DLAB: offsets 0 and 1 are the divisor, not THR and IER */
+	ck_assert_int_eq(uart_out(&u, 3, 0x83), -1);
+	ck_assert_uint_eq(uart_in(&u, 3), 0x83);
+	ck_assert_int_eq(uart_out(&u, 0, 0x01), -1);
+	ck_assert_int_eq(uart_out(&u, 1, 0x00), -1);
+	ck_assert_uint_eq(uart_in(&u, 0), 0x01);
+	ck_assert_uint_eq(uart_in(&u, 1), 0x00);
+	ck_assert_int_eq(uart_out(&u, 3, 0x03), -1);
+	ck_assert_uint_eq(uart_in(&u, 1), 0x0f);
+	/* modem status: a terminal is there (DCD, DSR, CTS) */
+	ck_assert_uint_eq(uart_in(&u, 6), 0xb0);
+	/* loopback (autoconfig's test): MCR 0x10 -> MSR 0, MCR 0x1f -> 0xf0; nothing is sent */
+	ck_assert_int_eq(uart_out(&u, 4, 0x10), -1);
+	ck_assert_uint_eq(uart_in(&u, 6), 0x00);
+	ck_assert_int_eq(uart_out(&u, 4, 0x1f), -1);
+	ck_assert_uint_eq(uart_in(&u, 4), 0x1f);
+	ck_assert_uint_eq(uart_in(&u, 6), 0xf0);
+	ck_assert_int_eq(uart_out(&u, 4, 0x1a), -1);	/* OUT2, RTS: DCD, CTS */
+	ck_assert_uint_eq(uart_in(&u, 6), 0x90);
+	ck_assert_int_eq(uart_out(&u, 0, 'x'), -1);
+	ck_assert_int_eq(uart_out(&u, 4, 0x0b), -1);
+	ck_assert_int_eq(uart_out(&u, 0, '\n'), '\n');
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("boot-loader");
@@ -466,6 +522,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, load_initrd);
 	tcase_add_test(tc, load_errors);
 	tcase_add_test(tc, mptable);
+	tcase_add_test(tc, uart);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -9,34 +9,13 @@
 
 #include "boot/boot.h"
 #include "testutil.h"
+#include "boot-kernel.h"
 
 #define MIB (1024 * 1024)
 
 static char path[4096];
 static uint8_t *image;
 static size_t image_len;
-
-static bool find_kernel(void)
-{
-	const char *env = getenv("KVMCPUID_BOOT_KERNEL");
-	struct dirent *e;
-	DIR *d;
-
-	if (env && *env) {
-		snprintf(path, sizeof(path), "%s", env);
-		return true;
-	}
-	d = opendir("/boot");
-	if (!d)
-		return false;
-	while ((e = readdir(d)))
-		if (!strncmp(e->d_name, "vmlinuz", 7)) {
-			snprintf(path, sizeof(path), "/boot/%s", e->d_name);
-			break;
-		}
-	closedir(d);
-	return path[0] != '\0';
-}
 
 static void read_kernel(void)
 {
@@ -106,7 +85,7 @@ int main(void)
 	Suite *s = suite_create("boot-real");
 	TCase *tc = tcase_create("core");
 
-	if (!find_kernel()) {
+	if (!find_boot_kernel(path, sizeof(path))) {
 		printf("SKIP: no bzImage (set KVMCPUID_BOOT_KERNEL or install one in /boot)\n");
 		return 77;
 	}

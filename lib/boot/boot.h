@@ -142,6 +142,9 @@ struct boot_image {
  */
 int boot_load(struct kvmcpuid_ctx *ctx, const struct boot_spec *spec, uint8_t *mem,
 	      struct boot_image *img, struct kvmcpuid_diag *diag);
+/* boot_load's checks alone, *img filled: what to do before any memory exists. */
+int boot_check(struct kvmcpuid_ctx *ctx, const struct boot_spec *spec, struct boot_image *img,
+	       struct kvmcpuid_diag *diag);
 
 /* The e820 map boot_load writes: up to BOOT_E820_MAX entries {addr, size, type}. */
 #define BOOT_E820_MAX 4
@@ -163,5 +166,79 @@ size_t boot_mptable_size(unsigned int cpus);
  * Returns 0, -EINVAL (cpus 0 or past BOOT_MAX_CPUS), -ENOSPC (does not fit).
  */
 int boot_mptable(uint8_t *mem, size_t mem_size, uint64_t addr, unsigned int cpus);
+
+/* ---- the console (uart.c) ---- */
+#define BOOT_UART_PORT 0x3f8
+struct boot_uart {
+	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm;
+};
+/*
+ * One byte access to register off (0-7) of the UART: a write takes *val, a read fills it.
+ * Returns the byte the guest transmitted, or -1 when the access transmits nothing.
+ */
+int boot_uart_io(struct boot_uart *u, unsigned int off, bool write, uint8_t *val);
+
+/* ---- the run on KVM (run.c) ---- */
+/* How a boot ended: the public enum's values (kvmcpuid.h). */
+enum boot_end {
+	BOOT_END_NONE = KVMCPUID_BOOT_END_NONE,
+	BOOT_END_PANIC = KVMCPUID_BOOT_END_PANIC,
+	BOOT_END_RESET = KVMCPUID_BOOT_END_RESET,
+	BOOT_END_SHUTDOWN = KVMCPUID_BOOT_END_SHUTDOWN,
+	BOOT_END_HLT = KVMCPUID_BOOT_END_HLT,
+	BOOT_END_DEADLINE = KVMCPUID_BOOT_END_DEADLINE,
+	BOOT_END_ERROR = KVMCPUID_BOOT_END_ERROR,
+};
+const char *boot_end_name(enum boot_end end);
+
+/* The PV MSRs read back from every vCPU at the end (arch/x86/include/uapi/asm/kvm_para.h). */
+#define BOOT_PV_MSRS KVMCPUID_BOOT_MSRS
+extern const uint32_t boot_pv_msrs[BOOT_PV_MSRS];
+
+struct boot_config {
+	struct boot_spec spec;
+	const struct kvm_cpuid_entry2 *table;	/* every vCPU's (its APIC ID set per vCPU) */
+	size_t nent;
+	unsigned int apply_flags;	/* KVMCPUID_APPLY_ENFORCE */
+	unsigned int deadline_ms;	/* from the first KVM_RUN to the end */
+};
+
+struct boot_result {
+	enum boot_end end;
+	unsigned int end_vcpu;		/* the vCPU that saw it */
+	uint64_t setup_ms;		/* VM, memory, load and vCPUs, to the first KVM_RUN */
+	uint64_t run_ms;		/* the first KVM_RUN to the end */
+	char *console;			/* what the guest wrote to the UART, NUL-terminated */
+	size_t console_len;
+	bool console_truncated;		/* past BOOT_CONSOLE_MAX: the rest is dropped */
+	unsigned int cpus;
+	struct kvmcpuid_boot_vcpu *vcpu;	/* cpus of them */
+};
+#define BOOT_CONSOLE_MAX (1u << 20)
+
+/*
+ * Boot the kernel of cfg->spec on cfg->spec.cpus vCPUs (each with cfg->table) until it
+ * ends (enum boot_end), then kick every vCPU out of KVM_RUN and read its PV MSRs.
+ * *res is filled whenever the guest ran (free it with boot_result_clear), also when the
+ * result is -ETIMEDOUT (the deadline) or -EIO (a vCPU failed; diag says which and why).
+ * Returns 0, the errors of boot_load, -ENOENT/-EACCES/-ENODEV (no usable /dev/kvm),
+ * -ENOMEM, -EIO, -ETIMEDOUT.
+ */
+int boot_run(struct kvmcpuid_ctx *ctx, const struct boot_config *cfg, struct boot_result *res,
+	     struct kvmcpuid_diag *diag);
+void boot_result_clear(struct boot_result *res);
+/* The last line of the console that is not empty (at most len - 1 bytes), for messages. */
+void boot_console_tail(const struct boot_result *res, char *out, size_t len);
+/*
+ * A policy's table for a Linux guest, by the path every VMM takes: build for h, merge into
+ * h's KVM_GET_SUPPORTED_CPUID, the hypervisor bit set as every VMM sets it.  *table is
+ * malloc'd.  Returns 0, the errors of kvmcpuid_build and kvmcpuid_cpuid_merge.
+ */
+int boot_policy_table(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
+		      unsigned int flags, struct kvm_cpuid_entry2 **table, size_t *nent,
+		      unsigned int *apply_flags, struct kvmcpuid_diag *diag);
+/* A whole file (a kernel, an initrd: up to 1 GiB) into a malloc'd buffer. */
+int boot_read_file(struct kvmcpuid_ctx *ctx, const char *path, uint8_t **buf, size_t *len,
+		   struct kvmcpuid_diag *diag);
 
 #endif

@@ -249,6 +249,25 @@ static void write_zero_page(uint8_t *mem, const struct boot_spec *s,
 	}
 }
 
+int boot_check(struct kvmcpuid_ctx *ctx, const struct boot_spec *s, struct boot_image *img,
+	       struct kvmcpuid_diag *diag)
+{
+	int r;
+
+	memset(img, 0, sizeof(*img));
+	r = boot_parse(ctx, s->kernel, s->kernel_len, s->kernel_origin, &img->k, diag);
+	if (r < 0)
+		return r;
+	r = check_spec(ctx, s, img, s->cmdline ? strlen(s->cmdline) : 0, diag);
+	if (r < 0)
+		return r;
+	img->mptable = BOOT_BIOS;
+	if (boot_mptable_size(s->cpus) > BOOT_HIMEM - BOOT_BIOS)
+		return diag_set(ctx, diag, EINVAL, NULL, 0, 0, "the MP table of %u vCPUs is too big",
+				s->cpus);
+	return 0;
+}
+
 int boot_load(struct kvmcpuid_ctx *ctx, const struct boot_spec *s, uint8_t *mem,
 	      struct boot_image *img, struct kvmcpuid_diag *diag)
 {
@@ -256,17 +275,9 @@ int boot_load(struct kvmcpuid_ctx *ctx, const struct boot_spec *s, uint8_t *mem,
 	size_t cmdline_len = strlen(cmdline);
 	int r;
 
-	memset(img, 0, sizeof(*img));
-	r = boot_parse(ctx, s->kernel, s->kernel_len, s->kernel_origin, &img->k, diag);
+	r = boot_check(ctx, s, img, diag);
 	if (r < 0)
 		return r;
-	r = check_spec(ctx, s, img, cmdline_len, diag);
-	if (r < 0)
-		return r;
-	img->mptable = BOOT_BIOS;
-	if (boot_mptable_size(s->cpus) > BOOT_HIMEM - BOOT_BIOS)
-		return diag_set(ctx, diag, EINVAL, NULL, 0, 0, "the MP table of %u vCPUs is too big",
-				s->cpus);
 	memcpy(mem + img->load_addr, s->kernel + img->k.setup_size, img->k.kernel_size);
 	if (s->initrd)
 		memcpy(mem + img->initrd_addr, s->initrd, s->initrd_len);
