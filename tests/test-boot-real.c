@@ -14,7 +14,7 @@
 #define MIB (1024 * 1024)
 
 static char path[4096];
-static uint8_t *image;
+static uint8_t *kimage;
 static size_t image_len;
 
 static void read_kernel(void)
@@ -25,9 +25,9 @@ static void read_kernel(void)
 	ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
 	ck_assert_int_eq(fstat(fd, &st), 0);
 	image_len = (size_t)st.st_size;
-	image = mmap(NULL, image_len, PROT_READ, MAP_PRIVATE, fd, 0);
+	kimage = mmap(NULL, image_len, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
-	ck_assert(image != MAP_FAILED);
+	ck_assert(kimage != MAP_FAILED);
 }
 
 START_TEST(real_kernel)
@@ -41,7 +41,7 @@ START_TEST(real_kernel)
 	uint8_t *mem;
 
 	read_kernel();
-	ck_assert_msg(boot_parse(ctx, image, image_len, path, &k, &d) == 0, "%s", d.message);
+	ck_assert_msg(boot_parse(ctx, kimage, image_len, path, &k, &d) == 0, "%s", d.message);
 	printf("%s: protocol %u.%02u, setup %u bytes, kernel %u bytes, init_size %u MiB, "
 	       "pref_address 0x%llx, alignment 0x%x, cmdline_size %u, xloadflags 0x%x\n",
 	       path, k.version >> 8, k.version & 0xff, k.setup_size, k.kernel_size,
@@ -66,16 +66,16 @@ START_TEST(real_kernel)
 	mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ck_assert(mem != MAP_FAILED);
 	s = (struct boot_spec){
-		.kernel = image, .kernel_len = image_len, .kernel_origin = path,
+		.kernel = kimage, .kernel_len = image_len, .kernel_origin = path,
 		.cmdline = "console=ttyS0 panic=-1 quiet", .cpus = 2, .mem_size = mem_size,
 	};
 	ck_assert_msg(boot_load(ctx, &s, mem, &img, &d) == 0, "%s", d.message);
 	ck_assert_uint_ge(img.load_addr, k.pref_address);
 	ck_assert_uint_eq(img.load_addr % k.kernel_alignment, 0);
-	ck_assert_int_eq(memcmp(mem + img.load_addr, image + k.setup_size, k.kernel_size), 0);
-	ck_assert_int_eq(memcmp(mem + BOOT_ZERO_PAGE + 0x1f1, image + 0x1f1, 0x210 - 0x1f1), 0);
+	ck_assert_int_eq(memcmp(mem + img.load_addr, kimage + k.setup_size, k.kernel_size), 0);
+	ck_assert_int_eq(memcmp(mem + BOOT_ZERO_PAGE + 0x1f1, kimage + 0x1f1, 0x210 - 0x1f1), 0);
 	munmap(mem, mem_size);
-	munmap(image, image_len);
+	munmap(kimage, image_len);
 	kvmcpuid_unref(ctx);
 }
 END_TEST

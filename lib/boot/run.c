@@ -135,19 +135,24 @@ static void end_run(struct boot_run *b, struct boot_vcpu *bv, enum boot_end end)
 	pthread_mutex_unlock(&b->lock);
 }
 
-/* A byte of console output.  Returns true when it completes the panic line. */
+/*
+ * A byte of console output.  Returns true when it completes the panic line.  Linux's
+ * console ends lines with "\r\n" (uart_console_write): the captured text keeps the "\n".
+ */
 static bool console_put(struct boot_run *b, char c)
 {
 	struct boot_result *res = b->res;
 	bool panic = false;
 
+	if (c == '\r')
+		return false;
 	if (res->console_len + 1 < BOOT_CONSOLE_MAX) {
 		res->console[res->console_len++] = c;
 		res->console[res->console_len] = '\0';
 	} else {
 		res->console_truncated = true;
 	}
-	if (c == '\n' || c == '\r') {
+	if (c == '\n') {
 		b->line[b->line_len] = '\0';
 		panic = strstr(b->line, PANIC_LINE) != NULL;
 		b->line_len = 0;
