@@ -655,6 +655,8 @@ struct kvmcpuid_boot_info {
 	unsigned int end_vcpu;		/* the vCPU that saw the end */
 	uint64_t setup_ms;		/* VM, memory, kernel and vCPUs until the first KVM_RUN */
 	uint64_t run_ms;		/* the first KVM_RUN until the end */
+	uint64_t first_output_ms;	/* the first KVM_RUN until the first console byte (0:
+					 * none): the kernel's decompression and early setup */
 	const char *console;		/* what the guest wrote to its UART (0x3f8) */
 	size_t console_len;
 	bool console_truncated;		/* past 1 MiB: the rest was dropped */

@@ -40,8 +40,9 @@ static void print_result(const char *label, const struct boot_result *res)
 {
 	unsigned int c, i;
 
-	printf("%s: end %s (vCPU %u), setup %llu ms, run %llu ms to the end\n", label,
-	       boot_end_name(res->end), res->end_vcpu, (unsigned long long)res->setup_ms,
+	printf("%s: end %s (vCPU %u), setup %llu ms, first console byte at %llu ms, run %llu ms "
+	       "to the end\n", label, boot_end_name(res->end), res->end_vcpu,
+	       (unsigned long long)res->setup_ms, (unsigned long long)res->first_output_ms,
 	       (unsigned long long)res->run_ms);
 	for (c = 0; c < res->cpus; c++) {
 		printf("  vCPU %u mp_state %u:", c, res->vcpu[c].mp_state);

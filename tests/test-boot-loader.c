@@ -480,6 +480,49 @@ START_TEST(uart)
 }
 END_TEST
 
+static bool put_all(struct boot_console *con, const char *s)
+{
+	bool panic = false;
+
+	while (*s)
+		panic |= boot_console_put(con, *s++);
+	return panic;
+}
+
+START_TEST(console)
+{
+	char buf[64], tail[32];
+	struct boot_console con = { .buf = buf, .cap = sizeof(buf) };
+	struct boot_result res = { 0 };
+
+	/* the panic is seen when its line ends, never before; "\r" is dropped */
+	ck_assert(!put_all(&con, "[    0.1] hello\r\n[    4.8] Kernel panic - not syncing: VFS"));
+	ck_assert(put_all(&con, "\r\n"));
+	ck_assert_str_eq(buf, "[    0.1] hello\n[    4.8] Kernel panic - not syncing: VFS\n");
+	ck_assert(!con.truncated);
+	res.console = buf;
+	res.console_len = con.len;
+	boot_console_tail(&res, tail, sizeof(tail));	/* the last line's last 31 bytes */
+	ck_assert_str_eq(tail, "Kernel panic - not syncing: VFS");
+	boot_console_tail(&res, tail, 8);
+	ck_assert_str_eq(tail, "ng: VFS");
+	boot_console_tail(&res, tail, 5);
+	ck_assert_str_eq(tail, " VFS");
+	/* past the buffer: the text stops, the panic line is still seen */
+	ck_assert(!put_all(&con, "0123456789"));
+	ck_assert(con.truncated);
+	ck_assert_uint_eq(con.len, sizeof(buf) - 1);
+	ck_assert_uint_eq(strlen(buf), sizeof(buf) - 1);
+	ck_assert(put_all(&con, "Kernel panic - not syncing\n"));
+	/* a line longer than the line buffer: its start is what is matched */
+	memset(con.line, 0, sizeof(con.line));
+	con.line_len = 0;
+	for (size_t i = 0; i < 300; i++)
+		boot_console_put(&con, 'x');
+	ck_assert(!put_all(&con, "Kernel panic - not syncing\n"));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("boot-loader");
@@ -495,6 +538,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, load_errors);
 	tcase_add_test(tc, mptable);
 	tcase_add_test(tc, uart);
+	tcase_add_test(tc, console);
 	suite_add_tcase(s, tc);
 	return s;
 }

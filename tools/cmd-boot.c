@@ -44,8 +44,10 @@ static void print_json(const struct kvmcpuid_boot_info *bi)
 
 	printf("{\"kvmcpuid_boot\": 1, \"end\": ");
 	cli_json_string(stdout, bi->end_name);
-	printf(", \"end_vcpu\": %u, \"setup_ms\": %llu, \"run_ms\": %llu, \"cmdline\": ",
-	       bi->end_vcpu, (unsigned long long)bi->setup_ms, (unsigned long long)bi->run_ms);
+	printf(", \"end_vcpu\": %u, \"setup_ms\": %llu, \"run_ms\": %llu, "
+	       "\"first_output_ms\": %llu, \"cmdline\": ", bi->end_vcpu,
+	       (unsigned long long)bi->setup_ms, (unsigned long long)bi->run_ms,
+	       (unsigned long long)bi->first_output_ms);
 	cli_json_string(stdout, bi->cmdline);
 	printf(", \"protocol\": \"%u.%02u\", \"vcpus\": [", bi->protocol >> 8, bi->protocol & 0xff);
 	for (c = 0; c < bi->cpus; c++) {
@@ -76,6 +78,9 @@ static void print_text(const struct kvmcpuid_boot_info *bi, bool console)
 	printf(_("end: %s (vCPU %u), %llu ms after the first KVM_RUN (setup: %llu ms)\n"),
 	       bi->end_name, bi->end_vcpu, (unsigned long long)bi->run_ms,
 	       (unsigned long long)bi->setup_ms);
+	if (bi->first_output_ms)
+		printf(_("first console output: %llu ms after the first KVM_RUN\n"),
+		       (unsigned long long)bi->first_output_ms);
 	printf("%-10s  %-23s", "MSR", "NAME");
 	for (c = 0; c < bi->cpus; c++)
 		printf("  vCPU %-13u", c);

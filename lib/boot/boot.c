@@ -177,6 +177,7 @@ static void fill_info(struct kvmcpuid_boot *b)
 		.end_name = boot_end_name(res->end),
 		.end_vcpu = res->end_vcpu,
 		.setup_ms = res->setup_ms, .run_ms = res->run_ms,
+		.first_output_ms = res->first_output_ms,
 		.console = res->console ? res->console : "",
 		.console_len = res->console_len,
 		.console_truncated = res->console_truncated,

@@ -178,6 +178,18 @@ struct boot_uart {
  */
 int boot_uart_io(struct boot_uart *u, unsigned int off, bool write, uint8_t *val);
 
+/* What the guest wrote, and its current line, for the end of the run. */
+#define BOOT_PANIC_LINE "Kernel panic - not syncing"
+struct boot_console {
+	char *buf;			/* cap bytes, NUL-terminated */
+	size_t len, cap;
+	bool truncated;			/* bytes past cap - 1 were dropped */
+	char line[160];
+	size_t line_len;
+};
+/* Append a byte; true when it ends a line holding BOOT_PANIC_LINE.  "\r" is dropped. */
+bool boot_console_put(struct boot_console *con, char c);
+
 /* ---- the run on KVM (run.c) ---- */
 /* How a boot ended: the public enum's values (kvmcpuid.h). */
 enum boot_end {
@@ -208,6 +220,7 @@ struct boot_result {
 	unsigned int end_vcpu;		/* the vCPU that saw it */
 	uint64_t setup_ms;		/* VM, memory, load and vCPUs, to the first KVM_RUN */
 	uint64_t run_ms;		/* the first KVM_RUN to the end */
+	uint64_t first_output_ms;	/* the first KVM_RUN to the first console byte (0: none) */
 	char *console;			/* what the guest wrote to the UART, NUL-terminated */
 	size_t console_len;
 	bool console_truncated;		/* past BOOT_CONSOLE_MAX: the rest is dropped */

@@ -37,7 +37,6 @@ const uint32_t boot_pv_msrs[BOOT_PV_MSRS] = {
 	MSR_KVM_SYSTEM_TIME,
 };
 
-#define PANIC_LINE "Kernel panic - not syncing"
 #define PORT_KBD_STATUS 0x64
 #define PORT_RESET_CONTROL 0xcf9
 #define KBD_PULSE_RESET 0xfe
@@ -86,9 +85,8 @@ struct boot_run {
 	bool failed;			/* a vCPU could not be set up */
 	int stop;			/* atomic: every vCPU leaves KVM_RUN */
 	struct boot_uart uart;
+	struct boot_console con;	/* into res->console */
 	struct boot_result *res;
-	char line[160];			/* the console's current line, for the panic */
-	size_t line_len;
 	uint64_t start_ms, deadline_at;
 };
 
@@ -135,33 +133,6 @@ static void end_run(struct boot_run *b, struct boot_vcpu *bv, enum boot_end end)
 	pthread_mutex_unlock(&b->lock);
 }
 
-/*
- * A byte of console output.  Returns true when it completes the panic line.  Linux's
- * console ends lines with "\r\n" (uart_console_write): the captured text keeps the "\n".
- */
-static bool console_put(struct boot_run *b, char c)
-{
-	struct boot_result *res = b->res;
-	bool panic = false;
-
-	if (c == '\r')
-		return false;
-	if (res->console_len + 1 < BOOT_CONSOLE_MAX) {
-		res->console[res->console_len++] = c;
-		res->console[res->console_len] = '\0';
-	} else {
-		res->console_truncated = true;
-	}
-	if (c == '\n') {
-		b->line[b->line_len] = '\0';
-		panic = strstr(b->line, PANIC_LINE) != NULL;
-		b->line_len = 0;
-	} else if (b->line_len + 1 < sizeof(b->line)) {
-		b->line[b->line_len++] = c;
-	}
-	return panic;
-}
-
 /* Port I/O: the UART, the two reset ports; nothing else answers (reads as all ones). */
 static void handle_io(struct boot_run *b, struct boot_vcpu *bv, struct kvm_run *run)
 {
@@ -179,7 +150,9 @@ static void handle_io(struct boot_run *b, struct boot_vcpu *bv, struct kvm_run *
 		if (p >= BOOT_UART_PORT && p < BOOT_UART_PORT + 8) {
 			int c = boot_uart_io(&b->uart, p - BOOT_UART_PORT, write, &data[i]);
 
-			if (c >= 0 && console_put(b, (char)c))
+			if (c >= 0 && !b->res->first_output_ms)
+				b->res->first_output_ms = vm_now_ms() - b->start_ms;
+			if (c >= 0 && boot_console_put(&b->con, (char)c))
 				end_locked(b, bv, BOOT_END_PANIC);
 		} else if (write) {
 			if ((p == PORT_KBD_STATUS && data[i] == KBD_PULSE_RESET) ||
@@ -507,7 +480,10 @@ int boot_run(struct kvmcpuid_ctx *ctx, const struct boot_config *cfg, struct boo
 		r = -ENOMEM;
 		goto out;
 	}
+	b.con = (struct boot_console){ .buf = res->console, .cap = BOOT_CONSOLE_MAX };
 	r = start_vcpus(&b, n, t0);
+	res->console_len = b.con.len;
+	res->console_truncated = b.con.truncated;
 	if (r < 0)
 		goto out;
 	r = vcpu_error(&b, diag);

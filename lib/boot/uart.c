@@ -8,6 +8,8 @@
  * outputs to the status inputs, as autoconfig's loopback test expects, and keeps what is
  * written from the output.
  */
+#include <string.h>
+
 #include "boot.h"
 
 enum {
@@ -91,4 +93,27 @@ int boot_uart_io(struct boot_uart *u, unsigned int off, bool write, uint8_t *val
 		break;
 	}
 	return -1;
+}
+
+bool boot_console_put(struct boot_console *con, char c)
+{
+	bool panic = false;
+
+	/* Linux ends console lines with "\r\n" (uart_console_write): keep the "\n" */
+	if (c == '\r')
+		return false;
+	if (con->len + 1 < con->cap) {
+		con->buf[con->len++] = c;
+		con->buf[con->len] = '\0';
+	} else {
+		con->truncated = true;
+	}
+	if (c == '\n') {
+		con->line[con->line_len] = '\0';
+		panic = strstr(con->line, BOOT_PANIC_LINE) != NULL;
+		con->line_len = 0;
+	} else if (con->line_len + 1 < sizeof(con->line)) {
+		con->line[con->line_len++] = c;
+	}
+	return panic;
 }
