@@ -57,8 +57,9 @@ static void print_result(const char *label, const struct boot_result *res)
 	printf("  console (%zu bytes):\n%s\n", res->console_len, res->console ? res->console : "");
 }
 
-/* Boot with the inline policy inl and the extra command line; the result in *res. */
-static void boot(const char *inl, const char *append, struct boot_result *res)
+/* Boot with the inline policy inl, the extra command line and initrd (NULL: none). */
+static void boot_initrd(const char *inl, const char *append, const uint8_t *initrd,
+			size_t initrd_len, struct boot_result *res)
 {
 	struct kvmcpuid_ctx *ctx = test_ctx();
 	struct kvmcpuid_policy *p = inline_policy(ctx, inl);
@@ -81,6 +82,7 @@ static void boot(const char *inl, const char *append, struct boot_result *res)
 	cfg.spec = (struct boot_spec){
 		.kernel = kernel, .kernel_len = len, .kernel_origin = kernel_path,
 		.cmdline = cmdline, .cpus = cpus, .mem_size = 256 * MIB,
+		.initrd = initrd, .initrd_len = initrd_len, .initrd_origin = "initrd",
 	};
 	cfg.table = table;
 	cfg.nent = nent;
@@ -94,6 +96,11 @@ static void boot(const char *inl, const char *append, struct boot_result *res)
 	kvmcpuid_host_unref(h);
 	kvmcpuid_policy_unref(p);
 	kvmcpuid_unref(ctx);
+}
+
+static void boot(const char *inl, const char *append, struct boot_result *res)
+{
+	boot_initrd(inl, append, NULL, 0, res);
 }
 
 START_TEST(default_policy)
@@ -137,6 +144,24 @@ START_TEST(kvmclock_masked)
 }
 END_TEST
 
+/*
+ * An initrd that is no archive: Linux finds it where boot_params says and says so
+ * (init/initramfs.c, populate_rootfs: "Initramfs unpacking failed", KERN_ERR, shown
+ * under quiet), then panics for want of a root as without one.
+ */
+START_TEST(initrd)
+{
+	static uint8_t junk[64 * 1024];
+	struct boot_result res;
+
+	memset(junk, 0x5a, sizeof(junk));
+	boot_initrd("", "", junk, sizeof(junk), &res);
+	ck_assert_int_eq(res.end, BOOT_END_PANIC);
+	ck_assert_ptr_nonnull(strstr(res.console, "Initramfs unpacking failed"));
+	boot_result_clear(&res);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("live-boot");
@@ -157,6 +182,7 @@ int main(void)
 	tcase_set_timeout(tc, deadline_s * 3 + 30);
 	tcase_add_test(tc, default_policy);
 	tcase_add_test(tc, kvmclock_masked);
+	tcase_add_test(tc, initrd);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
