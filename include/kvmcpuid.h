@@ -634,6 +634,80 @@ int kvmcpuid_policy_import_file(struct kvmcpuid_ctx *ctx, const char *format, co
 				struct kvmcpuid_diag *diag, kvmcpuid_lost_fn fn, void *data,
 				struct kvmcpuid_policy **ret);
 
+/* ---- boot a Linux guest ------------------------------------------------- */
+
+struct kvmcpuid_boot;
+
+/* How a boot ended. */
+enum kvmcpuid_boot_end {
+	KVMCPUID_BOOT_END_NONE = 0,	/* not run */
+	KVMCPUID_BOOT_END_PANIC = 1,	/* the console showed "Kernel panic - not syncing" */
+	KVMCPUID_BOOT_END_RESET = 2,	/* a reset through port 0xcf9 or 0x64 */
+	KVMCPUID_BOOT_END_SHUTDOWN = 3,	/* a triple fault or a system event */
+	KVMCPUID_BOOT_END_HLT = 4,	/* KVM_EXIT_HLT */
+	KVMCPUID_BOOT_END_DEADLINE = 5,	/* the deadline passed first */
+	KVMCPUID_BOOT_END_ERROR = 6,	/* a vCPU failed */
+};
+
+/* The PV MSRs read from every vCPU at the end: 0x4b564d00-0x4b564d07, 0x11, 0x12. */
+#define KVMCPUID_BOOT_MSRS 10
+struct kvmcpuid_boot_vcpu {
+	uint64_t msr[KVMCPUID_BOOT_MSRS];	/* in the order of kvmcpuid_boot_info's msrs */
+	uint32_t readable;		/* bit i: KVM_GET_MSRS read msrs[i] */
+	uint32_t mp_state;		/* KVM_GET_MP_STATE (KVM_MP_STATE_*) at the end */
+};
+
+/* What a boot did.  Fields may be added at the end. */
+struct kvmcpuid_boot_info {
+	enum kvmcpuid_boot_end end;
+	const char *end_name;		/* "panic", "reset", ... */
+	unsigned int end_vcpu;		/* the vCPU that saw the end */
+	uint64_t setup_ms;		/* VM, memory, kernel and vCPUs until the first KVM_RUN */
+	uint64_t run_ms;		/* the first KVM_RUN until the end */
+	uint64_t first_output_ms;	/* the first KVM_RUN until the first console byte (0:
+					 * none): the kernel's decompression and early setup */
+	const char *console;		/* what the guest wrote to its UART (0x3f8) */
+	size_t console_len;
+	bool console_truncated;		/* past 1 MiB: the rest was dropped */
+	unsigned int cpus;
+	const struct kvmcpuid_boot_vcpu *vcpu;	/* cpus of them */
+	const uint32_t *msrs;		/* the KVMCPUID_BOOT_MSRS indices */
+	const char *cmdline;		/* the kernel's command line */
+	uint16_t protocol;		/* the kernel's boot protocol (0x020f: 2.15) */
+};
+
+/*
+ * A boot of a Linux bzImage on vCPUs given policy's table (build, merge, apply, as any
+ * VMM), holding a copy of the policy and a reference on its context.  Returns 0, -EINVAL,
+ * -ENOMEM.
+ */
+int kvmcpuid_boot_new(const struct kvmcpuid_policy *policy, struct kvmcpuid_boot **ret);
+/* Drop a reference (the last frees it); returns NULL.  NULL is ignored. */
+struct kvmcpuid_boot *kvmcpuid_boot_unref(struct kvmcpuid_boot *boot);
+/*
+ * Set key to value: "kernel" (a bzImage, read and checked now), "initrd" (a file, read
+ * now; "" for none), "cpus" (default 2), "memory" (MiB, default 256), "append" (added to
+ * "console=ttyS0 panic=-1 quiet"), "deadline_ms" (from the first KVM_RUN, default 120000).
+ * Returns 0, -ENOENT (no such key), -EINVAL (a bad value, a file that is not a bzImage or
+ * is truncated; diag says which), -ENOTSUP (a boot protocol before 2.12, no 64-bit entry),
+ * -ENOMEM.  Files that cannot be read give -EINVAL too, diag naming the errno.
+ */
+int kvmcpuid_boot_set(struct kvmcpuid_boot *boot, const char *key, const char *value,
+		      struct kvmcpuid_diag *diag);
+/*
+ * Boot: everything about the input is checked first (nothing runs on a bad one), then the
+ * guest runs until the console shows its panic (panic=-1, no root: after Linux's PV
+ * setup), a reset, a triple fault or the deadline, and every vCPU's PV MSRs are read.
+ * Returns 0 (see kvmcpuid_boot_info), -EINVAL (no kernel, memory or cpus out of range),
+ * -E2BIG (a command line over the kernel's cmdline_size), -ENOSPC (kernel or initrd do not
+ * fit the memory), -ENOENT/-EACCES/-ENODEV (no usable /dev/kvm), -ETIMEDOUT (the deadline:
+ * diag quotes the console's last line; the info is filled), -EIO (a vCPU failed; the
+ * info is filled), -ENOMEM, the errors of kvmcpuid_build.
+ */
+int kvmcpuid_boot_run(struct kvmcpuid_boot *boot, struct kvmcpuid_diag *diag);
+/* What the last run did, valid while boot lives and until its next run; NULL for NULL. */
+const struct kvmcpuid_boot_info *kvmcpuid_boot_info(const struct kvmcpuid_boot *boot);
+
 #ifdef __cplusplus
 }
 #endif

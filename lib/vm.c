@@ -137,8 +137,47 @@ static int vcpu_timer(struct vm *vm, struct vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * A Linux guest's platform (lib/boot): the full in-kernel irqchip (PIC, IOAPIC, LAPICs),
+ * the PIT, and the three pages Intel's VMX needs for real mode and the identity map,
+ * above the LAPIC as QEMU and kvmtool place them (0xfffbc000, 0xfffbd000).  The TSS and
+ * identity-map addresses go before the first vCPU, the PIT after the irqchip
+ * (Documentation/virt/kvm/api.rst).
+ */
+static int boot_platform(struct vm *vm, struct kvmcpuid_diag *diag)
+{
+	struct kvm_pit_config pit = { .flags = 0 };
+	uint64_t identity = 0xfffbc000;
+	const char *what = "KVM_SET_IDENTITY_MAP_ADDR";
+	int r;
+
+	r = kvm_ioctl(vm->ctx, vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &identity);
+	if (r == 0) {
+		what = "KVM_SET_TSS_ADDR";
+		r = kvm_ioctl(vm->ctx, vm->vm_fd, KVM_SET_TSS_ADDR, (void *)0xfffbd000ul);
+	}
+	if (r == 0) {
+		what = "KVM_CREATE_IRQCHIP";
+		r = kvm_ioctl(vm->ctx, vm->vm_fd, KVM_CREATE_IRQCHIP, 0);
+	}
+	if (r == 0) {
+		what = "KVM_CREATE_PIT2";
+		r = kvm_ioctl(vm->ctx, vm->vm_fd, KVM_CREATE_PIT2, &pit);
+	}
+	if (r < 0)
+		return diag_set(vm->ctx, diag, r == -ENOMEM ? ENOMEM : EIO, what, 0, 0,
+				"failed: %s", strerror(-r));
+	return 0;
+}
+
 int vm_create(struct kvmcpuid_ctx *ctx, unsigned int flags, struct vm *vm,
 	      struct kvmcpuid_diag *diag)
+{
+	return vm_create_mem(ctx, flags, GUEST_MEM_SIZE, vm, diag);
+}
+
+int vm_create_mem(struct kvmcpuid_ctx *ctx, unsigned int flags, size_t mem_size, struct vm *vm,
+		  struct kvmcpuid_diag *diag)
 {
 	struct kvm_userspace_memory_region region = { 0 };
 	int kvm_fd, r;
@@ -146,6 +185,9 @@ int vm_create(struct kvmcpuid_ctx *ctx, unsigned int flags, struct vm *vm,
 	memset(vm, 0, sizeof(*vm));
 	vm->ctx = ctx;
 	vm->vm_fd = -1;
+	if (mem_size < GUEST_MEM_SIZE)
+		return -EINVAL;
+	vm->flags = flags;
 	kvm_fd = ctx_kvm_fd(ctx, diag);
 	if (kvm_fd < 0)
 		return kvm_fd;
@@ -166,21 +208,22 @@ int vm_create(struct kvmcpuid_ctx *ctx, unsigned int flags, struct vm *vm,
 	vm->vm_fd = r;
 	/* A named memfd: the guest memory shows as /memfd:kvmcpuid-guest in /proc/PID/maps. */
 	r = memfd_create("kvmcpuid-guest", MFD_CLOEXEC);
-	if (r < 0 || ftruncate(r, GUEST_MEM_SIZE) < 0) {
+	if (r < 0 || ftruncate(r, (off_t)mem_size) < 0) {
 		if (r >= 0)
 			close(r);
 		r = diag_set(ctx, diag, ENOMEM, NULL, 0, 0, "cannot allocate guest memory: %s",
 			     strerror(errno));
 		goto err;
 	}
-	vm->mem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, r, 0);
+	vm->mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE, MAP_SHARED, r, 0);
 	close(r);
 	if (vm->mem == MAP_FAILED) {
 		vm->mem = NULL;
 		r = -ENOMEM;
 		goto err;
 	}
-	region.memory_size = GUEST_MEM_SIZE;
+	vm->mem_size = mem_size;
+	region.memory_size = mem_size;
 	region.userspace_addr = (uintptr_t)vm->mem;
 	r = kvm_ioctl(ctx, vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region);
 	if (r < 0) {
@@ -188,7 +231,11 @@ int vm_create(struct kvmcpuid_ctx *ctx, unsigned int flags, struct vm *vm,
 			     strerror(-r));
 		goto err;
 	}
-	if (!(flags & VM_NO_IRQCHIP)) {
+	if (flags & VM_BOOT) {
+		r = boot_platform(vm, diag);
+		if (r < 0)
+			goto err;
+	} else if (!(flags & VM_NO_IRQCHIP)) {
 		/*
 		 * An in-kernel LAPIC (PV EOI, async PF delivery and the PV IPIs need one) but
 		 * no in-kernel PIC/IOAPIC: the split irqchip.  A full KVM_CREATE_IRQCHIP
@@ -205,7 +252,7 @@ int vm_create(struct kvmcpuid_ctx *ctx, unsigned int flags, struct vm *vm,
 			goto err;
 		}
 	}
-	r = load_image(vm, diag);
+	r = flags & VM_BOOT ? 0 : load_image(vm, diag);
 	if (r < 0)
 		goto err;
 	r = setup_deadline(vm);
@@ -246,7 +293,8 @@ int vm_vcpu_create(struct vm *vm, struct vcpu *vcpu, struct kvmcpuid_diag *diag)
 	memset(vcpu, 0, sizeof(*vcpu));
 	vcpu->fd = -1;
 	vcpu->id = __atomic_fetch_add(&vm->next_vcpu_id, 1, __ATOMIC_RELAXED);
-	if (vcpu->id >= GUEST_MAX_VCPUS)
+	/* a slot each in the verifying guest's memory; a Linux guest has no slots */
+	if (!(vm->flags & VM_BOOT) && vcpu->id >= GUEST_MAX_VCPUS)
 		return diag_set(vm->ctx, diag, ENOSPC, NULL, 0, 0,
 				"the verifying VM has room for %u vCPUs", GUEST_MAX_VCPUS);
 	r = kvm_ioctl(vm->ctx, vm->vm_fd, KVM_CREATE_VCPU, (void *)(long)vcpu->id);
@@ -297,53 +345,46 @@ err:
  * refuses EFER.LME without X86_FEATURE_LM in the vCPU's CPUID: EINVAL on a vCPU with no
  * table yet (measured on 6.12.y; it reaches every stable series that takes the patch).
  */
-int vm_vcpu_setup(struct vm *vm, struct vcpu *vcpu, struct kvmcpuid_diag *diag)
+int vm_vcpu_enter(struct vm *vm, struct vcpu *vcpu, const struct vm_entry *e,
+		  struct kvmcpuid_diag *diag)
 {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
-	struct guest_head head;
 	int r;
 
 	r = kvm_ioctl(vm->ctx, vcpu->fd, KVM_GET_SREGS, &sregs);
 	if (r < 0)
 		goto err_ioctl;
-	seg(&sregs.cs, 0x08, 11, true);
-	seg(&sregs.ds, 0x10, 3, false);
+	seg(&sregs.cs, e->cs, 11, true);
+	seg(&sregs.ds, e->ds, 3, false);
 	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
-	sregs.gs.base = GUEST_SLOTS + vcpu->id * GUEST_SLOT_SIZE;
+	sregs.gs.base = e->gs_base;
 	memset(&sregs.tr, 0, sizeof(sregs.tr));
-	sregs.tr.base = GUEST_TSS;
+	sregs.tr.selector = e->tr;
+	sregs.tr.base = e->tr_base;
 	sregs.tr.limit = 0x67;
 	sregs.tr.type = 11;
 	sregs.tr.present = 1;
-	sregs.gdt.base = GUEST_GDT;
-	sregs.gdt.limit = 3 * 8 - 1;
-	sregs.idt.base = GUEST_IDT;
-	sregs.idt.limit = 32 * 16 - 1;
+	sregs.gdt.base = e->gdt_base;
+	sregs.gdt.limit = e->gdt_limit;
+	sregs.idt.base = e->idt_base;
+	sregs.idt.limit = e->idt_limit;
 	sregs.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_PG;
-	sregs.cr3 = GUEST_PML4;
+	sregs.cr3 = e->cr3;
 	sregs.cr4 = CR4_PAE;
 	sregs.efer = EFER_LME | EFER_LMA;
 	r = kvm_ioctl(vm->ctx, vcpu->fd, KVM_SET_SREGS, &sregs);
 	if (r < 0)
 		goto err_ioctl;
-	memcpy(&head, vm->mem + GUEST_IMAGE, sizeof(head));
 	memset(&regs, 0, sizeof(regs));
-	regs.rip = head.entry;
-	regs.rdi = GUEST_SLOTS + vcpu->id * GUEST_SLOT_SIZE;
-	regs.rsp = regs.rdi + GUEST_SLOT_STACK;
+	regs.rip = e->rip;
+	regs.rsi = e->rsi;
+	regs.rdi = e->rdi;
+	regs.rsp = e->rsp;
 	regs.rflags = 0x2;
 	r = kvm_ioctl(vm->ctx, vcpu->fd, KVM_SET_REGS, &regs);
 	if (r < 0)
 		goto err_ioctl;
-	/* With an in-kernel LAPIC every vCPU but the first waits for SIPI: make it runnable. */
-	if (vcpu->id > 0) {
-		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
-
-		r = kvm_ioctl(vm->ctx, vcpu->fd, KVM_SET_MP_STATE, &mp);
-		if (r < 0)
-			goto err_ioctl;
-	}
 	return 0;
 err_ioctl:
 	return diag_set(vm->ctx, diag, r == -ENOMEM ? ENOMEM : EIO, "vCPU setup", 0, 0,
@@ -351,7 +392,40 @@ err_ioctl:
 			r == -EINVAL ? " (was the CPUID table applied first?)" : "");
 }
 
-static void drain_signal(struct vm *vm)
+int vm_vcpu_setup(struct vm *vm, struct vcpu *vcpu, struct kvmcpuid_diag *diag)
+{
+	struct guest_head head;
+	struct vm_entry e;
+	int r;
+
+	memcpy(&head, vm->mem + GUEST_IMAGE, sizeof(head));
+	e = (struct vm_entry){
+		.rip = head.entry,
+		.rdi = GUEST_SLOTS + vcpu->id * GUEST_SLOT_SIZE,
+		.rsp = GUEST_SLOTS + vcpu->id * GUEST_SLOT_SIZE + GUEST_SLOT_STACK,
+		.cr3 = GUEST_PML4,
+		.gdt_base = GUEST_GDT, .gdt_limit = 3 * 8 - 1,
+		.idt_base = GUEST_IDT, .idt_limit = 32 * 16 - 1,
+		.cs = 0x08, .ds = 0x10,
+		.tr_base = GUEST_TSS,
+		.gs_base = GUEST_SLOTS + vcpu->id * GUEST_SLOT_SIZE,
+	};
+	r = vm_vcpu_enter(vm, vcpu, &e, diag);
+	if (r < 0)
+		return r;
+	/* With an in-kernel LAPIC every vCPU but the first waits for SIPI: make it runnable. */
+	if (vcpu->id > 0) {
+		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+		r = kvm_ioctl(vm->ctx, vcpu->fd, KVM_SET_MP_STATE, &mp);
+		if (r < 0)
+			return diag_set(vm->ctx, diag, r == -ENOMEM ? ENOMEM : EIO, "vCPU setup", 0,
+					0, "failed: %s", strerror(-r));
+	}
+	return 0;
+}
+
+void vm_drain_signal(struct vm *vm)
 {
 	struct timespec zero = { 0, 0 };
 	sigset_t set;
@@ -362,7 +436,7 @@ static void drain_signal(struct vm *vm)
 		;
 }
 
-static int arm(struct vcpu *vcpu, unsigned int ms)
+int vm_vcpu_arm(struct vcpu *vcpu, unsigned int ms)
 {
 	struct itimerspec its = { 0 };
 
@@ -374,7 +448,7 @@ static int arm(struct vcpu *vcpu, unsigned int ms)
 	return timer_settime(vcpu->timer, 0, &its, NULL) ? -errno : 0;
 }
 
-static uint64_t now_ms(void)
+uint64_t vm_now_ms(void)
 {
 	struct timespec ts;
 
@@ -385,11 +459,11 @@ static uint64_t now_ms(void)
 int vm_vcpu_run(struct vm *vm, struct vcpu *vcpu, unsigned int deadline_ms, int *phase,
 		struct kvmcpuid_diag *diag)
 {
-	uint64_t end = now_ms() + deadline_ms;
+	uint64_t end = vm_now_ms() + deadline_ms;
 	int r;
 
 	*phase = -1;
-	r = arm(vcpu, deadline_ms);
+	r = vm_vcpu_arm(vcpu, deadline_ms);
 	if (r < 0)
 		return diag_set(vm->ctx, diag, EIO, NULL, 0, 0, "cannot arm the deadline: %s",
 				strerror(-r));
@@ -398,7 +472,7 @@ int vm_vcpu_run(struct vm *vm, struct vcpu *vcpu, unsigned int deadline_ms, int 
 
 		r = kvm_ioctl(vm->ctx, vcpu->fd, KVM_RUN, 0);
 		if (r == -EINTR || (r == 0 && run->exit_reason == KVM_EXIT_INTR)) {
-			if (now_ms() >= end) {
+			if (vm_now_ms() >= end) {
 				r = -ETIMEDOUT;
 				break;
 			}
@@ -424,8 +498,8 @@ int vm_vcpu_run(struct vm *vm, struct vcpu *vcpu, unsigned int deadline_ms, int 
 			     "unexpected exit from the guest (exit reason %u)", run->exit_reason);
 		break;
 	}
-	arm(vcpu, 0);
-	drain_signal(vm);
+	vm_vcpu_arm(vcpu, 0);
+	vm_drain_signal(vm);
 	return r;
 }
 
@@ -445,11 +519,11 @@ void vm_vcpu_destroy(struct vcpu *vcpu)
 void vm_destroy(struct vm *vm)
 {
 	if (vm->mask_saved) {
-		drain_signal(vm);
+		vm_drain_signal(vm);
 		pthread_sigmask(SIG_SETMASK, &vm->saved_mask, NULL);
 	}
 	if (vm->mem)
-		munmap(vm->mem, GUEST_MEM_SIZE);
+		munmap(vm->mem, vm->mem_size);
 	/* the VM's debugfs directory goes with its last reference: read it first */
 	if (vm->vm_fd >= 0 && vm->ctx)
 		exit_stats_vm_done(vm);

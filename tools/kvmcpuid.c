@@ -19,6 +19,7 @@ static const struct {
 	{ "apply", cmd_apply, N_("apply a policy to a scratch vCPU and read the table back") },
 	{ "verify", cmd_verify, N_("run a tiny guest and check what it sees and can do") },
 	{ "matrix", cmd_matrix, N_("verify each feature masked alone, plus all-on and all-off") },
+	{ "boot", cmd_boot, N_("boot a Linux kernel on the policy's vCPUs and read its PV MSRs") },
 	{ "baseline", cmd_baseline, N_("the largest policy every host profile can run") },
 	{ "migrate-check", cmd_migrate_check, N_("can a built guest move to another host?") },
 	{ "export", cmd_export, N_("write a policy as QEMU, libvirt, KubeVirt, Firecracker, Cloud Hypervisor") },

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The exported boot object: settings by key (as policies take theirs), one run, its
+ * result through kvmcpuid_boot_info.  Files are read and the kernel's header checked
+ * when they are set, so a bad kernel is refused before anything else happens.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "boot.h"
+
+#define BOOT_BASE_CMDLINE "console=ttyS0 panic=-1 quiet"
+#define BOOT_DEFAULT_CPUS 2		/* with one, Linux sets up no PV IPI, yield, TLB flush */
+#define BOOT_DEFAULT_MIB 256
+#define BOOT_DEFAULT_DEADLINE_MS 120000
+#define BOOT_MAX_DEADLINE_MS 3600000u
+
+struct kvmcpuid_boot {
+	int refcount;
+	struct kvmcpuid_ctx *ctx;
+	struct kvmcpuid_policy *policy;
+	char *kernel_path, *initrd_path;
+	uint8_t *kernel, *initrd;
+	size_t kernel_len, initrd_len;
+	uint16_t protocol;
+	char *cmdline;
+	unsigned int cpus;
+	unsigned int memory_mib;
+	unsigned int deadline_ms;
+	struct boot_result res;
+	struct kvmcpuid_boot_info info;
+};
+
+KVMCPUID_EXPORT int kvmcpuid_boot_new(const struct kvmcpuid_policy *policy,
+				      struct kvmcpuid_boot **ret)
+{
+	struct kvmcpuid_boot *b;
+	int r;
+
+	if (!policy || !ret)
+		return -EINVAL;
+	b = xalloc(policy->ctx, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->refcount = 1;
+	b->cpus = BOOT_DEFAULT_CPUS;
+	b->memory_mib = BOOT_DEFAULT_MIB;
+	b->deadline_ms = BOOT_DEFAULT_DEADLINE_MS;
+	b->cmdline = xalloc(policy->ctx, sizeof(BOOT_BASE_CMDLINE));
+	if (b->cmdline)
+		memcpy(b->cmdline, BOOT_BASE_CMDLINE, sizeof(BOOT_BASE_CMDLINE));
+	r = b->cmdline ? kvmcpuid_policy_dup(policy, &b->policy) : -ENOMEM;
+	if (r < 0) {
+		free(b->cmdline);
+		free(b);
+		return r;
+	}
+	b->ctx = kvmcpuid_ref(policy->ctx);
+	*ret = b;
+	return 0;
+}
+
+KVMCPUID_EXPORT struct kvmcpuid_boot *kvmcpuid_boot_unref(struct kvmcpuid_boot *b)
+{
+	if (!b || --b->refcount > 0)
+		return NULL;
+	boot_result_clear(&b->res);
+	free(b->kernel);
+	free(b->initrd);
+	free(b->kernel_path);
+	free(b->initrd_path);
+	free(b->cmdline);
+	kvmcpuid_policy_unref(b->policy);
+	kvmcpuid_unref(b->ctx);
+	free(b);
+	return NULL;
+}
+
+/* A number in [min, max], or -EINVAL with diag naming key. */
+static int set_number(struct kvmcpuid_boot *b, const char *key, const char *value,
+		      unsigned int min, unsigned int max, unsigned int *out,
+		      struct kvmcpuid_diag *diag)
+{
+	uint32_t v;
+
+	if (parse_u32(value, &v) < 0 || v < min || v > max)
+		return diag_set(b->ctx, diag, EINVAL, NULL, 0, 0,
+				"%s: '%s' is not a number from %u to %u", key, value, min, max);
+	*out = v;
+	return 0;
+}
+
+/* Read path; a file that cannot be read is a bad value (-EINVAL), diag has the errno. */
+static int set_file(struct kvmcpuid_boot *b, const char *path, char **pathp, uint8_t **buf,
+		    size_t *len, struct kvmcpuid_diag *diag)
+{
+	uint8_t *data = NULL;
+	size_t n = 0;
+	char *copy;
+	int r;
+
+	free(*buf);
+	free(*pathp);
+	*buf = NULL;
+	*pathp = NULL;
+	*len = 0;
+	if (!*path)
+		return 0;
+	r = boot_read_file(b->ctx, path, &data, &n, diag);
+	if (r < 0)
+		return r == -ENOMEM ? r : -EINVAL;
+	copy = xalloc(b->ctx, strlen(path) + 1);
+	if (!copy) {
+		free(data);
+		return -ENOMEM;
+	}
+	memcpy(copy, path, strlen(path) + 1);
+	*buf = data;
+	*len = n;
+	*pathp = copy;
+	return 0;
+}
+
+KVMCPUID_EXPORT int kvmcpuid_boot_set(struct kvmcpuid_boot *b, const char *key,
+				      const char *value, struct kvmcpuid_diag *diag)
+{
+	struct boot_kernel k;
+	int r;
+
+	diag_begin(diag);
+	if (!b || !key || !value)
+		return diag_finish(b ? b->ctx : NULL, diag, -EINVAL);
+	if (!strcmp(key, "kernel")) {
+		if (!*value)
+			return diag_set(b->ctx, diag, EINVAL, NULL, 0, 0, "kernel: no file named");
+		r = set_file(b, value, &b->kernel_path, &b->kernel, &b->kernel_len, diag);
+		if (r == 0)
+			r = boot_parse(b->ctx, b->kernel, b->kernel_len, b->kernel_path, &k, diag);
+		if (r < 0) {
+			free(b->kernel);
+			b->kernel = NULL;
+		} else {
+			b->protocol = k.version;
+		}
+	} else if (!strcmp(key, "initrd")) {
+		r = set_file(b, value, &b->initrd_path, &b->initrd, &b->initrd_len, diag);
+	} else if (!strcmp(key, "cpus")) {
+		r = set_number(b, key, value, 1, BOOT_MAX_CPUS, &b->cpus, diag);
+	} else if (!strcmp(key, "memory")) {
+		r = set_number(b, key, value, 2, (unsigned int)(BOOT_MAX_MEMORY >> 20),
+			       &b->memory_mib, diag);
+	} else if (!strcmp(key, "deadline_ms")) {
+		r = set_number(b, key, value, 1, BOOT_MAX_DEADLINE_MS, &b->deadline_ms, diag);
+	} else if (!strcmp(key, "append")) {
+		char *c = xalloc(b->ctx, sizeof(BOOT_BASE_CMDLINE) + 1 + strlen(value));
+
+		if (!c)
+			return diag_finish(b->ctx, diag, -ENOMEM);
+		sprintf(c, "%s%s%s", BOOT_BASE_CMDLINE, *value ? " " : "", value);
+		free(b->cmdline);
+		b->cmdline = c;
+		r = 0;
+	} else {
+		r = diag_set(b->ctx, diag, ENOENT, NULL, 0, 0,
+			     "unknown boot setting '%s' (kernel, initrd, cpus, memory, append, "
+			     "deadline_ms)", key);
+	}
+	return diag_finish(b->ctx, diag, r);
+}
+
+static void fill_info(struct kvmcpuid_boot *b)
+{
+	const struct boot_result *res = &b->res;
+
+	b->info = (struct kvmcpuid_boot_info){
+		.end = (enum kvmcpuid_boot_end)res->end,
+		.end_name = boot_end_name(res->end),
+		.end_vcpu = res->end_vcpu,
+		.setup_ms = res->setup_ms, .run_ms = res->run_ms,
+		.first_output_ms = res->first_output_ms,
+		.console = res->console ? res->console : "",
+		.console_len = res->console_len,
+		.console_truncated = res->console_truncated,
+		.cpus = res->cpus, .vcpu = res->vcpu,
+		.msrs = boot_pv_msrs,
+		.cmdline = b->cmdline,
+		.protocol = b->protocol,
+	};
+}
+
+KVMCPUID_EXPORT int kvmcpuid_boot_run(struct kvmcpuid_boot *b, struct kvmcpuid_diag *diag)
+{
+	struct kvmcpuid_host *h = NULL;
+	struct kvm_cpuid_entry2 *table = NULL;
+	struct boot_config cfg = { 0 };
+	struct boot_image img;
+	size_t nent = 0;
+	unsigned int apply_flags = 0;
+	int r;
+
+	diag_begin(diag);
+	if (!b)
+		return diag_finish(NULL, diag, -EINVAL);
+	boot_result_clear(&b->res);
+	fill_info(b);
+	if (!b->kernel)
+		return diag_set(b->ctx, diag, EINVAL, NULL, 0, 0, "no kernel to boot");
+	cfg.spec = (struct boot_spec){
+		.kernel = b->kernel, .kernel_len = b->kernel_len, .kernel_origin = b->kernel_path,
+		.initrd = b->initrd, .initrd_len = b->initrd_len, .initrd_origin = b->initrd_path,
+		.cmdline = b->cmdline, .cpus = b->cpus,
+		.mem_size = (size_t)b->memory_mib << 20,
+	};
+	cfg.deadline_ms = b->deadline_ms;
+	/* the input first, against the loader's own limits: a bad one never opens /dev/kvm */
+	r = boot_check(b->ctx, &cfg.spec, &img, diag);
+	if (r < 0)
+		goto out;
+	r = kvmcpuid_host_probe(b->ctx, diag, &h);
+	if (r < 0)
+		goto out;
+	r = boot_policy_table(b->policy, h, 0, &table, &nent, &apply_flags, diag);
+	if (r < 0)
+		goto out;
+	cfg.table = table;
+	cfg.nent = nent;
+	cfg.apply_flags = apply_flags;
+	r = boot_run(b->ctx, &cfg, &b->res, diag);
+	fill_info(b);
+out:
+	free(table);
+	kvmcpuid_host_unref(h);
+	return diag_finish(b->ctx, diag, r);
+}
+
+KVMCPUID_EXPORT const struct kvmcpuid_boot_info *kvmcpuid_boot_info(const struct kvmcpuid_boot *b)
+{
+	return b ? &b->info : NULL;
+}

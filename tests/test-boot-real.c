@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The loader on a real bzImage: $KVMCPUID_BOOT_KERNEL, else the first /boot/vmlinuz*.
+ * Skips (77) when there is none.
+ */
+#include <dirent.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "boot/boot.h"
+#include "testutil.h"
+#include "boot-kernel.h"
+
+#define MIB (1024 * 1024)
+
+static char path[4096];
+static uint8_t *kimage;
+static size_t image_len;
+
+static void read_kernel(void)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	image_len = (size_t)st.st_size;
+	kimage = mmap(NULL, image_len, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	ck_assert(kimage != MAP_FAILED);
+}
+
+START_TEST(real_kernel)
+{
+	struct kvmcpuid_ctx *ctx = test_ctx();
+	struct kvmcpuid_diag d = { 0 };
+	struct boot_kernel k;
+	struct boot_image img;
+	struct boot_spec s;
+	size_t mem_size;
+	uint8_t *mem;
+
+	read_kernel();
+	ck_assert_msg(boot_parse(ctx, kimage, image_len, path, &k, &d) == 0, "%s", d.message);
+	printf("%s: protocol %u.%02u, setup %u bytes, kernel %u bytes, init_size %u MiB, "
+	       "pref_address 0x%llx, alignment 0x%x, cmdline_size %u, xloadflags 0x%x\n",
+	       path, k.version >> 8, k.version & 0xff, k.setup_size, k.kernel_size,
+	       k.init_size >> 20, (unsigned long long)k.pref_address, k.kernel_alignment,
+	       k.cmdline_size, k.xloadflags);
+	ck_assert_uint_ge(k.version, BOOT_MIN_PROTOCOL);
+	ck_assert(k.xloadflags & XLF_KERNEL_64);
+	/* what a distribution's x86-64 kernel is built with */
+	ck_assert(k.relocatable);
+	ck_assert_uint_ge(k.cmdline_size, 255);
+	ck_assert_uint_gt(k.init_size, k.kernel_size);
+	/*
+	 * The file holds the setup and the protected-mode kernel (arch/x86/boot/tools/build.c),
+	 * then whatever was appended: Debian's signed kernels carry the Secure Boot signature
+	 * (1472 bytes on bookworm's and bullseye's).
+	 */
+	ck_assert_uint_ge(image_len, (size_t)k.setup_size + k.kernel_size);
+	ck_assert_uint_le(image_len, (size_t)k.setup_size + k.kernel_size + 64 * 1024);
+
+	/* and it loads, in the memory kvmcpuid boot gives a guest by default */
+	mem_size = 256 * MIB;
+	mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert(mem != MAP_FAILED);
+	s = (struct boot_spec){
+		.kernel = kimage, .kernel_len = image_len, .kernel_origin = path,
+		.cmdline = "console=ttyS0 panic=-1 quiet", .cpus = 2, .mem_size = mem_size,
+	};
+	ck_assert_msg(boot_load(ctx, &s, mem, &img, &d) == 0, "%s", d.message);
+	ck_assert_uint_ge(img.load_addr, k.pref_address);
+	ck_assert_uint_eq(img.load_addr % k.kernel_alignment, 0);
+	ck_assert_int_eq(memcmp(mem + img.load_addr, kimage + k.setup_size, k.kernel_size), 0);
+	ck_assert_int_eq(memcmp(mem + BOOT_ZERO_PAGE + 0x1f1, kimage + 0x1f1, 0x210 - 0x1f1), 0);
+	munmap(mem, mem_size);
+	munmap(kimage, image_len);
+	kvmcpuid_unref(ctx);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("boot-real");
+	TCase *tc = tcase_create("core");
+
+	if (!find_boot_kernel(path, sizeof(path))) {
+		printf("SKIP: no bzImage (set KVMCPUID_BOOT_KERNEL or install one in /boot)\n");
+		return 77;
+	}
+	tcase_add_test(tc, real_kernel);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
