@@ -36,6 +36,10 @@ check kvmcpuid verify --set steal_time=of -- steal_time=off
 
 check kvmcpuid verify --set enforce=on,pv_ -- enforce=on,pv_eoi= enforce=on,pv_unhalt=
 check kvmcpuid matrix --set default= -- default=host default=off
+check kvmcpuid bo -- boot
+check kvmcpuid boot --ker -- --kernel
+check kvmcpuid boot --kernel "$SRC/tests/data/vmm-fc/RE" -- "$SRC/tests/data/vmm-fc/README"
+check kvmcpuid boot --set pv_un -- pv_unhalt=
 check kvmcpuid base -- baseline
 check kvmcpuid mig -- migrate-check
 check kvmcpuid baseline --j -- --json
