@@ -77,7 +77,7 @@ static void boot_initrd(const char *inl, const char *append, const uint8_t *init
 	ck_assert_msg(boot_read_file(ctx, kernel_path, &kernel, &len, &d) == 0, "%s", d.message);
 	ck_assert_msg(boot_policy_table(p, h, 0, &table, &nent, &apply_flags, &d) == 0, "%s",
 		      d.message);
-	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 panic=-1 quiet%s%s", *append ? " " : "",
+	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 panic=-1 loglevel=7%s%s", *append ? " " : "",
 		 append);
 	cfg.spec = (struct boot_spec){
 		.kernel = kernel, .kernel_len = len, .kernel_origin = kernel_path,
