@@ -262,6 +262,7 @@ enum {
 	BOOT_CMD_NO_KVMAPF = 1 << 1,
 	BOOT_CMD_NOPVSPIN = 1 << 2,
 	BOOT_CMD_NOPV = 1 << 3,
+	BOOT_CMD_INFO_HIDDEN = 1 << 4,	/* quiet / loglevel<=6: pr_info lines not on the console */
 };
 unsigned int boot_cmdline_flags(const char *cmdline);
 /* The setup header's kernel_version, its first word (uname -r), into out; "" if none. */

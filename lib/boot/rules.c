@@ -43,6 +43,8 @@ enum {
 	IF_NO_MWAIT = 1 << 2,		/* off with MONITOR/MWAIT offered, from SINCE_MWAIT */
 	IF_REALTIME = 1 << 3,		/* on only under KVM_HINTS_REALTIME */
 	IF_NOT_CLOCK2 = 1 << 4,		/* off when CLOCKSOURCE2 is offered (it wins) */
+	MSR_SHARED = 1 << 5,		/* KVM reads the MSR alike for another feature: the
+					 * console line tells which one was used */
 };
 
 /*
@@ -77,10 +79,11 @@ static const struct boot_rule rules[] = {
 	 * MSRs (arch/x86/kvm/x86.c, kvm_get_msr_common reads vcpu->arch.time for either), so
 	 * the console says which pair.
 	 */
-	{ KVMCPUID_FEATURE_CLOCKSOURCE2, BIT(CLOCKSOURCE2), 0, BOOT_CMD_NO_KVMCLOCK,
+	{ KVMCPUID_FEATURE_CLOCKSOURCE2, BIT(CLOCKSOURCE2), MSR_SHARED, BOOT_CMD_NO_KVMCLOCK,
 	  0x4b564d01, 1, 1, 0, "kvm-clock: Using msrs 4b564d01 and 4b564d00", NULL,
 	  "kvmclock.c kvmclock_init" },
-	{ KVMCPUID_FEATURE_CLOCKSOURCE, BIT(CLOCKSOURCE), IF_NOT_CLOCK2, BOOT_CMD_NO_KVMCLOCK,
+	{ KVMCPUID_FEATURE_CLOCKSOURCE, BIT(CLOCKSOURCE), IF_NOT_CLOCK2 | MSR_SHARED,
+	  BOOT_CMD_NO_KVMCLOCK,
 	  0x12, 1, 1, 0, "kvm-clock: Using msrs 12 and 11", NULL,
 	  "kvmclock.c kvmclock_init (CLOCKSOURCE2 wins)" },
 	/* kvm.c, kvm_guest_cpu_init -> kvm_register_steal_time: GPA(steal_time) | 1 */
@@ -153,10 +156,20 @@ static const struct {
 	{ "nopv", BOOT_CMD_NOPV },			/* hypervisor.c: no KVM detection */
 };
 
+/*
+ * The console's level as the command line leaves it (init/main.c: "quiet" sets
+ * CONSOLE_LOGLEVEL_QUIET, 4; "debug" CONSOLE_LOGLEVEL_DEBUG, 10; "loglevel=N" N; the last
+ * word wins; "ignore_loglevel" prints everything): a message shows when its level is
+ * below it, so pr_info (6) needs 7, Debian's CONFIG_CONSOLE_LOGLEVEL_DEFAULT.
+ */
+#define LOGLEVEL_DEFAULT 7
+#define LOGLEVEL_INFO 6
+
 unsigned int boot_cmdline_flags(const char *cmdline)
 {
-	unsigned int flags = 0, i;
+	unsigned int flags = 0, i, level = LOGLEVEL_DEFAULT;
 	const char *p = cmdline ? cmdline : "";
+	bool ignore = false;
 
 	while (*p) {
 		size_t n;
@@ -166,8 +179,18 @@ unsigned int boot_cmdline_flags(const char *cmdline)
 		for (i = 0; i < ARRAY_SIZE(cmd_words); i++)
 			if (n == strlen(cmd_words[i].word) && !strncmp(p, cmd_words[i].word, n))
 				flags |= cmd_words[i].flag;
+		if (n == 5 && !strncmp(p, "quiet", 5))
+			level = 4;
+		else if (n == 5 && !strncmp(p, "debug", 5))
+			level = 10;
+		else if (n > 9 && !strncmp(p, "loglevel=", 9))
+			level = (unsigned int)strtoul(p + 9, NULL, 10);
+		else if (n == 15 && !strncmp(p, "ignore_loglevel", 15))
+			ignore = true;
 		p += n;
 	}
+	if (level <= LOGLEVEL_INFO && !ignore)
+		flags |= BOOT_CMD_INFO_HIDDEN;
 	return flags;
 }
 
@@ -355,10 +378,45 @@ static int observe_msr(const struct boot_result *res, const struct boot_rule *r,
 	}
 	if (use == -2)
 		return -1;
-	snprintf(detail, size, "MSR 0x%x = 0x%llx%s", r->msr,
-		 (unsigned long long)res->vcpu[0].msr[slot], res->cpus > 1 ? " on every vCPU" :
-		 "");
+	if (res->cpus > 1)
+		snprintf(detail, size, "MSR 0x%x = 0x%llx on vCPU 0, alike on all %u", r->msr,
+			 (unsigned long long)res->vcpu[0].msr[slot], res->cpus);
+	else
+		snprintf(detail, size, "MSR 0x%x = 0x%llx", r->msr,
+			 (unsigned long long)res->vcpu[0].msr[slot]);
 	return use;
+}
+
+/* Every vCPU has read msr as value. */
+static bool all_vcpus(const struct boot_result *res, uint32_t msr, uint64_t value)
+{
+	unsigned int slot = msr_slot(msr), c;
+
+	for (c = 0; c < res->cpus; c++)
+		if (!(res->vcpu[c].readable & (1u << slot)) || res->vcpu[c].msr[slot] != value)
+			return false;
+	return res->cpus > 0;
+}
+
+/*
+ * The refused write kept nothing: whether it carried mask shows only in the warning's
+ * "(tried to write 0x%08x%08x)" (arch/x86/mm/extable.c ex_handler_msr).  FAULT if it did,
+ * NOT_USED if not, -1 without the line.
+ */
+static int tried_bits(const char *console, uint64_t mask, char *detail, size_t size)
+{
+	static const char key[] = "(tried to write 0x";
+	const char *p = strstr(console, FAULT_LINE);
+
+	p = p ? strstr(p, key) : NULL;
+	if (!p) {
+		snprintf(detail, size, "MSR 0x4b564d02 refused: its bits not known");
+		return -1;
+	}
+	snprintf(detail, size, "the refused write was 0x%llx",
+		 (unsigned long long)strtoull(p + sizeof(key) - 1, NULL, 16));
+	return strtoull(p + sizeof(key) - 1, NULL, 16) & mask ? KVMCPUID_USE_FAULT :
+	       KVMCPUID_USE_NOT_USED;
 }
 
 static const char *const use_names[] = { "not used", "used", "fault" };
@@ -429,6 +487,9 @@ static int check_detect(const struct boot_guest *g, const struct boot_result *re
 			    res->vcpu[c].msr[i] != (boot_pv_msrs[i] == 0x4b564d05 ? 1 : 0))
 				touched++;
 	observed = on_kvm ? KVMCPUID_USE_USED : bare && !touched ? KVMCPUID_USE_NOT_USED : -1;
+	/* the banner is pr_info: without it, a PV MSR set still says Linux found KVM */
+	if ((g->cmd & BOOT_CMD_INFO_HIDDEN) && touched)
+		observed = KVMCPUID_USE_USED;
 	snprintf(detail, sizeof(detail), "%s, %u PV MSR values set", on_kvm ? "\"on KVM\"" :
 		 bare ? "\"on bare hardware\"" : "no banner", touched);
 	return add_check(rep, -1, 0, g->base ? KVMCPUID_USE_USED : KVMCPUID_USE_NOT_USED,
@@ -463,7 +524,13 @@ int boot_report(struct kvmcpuid_ctx *ctx, const struct boot_guest *g,
 		detail[0] = '\0';
 		if (ru->msr)
 			obs = observe_msr(res, ru, detail, sizeof(detail));
-		if (ru->line_used) {
+		if (ru->line_used && (g->cmd & BOOT_CMD_INFO_HIDDEN)) {
+			if (!ru->msr || ((ru->cond & MSR_SHARED) && obs == KVMCPUID_USE_USED)) {
+				obs = -1;
+				snprintf(detail, sizeof(detail), "pr_info lines hidden (quiet, "
+					 "loglevel)");
+			}
+		} else if (ru->line_used) {
 			line = strstr(con, ru->line_used) ? KVMCPUID_USE_USED :
 			       !ru->line_unused || strstr(con, ru->line_unused) ?
 			       KVMCPUID_USE_NOT_USED : -1;
@@ -479,11 +546,15 @@ int boot_report(struct kvmcpuid_ctx *ctx, const struct boot_guest *g,
 					 "the console does not name it");
 			}
 		}
-		if (ru->msr == 0x4b564d02 && obs == KVMCPUID_USE_NOT_USED && strstr(con, FAULT_LINE))
-			obs = KVMCPUID_USE_FAULT;
-		if (pred == KVMCPUID_USE_FAULT && obs == KVMCPUID_USE_NOT_USED &&
-		    ru->feature == KVMCPUID_FEATURE_ASYNC_PF_VMEXIT)
-			obs = KVMCPUID_USE_FAULT;	/* the same WRMSR, one fault line */
+		/*
+		 * kvm_guest_cpu_init writes 0x4b564d06, then 0x4b564d02: the first set and the
+		 * second not is the second's fault, whether or not the warning is shown.
+		 */
+		if (ru->msr == 0x4b564d02 && obs == KVMCPUID_USE_NOT_USED &&
+		    all_vcpus(res, 0x4b564d02, 0) &&
+		    (strstr(con, FAULT_LINE) || all_vcpus(res, 0x4b564d06, HYPERVISOR_CALLBACK_VECTOR)))
+			obs = ru->feature == KVMCPUID_FEATURE_ASYNC_PF ? KVMCPUID_USE_FAULT :
+			      tried_bits(con, ru->mask, detail, sizeof(detail));
 		snprintf(note, sizeof(note), "%s", ru->note);
 		if ((ru->feature == KVMCPUID_FEATURE_CLOCKSOURCE ||
 		     ru->feature == KVMCPUID_FEATURE_CLOCKSOURCE2) && *cs)
