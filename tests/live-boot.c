@@ -57,18 +57,6 @@ static void print_result(const char *label, const struct boot_result *res)
 	printf("  console (%zu bytes):\n%s\n", res->console_len, res->console ? res->console : "");
 }
 
-/* The report's check of subject. */
-static const struct kvmcpuid_check *check(const struct kvmcpuid_report *rep, const char *subj)
-{
-	size_t i;
-
-	for (i = 0; i < kvmcpuid_report_count(rep); i++)
-		if (!strcmp(kvmcpuid_report_check(rep, i)->subject, subj))
-			return kvmcpuid_report_check(rep, i);
-	ck_abort_msg("no check %s", subj);
-	return NULL;
-}
-
 static void print_report(const struct kvmcpuid_report *rep)
 {
 	size_t i;
@@ -86,7 +74,7 @@ static void print_report(const struct kvmcpuid_report *rep)
 /* subject was predicted and seen as want, as predicted. */
 static void assert_use(const struct kvmcpuid_report *rep, const char *subj, enum kvmcpuid_use want)
 {
-	const struct kvmcpuid_check *c = check(rep, subj);
+	const struct kvmcpuid_check *c = boot_check_of(rep, subj);
 
 	ck_assert_msg(c->expected.u.use == want, "%s: predicted %s", subj, c->expected_text);
 	ck_assert_msg(c->seen.type == KVMCPUID_VALUE_USE && c->seen.u.use == want,

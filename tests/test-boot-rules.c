@@ -270,21 +270,10 @@ static struct boot_result result(const char *con, const uint64_t *kv)
 	return res;
 }
 
-static const struct kvmcpuid_check *find(const struct kvmcpuid_report *rep, const char *subj)
-{
-	size_t i;
-
-	for (i = 0; i < kvmcpuid_report_count(rep); i++)
-		if (!strcmp(kvmcpuid_report_check(rep, i)->subject, subj))
-			return kvmcpuid_report_check(rep, i);
-	ck_abort_msg("no check %s", subj);
-	return NULL;
-}
-
 static void assert_check(const struct kvmcpuid_report *rep, const char *subj,
 			 enum kvmcpuid_use predicted, int seen, enum kvmcpuid_verdict verdict)
 {
-	const struct kvmcpuid_check *c = find(rep, subj);
+	const struct kvmcpuid_check *c = boot_check_of(rep, subj);
 
 	ck_assert_int_eq(c->kind, KVMCPUID_CHECK_GUEST);
 	ck_assert_str_eq(c->kind_name, "guest");
@@ -338,12 +327,12 @@ START_TEST(report_default)
 	assert_check(rep, "pv_sched_yield", USED, USED, KVMCPUID_PASS);
 	assert_check(rep, "poll_control", NOT, NOT, KVMCPUID_PASS);
 	assert_check(rep, "nop_io_delay", USED, -1, KVMCPUID_UNTESTABLE);
-	ck_assert_str_eq(find(rep, "steal_time")->seen_text,
+	ck_assert_str_eq(boot_check_of(rep, "steal_time")->seen_text,
 			 "used: MSR 0x4b564d03 = 0x3fe1c001 on vCPU 0, alike on all 2");
-	ck_assert_str_eq(find(rep, "clocksource2")->cause,
+	ck_assert_str_eq(boot_check_of(rep, "clocksource2")->cause,
 			 "kvmclock.c kvmclock_init; switched to clocksource kvm-clock");
-	ck_assert_uint_eq(find(rep, "steal_time")->id, 0x4b564d03);
-	ck_assert_uint_eq(find(rep, "steal_time")->bit, KVM_FEATURE_STEAL_TIME);
+	ck_assert_uint_eq(boot_check_of(rep, "steal_time")->id, 0x4b564d03);
+	ck_assert_uint_eq(boot_check_of(rep, "steal_time")->bit, KVM_FEATURE_STEAL_TIME);
 	ck_assert_int_eq(kvmcpuid_report_to_json(rep, &json), 0);
 	ck_assert_ptr_nonnull(strstr(json, "\"kind\": \"guest\""));
 	ck_assert_ptr_nonnull(strstr(json, "\"type\": \"use\",\n        \"use\": \"used\""));
@@ -377,7 +366,7 @@ START_TEST(report_hidden)
 	ck_assert_int_eq(boot_report(ctx, &g, &res, &rep), 0);
 	ck_assert(kvmcpuid_report_ok(rep));
 	assert_check(rep, "detect", NOT, NOT, KVMCPUID_PASS);
-	ck_assert_str_eq(find(rep, "detect")->seen_text,
+	ck_assert_str_eq(boot_check_of(rep, "detect")->seen_text,
 			 "not used: \"on bare hardware\", 0 PV MSR values set");
 	assert_check(rep, "clocksource2", NOT, NOT, KVMCPUID_PASS);
 	assert_check(rep, "steal_time", NOT, NOT, KVMCPUID_PASS);
@@ -452,7 +441,7 @@ START_TEST(report_async_pf_fault)
 	assert_check(rep, "clocksource2", USED, -1, KVMCPUID_UNTESTABLE);
 	assert_check(rep, "clocksource", NOT, -1, KVMCPUID_UNTESTABLE);
 	assert_check(rep, "steal_time", NOT, NOT, KVMCPUID_PASS);
-	ck_assert_str_eq(find(rep, "pv_send_ipi")->seen_text,
+	ck_assert_str_eq(boot_check_of(rep, "pv_send_ipi")->seen_text,
 			 "not observable: pr_info lines hidden (quiet, loglevel)");
 	kvmcpuid_report_unref(rep);
 	kvmcpuid_unref(ctx);
@@ -477,7 +466,7 @@ START_TEST(report_clocksource)
 	vcpus[1].msr[9] = 0;	/* vCPU 1 never registered its clock */
 	ck_assert_int_eq(boot_report(ctx, &g, &res, &rep), 0);
 	assert_check(rep, "clocksource", USED, -1, KVMCPUID_UNTESTABLE);
-	ck_assert_str_eq(find(rep, "clocksource")->seen_text,
+	ck_assert_str_eq(boot_check_of(rep, "clocksource")->seen_text,
 			 "not observable: vCPU 1: MSR 0x12 = 0x0");
 	kvmcpuid_report_unref(rep);
 	kvmcpuid_unref(ctx);
