@@ -398,14 +398,20 @@ START_TEST(report_async_pf_fault)
 		     "kvm-guest: PV spinlocks enabled\nkvm-guest: setup PV IPIs\n", msrs);
 	vcpus[0].msr[6] = vcpus[1].msr[6] = 0xf3;
 	/* enforcement: KVM does not let the host read the MSRs of masked features */
-	vcpus[0].readable &= ~(1u << 3 | 1u << 4);
-	vcpus[1].readable &= ~(1u << 3 | 1u << 4);
+	vcpus[0].readable &= ~(1u << 2 | 1u << 3 | 1u << 4);
+	vcpus[1].readable &= ~(1u << 2 | 1u << 3 | 1u << 4);
 	ck_assert_int_eq(boot_report(ctx, &g, &res, &rep), 0);
 	ck_assert_msg(kvmcpuid_report_ok(rep), "not ok");
 	assert_check(rep, "async_pf_int", USED, USED, KVMCPUID_PASS);
 	assert_check(rep, "async_pf", FAULT, FAULT, KVMCPUID_PASS);
 	assert_check(rep, "async_pf_vmexit", FAULT, FAULT, KVMCPUID_PASS);
+	ck_assert_str_eq(boot_check_of(rep, "async_pf_vmexit")->seen_text,
+			 "fault: the refused write was 0x3fe1c20d");
+	ck_assert_str_eq(boot_check_of(rep, "async_pf")->expected_text,
+			 "fault: async_pf masked (enforced), async_pf_int not: WRMSR 0x4b564d02 #GP");
 	assert_check(rep, "steal_time", NOT, NOT, KVMCPUID_PASS);
+	ck_assert_str_eq(boot_check_of(rep, "steal_time")->seen_text,
+			 "not used: MSR 0x4b564d03 unreadable (masked under enforcement)");
 	assert_check(rep, "pv_eoi", NOT, NOT, KVMCPUID_PASS);
 	assert_check(rep, "pv_tlb_flush", NOT, NOT, KVMCPUID_PASS);
 	assert_check(rep, "pv_sched_yield", NOT, NOT, KVMCPUID_PASS);

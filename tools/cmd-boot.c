@@ -90,7 +90,7 @@ static void print_report(const struct kvmcpuid_report *rep)
 	snprintf(base, sizeof(base), info->detected_base ? "0x%08x" : "-", info->detected_base);
 	printf(_("\nkernel release %s, KVM found at %s, enforce = %s\n"),
 	       *info->kernel ? info->kernel : "?", base, info->enforced ? "on" : "off");
-	printf("%-24s %-8s %-40s %-40s %s\n", "FEATURE", "OFFERED", "PREDICTED", "OBSERVED",
+	printf("%-24s %-10s %-40s %-40s %s\n", "FEATURE", "OFFERED", "PREDICTED", "OBSERVED",
 	       "VERDICT");
 	for (i = 0; i < n; i++) {
 		const struct kvmcpuid_check *c = kvmcpuid_report_check(rep, i);
@@ -102,7 +102,7 @@ static void print_report(const struct kvmcpuid_report *rep)
 		ok += c->verdict == KVMCPUID_PASS;
 		bad += c->verdict == KVMCPUID_FAIL;
 		unseen += c->verdict == KVMCPUID_UNTESTABLE;
-		printf("%-24s %-8s %-40s %-40s %s\n", c->subject, offered, c->expected_text,
+		printf("%-24s %-10s %-40s %-40s %s\n", c->subject, offered, c->expected_text,
 		       c->seen_text, verdict);
 		if (c->cause && c->verdict == KVMCPUID_FAIL)
 			printf(_("          cause: %s\n"), c->cause);

@@ -316,8 +316,8 @@ static enum kvmcpuid_use predict(const struct boot_guest *g, const struct boot_r
 	if (g->enforce && (r->feature == KVMCPUID_FEATURE_ASYNC_PF ||
 			   r->feature == KVMCPUID_FEATURE_ASYNC_PF_VMEXIT) &&
 	    !(g->features & BIT(ASYNC_PF))) {
-		snprintf(why, size, "async_pf_int offered, async_pf masked under enforcement: "
-			 "the WRMSR to 0x4b564d02 takes #GP");
+		snprintf(why, size, "async_pf masked (enforced), async_pf_int not: WRMSR "
+			 "0x4b564d02 #GP");
 		return KVMCPUID_USE_FAULT;
 	}
 	return KVMCPUID_USE_USED;
@@ -378,7 +378,9 @@ static int observe_msr(const struct boot_result *res, const struct boot_rule *r,
 	}
 	if (use == -2)
 		return -1;
-	if (res->cpus > 1)
+	if (!(res->vcpu[0].readable & (1u << slot)))
+		snprintf(detail, size, "MSR 0x%x unreadable (masked under enforcement)", r->msr);
+	else if (res->cpus > 1)
 		snprintf(detail, size, "MSR 0x%x = 0x%llx on vCPU 0, alike on all %u", r->msr,
 			 (unsigned long long)res->vcpu[0].msr[slot], res->cpus);
 	else
@@ -387,14 +389,21 @@ static int observe_msr(const struct boot_result *res, const struct boot_rule *r,
 	return use;
 }
 
-/* Every vCPU has read msr as value. */
-static bool all_vcpus(const struct boot_result *res, uint32_t msr, uint64_t value)
+/*
+ * Every vCPU has read msr as value; unreadable counts as 0 when unset_ok (KVM refuses a
+ * host read of a masked feature's MSR under enforcement, as it refused the guest's write).
+ */
+static bool all_vcpus(const struct boot_result *res, uint32_t msr, uint64_t value,
+		      bool unset_ok)
 {
 	unsigned int slot = msr_slot(msr), c;
 
-	for (c = 0; c < res->cpus; c++)
-		if (!(res->vcpu[c].readable & (1u << slot)) || res->vcpu[c].msr[slot] != value)
+	for (c = 0; c < res->cpus; c++) {
+		bool readable = res->vcpu[c].readable & (1u << slot);
+
+		if (readable ? res->vcpu[c].msr[slot] != value : !(unset_ok && value == 0))
 			return false;
+	}
 	return res->cpus > 0;
 }
 
@@ -551,8 +560,9 @@ int boot_report(struct kvmcpuid_ctx *ctx, const struct boot_guest *g,
 		 * second not is the second's fault, whether or not the warning is shown.
 		 */
 		if (ru->msr == 0x4b564d02 && obs == KVMCPUID_USE_NOT_USED &&
-		    all_vcpus(res, 0x4b564d02, 0) &&
-		    (strstr(con, FAULT_LINE) || all_vcpus(res, 0x4b564d06, HYPERVISOR_CALLBACK_VECTOR)))
+		    all_vcpus(res, 0x4b564d02, 0, true) &&
+		    (strstr(con, FAULT_LINE) ||
+		     all_vcpus(res, 0x4b564d06, HYPERVISOR_CALLBACK_VECTOR, false)))
 			obs = ru->feature == KVMCPUID_FEATURE_ASYNC_PF ? KVMCPUID_USE_FAULT :
 			      tried_bits(con, ru->mask, detail, sizeof(detail));
 		snprintf(note, sizeof(note), "%s", ru->note);
