@@ -371,6 +371,8 @@ START_TEST(report_hidden)
 	assert_check(rep, "clocksource2", NOT, NOT, KVMCPUID_PASS);
 	assert_check(rep, "steal_time", NOT, NOT, KVMCPUID_PASS);
 	assert_check(rep, "pv_send_ipi", NOT, NOT, KVMCPUID_PASS);
+	/* no KVM: kvm_spinlock_init never runs, no "PV spinlocks" line at all */
+	assert_check(rep, "pv_unhalt", NOT, NOT, KVMCPUID_PASS);
 	kvmcpuid_report_unref(rep);
 	/* bare hardware said, but an MSR touched: not what hiding promises */
 	res = result("Booting paravirtualized kernel on bare hardware\n", touched);
@@ -416,6 +418,16 @@ START_TEST(report_async_pf_fault)
 	assert_check(rep, "pv_tlb_flush", NOT, NOT, KVMCPUID_PASS);
 	assert_check(rep, "pv_sched_yield", NOT, NOT, KVMCPUID_PASS);
 	kvmcpuid_report_unref(rep);
+	/* one vCPU: the spinlock line says why, quoted */
+	g.cpus = 1;
+	res = result("kvm-guest: PV spinlocks disabled, single CPU\n", msrs);
+	ck_assert_int_eq(boot_report(ctx, &g, &res, &rep), 0);
+	assert_check(rep, "pv_unhalt", NOT, NOT, KVMCPUID_PASS);
+	ck_assert_str_eq(boot_check_of(rep, "pv_unhalt")->seen_text,
+			 "not used: \"kvm-guest: PV spinlocks disabled, single CPU\"");
+	assert_check(rep, "pv_send_ipi", NOT, NOT, KVMCPUID_PASS);
+	kvmcpuid_report_unref(rep);
+	g.cpus = 2;
 	/* async_pf_int masked too: nothing touched, no fault; a fault line would mismatch */
 	g.features &= ~F(ASYNC_PF_INT);
 	res = result("Booting paravirtualized kernel on KVM\n", msrs);

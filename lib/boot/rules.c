@@ -62,7 +62,7 @@ struct boot_rule {
 	uint64_t mask, want;
 	uint64_t reset;			/* the MSR when unused (POLL_CONTROL: 1) */
 	const char *line_used;		/* NULL: none */
-	const char *line_unused;	/* NULL: none (absence of line_used says it) */
+	const char *line_unused;	/* the start of the line saying why not, quoted */
 	const char *note;		/* what the rule rests on, for the report */
 };
 
@@ -111,7 +111,7 @@ static const struct boot_rule rules[] = {
 	 * kvm.c, kvm_spinlock_init: "PV spinlocks enabled" with PV_UNHALT on more than one
 	 * possible CPU, no REALTIME hint, no "nopvspin"; else one "PV spinlocks disabled..."
 	 * line whose wording depends on the order of the tests (5.10/6.1: PV_UNHALT first;
-	 * 7.x: last; 6.12 not verified), so any of them says "not used".
+	 * 7.x: last; 6.12 not verified): quoted as seen, not predicted.
 	 */
 	{ KVMCPUID_FEATURE_PV_UNHALT, BIT(PV_UNHALT), IF_NOT_REALTIME | IF_SMP, BOOT_CMD_NOPVSPIN,
 	  0, 0, 0, 0, "kvm-guest: PV spinlocks enabled", "kvm-guest: PV spinlocks disabled",
@@ -540,13 +540,18 @@ int boot_report(struct kvmcpuid_ctx *ctx, const struct boot_guest *g,
 					 "loglevel)");
 			}
 		} else if (ru->line_used) {
-			line = strstr(con, ru->line_used) ? KVMCPUID_USE_USED :
-			       !ru->line_unused || strstr(con, ru->line_unused) ?
-			       KVMCPUID_USE_NOT_USED : -1;
-			if (!ru->msr) {
+			const char *why_not = ru->line_unused ? strstr(con, ru->line_unused) : NULL;
+
+			/* line_used is pr_info whenever it is used: its absence says "not used" */
+			line = strstr(con, ru->line_used) ? KVMCPUID_USE_USED : KVMCPUID_USE_NOT_USED;
+			if (!ru->msr && why_not && line == KVMCPUID_USE_NOT_USED) {
+				obs = line;
+				snprintf(detail, sizeof(detail), "\"%.*s\"",
+					 (int)strcspn(why_not, "\n"), why_not);
+			} else if (!ru->msr) {
 				obs = line;
 				snprintf(detail, sizeof(detail), "%s", line == KVMCPUID_USE_USED ?
-					 "the console says so" : line == 0 ? "no such line" : "");
+					 "the console says so" : "no such line");
 			} else if (obs >= 0 && line != obs) {
 				/* the MSR and the console disagree: the console names the pair */
 				obs = line;
