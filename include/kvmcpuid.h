@@ -719,7 +719,8 @@ int kvmcpuid_boot_set(struct kvmcpuid_boot *boot, const char *key, const char *v
 /*
  * Boot: everything about the input is checked first (nothing runs on a bad one), then the
  * guest runs until the console shows its panic (panic=-1, no root: after Linux's PV
- * setup), a reset, a triple fault or the deadline, and every vCPU's PV MSRs are read.
+ * setup), a reset, a triple fault or the deadline, and every vCPU's PV MSRs are read;
+ * then the info's report compares them and the console with Linux's rules.
  * Returns 0 (see kvmcpuid_boot_info), -EINVAL (no kernel, memory or cpus out of range),
  * -E2BIG (a command line over the kernel's cmdline_size), -ENOSPC (kernel or initrd do not
  * fit the memory), -ENOENT/-EACCES/-ENODEV (no usable /dev/kvm), -ETIMEDOUT (the deadline:
