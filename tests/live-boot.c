@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Live: boot a real Linux kernel on KVM with a policy's table and read what it did.
+ * Live: boot a real Linux kernel on KVM with a policy's table and read what it did, and
+ * the report of Linux's rules against it (rules.c): default policy, kvmclock masked,
+ * signature hidden, enforcement with async_pf masked and async_pf_int left (the fault)
+ * and with async_pf_int masked too.
  * The kernel: $KVMCPUID_BOOT_KERNEL, else the first /boot/vmlinuz*.  Skips (77) without
  * /dev/kvm or a kernel.  $KVMCPUID_BOOT_CPUS (default 2), $KVMCPUID_BOOT_DEADLINE
  * (seconds, default 120).  No initrd: the kernel panics on "VFS: Unable to mount root fs",
