@@ -407,6 +407,14 @@ enum kvmcpuid_check_kind {
 	KVMCPUID_CHECK_MSR = 3,		/* RDMSR/WRMSR of a PV MSR */
 	KVMCPUID_CHECK_HYPERCALL = 4,	/* a PV hypercall */
 	KVMCPUID_CHECK_RUN = 5,		/* the verifying vCPU itself (matrix: it failed) */
+	KVMCPUID_CHECK_GUEST = 6,	/* a PV decision of a booted Linux guest (boot) */
+};
+
+/* What a Linux guest did with a PV feature (kvmcpuid boot). */
+enum kvmcpuid_use {
+	KVMCPUID_USE_NOT_USED = 0,
+	KVMCPUID_USE_USED = 1,
+	KVMCPUID_USE_FAULT = 2,		/* it tried, and its WRMSR took #GP (enforcement) */
 };
 
 /* The exception an MSR access took in the guest (its vector). */
@@ -431,6 +439,7 @@ enum kvmcpuid_value_type {
 	KVMCPUID_VALUE_ACCESS = 5,	/* u.access: the fault RDMSR and WRMSR took */
 	KVMCPUID_VALUE_RET = 6,		/* u.ret: a hypercall's return value (RAX) */
 	KVMCPUID_VALUE_COUNT = 7,	/* u.count: scan steps that differ from the table */
+	KVMCPUID_VALUE_USE = 8,		/* u.use: what a booted Linux guest did (boot) */
 };
 
 struct kvmcpuid_value {
@@ -445,6 +454,7 @@ struct kvmcpuid_value {
 		} access;
 		int64_t ret;
 		uint32_t count;
+		enum kvmcpuid_use use;
 	} u;
 };
 
@@ -466,6 +476,10 @@ struct kvmcpuid_value {
  *              whole set of masked PV MSRs (enforcement not observable, UNTESTABLE).
  *   HYPERCALL  id = hypercall number, feature = the one gating it; values RET (seen NONE
  *              when it was not run or did not complete).
+ *   GUEST      (boot) feature = the PV feature (-1: KVM's detection), reg/bit its bit in
+ *              base+1; id = the MSR witnessing it, 0 when the console alone does; values
+ *              USE: what Linux's rules predict (expected) and what the guest did (seen,
+ *              NONE when nothing shows it: verdict UNTESTABLE).
  */
 struct kvmcpuid_check {
 	enum kvmcpuid_check_kind kind;
@@ -674,6 +688,14 @@ struct kvmcpuid_boot_info {
 	const uint32_t *msrs;		/* the KVMCPUID_BOOT_MSRS indices */
 	const char *cmdline;		/* the kernel's command line */
 	uint16_t protocol;		/* the kernel's boot protocol (0x020f: 2.15) */
+	const char *release;		/* its setup header's kernel_version, first word; "" */
+	/*
+	 * What Linux's rules predict for this table, kernel release, vCPU count and command
+	 * line against what the guest did (its PV MSRs on every vCPU, its console): one
+	 * GUEST check per PV feature (see struct kvmcpuid_check), after a successful run;
+	 * NULL otherwise.  Valid as the rest of the info.
+	 */
+	const struct kvmcpuid_report *report;
 };
 
 /*
@@ -687,7 +709,7 @@ struct kvmcpuid_boot *kvmcpuid_boot_unref(struct kvmcpuid_boot *boot);
 /*
  * Set key to value: "kernel" (a bzImage, read and checked now), "initrd" (a file, read
  * now; "" for none), "cpus" (default 2), "memory" (MiB, default 256), "append" (added to
- * "console=ttyS0 panic=-1 quiet"), "deadline_ms" (from the first KVM_RUN, default 120000).
+ * "console=ttyS0 panic=-1 loglevel=7"), "deadline_ms" (from the first KVM_RUN, default 120000).
  * Returns 0, -ENOENT (no such key), -EINVAL (a bad value, a file that is not a bzImage or
  * is truncated; diag says which), -ENOTSUP (a boot protocol before 2.12, no 64-bit entry),
  * -ENOMEM.  Files that cannot be read give -EINVAL too, diag naming the errno.
@@ -697,7 +719,8 @@ int kvmcpuid_boot_set(struct kvmcpuid_boot *boot, const char *key, const char *v
 /*
  * Boot: everything about the input is checked first (nothing runs on a bad one), then the
  * guest runs until the console shows its panic (panic=-1, no root: after Linux's PV
- * setup), a reset, a triple fault or the deadline, and every vCPU's PV MSRs are read.
+ * setup), a reset, a triple fault or the deadline, and every vCPU's PV MSRs are read;
+ * then the info's report compares them and the console with Linux's rules.
  * Returns 0 (see kvmcpuid_boot_info), -EINVAL (no kernel, memory or cpus out of range),
  * -E2BIG (a command line over the kernel's cmdline_size), -ENOSPC (kernel or initrd do not
  * fit the memory), -ENOENT/-EACCES/-ENODEV (no usable /dev/kvm), -ETIMEDOUT (the deadline:

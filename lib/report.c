@@ -22,7 +22,7 @@ int report_new(struct kvmcpuid_ctx *ctx, const char *label, struct kvmcpuid_repo
 }
 
 static const char *const kind_names[] = { "leaf", "feature", "detect", "msr", "hypercall",
-					  "run" };
+					  "run", "guest" };
 static const char *const verdict_names[] = { "pass", "FAIL", "untestable" };
 
 static void point(struct check *c)
@@ -134,7 +134,8 @@ static const char *fault_name(enum kvmcpuid_fault f)
 static struct json_object *value_json(const struct kvmcpuid_value *v)
 {
 	static const char *const types[] = { "none", "regs", "max_basic", "bit", "leaf",
-					     "access", "ret", "count" };
+					     "access", "ret", "count", "use" };
+	static const char *const uses[] = { "not used", "used", "fault" };
 	static const char *const regs[] = { "eax", "ebx", "ecx", "edx" };
 	struct json_object *o = json_object_new_object();
 	unsigned int r;
@@ -165,6 +166,9 @@ static struct json_object *value_json(const struct kvmcpuid_value *v)
 		break;
 	case KVMCPUID_VALUE_COUNT:
 		json_object_object_add(o, "count", json_object_new_int64(v->u.count));
+		break;
+	case KVMCPUID_VALUE_USE:
+		json_object_object_add(o, "use", json_object_new_string(uses[v->u.use]));
 		break;
 	case KVMCPUID_VALUE_NONE:
 		break;
@@ -259,11 +263,12 @@ KVMCPUID_EXPORT int kvmcpuid_report_to_json(const struct kvmcpuid_report *rep, c
 				       json_object_new_string(feature_get(c->feature)->name) : NULL);
 		json_object_object_add(jc, "subject", json_object_new_string(c->subject));
 		if (c->kind == KVMCPUID_CHECK_LEAF || c->kind == KVMCPUID_CHECK_MSR ||
-		    c->kind == KVMCPUID_CHECK_HYPERCALL)
+		    c->kind == KVMCPUID_CHECK_HYPERCALL || c->kind == KVMCPUID_CHECK_GUEST)
 			add_hex(jc, "id", c->id);
 		if (c->kind == KVMCPUID_CHECK_LEAF)
 			add_hex(jc, "subleaf", c->subleaf);
-		if (c->expected.type == KVMCPUID_VALUE_BIT) {
+		if (c->expected.type == KVMCPUID_VALUE_BIT ||
+		    (c->kind == KVMCPUID_CHECK_GUEST && c->feature >= 0)) {
 			json_object_object_add(jc, "reg", json_object_new_int(c->reg));
 			json_object_object_add(jc, "bit", json_object_new_int((int)c->bit));
 		}

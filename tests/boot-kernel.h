@@ -68,4 +68,17 @@ static inline bool find_boot_kernel(char *path, size_t len)
 	return path[0] != '\0';
 }
 
+/* The boot report's check of subject (its feature's name, or "detect"); aborts without. */
+static inline const struct kvmcpuid_check *boot_check_of(const struct kvmcpuid_report *rep,
+							 const char *subj)
+{
+	size_t i;
+
+	for (i = 0; i < kvmcpuid_report_count(rep); i++)
+		if (!strcmp(kvmcpuid_report_check(rep, i)->subject, subj))
+			return kvmcpuid_report_check(rep, i);
+	ck_abort_msg("no check %s", subj);
+	return NULL;
+}
+
 #endif

@@ -67,7 +67,7 @@ START_TEST(real_kernel)
 	ck_assert(mem != MAP_FAILED);
 	s = (struct boot_spec){
 		.kernel = kimage, .kernel_len = image_len, .kernel_origin = path,
-		.cmdline = "console=ttyS0 panic=-1 quiet", .cpus = 2, .mem_size = mem_size,
+		.cmdline = "console=ttyS0 panic=-1 loglevel=7", .cpus = 2, .mem_size = mem_size,
 	};
 	ck_assert_msg(boot_load(ctx, &s, mem, &img, &d) == 0, "%s", d.message);
 	ck_assert_uint_ge(img.load_addr, k.pref_address);

@@ -9,13 +9,14 @@
 static const char boot_usage[] =
 	N_("Usage: kvmcpuid boot [POLICY] --kernel BZIMAGE [OPTIONS]\n\n"
 	"Boot a Linux kernel on vCPUs given the policy's table, until it panics for want of\n"
-	"a root file system (after its PV setup), and show the PV MSRs each vCPU was left\n"
-	"with.  Exits 1 when the guest did not get there.\n"
+	"a root file system (after its PV setup); show the PV MSRs each vCPU was left with\n"
+	"and, per PV feature, what Linux's rules predict against what the guest did (its\n"
+	"MSRs, its console).  Exits 1 on a mismatch or when the guest did not get there.\n"
 	"  --kernel BZIMAGE      the kernel (a bzImage, boot protocol 2.12 or later)\n"
 	"  --initrd FILE         an initrd\n"
 	"  --cpus N              vCPUs (default 2)\n"
 	"  --memory MIB          guest memory (default 256)\n"
-	"  --append ARGS         added to \"console=ttyS0 panic=-1 quiet\"\n"
+	"  --append ARGS         added to \"console=ttyS0 panic=-1 loglevel=7\"\n"
 	"  --console             print what the guest wrote to its console\n"
 	"  --json                the result as JSON\n"
 	"  --deadline S          give up after S seconds of guest run (default 120)\n"
@@ -41,6 +42,7 @@ static const char *msr_name(uint32_t msr)
 static void print_json(const struct kvmcpuid_boot_info *bi)
 {
 	unsigned int c, i;
+	char *json = NULL;
 
 	printf("{\"kvmcpuid_boot\": 1, \"end\": ");
 	cli_json_string(stdout, bi->end_name);
@@ -64,7 +66,50 @@ static void print_json(const struct kvmcpuid_boot_info *bi)
 	}
 	printf("], \"console\": ");
 	cli_json_string(stdout, bi->console);
-	printf(", \"console_truncated\": %s}\n", bi->console_truncated ? "true" : "false");
+	printf(", \"console_truncated\": %s, \"release\": ", bi->console_truncated ? "true" : "false");
+	cli_json_string(stdout, bi->release);
+	printf(", \"report\": ");
+	if (bi->report && kvmcpuid_report_to_json(bi->report, &json) == 0)
+		printf("%s", json);
+	else
+		printf("null");
+	free(json);
+	printf("}\n");
+}
+
+/*
+ * The report: per PV feature, the bit the table offers (base+1 where Linux found KVM),
+ * what Linux's rules predict, what the guest did, the verdict.
+ */
+static void print_report(const struct kvmcpuid_report *rep)
+{
+	const struct kvmcpuid_report_info *info = kvmcpuid_report_info(rep);
+	size_t i, n = kvmcpuid_report_count(rep), ok = 0, bad = 0, unseen = 0;
+	char base[16];
+
+	snprintf(base, sizeof(base), info->detected_base ? "0x%08x" : "-", info->detected_base);
+	printf(_("\nkernel release %s, KVM found at %s, enforce = %s\n"),
+	       *info->kernel ? info->kernel : "?", base, info->enforced ? "on" : "off");
+	printf("%-24s %-10s %-40s %-40s %s\n", "FEATURE", "OFFERED", "PREDICTED", "OBSERVED",
+	       "VERDICT");
+	for (i = 0; i < n; i++) {
+		const struct kvmcpuid_check *c = kvmcpuid_report_check(rep, i);
+		const char *offered = c->feature < 0 ? base : !info->detected_base ? "-" :
+				      (info->guest_features >> c->bit) & 1 ? "yes" : "no";
+		const char *verdict = c->verdict == KVMCPUID_PASS ? "as predicted" :
+				      c->verdict == KVMCPUID_FAIL ? "MISMATCH" : "not observable";
+
+		ok += c->verdict == KVMCPUID_PASS;
+		bad += c->verdict == KVMCPUID_FAIL;
+		unseen += c->verdict == KVMCPUID_UNTESTABLE;
+		printf("%-24s %-10s %-40s %-40s %s\n", c->subject, offered, c->expected_text,
+		       c->seen_text, verdict);
+		if (c->cause && c->verdict == KVMCPUID_FAIL)
+			printf(_("          cause: %s\n"), c->cause);
+	}
+	printf(_("%zu checks: %zu as predicted, %zu mismatch, %zu not observable\n"), n, ok, bad,
+	       unseen);
+	printf(_("verdict: %s\n"), kvmcpuid_report_ok(rep) ? "as predicted" : "MISMATCH");
 }
 
 static void print_text(const struct kvmcpuid_boot_info *bi, bool console)
@@ -94,6 +139,8 @@ static void print_text(const struct kvmcpuid_boot_info *bi, bool console)
 				printf("  %-18s", "-");
 		printf("\n");
 	}
+	if (bi->report)
+		print_report(bi->report);
 }
 
 int cmd_boot(struct cli *cli, int argc, char **argv)
@@ -202,7 +249,7 @@ int cmd_boot(struct cli *cli, int argc, char **argv)
 		print_json(bi);
 	else
 		print_text(bi, console);
-	r = EXIT_OK;
+	r = kvmcpuid_report_ok(bi->report) ? EXIT_OK : EXIT_CHECK;
 out:
 	kvmcpuid_boot_unref(b);
 	kvmcpuid_policy_unref(p);

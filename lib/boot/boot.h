@@ -97,6 +97,7 @@ struct boot_kernel {
 	uint32_t cmdline_size;		/* longest command line, without its NUL */
 	uint32_t initrd_addr_max;	/* highest address the initrd may occupy */
 	uint32_t header_end;		/* 0x202 + the byte at 0x201 */
+	char release[65];		/* kernel_version's first word ("6.1.0-28-amd64"), or "" */
 };
 
 /*
@@ -253,5 +254,45 @@ int boot_policy_table(const struct kvmcpuid_policy *p, const struct kvmcpuid_hos
 /* A whole file (a kernel, an initrd: up to 1 GiB) into a malloc'd buffer. */
 int boot_read_file(struct kvmcpuid_ctx *ctx, const char *path, uint8_t **buf, size_t *len,
 		   struct kvmcpuid_diag *diag);
+
+/* ---- what Linux should do, what it did (rules.c) ---- */
+/* Command-line words Linux's PV rules read. */
+enum {
+	BOOT_CMD_NO_KVMCLOCK = 1 << 0,
+	BOOT_CMD_NO_KVMAPF = 1 << 1,
+	BOOT_CMD_NOPVSPIN = 1 << 2,
+	BOOT_CMD_NOPV = 1 << 3,
+	BOOT_CMD_INFO_HIDDEN = 1 << 4,	/* quiet / loglevel<=6: pr_info lines not on the console */
+};
+unsigned int boot_cmdline_flags(const char *cmdline);
+/* The setup header's kernel_version, its first word (uname -r), into out; "" if none. */
+void boot_release(const uint8_t *image, size_t len, char *out, size_t size);
+/* "6.1.0-28-amd64" -> 0x601; 0 if not MAJOR.MINOR... */
+unsigned int boot_release_version(const char *release);
+
+/* Everything a prediction depends on. */
+struct boot_guest {
+	uint32_t base;			/* where Linux finds KVM; 0: nowhere (bare hardware) */
+	uint32_t features, hints;	/* base+1 EAX, EDX */
+	bool mwait;			/* CPUID.1:ECX[3] */
+	bool enforce;			/* KVM_CAP_ENFORCE_PV_FEATURE_CPUID */
+	unsigned int cpus;		/* possible CPUs (the MP table's) */
+	unsigned int cmd;		/* BOOT_CMD_* */
+	unsigned int version;		/* major << 8 | minor; 0: unknown (the newest rules) */
+	char release[65];
+};
+/* The guest of an applied table: Linux's detection walk (with CPUID.1's hypervisor bit). */
+void boot_guest_from_table(const struct kvm_cpuid_entry2 *table, size_t nent,
+			   unsigned int apply_flags, unsigned int cpus, const char *cmdline,
+			   const char *release, struct boot_guest *g);
+/* What Linux does with feature (enum kvmcpuid_feature_id): a pure function of g. */
+enum kvmcpuid_use boot_predict(const struct boot_guest *g, int feature);
+const char *boot_use_name(enum kvmcpuid_use u);
+/*
+ * The report of a run: one GUEST check for KVM's detection, then one per rule (predicted
+ * against the PV MSRs of every vCPU and the console).  Returns 0, -ENOMEM.
+ */
+int boot_report(struct kvmcpuid_ctx *ctx, const struct boot_guest *g,
+		const struct boot_result *res, struct kvmcpuid_report **ret);
 
 #endif

@@ -95,6 +95,7 @@ int boot_parse(struct kvmcpuid_ctx *ctx, const uint8_t *image, size_t len, const
 				"not a bzImage: syssize 0x%x is out of range",
 				get32(image + OFF_SYSSIZE));
 	k->kernel_size = get32(image + OFF_SYSSIZE) << 4;
+	boot_release(image, len, k->release, sizeof(k->release));
 	if (!(k->loadflags & LOADED_HIGH))
 		return diag_set(ctx, diag, EINVAL, origin, 0, 0,
 				"a zImage (LOADED_HIGH clear in loadflags), not a bzImage");
