@@ -6,8 +6,9 @@
  * and with async_pf_int masked too.
  * The kernel: $KVMCPUID_BOOT_KERNEL, else the first /boot/vmlinuz*.  Skips (77) without
  * /dev/kvm or a kernel.  $KVMCPUID_BOOT_CPUS (default 2), $KVMCPUID_BOOT_DEADLINE
- * (seconds, default 120).  No initrd: the kernel panics on "VFS: Unable to mount root fs",
- * after its PV setup, and panic=-1 would reboot it at once.
+ * (seconds, default 120), $KVMCPUID_BOOT_APPEND (words added to every command line).
+ * No initrd: the kernel panics on "VFS: Unable to mount root fs", after its PV setup,
+ * and panic=-1 would reboot it at once.
  */
 #include "boot/boot.h"
 #include "testutil.h"
@@ -85,6 +86,9 @@ static void assert_use(const struct kvmcpuid_report *rep, const char *subj, enum
 	ck_assert_msg(c->verdict == KVMCPUID_PASS, "%s: %s", subj, c->verdict_name);
 }
 
+/* Words every boot's command line gets ($KVMCPUID_BOOT_APPEND; check-vm: noxsave). */
+static const char *extra_append = "";
+
 /* Boot with the inline policy inl, the extra command line and initrd (NULL: none). */
 static void boot_initrd(const char *inl, const char *append, const uint8_t *initrd,
 			size_t initrd_len, struct boot_result *res, struct kvmcpuid_report **rep)
@@ -105,8 +109,8 @@ static void boot_initrd(const char *inl, const char *append, const uint8_t *init
 	ck_assert_msg(boot_read_file(ctx, kernel_path, &kernel, &len, &d) == 0, "%s", d.message);
 	ck_assert_msg(boot_policy_table(p, h, 0, &table, &nent, &apply_flags, &d) == 0, "%s",
 		      d.message);
-	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 panic=-1 loglevel=7%s%s",
-		 *append ? " " : "", append);
+	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 panic=-1 loglevel=7%s%s%s%s",
+		 *extra_append ? " " : "", extra_append, *append ? " " : "", append);
 	cfg.spec = (struct boot_spec){
 		.kernel = kernel, .kernel_len = len, .kernel_origin = kernel_path,
 		.cmdline = cmdline, .cpus = cpus, .mem_size = 256 * MIB,
@@ -299,6 +303,9 @@ int main(void)
 	env = getenv("KVMCPUID_BOOT_DEADLINE");
 	if (env && *env)
 		deadline_s = (unsigned int)atoi(env);
+	env = getenv("KVMCPUID_BOOT_APPEND");
+	if (env)
+		extra_append = env;
 	tcase_set_timeout(tc, deadline_s * 3 + 30);
 	tcase_add_test(tc, default_policy);
 	tcase_add_test(tc, kvmclock_masked);
