@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <syslog.h>
+#include <string.h>
 
 #include "kvmcpuid.h"
 
@@ -135,6 +136,19 @@ struct text_cursor {
 };
 void text_cursor_at(struct text_cursor *c, const char *text, size_t off, unsigned int *line,
 		    unsigned int *col);
+/*
+ * The first needle (n bytes) in [p, end), or NULL: linear over a text searched again and
+ * again from later points, where strstr and memmem under ASan check all the rest of the
+ * text at every call (quadratic: 1 MiB of processing instructions took 34 s).
+ */
+static inline const char *text_find(const char *p, const char *end, const char *needle,
+				    size_t n)
+{
+	for (; p && p <= end && (size_t)(end - p) >= n; p++)
+		if (*p == needle[0] && !memcmp(p, needle, n))
+			return p;
+	return NULL;
+}
 /* Does text look like JSON (first non-blank byte '{')? */
 bool looks_like_json(const char *text, size_t len);
 

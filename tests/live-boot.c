@@ -288,8 +288,8 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("live-boot");
-	TCase *tc = tcase_create("core");
+	Suite *s;
+	TCase *tc;
 	const char *env;
 
 	require_kvm();
@@ -297,6 +297,8 @@ int main(void)
 		printf("SKIP: no bzImage (set KVMCPUID_BOOT_KERNEL or install one in /boot)\n");
 		return 77;
 	}
+	s = suite_create("live-boot");
+	tc = tcase_create("core");
 	env = getenv("KVMCPUID_BOOT_CPUS");
 	if (env && *env)
 		cpus = (unsigned int)atoi(env);

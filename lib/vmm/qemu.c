@@ -215,7 +215,7 @@ static bool qemu_split_irqchip(const char *t, size_t len)
 {
 	const char *p = t, *last = NULL;
 
-	while ((p = memmem(p, len - (size_t)(p - t), "irqchip=", 8))) {
+	while ((p = text_find(p, t + len, "irqchip=", 8))) {
 		if (p - t >= 7 && !strncmp(p - 7, "kernel", 6) && (p[-1] == '_' || p[-1] == '-'))
 			last = p + 8;
 		p += 8;

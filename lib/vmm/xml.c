@@ -265,18 +265,18 @@ static int end_tag(struct xml *x, struct xml_tag *tag)
 /* Skips the comment, processing instruction, CDATA or DOCTYPE at x->pos. */
 static int skip_markup(struct xml *x)
 {
-	const char *t = x->text, *end;
+	const char *t = x->text, *tend = x->text + x->len, *end;
 	size_t pos = x->pos;
 
 	if (!strncmp(t + pos, "<!--", 4)) {
-		end = strstr(t + pos + 4, "--");
+		end = text_find(t + pos + 4, tend, "--", 2);
 		if (!end)
 			return xml_error(x, pos, "a comment that is never closed with '-->'");
 		if (end[2] != '>')
 			return xml_error(x, (size_t)(end - t), "'--' inside a comment");
 		x->pos = (size_t)(end - t) + 3;
 	} else if (!strncmp(t + pos, "<?", 2)) {
-		end = strstr(t + pos + 2, "?>");
+		end = text_find(t + pos + 2, tend, "?>", 2);
 		if (!end)
 			return xml_error(x, pos, "a processing instruction that is never closed "
 					 "with '?>'");
@@ -284,7 +284,7 @@ static int skip_markup(struct xml *x)
 	} else if (!strncmp(t + pos, "<![CDATA[", 9)) {
 		if (x->depth == 0)
 			return xml_error(x, pos, "CDATA outside any element");
-		end = strstr(t + pos + 9, "]]>");
+		end = text_find(t + pos + 9, tend, "]]>", 3);
 		if (!end)
 			return xml_error(x, pos, "CDATA that is never closed with ']]>'");
 		x->pos = (size_t)(end - t) + 3;
