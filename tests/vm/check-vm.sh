@@ -11,7 +11,8 @@
 # jobs in tests/vm/jobs; each comes back as an automake test result,
 # tests/vm/results/SUITE/NAME.{log,trs}, named by the kernel, so a failure in the VM
 # fails this script and says which kernel and which test.  A VM that misses its
-# deadline (KVMCPUID_VM_DEADLINE, default 600 s) fails every test it did not finish,
+# deadline (KVMCPUID_VM_DEADLINE, default 600 s; KVMCPUID_VM_BOOT_DEADLINE, default 1500 s,
+# for the one-vCPU VM that boots Linux nested) fails every test it did not finish,
 # with the last lines of its console in their logs.  Kernels run two at a time
 # (KVMCPUID_VM_JOBS): each QEMU uses one host core.  Beside them, tests/vm/tool.sh
 # checks kvmcpuid-vm itself on the first kernel (tests/vm/results/kvmcpuid-vm/).
@@ -21,6 +22,8 @@ srcdir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 builddir=$(cd "${1:-.}" && pwd)
 kernels=${KVMCPUID_VM_KERNELS:-bullseye bookworm trixie sid}
 deadline=${KVMCPUID_VM_DEADLINE:-600}
+# The VM that boots Linux nested: five boots of 20-100 s each under load, on one core.
+boot_deadline=${KVMCPUID_VM_BOOT_DEADLINE:-1500}
 parallel=${KVMCPUID_VM_JOBS:-$(nproc 2>/dev/null || echo 1)}
 results=$builddir/tests/vm/results
 vm=$srcdir/tools/kvmcpuid-vm
@@ -56,13 +59,13 @@ result() {
 	echo "$verdict: vm/$1/$name"
 }
 
-# vm_jobs SUITE JOBS RAW SMP OPTIONS...: one boot of the test VM with SMP vCPUs running
-# JOBS, then an automake result per job from RAW.
+# vm_jobs SUITE JOBS RAW SMP DEADLINE OPTIONS...: one boot of the test VM with SMP vCPUs
+# running JOBS within DEADLINE seconds, then an automake result per job from RAW.
 vm_jobs() {
-	local suite=$1 jobs=$2 raw=$3 smp=$4 dir=$results/$1 name secs cmd rc r release
-	shift 4
+	local suite=$1 jobs=$2 raw=$3 smp=$4 limit=$5 dir=$results/$1 name secs cmd rc r release
+	shift 5
 	mkdir -p "$raw"
-	KVMCPUID_VM_SMP=$smp "$vm" -q --kernel "$suite" --deadline "$deadline" --jobs "$jobs" \
+	KVMCPUID_VM_SMP=$smp "$vm" -q --kernel "$suite" --deadline "$limit" --jobs "$jobs" \
 		"$@" --results "$raw" >>"$dir/vm.log" 2>&1
 	r=$?
 	release=$(cat "$raw/release" 2>/dev/null || echo "?")
@@ -96,11 +99,11 @@ run_kernel() {
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	local start=$SECONDS
-	vm_jobs "$suite" "$jobs" "$dir/raw" 2 \
+	vm_jobs "$suite" "$jobs" "$dir/raw" 2 "$deadline" \
 		--with "$builddir/tests/live-apply" --with "$builddir/tests/live-verify" \
 		--with "$builddir/bench/kvmcpuid-bench" "${vm_opts[@]}"
 	if [ -s "$bootjobs" ]; then
-		vm_jobs "$suite" "$bootjobs" "$dir/raw-boot" 1 --with-vmlinuz \
+		vm_jobs "$suite" "$bootjobs" "$dir/raw-boot" 1 "$boot_deadline" --with-vmlinuz \
 			--with "$builddir/tests/live-boot" --with "$builddir/tests/test-boot-real"
 	fi
 	echo "vm/$suite: kernel $(cat "$dir/release"), $((SECONDS - start)) s"
