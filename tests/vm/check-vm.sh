@@ -48,6 +48,11 @@ vm_opts=()
 if grep -q 'qemu-kvm\.sh' "$jobs"; then
 	vm_opts=(--with-qemu --with "$srcdir/tests/vm/qemu-kvm.sh" --with "$builddir/tests/vm/qemu-guest.elf")
 fi
+# ... and into the boot VM when a boot job races QEMU (tests/vm/boot-vs-qemu.sh).
+bootvm_opts=()
+if grep -q 'boot-vs-qemu\.sh' "$bootjobs"; then
+	bootvm_opts=(--with-qemu --with "$srcdir/tests/vm/boot-vs-qemu.sh")
+fi
 
 
 # result SUITE NAME VERDICT LOGFILE: the automake .trs and .log, and the PASS/FAIL line.
@@ -112,7 +117,8 @@ run_kernel() {
 			tee -a "$dir/vm.log"
 		rm -rf "$dir/raw-boot"
 		vm_jobs "$suite" "$bootjobs" "$dir/raw-boot" 1 "$boot_deadline" --with-vmlinuz \
-			--with "$builddir/tests/live-boot" --with "$builddir/tests/test-boot-real" >"$dir/boot.out"
+			--with "$builddir/tests/live-boot" --with "$builddir/tests/test-boot-real" \
+			"${bootvm_opts[@]}" >"$dir/boot.out"
 		froze=""
 		while IFS=$'\t' read -r name _; do
 			grep -q '^no result: the VM stopped' "$dir/$name.log" 2>/dev/null && froze=1
