@@ -36,7 +36,13 @@
 # L1's KVM maps it 4 KiB at a time; QEMU's is anonymous, 2 MiB aligned and
 # MADV_HUGEPAGE.  QEMU given a memfd backend took ~28800 and slowed likewise; kvmcpuid
 # boot given anonymous THP memory took ~660, and 21.4 s -> 10.6 s beside QEMU's 15.3 s
-# and 13.9 s (ratio 1.40 -> 0.77).
+# and 13.9 s (ratio 1.40 -> 0.77).  Second: leaf 1 ECX bit 24 (TSC deadline timer) is
+# clear (KVM_GET_SUPPORTED_CPUID never sets it; QEMU's kvm_arch_get_supported_cpuid adds
+# it with an in-kernel irqchip and KVM_CAP_TSC_DEADLINE_TIMER), so Linux calibrates the
+# LAPIC timer against the PIT, here fails ("APIC timer disabled due to verification
+# failure", "lapic is not functional": no high-resolution timers).  Both changed, in one
+# VM: kvmcpuid boot 6.9 s (panic at printk 2.4 s), QEMU 12.0 s (4.7 s): ratio 0.58;
+# unchanged in the same VM 12.2 s (5.7 s) against 8.5 s (3.3 s): ratio 1.42.
 set -u
 
 kernel=${1:-/boot/vmlinuz}
