@@ -170,6 +170,57 @@ static int boot_platform(struct vm *vm, struct kvmcpuid_diag *diag)
 	return 0;
 }
 
+/*
+ * The guest memory.  A probe VM's is a named memfd: it shows as /memfd:kvmcpuid-guest in
+ * /proc/PID/maps (live-verify counts those mappings to prove nothing is left behind).
+ * A Linux boot touches tens of MiB; there the memory is anonymous, 2 MiB aligned and
+ * MADV_HUGEPAGE, as QEMU allocates its RAM (util/mmap-alloc.c qemu_ram_mmap aligns it;
+ * softmmu/physmem.c ram_block_add advises QEMU_MADV_HUGEPAGE): shmem gets no transparent huge pages by default
+ * (shmem_enabled "never"), so KVM would map a memfd 4 KiB at a time.  Measured in the
+ * test VM (tests/vm/boot-vs-qemu.sh): a 6.1 guest took ~26 400 nested page faults on a
+ * memfd against ~660 on this memory, and its boot 21.4 s -> 10.6 s.
+ */
+static int guest_mem_map(struct vm *vm, size_t mem_size)
+{
+	const size_t huge = 2u << 20;
+	uint8_t *p, *aligned;
+	size_t head;
+	int fd;
+
+	if (!(vm->flags & VM_BOOT)) {
+		fd = memfd_create("kvmcpuid-guest", MFD_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		if (ftruncate(fd, (off_t)mem_size) < 0) {
+			int e = errno;
+
+			close(fd);
+			return -e;
+		}
+		p = mmap(NULL, mem_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		close(fd);
+		if (p == MAP_FAILED)
+			return -ENOMEM;
+		vm->mem = p;
+		return 0;
+	}
+	if (mem_size > SIZE_MAX - huge)
+		return -ENOMEM;
+	p = mmap(NULL, mem_size + huge, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return -ENOMEM;
+	aligned = (uint8_t *)(((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1));
+	head = (size_t)(aligned - p);
+	if (head)
+		munmap(p, head);
+	munmap(aligned + mem_size, huge - head);
+	/* Advice only: without THP the boot is slower, not wrong. */
+	(void)madvise(aligned, mem_size, MADV_HUGEPAGE);
+	vm->mem = aligned;
+	return 0;
+}
+
 int vm_create(struct kvmcpuid_ctx *ctx, unsigned int flags, struct vm *vm,
 	      struct kvmcpuid_diag *diag)
 {
@@ -206,20 +257,10 @@ int vm_create_mem(struct kvmcpuid_ctx *ctx, unsigned int flags, size_t mem_size,
 		goto err;
 	}
 	vm->vm_fd = r;
-	/* A named memfd: the guest memory shows as /memfd:kvmcpuid-guest in /proc/PID/maps. */
-	r = memfd_create("kvmcpuid-guest", MFD_CLOEXEC);
-	if (r < 0 || ftruncate(r, (off_t)mem_size) < 0) {
-		if (r >= 0)
-			close(r);
+	r = guest_mem_map(vm, mem_size);
+	if (r < 0) {
 		r = diag_set(ctx, diag, ENOMEM, NULL, 0, 0, "cannot allocate guest memory: %s",
-			     strerror(errno));
-		goto err;
-	}
-	vm->mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE, MAP_SHARED, r, 0);
-	close(r);
-	if (vm->mem == MAP_FAILED) {
-		vm->mem = NULL;
-		r = -ENOMEM;
+			     strerror(-r));
 		goto err;
 	}
 	vm->mem_size = mem_size;

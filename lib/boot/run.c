@@ -77,6 +77,7 @@ struct boot_run {
 	struct boot_image img;
 	struct boot_vcpu *vcpus;
 	unsigned int ncpus;
+	bool tsc_deadline;		/* KVM_CAP_TSC_DEADLINE_TIMER */
 	pthread_mutex_t lock;		/* the UART, the console, the end, and: */
 	pthread_cond_t cond;		/* a change of turn, prepared or go */
 	unsigned int turn;		/* vCPU ids go in order: the next thread to create one */
@@ -95,17 +96,31 @@ struct boot_run {
  * them (target/i386/cpu.c): leaf 1 EBX[31:24], leaves 0xb and 0x1f EDX (x2APIC ID), AMD's
  * 0x8000001e EAX (extended APIC ID).  KVM_GET_SUPPORTED_CPUID has 0 everywhere.
  */
-static void set_apic_id(struct kvm_cpuid_entry2 *t, size_t n, unsigned int id)
+/*
+ * The platform's part of vCPU id's leaves, as a VMM adds it to what KVM supports: the
+ * APIC ID the MP table names (leaves 1, 0xb, 0x1f, 0x8000001e) and, with the in-kernel
+ * LAPIC, the TSC deadline timer (CPUID.1:ECX[24]).  KVM_GET_SUPPORTED_CPUID never sets
+ * that bit: it depends on the irqchip the VMM made, and KVM_CAP_TSC_DEADLINE_TIMER says
+ * KVM emulates it (Documentation/virt/kvm/api.rst; QEMU's kvm_arch_get_supported_cpuid
+ * adds it likewise).  Without it Linux calibrates the LAPIC timer against the PIT, which
+ * in a nested test VM fails ("APIC timer disabled due to verification failure") and
+ * leaves the guest without high-resolution timers.
+ */
+static void vcpu_platform_leaves(struct kvm_cpuid_entry2 *t, size_t n, unsigned int id,
+				 bool tsc_deadline)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (t[i].function == 1)
+		if (t[i].function == 1 && t[i].index == 0) {
 			t[i].ebx = (t[i].ebx & 0x00ffffffu) | id << 24;
-		else if (t[i].function == 0xb || t[i].function == 0x1f)
+			if (tsc_deadline)
+				t[i].ecx |= 1u << 24;
+		} else if (t[i].function == 0xb || t[i].function == 0x1f) {
 			t[i].edx = id;
-		else if (t[i].function == 0x8000001eu)
+		} else if (t[i].function == 0x8000001eu) {
 			t[i].eax = id;
+		}
 	}
 }
 
@@ -373,7 +388,7 @@ static int start_vcpus(struct boot_run *b, unsigned int n, uint64_t t0)
 		if (!bv->table)
 			return -ENOMEM;
 		memcpy(bv->table, b->cfg->table, b->cfg->nent * sizeof(*bv->table));
-		set_apic_id(bv->table, b->cfg->nent, i);
+		vcpu_platform_leaves(bv->table, b->cfg->nent, i, b->tsc_deadline);
 	}
 	b->ncpus = n;
 	for (i = 0; i < n && r == 0; i++) {
@@ -470,6 +485,8 @@ int boot_run(struct kvmcpuid_ctx *ctx, const struct boot_config *cfg, struct boo
 	r = vm_create_mem(ctx, VM_BOOT, spec.mem_size, &b.vm, diag);
 	if (r < 0)
 		goto out;
+	b.tsc_deadline = kvm_ioctl(ctx, b.vm.vm_fd, KVM_CHECK_EXTENSION,
+				   (void *)(long)KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	r = boot_load(ctx, &spec, b.vm.mem, &b.img, diag);
 	if (r < 0)
 		goto out;

@@ -15,7 +15,7 @@
 # The same bzImage booted to "Kernel panic - not syncing: VFS: Unable to mount root fs"
 # (a) by `kvmcpuid boot --cpus 2 --json` and (b) by qemu-system-x86_64 -accel kvm
 # -machine pc (SeaBIOS, linuxboot_dma.bin) -cpu host,$(kvmcpuid export --to qemu) -smp 2
-# -m 256 with the command line kvmcpuid boot gives ("console=ttyS0 panic=-1 quiet").
+# -m 256, QEMU given the command line kvmcpuid boot gave its guest (its JSON "cmdline").
 # Each is timed from its start to its exit (panic=-1: both end on the reboot right after
 # the panic line; QEMU also by when the panic line reaches its stdout).  The last line is
 #   boot-vs-qemu: kvmcpuid boot A s, qemu B s (ratio A/B)
@@ -51,7 +51,6 @@ pin=""
 command -v taskset >/dev/null && pin="taskset 1"
 T=$(mktemp -d /tmp/boot-vs-qemu.XXXXXX) || exit 1
 extra=${BOOT_VS_QEMU_APPEND:-}
-append="console=ttyS0 panic=-1 quiet${extra:+ $extra}"
 verbose=${BOOT_VS_QEMU_VERBOSE:-}
 panic="Kernel panic - not syncing"
 
@@ -115,6 +114,9 @@ ka=$(sub "$t1" "$t0")
 sed -n 's/.*"console": "\(.*\)", "console_truncated".*/\1/p' "$T/kb.json" |
 	sed 's/\\n/\n/g; s/\\r//g' >"$T/kb.console"
 kp=$(printk_panic "$T/kb.console")
+# QEMU's guest gets the very command line kvmcpuid boot gave its guest
+append=$(sed -n 's/.*"cmdline": "\([^"]*\)".*/\1/p' "$T/kb.json")
+[ -n "$append" ] || append="console=ttyS0 panic=-1 loglevel=7${extra:+ $extra}"
 echo "# kvmcpuid boot: exit $krc after $ka s; $(sed -n 's/.*\("setup_ms": [0-9]*\).*\("run_ms": [0-9]*\), \("first_output_ms": [0-9]*\).*/\1, \2, \3/p' "$T/kb.json"); printk time of the panic $kp s"
 sed 's/^/#   stderr: /' "$T/kb.err"
 
