@@ -9,7 +9,11 @@
  * startup_64 (load address + 0x200) in long mode on identity page tables, with RSI
  * pointing at boot_params (run.c).  Every check runs before the first byte is written.
  */
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "boot.h"
 
@@ -288,4 +292,59 @@ int boot_load(struct kvmcpuid_ctx *ctx, const struct boot_spec *s, uint8_t *mem,
 	write_page_tables(mem);
 	write_gdt(mem);
 	return boot_mptable(mem, s->mem_size, img->mptable, s->cpus);
+}
+
+/* The whole of a kernel or initrd file, at most 1 GiB, into one buffer. */
+#define BOOT_FILE_MAX (1ull << 30)
+
+int boot_read_file(struct kvmcpuid_ctx *ctx, const char *path, uint8_t **buf, size_t *len,
+		   struct kvmcpuid_diag *diag)
+{
+	struct stat st;
+	uint8_t *data = NULL;
+	size_t n = 0;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = errno;
+		return diag_set(ctx, diag, r, path, 0, 0, "cannot open: %s", strerror(r));
+	}
+	if (fstat(fd, &st) < 0) {
+		r = errno;
+		r = diag_set(ctx, diag, r, path, 0, 0, "cannot stat: %s", strerror(r));
+		goto err;
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > BOOT_FILE_MAX) {
+		r = diag_set(ctx, diag, EINVAL, path, 0, 0, "%s",
+			     S_ISDIR(st.st_mode) ? "is a directory, not a file"
+			     : !S_ISREG(st.st_mode) ? "is not a regular file"
+						    : "is larger than 1 GiB");
+		goto err;
+	}
+	data = xalloc(ctx, (size_t)st.st_size + 1);
+	if (!data) {
+		r = -ENOMEM;
+		goto err;
+	}
+	while (n < (size_t)st.st_size) {
+		ssize_t got = read(fd, data + n, (size_t)st.st_size - n);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			r = got < 0 ? errno : EIO;
+			r = diag_set(ctx, diag, r, path, 0, 0, "cannot read: %s", strerror(r));
+			goto err;
+		}
+		n += (size_t)got;
+	}
+	close(fd);
+	*buf = data;
+	*len = n;
+	return 0;
+err:
+	free(data);
+	close(fd);
+	return r;
 }

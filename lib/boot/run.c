@@ -10,11 +10,9 @@
  * a reset, a triple fault, or the deadline; then every vCPU is kicked out of KVM_RUN with
  * its deadline timer and reads its own PV MSRs.
  */
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "boot.h"
@@ -549,59 +547,5 @@ int boot_policy_table(const struct kvmcpuid_policy *p, const struct kvmcpuid_hos
 		*apply_flags = c->enforce ? KVMCPUID_APPLY_ENFORCE : 0;
 	}
 	kvmcpuid_cpuid_unref(c);
-	return r;
-}
-
-#define BOOT_FILE_MAX (1ull << 30)
-
-int boot_read_file(struct kvmcpuid_ctx *ctx, const char *path, uint8_t **buf, size_t *len,
-		   struct kvmcpuid_diag *diag)
-{
-	struct stat st;
-	uint8_t *data = NULL;
-	size_t n = 0;
-	int fd, r;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		r = errno;
-		return diag_set(ctx, diag, r, path, 0, 0, "cannot open: %s", strerror(r));
-	}
-	if (fstat(fd, &st) < 0) {
-		r = errno;
-		r = diag_set(ctx, diag, r, path, 0, 0, "cannot stat: %s", strerror(r));
-		goto err;
-	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > BOOT_FILE_MAX) {
-		r = diag_set(ctx, diag, EINVAL, path, 0, 0, "%s",
-			     S_ISDIR(st.st_mode) ? "is a directory, not a file"
-			     : !S_ISREG(st.st_mode) ? "is not a regular file"
-						    : "is larger than 1 GiB");
-		goto err;
-	}
-	data = xalloc(ctx, (size_t)st.st_size + 1);
-	if (!data) {
-		r = -ENOMEM;
-		goto err;
-	}
-	while (n < (size_t)st.st_size) {
-		ssize_t got = read(fd, data + n, (size_t)st.st_size - n);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0) {
-			r = got < 0 ? errno : EIO;
-			r = diag_set(ctx, diag, r, path, 0, 0, "cannot read: %s", strerror(r));
-			goto err;
-		}
-		n += (size_t)got;
-	}
-	close(fd);
-	*buf = data;
-	*len = n;
-	return 0;
-err:
-	free(data);
-	close(fd);
 	return r;
 }
