@@ -117,7 +117,9 @@ static const struct boot_rule rules[] = {
 	 * kvm.c, kvm_spinlock_init: "PV spinlocks enabled" with PV_UNHALT on more than one
 	 * possible CPU, no REALTIME hint, no "nopvspin"; else one "PV spinlocks disabled..."
 	 * line whose wording depends on the order of the tests (5.10/6.1: PV_UNHALT first;
-	 * 7.x: last; 6.12 not verified): quoted as seen, not predicted.
+	 * 6.12 and 7.x: last; with pv_unhalt off and realtime on, Debian's 6.12.117 and 7.2
+	 * print "... with KVM_HINTS_REALTIME hints" in the test VM): quoted as seen, not
+	 * predicted.
 	 */
 	{ KVMCPUID_FEATURE_PV_UNHALT, BIT(PV_UNHALT), IF_NOT_REALTIME | IF_SMP, BOOT_CMD_NOPVSPIN,
 	  0, 0, 0, 0, "kvm-guest: PV spinlocks enabled", "kvm-guest: PV spinlocks disabled",
