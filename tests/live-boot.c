@@ -39,6 +39,14 @@ static const char *extra_append = "";
 #define F KVMCPUID_USE_FAULT
 #define UNSEEN (-1)		/* observed: "not observable", verdict untestable */
 #define NOKVM (-1)		/* offered: "-", Linux found no KVM */
+/* The report's texts for an MSR: alike on both vCPUs; refused to the host (M_MASKED) */
+#define ON_ALL(msr, v) "MSR " msr " = " v " on vCPU 0, alike on all 2"
+#define REFUSED(msr) "MSR " msr " unreadable (masked under enforcement)"
+/* The spinlock lines (kvm.c kvm_spinlock_init), and a line as the report quotes it */
+#define SPIN_NO_HOST "kvm-guest: PV spinlocks disabled, no host support"
+#define SPIN_ONE "kvm-guest: PV spinlocks disabled, single CPU"
+#define SPIN_RT "kvm-guest: PV spinlocks disabled with KVM_HINTS_REALTIME hints"
+#define QUOTED(line) "\"" line "\""
 
 /* One row of the report as `kvmcpuid boot` prints it; the verdict follows from the two. */
 struct row {
@@ -60,7 +68,7 @@ static const struct row default_rows[] = {
 	{ "clocksource", 1, NU, NU, NULL },
 	{ "steal_time", 1, U, U, NULL },
 	{ "pv_eoi", 1, U, U, NULL },
-	{ "async_pf_int", 1, U, U, "used: MSR 0x4b564d06 = 0xf3 on vCPU 0, alike on all 2" },
+	{ "async_pf_int", 1, U, U, "used: " ON_ALL("0x4b564d06", "0xf3") },
 	{ "async_pf", 1, U, U, NULL },
 	{ "async_pf_vmexit", 1, U, U, NULL },
 	{ "pv_unhalt", 1, U, U, "used: the console says so" },
@@ -68,7 +76,7 @@ static const struct row default_rows[] = {
 	{ "pv_send_ipi", 1, U, U, "used: the console says so" },
 	{ "pv_sched_yield", 1, U, U, "used: the console says so" },
 	/* no realtime hint: cpuidle-haltpoll stays away, KVM's reset value 1 */
-	{ "poll_control", 1, NU, NU, "not used: MSR 0x4b564d05 = 0x1 on vCPU 0, alike on all 2" },
+	{ "poll_control", 1, NU, NU, "not used: " ON_ALL("0x4b564d05", "0x1") },
 	{ "nop_io_delay", 1, U, UNSEEN, "not observable" },
 	{ "clocksource_stable_bit", 1, U, UNSEEN, "not observable" },
 	/* vmm-provided: the host never offers it, policy "host" leaves it clear */
@@ -135,8 +143,8 @@ static void print_result(const char *label, const struct boot_result *res)
 {
 	unsigned int c, i;
 
-	printf("%s: end %s (vCPU %u), setup %llu ms, first console byte at %llu ms, run %llu ms "
-	       "to the end\n", label, boot_end_name(res->end), res->end_vcpu,
+	printf("%s, %u vCPUs: end %s (vCPU %u), setup %llu ms, first console byte at %llu ms, "
+	       "run %llu ms to the end\n", label, res->cpus, boot_end_name(res->end), res->end_vcpu,
 	       (unsigned long long)res->setup_ms, (unsigned long long)res->first_output_ms,
 	       (unsigned long long)res->run_ms);
 	for (c = 0; c < res->cpus; c++) {
@@ -457,7 +465,7 @@ START_TEST(one_vcpu)
 	bool gated = boot_release_version(kernel_release) >= 0x50f;
 	const struct row rows[] = {
 		{ "async_pf_int", 1, U, U, "used: MSR 0x4b564d06 = 0xf3" },
-		{ "pv_unhalt", 1, NU, NU, "not used: \"kvm-guest: PV spinlocks disabled, single CPU\"" },
+		{ "pv_unhalt", 1, NU, NU, "not used: " QUOTED(SPIN_ONE) },
 		{ "pv_tlb_flush", 1, gated ? NU : U, gated ? NU : U,
 		  gated ? "not used: no such line" : "used: the console says so" },
 		{ "pv_send_ipi", 1, gated ? NU : U, gated ? NU : U,
@@ -471,11 +479,11 @@ START_TEST(one_vcpu)
 		"kvm-guest: setup PV IPIs", "unchecked MSR access error", NULL
 	};
 	static const char *const lines[] = {
-		"Booting paravirtualized kernel on KVM", "kvm-guest: PV spinlocks disabled, single CPU",
+		"Booting paravirtualized kernel on KVM", SPIN_ONE,
 		NULL
 	};
 	static const char *const lines_5_10[] = {
-		"Booting paravirtualized kernel on KVM", "kvm-guest: PV spinlocks disabled, single CPU",
+		"Booting paravirtualized kernel on KVM", SPIN_ONE,
 		"kvm-guest: KVM setup pv remote TLB flush", "kvm-guest: setup PV sched yield",
 		"kvm-guest: setup PV IPIs", NULL
 	};
@@ -509,24 +517,24 @@ START_TEST(everything_off)
 {
 	static const struct row rows[] = {
 		{ "detect", 1, U, U, "used: \"on KVM\", 0 PV MSR values set" },
-		{ "clocksource2", 0, NU, NU, "not used: MSR 0x4b564d01 = 0x0 on vCPU 0, alike on all 2" },
-		{ "clocksource", 0, NU, NU, "not used: MSR 0x12 = 0x0 on vCPU 0, alike on all 2" },
-		{ "steal_time", 0, NU, NU, "not used: MSR 0x4b564d03 = 0x0 on vCPU 0, alike on all 2" },
-		{ "pv_eoi", 0, NU, NU, "not used: MSR 0x4b564d04 = 0x0 on vCPU 0, alike on all 2" },
-		{ "async_pf_int", 0, NU, NU, "not used: MSR 0x4b564d06 = 0x0 on vCPU 0, alike on all 2" },
-		{ "async_pf", 0, NU, NU, "not used: MSR 0x4b564d02 = 0x0 on vCPU 0, alike on all 2" },
-		{ "async_pf_vmexit", 0, NU, NU, "not used: MSR 0x4b564d02 = 0x0 on vCPU 0, alike on all 2" },
-		{ "pv_unhalt", 0, NU, NU, "not used: \"kvm-guest: PV spinlocks disabled, no host support\"" },
+		{ "clocksource2", 0, NU, NU, "not used: " ON_ALL("0x4b564d01", "0x0") },
+		{ "clocksource", 0, NU, NU, "not used: " ON_ALL("0x12", "0x0") },
+		{ "steal_time", 0, NU, NU, "not used: " ON_ALL("0x4b564d03", "0x0") },
+		{ "pv_eoi", 0, NU, NU, "not used: " ON_ALL("0x4b564d04", "0x0") },
+		{ "async_pf_int", 0, NU, NU, "not used: " ON_ALL("0x4b564d06", "0x0") },
+		{ "async_pf", 0, NU, NU, "not used: " ON_ALL("0x4b564d02", "0x0") },
+		{ "async_pf_vmexit", 0, NU, NU, "not used: " ON_ALL("0x4b564d02", "0x0") },
+		{ "pv_unhalt", 0, NU, NU, "not used: " QUOTED(SPIN_NO_HOST) },
 		{ "pv_tlb_flush", 0, NU, NU, "not used: no such line" },
 		{ "pv_send_ipi", 0, NU, NU, "not used: no such line" },
 		{ "pv_sched_yield", 0, NU, NU, "not used: no such line" },
-		{ "poll_control", 0, NU, NU, "not used: MSR 0x4b564d05 = 0x1 on vCPU 0, alike on all 2" },
+		{ "poll_control", 0, NU, NU, "not used: " ON_ALL("0x4b564d05", "0x1") },
 		{ "nop_io_delay", 0, NU, UNSEEN, "not observable" },
 		{ "clocksource_stable_bit", 0, NU, UNSEEN, "not observable" },
 	};
 	static const char *const lines[] = {
 		"Hypervisor detected: KVM", "Booting paravirtualized kernel on KVM",
-		"kvm-guest: PV spinlocks disabled, no host support", NULL
+		SPIN_NO_HOST, NULL
 	};
 	static const char *const absent[] = {
 		"kvm-clock", "setup PV", "remote TLB flush", "unchecked MSR access error", NULL
@@ -544,7 +552,7 @@ END_TEST
 START_TEST(steal_time_off)
 {
 	static const struct row rows[] = {
-		{ "steal_time", 0, NU, NU, "not used: MSR 0x4b564d03 = 0x0 on vCPU 0, alike on all 2" },
+		{ "steal_time", 0, NU, NU, "not used: " ON_ALL("0x4b564d03", "0x0") },
 		{ "pv_tlb_flush", 1, NU, NU, "not used: no such line" },
 		{ "pv_sched_yield", 1, NU, NU, "not used: no such line" },
 	};
@@ -570,10 +578,10 @@ END_TEST
 START_TEST(pv_unhalt_off)
 {
 	static const struct row rows[] = {
-		{ "pv_unhalt", 0, NU, NU, "not used: \"kvm-guest: PV spinlocks disabled, no host support\"" },
+		{ "pv_unhalt", 0, NU, NU, "not used: " QUOTED(SPIN_NO_HOST) },
 	};
 	static const char *const lines[] = {
-		"Booting paravirtualized kernel on KVM", "kvm-guest: PV spinlocks disabled, no host support",
+		"Booting paravirtualized kernel on KVM", SPIN_NO_HOST,
 		"kvm-guest: KVM setup pv remote TLB flush", "kvm-guest: setup PV sched yield",
 		"kvm-guest: setup PV IPIs", NULL
 	};
@@ -598,15 +606,14 @@ END_TEST
 START_TEST(realtime_on)
 {
 	static const struct row rows[] = {
-		{ "pv_unhalt", 1, NU, NU,
-		  "not used: \"kvm-guest: PV spinlocks disabled with KVM_HINTS_REALTIME hints\"" },
+		{ "pv_unhalt", 1, NU, NU, "not used: " QUOTED(SPIN_RT) },
 		{ "pv_tlb_flush", 1, NU, NU, "not used: no such line" },
 		{ "pv_sched_yield", 1, NU, NU, "not used: no such line" },
-		{ "poll_control", 1, U, U, "used: MSR 0x4b564d05 = 0x0 on vCPU 0, alike on all 2" },
+		{ "poll_control", 1, U, U, "used: " ON_ALL("0x4b564d05", "0x0") },
 	};
 	static const char *const lines[] = {
 		"Booting paravirtualized kernel on KVM",
-		"kvm-guest: PV spinlocks disabled with KVM_HINTS_REALTIME hints",
+		SPIN_RT,
 		"kvm-guest: setup PV IPIs", NULL
 	};
 	static const char *const absent[] = {
@@ -665,8 +672,8 @@ END_TEST
 START_TEST(kvmclock_off)
 {
 	static const struct row rows[] = {
-		{ "clocksource2", 0, NU, NU, "not used: MSR 0x4b564d01 = 0x0 on vCPU 0, alike on all 2" },
-		{ "clocksource", 0, NU, NU, "not used: MSR 0x12 = 0x0 on vCPU 0, alike on all 2" },
+		{ "clocksource2", 0, NU, NU, "not used: " ON_ALL("0x4b564d01", "0x0") },
+		{ "clocksource", 0, NU, NU, "not used: " ON_ALL("0x12", "0x0") },
 		/* kvmclock_init reads the stable bit only after choosing a pair */
 		{ "clocksource_stable_bit", 1, NU, UNSEEN, "not observable" },
 	};
@@ -694,8 +701,8 @@ END_TEST
  * reads of the masked features' MSRs too.
  */
 #define ENFORCED_ROWS \
-	{ "steal_time", 0, NU, NU, "not used: MSR 0x4b564d03 unreadable (masked under enforcement)" }, \
-	{ "pv_eoi", 0, NU, NU, "not used: MSR 0x4b564d04 unreadable (masked under enforcement)" }, \
+	{ "steal_time", 0, NU, NU, "not used: " REFUSED("0x4b564d03") }, \
+	{ "pv_eoi", 0, NU, NU, "not used: " REFUSED("0x4b564d04") }, \
 	{ "pv_tlb_flush", 1, NU, NU, "not used: no such line" }, \
 	{ "pv_sched_yield", 1, NU, NU, "not used: no such line" }
 
@@ -703,8 +710,8 @@ START_TEST(enforced_async_pf_fault)
 {
 	static const struct row rows[] = {
 		ENFORCED_ROWS,
-		{ "async_pf_int", 1, U, U, "used: MSR 0x4b564d06 = 0xf3 on vCPU 0, alike on all 2" },
-		{ "async_pf", 0, F, F, "fault: MSR 0x4b564d02 unreadable (masked under enforcement)" },
+		{ "async_pf_int", 1, U, U, "used: " ON_ALL("0x4b564d06", "0xf3") },
+		{ "async_pf", 0, F, F, "fault: " REFUSED("0x4b564d02") },
 		{ "async_pf_vmexit", 1, F, F, NULL },
 	};
 	static const char *const lines[] = {
@@ -727,9 +734,9 @@ START_TEST(enforced_async_pf_int_off)
 {
 	static const struct row rows[] = {
 		ENFORCED_ROWS,
-		{ "async_pf_int", 0, NU, NU, "not used: MSR 0x4b564d06 unreadable (masked under enforcement)" },
-		{ "async_pf", 0, NU, NU, "not used: MSR 0x4b564d02 unreadable (masked under enforcement)" },
-		{ "async_pf_vmexit", 1, NU, NU, "not used: MSR 0x4b564d02 unreadable (masked under enforcement)" },
+		{ "async_pf_int", 0, NU, NU, "not used: " REFUSED("0x4b564d06") },
+		{ "async_pf", 0, NU, NU, "not used: " REFUSED("0x4b564d02") },
+		{ "async_pf_vmexit", 1, NU, NU, "not used: " REFUSED("0x4b564d02") },
 	};
 	static const char *const lines[] = { "Booting paravirtualized kernel on KVM", NULL };
 	static const struct boot_case bc = {
