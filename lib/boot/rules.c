@@ -149,8 +149,9 @@ static const struct boot_rule rules[] = {
 	  "kvm.c paravirt_ops_setup: no MSR, no line" },
 	/*
 	 * kvmclock.c, kvmclock_init: returns (silently) without CLOCKSOURCE2 and CLOCKSOURCE
-	 * before it tests CLOCKSOURCE_STABLE_BIT (pvclock_set_flags), in 5.10.13, a 6.10-6.15
-	 * copy and 7.x code alike: the bit means nothing without kvmclock.
+	 * before it tests CLOCKSOURCE_STABLE_BIT (pvclock_set_flags), in a pre-5.0 copy, the
+	 * 6.10-6.15 one and Sean Christopherson's 2025 kvmclock patches alike: the bit means
+	 * nothing without kvmclock.
 	 */
 	{ KVMCPUID_FEATURE_CLOCKSOURCE_STABLE_BIT, BIT(CLOCKSOURCE_STABLE_BIT), IF_KVMCLOCK,
 	  BOOT_CMD_NO_KVMCLOCK, 0, 0, 0, 0, NULL, NULL, "kvmclock.c kvmclock_init: no MSR, no line" },
