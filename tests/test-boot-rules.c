@@ -95,12 +95,15 @@ START_TEST(default_61)
 	g.features &= ~F(CLOCKSOURCE2);
 	ck_assert_int_eq(boot_predict(&g, ID(CLOCKSOURCE)), USED);
 	ck_assert_int_eq(boot_predict(&g, ID(CLOCKSOURCE2)), NOT);
+	ck_assert_int_eq(boot_predict(&g, ID(CLOCKSOURCE_STABLE_BIT)), USED);
 	g.features &= ~F(CLOCKSOURCE);
 	ck_assert_int_eq(boot_predict(&g, ID(CLOCKSOURCE)), NOT);
+	/* kvmclock_init returns before it reads the stable bit: nothing to be stable */
+	ck_assert_int_eq(boot_predict(&g, ID(CLOCKSOURCE_STABLE_BIT)), NOT);
 }
 END_TEST
 
-/* One vCPU: 5.12+ skips PV IPI, TLB flush and sched yield; every release skips spinlocks. */
+/* One vCPU: 5.15+ skips PV IPI, TLB flush and sched yield; every release skips spinlocks. */
 START_TEST(one_cpu_by_release)
 {
 	struct boot_guest g = guest(ALL, 1, "6.1.0");
@@ -115,13 +118,23 @@ START_TEST(one_cpu_by_release)
 	ck_assert_int_eq(boot_predict(&g, ID(PV_TLB_FLUSH)), USED);
 	ck_assert_int_eq(boot_predict(&g, ID(PV_SCHED_YIELD)), USED);
 	ck_assert_int_eq(boot_predict(&g, ID(PV_UNHALT)), NOT);
+	/*
+	 * ec756e40e271 (5.17-rc) reached 5.15.29 and 5.16.15, never 5.12-5.14: 5.14 still
+	 * sets up PV IPIs on one vCPU, 5.15 does not (5.15.85's pv_ipi_supported)
+	 */
+	g = guest(ALL, 1, "5.14.21");
+	ck_assert_int_eq(boot_predict(&g, ID(PV_SEND_IPI)), USED);
+	ck_assert_int_eq(boot_predict(&g, ID(PV_TLB_FLUSH)), USED);
+	g = guest(ALL, 1, "5.15.0-91-generic");
+	ck_assert_int_eq(boot_predict(&g, ID(PV_SEND_IPI)), NOT);
+	ck_assert_int_eq(boot_predict(&g, ID(PV_SCHED_YIELD)), NOT);
 	/* an unknown release takes the newest rules */
 	g = guest(ALL, 1, "");
 	ck_assert_int_eq(boot_predict(&g, ID(PV_SEND_IPI)), NOT);
 }
 END_TEST
 
-/* MONITOR/MWAIT offered: TLB flush and sched yield off from 5.16, PV IPI unaffected. */
+/* MONITOR/MWAIT offered: TLB flush and sched yield off from 5.17, PV IPI unaffected. */
 START_TEST(mwait_by_release)
 {
 	struct boot_guest g = guest(ALL, 2, "6.1.0");
@@ -134,6 +147,14 @@ START_TEST(mwait_by_release)
 	g.mwait = true;
 	ck_assert_int_eq(boot_predict(&g, ID(PV_TLB_FLUSH)), USED);
 	ck_assert_int_eq(boot_predict(&g, ID(PV_SCHED_YIELD)), USED);
+	/* 40cd58dbf121 is in 5.17-rc7: 5.16 still uses both under MWAIT */
+	g = guest(ALL, 2, "5.16.20");
+	g.mwait = true;
+	ck_assert_int_eq(boot_predict(&g, ID(PV_TLB_FLUSH)), USED);
+	g = guest(ALL, 2, "5.17.0");
+	g.mwait = true;
+	ck_assert_int_eq(boot_predict(&g, ID(PV_TLB_FLUSH)), NOT);
+	ck_assert_int_eq(boot_predict(&g, ID(PV_SCHED_YIELD)), NOT);
 }
 END_TEST
 

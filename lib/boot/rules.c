@@ -8,7 +8,7 @@
  *
  * The rules come from arch/x86/kernel/kvm.c and arch/x86/kernel/kvmclock.c as read in
  * stored copies of 5.10.13, 6.0-6.5, a 6.10-6.15 kvmclock.c and 7.x-era code (the
- * research note /work/notes/linux-pv-rules.md lists them and what stays unverified).
+ * research note lib/boot/linux-pv-rules.md lists them and what stays unverified).
  */
 #include <linux/kvm_para.h>
 #include <stdlib.h>
@@ -25,14 +25,19 @@
 #define HYPERVISOR_CALLBACK_VECTOR 0xf3
 
 /*
- * kvm.c, pv_tlb_flush_supported / pv_ipi_supported / pv_sched_yield_supported: the
- * "num_possible_cpus() != 1" test ("x86/kvm: Don't use pv tlb/ipi/sched_yield if on 1
- * vCPU", Linux 5.12) and the "!boot_cpu_has(X86_FEATURE_MWAIT)" one ("x86/kvm: Don't use
- * PV TLB/yield when mwait is advertised", Linux 5.16).  Absent in the stored 5.10.13; the
- * exact releases, and 5.10.y backports, are not verified.
+ * kvm.c, pv_tlb_flush_supported / pv_ipi_supported / pv_sched_yield_supported:
+ * "num_possible_cpus() != 1" came with ec756e40e271 ("x86/kvm: Don't use pv
+ * tlb/ipi/sched_yield if on 1 vCPU"), in the KVM fixes for 5.17-rc (Feb 2022), and went
+ * to stable 5.16.15 (its release notes) and 5.15.29 (AUTOSEL, the 14 Mar 2022 queue;
+ * present in a stored 5.15.85 kvm.c), not to 5.10.y (absent from that queue and from
+ * Debian's 5.10.223, booted on one vCPU in the test VM).  MAJOR.MINOR cannot tell
+ * 5.15.28 from 5.15.29: 5.15 and 5.16 take the stable rule.
+ * "!boot_cpu_has(X86_FEATURE_MWAIT)" came with 40cd58dbf121 ("x86/kvm: Don't use PV
+ * TLB/yield when mwait is advertised"), in Linux 5.17-rc7 (its shortlog); absent from
+ * the stored 5.15.85 copy, present in the 6.0-6.5 one.
  */
-#define SINCE_ONE_CPU KV(5, 12)
-#define SINCE_MWAIT KV(5, 16)
+#define SINCE_ONE_CPU KV(5, 15)
+#define SINCE_MWAIT KV(5, 17)
 /* A release the loader could not read is taken as the newest rules. */
 #define NEWEST KV(255, 255)
 
@@ -45,6 +50,7 @@ enum {
 	IF_NOT_CLOCK2 = 1 << 4,		/* off when CLOCKSOURCE2 is offered (it wins) */
 	MSR_SHARED = 1 << 5,		/* KVM reads the MSR alike for another feature: the
 					 * console line tells which one was used */
+	IF_KVMCLOCK = 1 << 6,		/* only once kvmclock is on: CLOCKSOURCE2 or CLOCKSOURCE */
 };
 
 /*
@@ -111,7 +117,9 @@ static const struct boot_rule rules[] = {
 	 * kvm.c, kvm_spinlock_init: "PV spinlocks enabled" with PV_UNHALT on more than one
 	 * possible CPU, no REALTIME hint, no "nopvspin"; else one "PV spinlocks disabled..."
 	 * line whose wording depends on the order of the tests (5.10/6.1: PV_UNHALT first;
-	 * 7.x: last; 6.12 not verified): quoted as seen, not predicted.
+	 * 6.12 and 7.x: last; with pv_unhalt off and realtime on, Debian's 6.12.117 and 7.2
+	 * print "... with KVM_HINTS_REALTIME hints" in the test VM): quoted as seen, not
+	 * predicted.
 	 */
 	{ KVMCPUID_FEATURE_PV_UNHALT, BIT(PV_UNHALT), IF_NOT_REALTIME | IF_SMP, BOOT_CMD_NOPVSPIN,
 	  0, 0, 0, 0, "kvm-guest: PV spinlocks enabled", "kvm-guest: PV spinlocks disabled",
@@ -139,7 +147,13 @@ static const struct boot_rule rules[] = {
 	/* No witness a host can read: listed so the report says so. */
 	{ KVMCPUID_FEATURE_NOP_IO_DELAY, BIT(NOP_IO_DELAY), 0, 0, 0, 0, 0, 0, NULL, NULL,
 	  "kvm.c paravirt_ops_setup: no MSR, no line" },
-	{ KVMCPUID_FEATURE_CLOCKSOURCE_STABLE_BIT, BIT(CLOCKSOURCE_STABLE_BIT), 0,
+	/*
+	 * kvmclock.c, kvmclock_init: returns (silently) without CLOCKSOURCE2 and CLOCKSOURCE
+	 * before it tests CLOCKSOURCE_STABLE_BIT (pvclock_set_flags), in a pre-5.0 copy, the
+	 * 6.10-6.15 one and Sean Christopherson's 2025 kvmclock patches alike: the bit means
+	 * nothing without kvmclock.
+	 */
+	{ KVMCPUID_FEATURE_CLOCKSOURCE_STABLE_BIT, BIT(CLOCKSOURCE_STABLE_BIT), IF_KVMCLOCK,
 	  BOOT_CMD_NO_KVMCLOCK, 0, 0, 0, 0, NULL, NULL, "kvmclock.c kvmclock_init: no MSR, no line" },
 	{ KVMCPUID_FEATURE_MSI_EXT_DEST_ID, BIT(MSI_EXT_DEST_ID), 0, 0, 0, 0, 0, 0, NULL, NULL,
 	  "kvm.c kvm_msi_ext_dest_id: no MSR, no line" },
@@ -282,6 +296,10 @@ static enum kvmcpuid_use predict(const struct boot_guest *g, const struct boot_r
 	}
 	if (g->cmd & r->cmd_off) {
 		snprintf(why, size, "turned off on the command line");
+		return KVMCPUID_USE_NOT_USED;
+	}
+	if ((r->cond & IF_KVMCLOCK) && !(g->features & (BIT(CLOCKSOURCE) | BIT(CLOCKSOURCE2)))) {
+		snprintf(why, size, "kvmclock is off: neither clocksource offered");
 		return KVMCPUID_USE_NOT_USED;
 	}
 	if ((r->cond & IF_NOT_CLOCK2) && (g->features & BIT(CLOCKSOURCE2))) {
