@@ -509,7 +509,7 @@ START_TEST(report_end)
 	ck_assert_str_eq(c->seen_text,
 			 "\"Kernel panic - not syncing: VFS: Unable to mount root fs\"");
 	ck_assert_str_eq(c->expected_text,
-			 "after the PV setup: the panic for want of a root file system");
+			 "the root fs panic, after the PV setup");
 	/* the end is the report's last check */
 	ck_assert_ptr_eq(kvmcpuid_report_check(rep, kvmcpuid_report_count(rep) - 1), c);
 	kvmcpuid_report_unref(rep);

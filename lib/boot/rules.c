@@ -532,7 +532,7 @@ static int check_end(const struct boot_result *res, struct kvmcpuid_report *rep)
 		.subject = "end",
 		.expected = { .type = KVMCPUID_VALUE_NONE },
 		.seen = { .type = KVMCPUID_VALUE_NONE },
-		.expected_text = "after the PV setup: the panic for want of a root file system",
+		.expected_text = "the root fs panic, after the PV setup",
 	};
 	char seen[128], cause[200];
 	size_t i;
