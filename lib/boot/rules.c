@@ -8,7 +8,7 @@
  *
  * The rules come from arch/x86/kernel/kvm.c and arch/x86/kernel/kvmclock.c as read in
  * stored copies of 5.10.13, 6.0-6.5, a 6.10-6.15 kvmclock.c and 7.x-era code (the
- * research note /work/notes/linux-pv-rules.md lists them and what stays unverified).
+ * research note lib/boot/linux-pv-rules.md lists them and what stays unverified).
  */
 #include <linux/kvm_para.h>
 #include <stdlib.h>
