@@ -406,7 +406,7 @@ enum kvmcpuid_check_kind {
 	KVMCPUID_CHECK_DETECT = 2,	/* where a Linux guest finds KVM */
 	KVMCPUID_CHECK_MSR = 3,		/* RDMSR/WRMSR of a PV MSR */
 	KVMCPUID_CHECK_HYPERCALL = 4,	/* a PV hypercall */
-	KVMCPUID_CHECK_RUN = 5,		/* the verifying vCPU itself (matrix: it failed) */
+	KVMCPUID_CHECK_RUN = 5,		/* the run itself: matrix, its vCPU failed; boot, its end */
 	KVMCPUID_CHECK_GUEST = 6,	/* a PV decision of a booted Linux guest (boot) */
 };
 

@@ -311,12 +311,13 @@ static void assert_check(const struct kvmcpuid_report *rep, const char *subj,
 		      c->expected_text, c->seen_text);
 }
 
+#define ROOT_PANIC "Kernel panic - not syncing: VFS: Unable to mount root fs\n"
 #define DEFAULT_CONSOLE \
 	"Hypervisor detected: KVM\nkvm-clock: Using msrs 4b564d01 and 4b564d00\n" \
 	"Booting paravirtualized kernel on KVM\nkvm-guest: PV spinlocks enabled\n" \
 	"kvm-guest: KVM setup pv remote TLB flush\nkvm-guest: setup PV sched yield\n" \
 	"kvm-guest: setup PV IPIs\nclocksource: Switched to clocksource kvm-clock\n" \
-	"Kernel panic - not syncing: VFS: Unable to mount root fs\n"
+	ROOT_PANIC
 
 START_TEST(report_default)
 {
@@ -383,7 +384,7 @@ START_TEST(report_hidden)
 
 	g.base = 0;
 	res = result("Booting paravirtualized kernel on bare hardware\n"
-		     "clocksource: Switched to clocksource tsc-early\n", none);
+		     "clocksource: Switched to clocksource tsc-early\n" ROOT_PANIC, none);
 	ck_assert_int_eq(boot_report(ctx, &g, &res, &rep), 0);
 	ck_assert(kvmcpuid_report_ok(rep));
 	assert_check(rep, "detect", NOT, NOT, KVMCPUID_PASS);
@@ -418,7 +419,7 @@ START_TEST(report_async_pf_fault)
 	res = result("Booting paravirtualized kernel on KVM\nkvm-clock: Using msrs 4b564d01 and "
 		     "4b564d00\nunchecked MSR access error: WRMSR to 0x4b564d02 (tried to write "
 		     "0x000000003fe1c20d) at rIP: 0xffffffff8e87a2a4 (kvm_guest_cpu_init+0x84/0x180)\n"
-		     "kvm-guest: PV spinlocks enabled\nkvm-guest: setup PV IPIs\n", msrs);
+		     "kvm-guest: PV spinlocks enabled\nkvm-guest: setup PV IPIs\n" ROOT_PANIC, msrs);
 	vcpus[0].msr[6] = vcpus[1].msr[6] = 0xf3;
 	/* enforcement: KVM does not let the host read the MSRs of masked features */
 	vcpus[0].readable &= ~(1u << 2 | 1u << 3 | 1u << 4);
@@ -512,6 +513,62 @@ START_TEST(report_clocksource)
 }
 END_TEST
 
+/* The end: the root panic (or init's) comes after every decision; any other does not. */
+START_TEST(report_end)
+{
+	static const uint64_t none[] = { 0 };
+	struct kvmcpuid_ctx *ctx = test_ctx();
+	struct boot_guest g = guest(ALL, 2, "7.2.13+deb14-amd64");
+	struct kvmcpuid_report *rep = NULL;
+	struct boot_result res = result(DEFAULT_CONSOLE, none);
+	const struct kvmcpuid_check *c;
+
+	ck_assert_int_eq(boot_report(ctx, &g, &res, &rep), 0);
+	c = boot_check_of(rep, "end");
+	ck_assert_int_eq(c->verdict, KVMCPUID_PASS);
+	ck_assert_int_eq(c->kind, KVMCPUID_CHECK_RUN);
+	ck_assert_str_eq(c->seen_text,
+			 "\"Kernel panic - not syncing: VFS: Unable to mount root fs\"");
+	ck_assert_str_eq(c->expected_text,
+			 "the root fs panic, after the PV setup");
+	/* the end is the report's last check */
+	ck_assert_ptr_eq(kvmcpuid_report_check(rep, kvmcpuid_report_count(rep) - 1), c);
+	kvmcpuid_report_unref(rep);
+	/* the test VM's 7.2 guest without noxsave: a panic in start_kernel */
+	res = result("Hypervisor detected: KVM\nkvm-clock: Using msrs 4b564d01 and 4b564d00\n"
+		     "Kernel panic - not syncing: Attempted to kill the idle task!\n", none);
+	ck_assert_int_eq(boot_report(ctx, &g, &res, &rep), 0);
+	c = boot_check_of(rep, "end");
+	ck_assert_int_eq(c->verdict, KVMCPUID_FAIL);
+	ck_assert_str_eq(c->seen_text,
+			 "\"Kernel panic - not syncing: Attempted to kill the idle task!\"");
+	ck_assert_ptr_nonnull(strstr(c->cause, "ended before its initcalls did"));
+	ck_assert(!kvmcpuid_report_ok(rep));
+	kvmcpuid_report_unref(rep);
+	/* an initrd's init that ran and died: after free_initmem, so after every decision */
+	res = result("Freeing unused kernel image (initmem) memory: 2660K\nRun /init as init "
+		     "process\nKernel panic - not syncing: Attempted to kill init! exitcode=0x100\n",
+		     none);
+	ck_assert_int_eq(boot_report(ctx, &g, &res, &rep), 0);
+	ck_assert_int_eq(boot_check_of(rep, "end")->verdict, KVMCPUID_PASS);
+	kvmcpuid_report_unref(rep);
+	/* ... and with the console quiet, init's panic line alone says so */
+	res = result("Kernel panic - not syncing: Attempted to kill init! exitcode=0x100\n", none);
+	ck_assert_int_eq(boot_report(ctx, &g, &res, &rep), 0);
+	ck_assert_int_eq(boot_check_of(rep, "end")->verdict, KVMCPUID_PASS);
+	kvmcpuid_report_unref(rep);
+	/* a reset with no panic line at all */
+	res = result("Hypervisor detected: KVM\n", none);
+	res.end = BOOT_END_RESET;
+	ck_assert_int_eq(boot_report(ctx, &g, &res, &rep), 0);
+	c = boot_check_of(rep, "end");
+	ck_assert_int_eq(c->verdict, KVMCPUID_FAIL);
+	ck_assert_str_eq(c->seen_text, "reset, no panic line");
+	kvmcpuid_report_unref(rep);
+	kvmcpuid_unref(ctx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("boot-rules");
@@ -529,6 +586,7 @@ int main(void)
 	tcase_add_test(tc, report_hidden);
 	tcase_add_test(tc, report_async_pf_fault);
 	tcase_add_test(tc, report_clocksource);
+	tcase_add_test(tc, report_end);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -524,6 +524,53 @@ static int check_detect(const struct boot_guest *g, const struct boot_result *re
 			 "kvm.c __kvm_cpuid_base, paravirt.c default_banner (pr_info)");
 }
 
+/*
+ * How the boot ended, a check of its own: every PV decision above is made by the end of
+ * the initcalls (the APs are up in smp_init, PV TLB flush/IPIs/sched yield and the switch
+ * of clocksource are initcalls), and with no root file system init/main.c kernel_init_
+ * freeable -> prepare_namespace then panics "VFS: Unable to mount root fs"; with an
+ * initrd, free_initmem prints "Freeing unused kernel image" (pr_info) before init runs,
+ * and init's own end panics "Attempted to kill init!" or "No working init found".  Any
+ * other end (the 7.2 guest of the test VM dies in fpstate_reset: "Attempted to kill the
+ * idle task!") came before some of the decisions, whose rows then show what never ran.
+ */
+static int check_end(const struct boot_result *res, struct kvmcpuid_report *rep)
+{
+	static const char *const late[] = {
+		"VFS: Unable to mount root fs", "Attempted to kill init!", "No working init found",
+		"Requested init ",
+	};
+	const char *con = res->console ? res->console : "";
+	const char *panic = strstr(con, BOOT_PANIC_LINE);
+	bool after = strstr(con, "Freeing unused kernel") != NULL;
+	int len = panic ? (int)strcspn(panic, "\n") : 0;
+	struct kvmcpuid_check c = {
+		.kind = KVMCPUID_CHECK_RUN,
+		.feature = -1,
+		.subject = "end",
+		.expected = { .type = KVMCPUID_VALUE_NONE },
+		.seen = { .type = KVMCPUID_VALUE_NONE },
+		.expected_text = "the root fs panic, after the PV setup",
+	};
+	char seen[128], cause[200];
+	size_t i;
+
+	for (i = 0; panic && i < ARRAY_SIZE(late); i++)
+		if (memmem(panic, (size_t)len, late[i], strlen(late[i])))
+			after = true;
+	if (panic)
+		snprintf(seen, sizeof(seen), "\"%.*s\"", len > 100 ? 100 : len, panic);
+	else
+		snprintf(seen, sizeof(seen), "%s, no panic line", boot_end_name(res->end));
+	c.verdict = after ? KVMCPUID_PASS : KVMCPUID_FAIL;
+	snprintf(cause, sizeof(cause), "%s", after ? "init/main.c kernel_init" :
+		 "the guest ended before its initcalls did: the decisions after that point "
+		 "were never made (its console shows why: --console)");
+	c.seen_text = seen;
+	c.cause = cause;
+	return report_add(rep, &c);
+}
+
 int boot_report(struct kvmcpuid_ctx *ctx, const struct boot_guest *g,
 		const struct boot_result *res, struct kvmcpuid_report **ret)
 {
@@ -601,6 +648,8 @@ int boot_report(struct kvmcpuid_ctx *ctx, const struct boot_guest *g,
 		}
 		r = add_check(rep, ru->feature, ru->msr, pred, obs, detail, why, note);
 	}
+	if (r == 0)
+		r = check_end(res, rep);
 	if (r < 0) {
 		kvmcpuid_report_unref(rep);
 		return r;
