@@ -282,7 +282,8 @@ static void assert_rows(const struct boot_case *bc, const struct kvmcpuid_report
 	ck_assert_str_eq(info->kernel, kernel_release);
 	ck_assert_uint_eq(info->detected_base, bc->base);
 	ck_assert_int_eq(info->enforced, bc->enforced);
-	ck_assert_uint_eq(kvmcpuid_report_count(rep), ROWS);
+	/* the feature rows, then how the boot ended */
+	ck_assert_uint_eq(kvmcpuid_report_count(rep), ROWS + 1);
 	for (i = 0; i < ROWS; i++) {
 		const struct kvmcpuid_check *c = kvmcpuid_report_check(rep, i);
 		struct row w = default_rows[i];
@@ -314,6 +315,17 @@ static void assert_rows(const struct boot_case *bc, const struct kvmcpuid_report
 		verdict = w.seen == UNSEEN ? KVMCPUID_UNTESTABLE :
 			  w.seen == (int)w.predicted ? KVMCPUID_PASS : KVMCPUID_FAIL;
 		ck_assert_msg(c->verdict == verdict, "%s: verdict %s", w.subject, c->verdict_name);
+	}
+	/* every boot here ends at the root file system panic, after every PV decision */
+	{
+		const struct kvmcpuid_check *c = kvmcpuid_report_check(rep, ROWS);
+
+		ck_assert_str_eq(c->subject, "end");
+		ck_assert_int_eq(c->kind, KVMCPUID_CHECK_RUN);
+		ck_assert_str_eq(c->expected_text, "the root fs panic, after the PV setup");
+		ck_assert_msg(!strncmp(c->seen_text, "\"Kernel panic - not syncing: VFS: Unable to "
+				       "mount root fs", 57), "end: %s", c->seen_text);
+		ck_assert_int_eq(c->verdict, KVMCPUID_PASS);
 	}
 	/* every case is one Linux's rules get right */
 	ck_assert(kvmcpuid_report_ok(rep));
