@@ -730,6 +730,18 @@ int kvmcpuid_boot_set(struct kvmcpuid_boot *boot, const char *key, const char *v
 int kvmcpuid_boot_run(struct kvmcpuid_boot *boot, struct kvmcpuid_diag *diag);
 /* What the last run did, valid while boot lives and until its next run; NULL for NULL. */
 const struct kvmcpuid_boot_info *kvmcpuid_boot_info(const struct kvmcpuid_boot *boot);
+/*
+ * The masking matrix of boot's policy (the policies of kvmcpuid_matrix: all-on, all-off,
+ * each feature masked alone), each booted with boot's settings; boots run concurrently,
+ * as many as the online CPUs hold boot's vCPUs.  A policy whose table equals an earlier
+ * one's is not booted again: its report holds one RUN check (UNTESTABLE) naming that row.
+ * A boot that does not reach its end fails alone: one failed RUN check saying why.  The
+ * other reports are the boots' (kvmcpuid_boot_info's report), labelled; masked is -1.
+ * *ret is a malloc'd array of *n reports: unref each, free() it.
+ * Returns 0, and the errors of kvmcpuid_boot_run but -ETIMEDOUT and -EIO (a row's).
+ */
+int kvmcpuid_boot_matrix(const struct kvmcpuid_boot *boot, struct kvmcpuid_report ***ret,
+			 size_t *n, struct kvmcpuid_diag *diag);
 
 #ifdef __cplusplus
 }
