@@ -406,7 +406,7 @@ enum kvmcpuid_check_kind {
 	KVMCPUID_CHECK_DETECT = 2,	/* where a Linux guest finds KVM */
 	KVMCPUID_CHECK_MSR = 3,		/* RDMSR/WRMSR of a PV MSR */
 	KVMCPUID_CHECK_HYPERCALL = 4,	/* a PV hypercall */
-	KVMCPUID_CHECK_RUN = 5,		/* the verifying vCPU itself (matrix: it failed) */
+	KVMCPUID_CHECK_RUN = 5,		/* a matrix row's run itself (it failed; not booted) */
 	KVMCPUID_CHECK_GUEST = 6,	/* a PV decision of a booted Linux guest (boot) */
 };
 
@@ -476,6 +476,9 @@ struct kvmcpuid_value {
  *              whole set of masked PV MSRs (enforcement not observable, UNTESTABLE).
  *   HYPERCALL  id = hypercall number, feature = the one gating it; values RET (seen NONE
  *              when it was not run or did not complete).
+ *   RUN        (matrix rows) the run failed: FAIL, id = the errno, values RET (expected 0,
+ *              seen -errno); or (boot matrix) not booted: UNTESTABLE, id = the index of
+ *              the row whose boot, on the same table, answers for it, values NONE.
  *   GUEST      (boot) feature = the PV feature (-1: KVM's detection), reg/bit its bit in
  *              base+1; id = the MSR witnessing it, 0 when the console alone does; values
  *              USE: what Linux's rules predict (expected) and what the guest did (seen,

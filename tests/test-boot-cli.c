@@ -138,6 +138,52 @@ START_TEST(bad_input)
 }
 END_TEST
 
+/*
+ * --matrix takes the same input, checked the same way before anything boots, plus its own
+ * refusal; good input reaches KVM (missing here: 3) only after every check.
+ */
+START_TEST(matrix_bad_input)
+{
+	char args[4096], msg[4096];
+
+	fails("--matrix", "kvmcpuid: boot: --kernel BZIMAGE is required");
+	snprintf(args, sizeof(args), "--matrix --kernel %s --cpus 0", kernel_file);
+	fails(args, "cpus: '0' is not a number from 1 to 254");
+	snprintf(args, sizeof(args), "--matrix --kernel %s --cpus two", kernel_file);
+	fails(args, "cpus: 'two' is not a number from 1 to 254");
+	snprintf(args, sizeof(args), "--matrix --kernel %s --deadline 601", kernel_file);
+	fails(args, "kvmcpuid: --deadline: '601' is not a number of seconds in (0, 600]");
+	snprintf(args, sizeof(args), "--matrix --kernel %s --console", kernel_file);
+	fails(args, "kvmcpuid: --matrix: --console shows one boot's console; boot one policy "
+		    "to see it");
+	snprintf(args, sizeof(args), "--matrix --kernel %s %s/a.policy %s/b.policy", kernel_file,
+		 dir, dir);
+	snprintf(msg, sizeof(msg), "kvmcpuid: unexpected argument '%s/b.policy'", dir);
+	fails(args, msg);
+	snprintf(args, sizeof(args), "--matrix --kernel %s --set steal_tim=off", kernel_file);
+	ck_assert_int_eq(run(args), 2);
+	ck_assert_msg(strstr(out, "--set:") && strstr(out, "steal_tim"), "%s", out);
+	snprintf(args, sizeof(args), "--matrix --kernel %s --memory 40", kernel_file);
+	snprintf(msg, sizeof(msg), "%s: the kernel runs at 0x1000000 and needs 32 MiB there "
+		 "(init_size): 40 MiB of guest memory is not enough", kernel_file);
+	fails(args, msg);
+	put32(image + 0x238, 30);	/* cmdline_size */
+	write_file(kernel_file, image, sizeof(image));
+	snprintf(args, sizeof(args), "--matrix --kernel %s --append loglevel=8", kernel_file);
+	fails(args, "the command line is 44 bytes, the kernel takes at most 30 (cmdline_size)");
+	write_file(kernel_file, image, sizeof(image) - 16);
+	snprintf(args, sizeof(args), "--matrix --kernel %s", kernel_file);
+	snprintf(msg, sizeof(msg), "%s: truncated: 6640 bytes, the setup (2560 bytes) and the "
+		 "protected-mode kernel (syssize: 4096 bytes) need 6656", kernel_file);
+	fails(args, msg);
+	/* good input: only now is KVM asked for (and missing) */
+	make_image();
+	write_file(kernel_file, image, sizeof(image));
+	ck_assert_int_eq(run(args), 3);
+	ck_assert_msg(strstr(out, "no-kvm"), "%s", out);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("boot-cli");
@@ -146,6 +192,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, bad_input);
+	tcase_add_test(tc, matrix_bad_input);
 	suite_add_tcase(s, tc);
 	return s;
 }

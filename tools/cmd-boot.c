@@ -244,14 +244,14 @@ static void matrix_row_run(struct kvmcpuid_report *const *reps, size_t n,
 	if (c->verdict == KVMCPUID_UNTESTABLE) {
 		snprintf(text, sizeof(text), _("the table of %s: its boot answers"),
 			 c->id < n ? kvmcpuid_report_info(reps[c->id])->label : "?");
-		printf("%-*s %3s %s\n", width, text, "-", _("not booted"));
+		printf("%-*s %3s %s\n", width, text, "-", "not booted");
 		return;
 	}
 	snprintf(text, sizeof(text), _("no result: %s"), c->seen.u.ret == -ETIMEDOUT ?
 		 _("the deadline passed") : _("the boot failed"));
-	printf("%-*s %3s %s\n", width, text, "-", _("NO RESULT"));
+	printf("%-*s %3s %s\n", width, text, "-", "NO RESULT");
 	if (c->cause)
-		printf(_("    cause: %s\n"), c->cause);
+		printf(_("          cause: %s\n"), c->cause);
 }
 
 static void matrix_row(struct kvmcpuid_report *const *reps, size_t n, size_t row,
@@ -281,7 +281,7 @@ static void matrix_row(struct kvmcpuid_report *const *reps, size_t n, size_t row
 	/* every mismatch, the detection's and any a column does not show among them */
 	for (i = 0; i < kvmcpuid_report_count(rep); i++)
 		bad += kvmcpuid_report_check(rep, i)->verdict == KVMCPUID_FAIL;
-	printf(" %3u %s\n", bad, kvmcpuid_report_ok(rep) ? _("as predicted") : _("MISMATCH"));
+	printf(" %3u %s\n", bad, kvmcpuid_report_ok(rep) ? "as predicted" : "MISMATCH");
 }
 
 /* "head name" pairs, wrapped before 90 columns. */
@@ -353,8 +353,8 @@ static int boot_matrix(struct kvmcpuid_boot *b, bool json)
 	if (json) {
 		printf("]\n");
 	} else {
-		printf(_("\n+ used  . not used  # tried, its WRMSR took #GP  ? not observable  "
-			 "X!Y the guest did X, the rules predicted Y\n"));
+		printf(_("\n+ used  . not used  # tried, its WRMSR took #GP  ? not observable\n"
+			 "X!Y the guest did X, Linux's rules predicted Y: a mismatch\n"));
 		matrix_legend(cols, ncols);
 		if (info)
 			printf(_("kernel %s, enforce = %s%s\n"), *info->kernel ? info->kernel : "?",
@@ -362,7 +362,7 @@ static int boot_matrix(struct kvmcpuid_boot *b, bool json)
 			       _(" (masking is advisory: the guest goes by CPUID alone)"));
 		printf(_("%zu policies, %zu boots in %.0f s: %s\n"), n, booted,
 		       (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9,
-		       ok ? _("all as predicted") : _("MISMATCH"));
+		       ok ? "all as predicted" : "MISMATCH");
 	}
 	for (i = 0; i < n; i++)
 		kvmcpuid_report_unref(reps[i]);
