@@ -184,6 +184,43 @@ START_TEST(matrix_bad_input)
 }
 END_TEST
 
+/* The library's side: no boot, nothing returned, for each refusal. */
+START_TEST(matrix_api)
+{
+	struct kvmcpuid_ctx *ctx = test_ctx();
+	struct kvmcpuid_policy *p = NULL;
+	struct kvmcpuid_boot *b = NULL;
+	struct kvmcpuid_report **reps = NULL;
+	struct kvmcpuid_diag d = { 0 };
+	char device[96];
+	size_t n = 7;
+
+	ck_assert_int_eq(kvmcpuid_policy_new(ctx, &p), 0);
+	ck_assert_int_eq(kvmcpuid_boot_new(p, &b), 0);
+	ck_assert_int_eq(kvmcpuid_boot_matrix(NULL, &reps, &n, &d), -EINVAL);
+	ck_assert_int_eq(kvmcpuid_boot_matrix(b, NULL, &n, &d), -EINVAL);
+	ck_assert_int_eq(kvmcpuid_boot_matrix(b, &reps, NULL, &d), -EINVAL);
+	ck_assert_int_eq(kvmcpuid_boot_matrix(b, &reps, &n, &d), -EINVAL);
+	ck_assert_str_eq(d.message, "no kernel to boot");
+	ck_assert_int_eq(kvmcpuid_boot_set(b, "kernel", kernel_file, &d), 0);
+	ck_assert_int_eq(kvmcpuid_boot_set(b, "memory", "40", &d), 0);
+	ck_assert_int_eq(kvmcpuid_boot_matrix(b, &reps, &n, &d), -ENOSPC);
+	ck_assert_ptr_null(strstr(d.message, "no-kvm"));
+	ck_assert_int_eq(kvmcpuid_boot_set(b, "memory", "256", &d), 0);
+	snprintf(device, sizeof(device), "%s/no-kvm", dir);
+	ck_assert_int_eq(kvmcpuid_set_device(ctx, device), 0);
+	ck_assert_int_eq(kvmcpuid_boot_matrix(b, &reps, &n, &d), -ENOENT);
+	/* the device is named where the diag says where */
+	ck_assert_msg(strstr(kvmcpuid_diag_format(&d, device, sizeof(device)), "no-kvm"), "%s",
+		      device);
+	ck_assert_ptr_null(reps);
+	ck_assert_uint_eq(n, 7);
+	kvmcpuid_boot_unref(b);
+	kvmcpuid_policy_unref(p);
+	kvmcpuid_unref(ctx);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("boot-cli");
@@ -193,6 +230,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, bad_input);
 	tcase_add_test(tc, matrix_bad_input);
+	tcase_add_test(tc, matrix_api);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -284,7 +284,7 @@ static void matrix_row(struct kvmcpuid_report *const *reps, size_t n, size_t row
 	printf(" %3u %s\n", bad, kvmcpuid_report_ok(rep) ? "as predicted" : "MISMATCH");
 }
 
-/* "head name" pairs, wrapped before 90 columns. */
+/* "head name" pairs, two spaces apart, wrapped before 90 columns. */
 static void matrix_legend(const int *cols, size_t ncols)
 {
 	size_t i, at = 0;
@@ -292,13 +292,13 @@ static void matrix_legend(const int *cols, size_t ncols)
 	for (i = 0; i < ncols; i++) {
 		const char *name = cols[i] < 0 ? _("KVM found") :
 				   kvmcpuid_feature((unsigned int)cols[i])->name;
-		size_t w = strlen(column_head(cols[i])) + 1 + strlen(name) + 2;
+		size_t w = strlen(column_head(cols[i])) + 1 + strlen(name);
 
-		if (at && at + w > 90) {
+		if (at && at + 2 + w > 90) {
 			printf("\n");
 			at = 0;
 		}
-		at += (size_t)printf("%s %s  ", column_head(cols[i]), name);
+		at += (size_t)printf("%s%s %s", at ? "  " : "", column_head(cols[i]), name);
 	}
 	if (at)
 		printf("\n");
