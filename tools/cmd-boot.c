@@ -336,11 +336,10 @@ static int boot_matrix(struct kvmcpuid_boot *b, bool json)
 		const struct kvmcpuid_check *c = kvmcpuid_report_check(reps[i], 0);
 
 		ok &= kvmcpuid_report_ok(reps[i]);
-		if (!(c && c->kind == KVMCPUID_CHECK_RUN)) {
-			booted++;
-			if (!info)
-				info = kvmcpuid_report_info(reps[i]);
-		}
+		/* booted: all but the rows another row's boot answers for (failed ones too) */
+		booted += !(c && c->kind == KVMCPUID_CHECK_RUN && c->verdict == KVMCPUID_UNTESTABLE);
+		if (!info && !(c && c->kind == KVMCPUID_CHECK_RUN))
+			info = kvmcpuid_report_info(reps[i]);
 		if (json) {
 			if (kvmcpuid_report_to_json(reps[i], &text) == 0) {
 				printf("%s%s\n", text, i + 1 < n ? "," : "");
