@@ -406,7 +406,7 @@ enum kvmcpuid_check_kind {
 	KVMCPUID_CHECK_DETECT = 2,	/* where a Linux guest finds KVM */
 	KVMCPUID_CHECK_MSR = 3,		/* RDMSR/WRMSR of a PV MSR */
 	KVMCPUID_CHECK_HYPERCALL = 4,	/* a PV hypercall */
-	KVMCPUID_CHECK_RUN = 5,		/* the run itself: matrix, its vCPU failed; boot, its end */
+	KVMCPUID_CHECK_RUN = 5,		/* the run itself: a matrix row failed or not booted; boot's end */
 	KVMCPUID_CHECK_GUEST = 6,	/* a PV decision of a booted Linux guest (boot) */
 };
 
@@ -476,6 +476,9 @@ struct kvmcpuid_value {
  *              whole set of masked PV MSRs (enforcement not observable, UNTESTABLE).
  *   HYPERCALL  id = hypercall number, feature = the one gating it; values RET (seen NONE
  *              when it was not run or did not complete).
+ *   RUN        (matrix rows) the run failed: FAIL, id = the errno, values RET (expected 0,
+ *              seen -errno); or (boot matrix) not booted: UNTESTABLE, id = the index of
+ *              the row whose boot, on the same table, answers for it, values NONE.
  *   GUEST      (boot) feature = the PV feature (-1: KVM's detection), reg/bit its bit in
  *              base+1; id = the MSR witnessing it, 0 when the console alone does; values
  *              USE: what Linux's rules predict (expected) and what the guest did (seen,
@@ -730,6 +733,18 @@ int kvmcpuid_boot_set(struct kvmcpuid_boot *boot, const char *key, const char *v
 int kvmcpuid_boot_run(struct kvmcpuid_boot *boot, struct kvmcpuid_diag *diag);
 /* What the last run did, valid while boot lives and until its next run; NULL for NULL. */
 const struct kvmcpuid_boot_info *kvmcpuid_boot_info(const struct kvmcpuid_boot *boot);
+/*
+ * The masking matrix of boot's policy (the policies of kvmcpuid_matrix: all-on, all-off,
+ * each feature masked alone), each booted with boot's settings; boots run concurrently,
+ * as many as the online CPUs hold boot's vCPUs.  A policy whose table equals an earlier
+ * one's is not booted again: its report holds one RUN check (UNTESTABLE) naming that row.
+ * A boot that does not reach its end fails alone: one failed RUN check saying why.  The
+ * other reports are the boots' (kvmcpuid_boot_info's report), labelled; masked is -1.
+ * *ret is a malloc'd array of *n reports: unref each, free() it.
+ * Returns 0, and the errors of kvmcpuid_boot_run but -ETIMEDOUT and -EIO (a row's).
+ */
+int kvmcpuid_boot_matrix(const struct kvmcpuid_boot *boot, struct kvmcpuid_report ***ret,
+			 size_t *n, struct kvmcpuid_diag *diag);
 
 #ifdef __cplusplus
 }

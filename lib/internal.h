@@ -334,6 +334,32 @@ int vcpu_get_cpuid(struct kvmcpuid_ctx *ctx, int vcpu_fd, struct kvm_cpuid2 *c, 
 int apply_table(struct kvmcpuid_ctx *ctx, int vcpu_fd, const struct kvm_cpuid_entry2 *table,
 		size_t nent, unsigned int flags, struct kvmcpuid_diag *diag);
 
+/* ---- verify and the matrix (verify.c), shared with boot ---- */
+/*
+ * A policy's table as a VMM gives it to a guest: built for h, merged into h's
+ * KVM_GET_SUPPORTED_CPUID, CPUID.1's hypervisor bit set.  *cpuid and *table (malloc'd)
+ * are the caller's.  Returns 0, the errors of kvmcpuid_build and the merge.
+ */
+int policy_guest_table(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
+		       unsigned int flags, struct kvmcpuid_cpuid **cpuid,
+		       struct kvm_cpuid_entry2 **table, size_t *nent, struct kvmcpuid_diag *diag);
+/* The matrix's policies: which = MATRIX_ALL_ON, MATRIX_ALL_OFF, then each feature id. */
+enum { MATRIX_ALL_ON = -2, MATRIX_ALL_OFF = -1 };
+#define MATRIX_MAX (FEATURE_COUNT + 2)
+/* Policy `which` of the matrix of base, and its label ("all-on", "-steal_time"). */
+int matrix_variant(const struct kvmcpuid_policy *base, int which, struct kvmcpuid_policy **ret,
+		   char *label, size_t len);
+/* fn(arg, i) for every i in [from, n), on up to threads threads (the caller is one). */
+void pool_run(size_t from, size_t n, long threads, void (*fn)(void *arg, size_t i), void *arg);
+/* The pool's size for jobs of per_job vCPUs each: online CPUs / per_job, at least 1. */
+long pool_threads(const struct kvmcpuid_ctx *ctx, unsigned int per_job);
+/* The check of a matrix row whose run failed with r (cause: the diag's message). */
+struct kvmcpuid_check run_failed_check(int r, const char *subject, const char *cause);
+/* A report of one check, for a row that has no run to compare. */
+int report_of_check(struct kvmcpuid_ctx *ctx, const char *label,
+		    const struct kvmcpuid_policy *p, const struct kvmcpuid_check *c,
+		    struct kvmcpuid_report **ret);
+
 /* ---- json (json.c) ---- */
 int policy_from_json(struct kvmcpuid_ctx *ctx, const char *text, size_t len,
 		     const char *origin, struct kvmcpuid_diag *diag, struct kvmcpuid_policy **ret);

@@ -13,7 +13,6 @@
 #include "vm.h"
 
 #define MAX_TABLE 256
-#define MATRIX_MAX (FEATURE_COUNT + 2)
 
 /* Once per context: can this host complete a guest's hypercall? */
 static void hypercall_mode_init(struct kvmcpuid_ctx *ctx, const struct kvmcpuid_host *h)
@@ -203,35 +202,49 @@ static void built_clear(struct built *b)
 	b->table = NULL;
 }
 
+int policy_guest_table(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
+		       unsigned int flags, struct kvmcpuid_cpuid **cpuid,
+		       struct kvm_cpuid_entry2 **table, size_t *nent, struct kvmcpuid_diag *diag)
+{
+	struct kvmcpuid_cpuid *c = NULL;
+	struct kvm_cpuid_entry2 *l1;
+	int r;
+
+	r = kvmcpuid_build(p, h, flags, &c, diag);
+	if (r < 0)
+		return r;
+	r = cpuid_merged_table(c, h->entries, h->nent, table, nent, diag);
+	if (r < 0) {
+		kvmcpuid_cpuid_unref(c);
+		return r;
+	}
+	/*
+	 * CPUID.1's hypervisor bit, as every VMM sets it (QEMU's CPUID_EXT_HYPERVISOR):
+	 * KVM_GET_SUPPORTED_CPUID leaves it clear, and without it a Linux guest never looks
+	 * for KVM (kvmcpuid_verify_table shows that case).
+	 */
+	l1 = (struct kvm_cpuid_entry2 *)table_find(*table, *nent, 1, 0);
+	if (l1)
+		l1->ecx |= 1u << 31;
+	*cpuid = c;
+	return 0;
+}
+
 static int policy_run_args(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
 			   unsigned int flags, struct built *b, struct run_args *a,
 			   const char *label, struct kvmcpuid_diag *diag)
 {
-	struct kvm_cpuid_entry2 *l1;
-	uint32_t base;
 	int r;
 
 	built_clear(b);
-	r = kvmcpuid_build(p, h, flags, &b->cpuid, diag);
+	r = policy_guest_table(p, h, flags, &b->cpuid, &b->table, &b->nent, diag);
 	if (r < 0)
 		return r;
-	r = cpuid_merged_table(b->cpuid, h->entries, h->nent, &b->table, &b->nent, diag);
-	if (r < 0)
-		return r;
-	/*
-	 * The verifying VM sets CPUID.1's hypervisor bit as every VMM does (QEMU's
-	 * CPUID_EXT_HYPERVISOR): KVM_GET_SUPPORTED_CPUID leaves it clear, and without it a
-	 * Linux guest never looks for KVM (kvmcpuid_verify_table shows that case).
-	 */
-	l1 = (struct kvm_cpuid_entry2 *)table_find(b->table, b->nent, 1, 0);
-	if (l1)
-		l1->ecx |= 1u << 31;
-	base = b->cpuid->base;
 	*a = (struct run_args){
 		.table = b->table, .nent = b->nent,
 		.apply_flags = b->cpuid->enforce ? KVMCPUID_APPLY_ENFORCE : 0,
 		.guest_flags = flags & KVMCPUID_VERIFY_SCAN_FULL ? GUEST_SCAN_FULL : 0,
-		.policy_base = base,
+		.policy_base = b->cpuid->base,
 		.label = label, .policy = p,
 		.block = b->cpuid->entries, .nblock = b->cpuid->nent,
 	};
@@ -330,8 +343,8 @@ KVMCPUID_EXPORT int kvmcpuid_verify_table(struct kvmcpuid_ctx *ctx,
 							   apply_flags, ret, diag));
 }
 
-static int matrix_variant(const struct kvmcpuid_policy *base, int which,
-			  struct kvmcpuid_policy **ret, char *label, size_t len)
+int matrix_variant(const struct kvmcpuid_policy *base, int which, struct kvmcpuid_policy **ret,
+		   char *label, size_t len)
 {
 	struct kvmcpuid_policy *p;
 	unsigned int i;
@@ -339,13 +352,13 @@ static int matrix_variant(const struct kvmcpuid_policy *base, int which,
 
 	if (r < 0)
 		return r;
-	if (which == -2) {
+	if (which == MATRIX_ALL_ON) {
 		/* all-on: every feature the host offers, the VMM-provided ones as given */
 		for (i = 0; i < FEATURE_COUNT; i++)
 			if (feature_get(i)->provider == KVMCPUID_PROVIDER_KVM)
 				policy_set_action(p, i, KVMCPUID_ACTION_HOST);
 		snprintf(label, len, "all-on");
-	} else if (which == -1) {
+	} else if (which == MATRIX_ALL_OFF) {
 		for (i = 0; i < FEATURE_COUNT; i++)
 			policy_set_action(p, i, KVMCPUID_ACTION_OFF);
 		snprintf(label, len, "all-off");
@@ -373,60 +386,88 @@ struct matrix_pool {
 	struct vm *vm;
 	const struct kvmcpuid_host *h;
 	struct matrix_job *jobs;
-	size_t njobs;
-	size_t next;		/* the next job to take (atomic) */
 	int hypercalls;		/* settled before the pool starts */
 };
 
-static void *matrix_worker(void *arg)
+static void matrix_job_run(void *arg, size_t i)
 {
 	struct matrix_pool *pool = arg;
+	struct matrix_job *j = &pool->jobs[i];
+
+	j->r = run_vcpu(pool->vm, pool->h, &j->a, pool->hypercalls, j->o, &j->diag);
+}
+
+struct pool {
+	void (*fn)(void *arg, size_t i);
+	void *arg;
+	size_t n;
+	size_t next;		/* the next job to take (atomic) */
+};
+
+static void *pool_worker(void *arg)
+{
+	struct pool *pool = arg;
 	size_t i;
 
-	while ((i = __atomic_fetch_add(&pool->next, 1, __ATOMIC_RELAXED)) < pool->njobs) {
-		struct matrix_job *j = &pool->jobs[i];
-
-		j->r = run_vcpu(pool->vm, pool->h, &j->a, pool->hypercalls, j->o, &j->diag);
-	}
+	while ((i = __atomic_fetch_add(&pool->next, 1, __ATOMIC_RELAXED)) < pool->n)
+		pool->fn(pool->arg, i);
 	return NULL;
 }
 
-/* Run jobs[from..] on up to `threads` threads (the caller is one of them). */
-static void matrix_pool_run(struct matrix_pool *pool, size_t from, long threads)
+void pool_run(size_t from, size_t n, long threads, void (*fn)(void *arg, size_t i), void *arg)
 {
+	struct pool pool = { .fn = fn, .arg = arg, .n = n, .next = from };
 	pthread_t tid[MATRIX_MAX];
 	size_t started = 0, i;
 
-	pool->next = from;
-	if (threads > (long)(pool->njobs - from))
-		threads = (long)(pool->njobs - from);
+	if (from >= n)
+		return;
+	if (threads > (long)(n - from))
+		threads = (long)(n - from);
+	if (threads > MATRIX_MAX)
+		threads = MATRIX_MAX;
 	while ((long)started + 1 < threads &&
-	       pthread_create(&tid[started], NULL, matrix_worker, pool) == 0)
+	       pthread_create(&tid[started], NULL, pool_worker, &pool) == 0)
 		started++;
-	matrix_worker(pool);
+	pool_worker(&pool);
 	for (i = 0; i < started; i++)
 		pthread_join(tid[i], NULL);
 }
 
-/* A policy whose vCPU failed: its report says why, in one failed check. */
-static int failed_report(struct kvmcpuid_ctx *ctx, struct matrix_job *j,
-			 struct kvmcpuid_report **ret)
+long pool_threads(const struct kvmcpuid_ctx *ctx, unsigned int per_job)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (ctx->matrix_threads)
+		return (long)ctx->matrix_threads;
+	cpus /= per_job ? (long)per_job : 1;
+	return cpus > 0 ? cpus : 1;
+}
+
+struct kvmcpuid_check run_failed_check(int r, const char *subject, const char *cause)
+{
+	return (struct kvmcpuid_check){
+		.kind = KVMCPUID_CHECK_RUN, .verdict = KVMCPUID_FAIL, .feature = -1,
+		.id = (uint32_t)-r,
+		.expected = { .type = KVMCPUID_VALUE_RET, .u.ret = 0 },
+		.seen = { .type = KVMCPUID_VALUE_RET, .u.ret = r },
+		.subject = subject, .expected_text = "ran to the end",
+		.seen_text = strerror(-r), .cause = cause,
+	};
+}
+
+int report_of_check(struct kvmcpuid_ctx *ctx, const char *label,
+		    const struct kvmcpuid_policy *p, const struct kvmcpuid_check *c,
+		    struct kvmcpuid_report **ret)
 {
 	struct kvmcpuid_report *rep;
-	int r = report_new(ctx, j->label, &rep);
+	int r = report_new(ctx, label, &rep);
 
 	if (r < 0)
 		return r;
-	r = report_add(rep, &(struct kvmcpuid_check){
-		.kind = KVMCPUID_CHECK_RUN, .verdict = KVMCPUID_FAIL, .feature = -1,
-		.id = (uint32_t)-j->r,
-		.expected = { .type = KVMCPUID_VALUE_RET, .u.ret = 0 },
-		.seen = { .type = KVMCPUID_VALUE_RET, .u.ret = j->r },
-		.subject = "verifying vCPU", .expected_text = "ran to the end",
-		.seen_text = strerror(-j->r), .cause = j->diag.message,
-	});
-	if (r == 0 && j->p)
-		kvmcpuid_policy_dup(j->p, &rep->policy);
+	r = report_add(rep, c);
+	if (r == 0 && p)
+		r = kvmcpuid_policy_dup(p, &rep->policy);
 	if (r < 0) {
 		kvmcpuid_report_unref(rep);
 		return r;
@@ -447,7 +488,6 @@ KVMCPUID_EXPORT int kvmcpuid_matrix(const struct kvmcpuid_policy *base, unsigned
 	struct vm vm;
 	bool vm_ok = false;
 	size_t count = 0, njobs = 0, i, first = 0;
-	long cpus;
 	int r, which;
 
 	diag_begin(diag);
@@ -463,7 +503,7 @@ KVMCPUID_EXPORT int kvmcpuid_matrix(const struct kvmcpuid_policy *base, unsigned
 	if (r < 0)
 		goto out;
 	/* Every policy built first, here: the pool's threads only run vCPUs. */
-	for (which = -2; which < FEATURE_COUNT; which++) {
+	for (which = MATRIX_ALL_ON; which < FEATURE_COUNT; which++) {
 		struct matrix_job *j = &jobs[njobs];
 
 		r = matrix_variant(base, which, &j->p, j->label, sizeof(j->label));
@@ -486,7 +526,7 @@ KVMCPUID_EXPORT int kvmcpuid_matrix(const struct kvmcpuid_policy *base, unsigned
 	if (r < 0)
 		goto out;
 	vm_ok = true;
-	pool = (struct matrix_pool){ .vm = &vm, .h = h, .jobs = jobs, .njobs = njobs };
+	pool = (struct matrix_pool){ .vm = &vm, .h = h, .jobs = jobs };
 	hypercall_mode_init(ctx, h);
 	if (!ctx->hypercalls) {
 		/* The first policy alone settles whether hypercalls complete on this host. */
@@ -496,8 +536,7 @@ KVMCPUID_EXPORT int kvmcpuid_matrix(const struct kvmcpuid_policy *base, unsigned
 		first = 1;
 	}
 	pool.hypercalls = ctx->hypercalls;
-	cpus = ctx->matrix_threads ? (long)ctx->matrix_threads : sysconf(_SC_NPROCESSORS_ONLN);
-	matrix_pool_run(&pool, first, cpus > 0 ? cpus : 1);
+	pool_run(first, njobs, pool_threads(ctx, 1), matrix_job_run, &pool);
 	/* In order, as a sequential run gives them. */
 	for (i = 0; i < njobs; i++) {
 		struct matrix_job *j = &jobs[i];
@@ -508,7 +547,13 @@ KVMCPUID_EXPORT int kvmcpuid_matrix(const struct kvmcpuid_policy *base, unsigned
 			r = diag_set(ctx, diag, ENOMEM, NULL, 0, 0, "%s", j->diag.message);
 			goto out;
 		}
-		r = j->r < 0 ? failed_report(ctx, j, &reps[count]) : 0;
+		r = 0;
+		if (j->r < 0) {
+			struct kvmcpuid_check c = run_failed_check(j->r, "verifying vCPU",
+								   j->diag.message);
+
+			r = report_of_check(ctx, j->label, j->p, &c, &reps[count]);
+		}
 		if (r < 0)
 			goto out;
 		reps[count++]->masked = j->masked;

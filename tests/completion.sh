@@ -40,6 +40,7 @@ check kvmcpuid bo -- boot
 check kvmcpuid boot --ker -- --kernel
 check kvmcpuid boot --kernel "$SRC/tests/data/vmm-fc/RE" -- "$SRC/tests/data/vmm-fc/README"
 check kvmcpuid boot --set pv_un -- pv_unhalt=
+check kvmcpuid boot --mat -- --matrix
 check kvmcpuid base -- baseline
 check kvmcpuid mig -- migrate-check
 check kvmcpuid baseline --j -- --json

@@ -138,6 +138,89 @@ START_TEST(bad_input)
 }
 END_TEST
 
+/*
+ * --matrix takes the same input, checked the same way before anything boots, plus its own
+ * refusal; good input reaches KVM (missing here: 3) only after every check.
+ */
+START_TEST(matrix_bad_input)
+{
+	char args[4096], msg[4096];
+
+	fails("--matrix", "kvmcpuid: boot: --kernel BZIMAGE is required");
+	snprintf(args, sizeof(args), "--matrix --kernel %s --cpus 0", kernel_file);
+	fails(args, "cpus: '0' is not a number from 1 to 254");
+	snprintf(args, sizeof(args), "--matrix --kernel %s --cpus two", kernel_file);
+	fails(args, "cpus: 'two' is not a number from 1 to 254");
+	snprintf(args, sizeof(args), "--matrix --kernel %s --deadline 601", kernel_file);
+	fails(args, "kvmcpuid: --deadline: '601' is not a number of seconds in (0, 600]");
+	snprintf(args, sizeof(args), "--matrix --kernel %s --console", kernel_file);
+	fails(args, "kvmcpuid: --matrix: --console shows one boot's console; boot one policy "
+		    "to see it");
+	snprintf(args, sizeof(args), "--matrix --kernel %s %s/a.policy %s/b.policy", kernel_file,
+		 dir, dir);
+	snprintf(msg, sizeof(msg), "kvmcpuid: unexpected argument '%s/b.policy'", dir);
+	fails(args, msg);
+	snprintf(args, sizeof(args), "--matrix --kernel %s --set steal_tim=off", kernel_file);
+	ck_assert_int_eq(run(args), 2);
+	ck_assert_msg(strstr(out, "--set:") && strstr(out, "steal_tim"), "%s", out);
+	snprintf(args, sizeof(args), "--matrix --kernel %s --memory 40", kernel_file);
+	snprintf(msg, sizeof(msg), "%s: the kernel runs at 0x1000000 and needs 32 MiB there "
+		 "(init_size): 40 MiB of guest memory is not enough", kernel_file);
+	fails(args, msg);
+	put32(image + 0x238, 30);	/* cmdline_size */
+	write_file(kernel_file, image, sizeof(image));
+	snprintf(args, sizeof(args), "--matrix --kernel %s --append loglevel=8", kernel_file);
+	fails(args, "the command line is 44 bytes, the kernel takes at most 30 (cmdline_size)");
+	write_file(kernel_file, image, sizeof(image) - 16);
+	snprintf(args, sizeof(args), "--matrix --kernel %s", kernel_file);
+	snprintf(msg, sizeof(msg), "%s: truncated: 6640 bytes, the setup (2560 bytes) and the "
+		 "protected-mode kernel (syssize: 4096 bytes) need 6656", kernel_file);
+	fails(args, msg);
+	/* good input: only now is KVM asked for (and missing) */
+	make_image();
+	write_file(kernel_file, image, sizeof(image));
+	ck_assert_int_eq(run(args), 3);
+	ck_assert_msg(strstr(out, "no-kvm"), "%s", out);
+}
+END_TEST
+
+/* The library's side: no boot, nothing returned, for each refusal. */
+START_TEST(matrix_api)
+{
+	struct kvmcpuid_ctx *ctx = test_ctx();
+	struct kvmcpuid_policy *p = NULL;
+	struct kvmcpuid_boot *b = NULL;
+	struct kvmcpuid_report **reps = NULL;
+	struct kvmcpuid_diag d = { 0 };
+	char device[96];
+	size_t n = 7;
+
+	ck_assert_int_eq(kvmcpuid_policy_new(ctx, &p), 0);
+	ck_assert_int_eq(kvmcpuid_boot_new(p, &b), 0);
+	ck_assert_int_eq(kvmcpuid_boot_matrix(NULL, &reps, &n, &d), -EINVAL);
+	ck_assert_int_eq(kvmcpuid_boot_matrix(b, NULL, &n, &d), -EINVAL);
+	ck_assert_int_eq(kvmcpuid_boot_matrix(b, &reps, NULL, &d), -EINVAL);
+	ck_assert_int_eq(kvmcpuid_boot_matrix(b, &reps, &n, &d), -EINVAL);
+	ck_assert_str_eq(d.message, "no kernel to boot");
+	ck_assert_int_eq(kvmcpuid_boot_set(b, "kernel", kernel_file, &d), 0);
+	ck_assert_int_eq(kvmcpuid_boot_set(b, "memory", "40", &d), 0);
+	ck_assert_int_eq(kvmcpuid_boot_matrix(b, &reps, &n, &d), -ENOSPC);
+	ck_assert_ptr_null(strstr(d.message, "no-kvm"));
+	ck_assert_int_eq(kvmcpuid_boot_set(b, "memory", "256", &d), 0);
+	snprintf(device, sizeof(device), "%s/no-kvm", dir);
+	ck_assert_int_eq(kvmcpuid_set_device(ctx, device), 0);
+	ck_assert_int_eq(kvmcpuid_boot_matrix(b, &reps, &n, &d), -ENOENT);
+	/* the device is named where the diag says where */
+	ck_assert_msg(strstr(kvmcpuid_diag_format(&d, device, sizeof(device)), "no-kvm"), "%s",
+		      device);
+	ck_assert_ptr_null(reps);
+	ck_assert_uint_eq(n, 7);
+	kvmcpuid_boot_unref(b);
+	kvmcpuid_policy_unref(p);
+	kvmcpuid_unref(ctx);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("boot-cli");
@@ -146,6 +229,8 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, bad_input);
+	tcase_add_test(tc, matrix_bad_input);
+	tcase_add_test(tc, matrix_api);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -25,6 +25,7 @@ struct cli {
 };
 
 #define CLI_MAX_SETS 64
+#define CLI_MAX_VERB_OPTS 8
 
 /* The options build, lint and apply share. */
 struct common {
@@ -42,10 +43,13 @@ struct common {
 	bool all;
 	bool scan_full;
 	unsigned int deadline_ms;
+	/* a verb's own options (val CLI_OPT_VERB + i): the argument, "" for a flag */
+	const char *verb[CLI_MAX_VERB_OPTS];
 };
 
 enum { CLI_OPT_SET = 256, CLI_OPT_PROFILE, CLI_OPT_FORMAT, CLI_OPT_STRICT, CLI_OPT_OUTPUT,
-       CLI_OPT_JSON, CLI_OPT_DEADLINE, CLI_OPT_ALL, CLI_OPT_SCAN };
+       CLI_OPT_JSON, CLI_OPT_DEADLINE, CLI_OPT_ALL, CLI_OPT_SCAN,
+       CLI_OPT_VERB = 400 };
 
 /* Where lint warnings came from, for cli_print_lint. */
 struct cli_origin {

@@ -350,6 +350,10 @@ int cli_parse_common(int argc, char **argv, const char *usage, const struct opti
 			fputs(_(usage), stdout);
 			return EXIT_OK;
 		default:
+			if (c >= CLI_OPT_VERB && c < CLI_OPT_VERB + CLI_MAX_VERB_OPTS) {
+				o->verb[c - CLI_OPT_VERB] = optarg ? optarg : "";
+				break;
+			}
 			fputs(_(usage), stderr);
 			return EXIT_USAGE;
 		}

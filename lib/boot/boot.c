@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "boot.h"
+#include "report.h"
 
 /*
  * panic=-1: the run ends at the panic (no root), after Linux's PV setup.  loglevel=7: the
@@ -206,14 +207,50 @@ static void fill_info(struct kvmcpuid_boot *b)
 	};
 }
 
+/* The run of b's settings (its table still to set). */
+static void boot_config(const struct kvmcpuid_boot *b, struct boot_config *cfg)
+{
+	*cfg = (struct boot_config){
+		.spec = {
+			.kernel = b->kernel, .kernel_len = b->kernel_len,
+			.kernel_origin = b->kernel_path,
+			.initrd = b->initrd, .initrd_len = b->initrd_len,
+			.initrd_origin = b->initrd_path,
+			.cmdline = b->cmdline, .cpus = b->cpus,
+			.mem_size = (size_t)b->memory_mib << 20,
+		},
+		.deadline_ms = b->deadline_ms,
+	};
+}
+
+/* Policy p's table into cfg; *table is the caller's. */
+static int boot_table(const struct kvmcpuid_policy *p, const struct kvmcpuid_host *h,
+		      struct boot_config *cfg, struct kvm_cpuid_entry2 **table,
+		      struct kvmcpuid_diag *diag)
+{
+	int r = boot_policy_table(p, h, 0, table, &cfg->nent, &cfg->apply_flags, diag);
+
+	cfg->table = *table;
+	return r;
+}
+
+/* What Linux's rules predict for cfg against what the run res did. */
+static int boot_compare(const struct kvmcpuid_boot *b, const struct boot_config *cfg,
+			const struct boot_result *res, struct kvmcpuid_report **ret)
+{
+	struct boot_guest g;
+
+	boot_guest_from_table(cfg->table, cfg->nent, cfg->apply_flags, b->cpus, b->cmdline,
+			      b->release, &g);
+	return boot_report(b->ctx, &g, res, ret);
+}
+
 KVMCPUID_EXPORT int kvmcpuid_boot_run(struct kvmcpuid_boot *b, struct kvmcpuid_diag *diag)
 {
 	struct kvmcpuid_host *h = NULL;
 	struct kvm_cpuid_entry2 *table = NULL;
-	struct boot_config cfg = { 0 };
+	struct boot_config cfg;
 	struct boot_image img;
-	size_t nent = 0;
-	unsigned int apply_flags = 0;
 	int r;
 
 	diag_begin(diag);
@@ -224,13 +261,7 @@ KVMCPUID_EXPORT int kvmcpuid_boot_run(struct kvmcpuid_boot *b, struct kvmcpuid_d
 	fill_info(b);
 	if (!b->kernel)
 		return diag_set(b->ctx, diag, EINVAL, NULL, 0, 0, "no kernel to boot");
-	cfg.spec = (struct boot_spec){
-		.kernel = b->kernel, .kernel_len = b->kernel_len, .kernel_origin = b->kernel_path,
-		.initrd = b->initrd, .initrd_len = b->initrd_len, .initrd_origin = b->initrd_path,
-		.cmdline = b->cmdline, .cpus = b->cpus,
-		.mem_size = (size_t)b->memory_mib << 20,
-	};
-	cfg.deadline_ms = b->deadline_ms;
+	boot_config(b, &cfg);
 	/* the input first, against the loader's own limits: a bad one never opens /dev/kvm */
 	r = boot_check(b->ctx, &cfg.spec, &img, diag);
 	if (r < 0)
@@ -238,25 +269,163 @@ KVMCPUID_EXPORT int kvmcpuid_boot_run(struct kvmcpuid_boot *b, struct kvmcpuid_d
 	r = kvmcpuid_host_probe(b->ctx, diag, &h);
 	if (r < 0)
 		goto out;
-	r = boot_policy_table(b->policy, h, 0, &table, &nent, &apply_flags, diag);
+	r = boot_table(b->policy, h, &cfg, &table, diag);
 	if (r < 0)
 		goto out;
-	cfg.table = table;
-	cfg.nent = nent;
-	cfg.apply_flags = apply_flags;
 	r = boot_run(b->ctx, &cfg, &b->res, diag);
-	if (r == 0) {
-		struct boot_guest g;
-
-		boot_guest_from_table(table, nent, apply_flags, b->cpus, b->cmdline, b->release,
-				      &g);
-		r = boot_report(b->ctx, &g, &b->res, &b->report);
-	}
+	if (r == 0)
+		r = boot_compare(b, &cfg, &b->res, &b->report);
 	fill_info(b);
 out:
 	free(table);
 	kvmcpuid_host_unref(h);
 	return diag_finish(b->ctx, diag, r);
+}
+
+/* One policy of the boot matrix: built in the calling thread, booted by any of the pool. */
+struct matrix_boot {
+	struct kvmcpuid_policy *p;
+	char label[64];
+	struct boot_config cfg;
+	struct kvm_cpuid_entry2 *table;
+	size_t same_as;			/* an earlier row with this very table; SIZE_MAX: none */
+	struct boot_result res;
+	struct kvmcpuid_diag diag;
+	int r;
+};
+
+struct matrix_boots {
+	struct kvmcpuid_ctx *ctx;
+	struct matrix_boot **booted;	/* the rows to boot, in order */
+};
+
+static void matrix_boot_run(void *arg, size_t i)
+{
+	struct matrix_boots *pool = arg;
+	struct matrix_boot *m = pool->booted[i];
+
+	m->r = boot_run(pool->ctx, &m->cfg, &m->res, &m->diag);
+}
+
+/* Row i's report: its boot compared, why it has none, or that row same_as answers for it. */
+static int matrix_boot_report(const struct kvmcpuid_boot *b, const struct matrix_boot *rows,
+			      size_t i, struct kvmcpuid_report **ret)
+{
+	const struct matrix_boot *m = &rows[i];
+	struct kvmcpuid_check c;
+	char seen[96];
+	int r;
+
+	if (m->same_as != SIZE_MAX) {
+		snprintf(seen, sizeof(seen), "not booted: the table of %s",
+			 rows[m->same_as].label);
+		c = (struct kvmcpuid_check){
+			.kind = KVMCPUID_CHECK_RUN, .verdict = KVMCPUID_UNTESTABLE, .feature = -1,
+			.id = (uint32_t)m->same_as,
+			.subject = "boot", .expected_text = "a boot", .seen_text = seen,
+			.cause = "masking this feature leaves the table as it was: that row's "
+				 "boot answers for this one",
+		};
+		return report_of_check(b->ctx, m->label, m->p, &c, ret);
+	}
+	if (m->r < 0) {
+		c = run_failed_check(m->r, "boot", m->diag.message);
+		return report_of_check(b->ctx, m->label, m->p, &c, ret);
+	}
+	r = boot_compare(b, &m->cfg, &m->res, ret);
+	if (r < 0)
+		return r;
+	snprintf((*ret)->label, sizeof((*ret)->label), "%s", m->label);
+	return kvmcpuid_policy_dup(m->p, &(*ret)->policy);
+}
+
+static bool same_table(const struct boot_config *a, const struct boot_config *b)
+{
+	return a->nent == b->nent && a->apply_flags == b->apply_flags &&
+	       !memcmp(a->table, b->table, a->nent * sizeof(*a->table));
+}
+
+KVMCPUID_EXPORT int kvmcpuid_boot_matrix(const struct kvmcpuid_boot *b,
+					 struct kvmcpuid_report ***ret, size_t *n,
+					 struct kvmcpuid_diag *diag)
+{
+	struct kvmcpuid_ctx *ctx = b ? b->ctx : NULL;
+	struct kvmcpuid_report **reps = NULL;
+	struct matrix_boot *rows = NULL, **booted = NULL;
+	struct kvmcpuid_host *h = NULL;
+	struct boot_config cfg;
+	struct boot_image img;
+	size_t nrows = 0, nbooted = 0, count = 0, i, k;
+	int r, which;
+
+	diag_begin(diag);
+	if (!b || !ret || !n)
+		return diag_finish(ctx, diag, -EINVAL);
+	if (!b->kernel)
+		return diag_set(ctx, diag, EINVAL, NULL, 0, 0, "no kernel to boot");
+	boot_config(b, &cfg);
+	r = boot_check(ctx, &cfg.spec, &img, diag);
+	if (r < 0)
+		goto out;
+	rows = xalloc(ctx, MATRIX_MAX * sizeof(*rows));
+	booted = xalloc(ctx, MATRIX_MAX * sizeof(*booted));
+	reps = xalloc(ctx, MATRIX_MAX * sizeof(*reps));
+	if (!rows || !booted || !reps) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = kvmcpuid_host_probe(ctx, diag, &h);
+	if (r < 0)
+		goto out;
+	/* every table first: a policy this host cannot build boots nothing */
+	for (which = MATRIX_ALL_ON; which < FEATURE_COUNT; which++) {
+		struct matrix_boot *m = &rows[nrows++];
+
+		m->cfg = cfg;
+		m->same_as = SIZE_MAX;
+		r = matrix_variant(b->policy, which, &m->p, m->label, sizeof(m->label));
+		if (r == 0)
+			r = boot_table(m->p, h, &m->cfg, &m->table, diag);
+		if (r < 0)
+			goto out;
+		for (k = 0; k + 1 < nrows && m->same_as == SIZE_MAX; k++)
+			if (rows[k].same_as == SIZE_MAX && same_table(&rows[k].cfg, &m->cfg))
+				m->same_as = k;
+		if (m->same_as == SIZE_MAX)
+			booted[nbooted++] = m;
+	}
+	pool_run(0, nbooted, pool_threads(ctx, b->cpus), matrix_boot_run,
+		 &(struct matrix_boots){ .ctx = ctx, .booted = booted });
+	for (i = 0; i < nrows; i++) {
+		struct matrix_boot *m = &rows[i];
+
+		/* no memory is no row's own failure, nor is a KVM that went away */
+		if (m->r == -ENOMEM || m->r == -ENOENT || m->r == -EACCES || m->r == -ENODEV) {
+			r = diag_set(ctx, diag, -m->r, NULL, 0, 0, "%s: %s", m->label,
+				     m->diag.message);
+			goto out;
+		}
+		r = matrix_boot_report(b, rows, i, &reps[count]);
+		if (r < 0)
+			goto out;
+		count++;
+	}
+	*ret = reps;
+	*n = count;
+	reps = NULL;
+out:
+	while (reps && count)
+		kvmcpuid_report_unref(reps[--count]);
+	free(reps);
+	for (i = 0; i < nrows; i++) {
+		kvmcpuid_policy_unref(rows[i].p);
+		free(rows[i].table);
+		boot_result_clear(&rows[i].res);
+	}
+	free(rows);
+	free(booted);
+	kvmcpuid_host_unref(h);
+	return diag_finish(ctx, diag, r);
 }
 
 KVMCPUID_EXPORT const struct kvmcpuid_boot_info *kvmcpuid_boot_info(const struct kvmcpuid_boot *b)

@@ -532,20 +532,11 @@ int boot_policy_table(const struct kvmcpuid_policy *p, const struct kvmcpuid_hos
 		      unsigned int *apply_flags, struct kvmcpuid_diag *diag)
 {
 	struct kvmcpuid_cpuid *c = NULL;
-	struct kvm_cpuid_entry2 *l1;
 	int r;
 
-	r = kvmcpuid_build(p, h, flags, &c, diag);
-	if (r < 0)
-		return r;
-	r = cpuid_merged_table(c, h->entries, h->nent, table, nent, diag);
-	if (r == 0) {
-		/* CPUID.1:ECX[31], QEMU's CPUID_EXT_HYPERVISOR: without it Linux never looks */
-		l1 = (struct kvm_cpuid_entry2 *)table_find(*table, *nent, 1, 0);
-		if (l1)
-			l1->ecx |= 1u << 31;
+	r = policy_guest_table(p, h, flags, &c, table, nent, diag);
+	if (r == 0)
 		*apply_flags = c->enforce ? KVMCPUID_APPLY_ENFORCE : 0;
-	}
 	kvmcpuid_cpuid_unref(c);
 	return r;
 }
