@@ -28,6 +28,19 @@ else
 	fail "build POLICY -o FILE: exit $r"; cat "$tmp/stderr" "$tmp/out.json" 2>/dev/null
 fi
 
+# `boot` with no --kernel boots the VM's own kernel, in a VM of one vCPU, with noxsave
+# (said on stderr); the report's end row says the guest got past its PV setup.
+"$vm" --kernel "$kernel" -- boot --json >"$tmp/stdout" 2>"$tmp/stderr"
+r=$?
+if [ $r -eq 0 ] && grep -q '"cmdline": "console=ttyS0 panic=-1 loglevel=7 noxsave"' "$tmp/stdout" &&
+	grep -q '"end": "panic"' "$tmp/stdout" && grep -q '"subject": "end"' "$tmp/stdout" &&
+	grep -q 'boot: --append noxsave' "$tmp/stderr" &&
+	[ "$(grep -o '"vcpu": [0-9]*' "$tmp/stdout" | sort -u | wc -l)" = 2 ]; then
+	ok "boot (no --kernel): the VM's own kernel, 2 guest vCPUs, noxsave, as predicted"
+else
+	fail "boot (no --kernel): exit $r"; cat "$tmp/stderr"; head -c 3000 "$tmp/stdout"
+fi
+
 # Standard input goes in as `-`; a lint warning is exit 1, passed through.
 printf 'default = host\npv_tlb_flush = on\nsteal_time = off\n' |
 	"$vm" -q --kernel "$kernel" -- lint - >"$tmp/stdout" 2>"$tmp/stderr"
