@@ -17,9 +17,10 @@
  * price, measured with Debian's 6.1.0-50 on 2 vCPUs in the test VM (KVM nested in QEMU
  * TCG, one run each, on a loaded machine where runs vary by several seconds): 23 KB of
  * console, 15.3 s from the first KVM_RUN to the panic against 11.3 s with `quiet` (the
- * first console byte at 7.8-8.1 s either way): every byte is a VM exit.  `--append quiet`
- * still boots faster; the report then calls the
- * console-only rows (PV spinlocks, TLB flush, IPI, sched yield, which kvmclock pair) not
+ * first console byte at 7.8-8.1 s either way): every byte was two exits to the VMM, the
+ * read of LSR and the write of THR; the write is now coalesced where KVM can (run.c,
+ * coalesce_uart), the read remains.  `--append quiet` still boots faster; the report then
+ * calls the console-only rows (PV spinlocks, TLB flush, IPI, sched yield, which kvmclock pair) not
  * observable instead of guessing from an absent line (rules.c, BOOT_CMD_INFO_HIDDEN).
  */
 #define BOOT_BASE_CMDLINE "console=ttyS0 panic=-1 loglevel=7"
