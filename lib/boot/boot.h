@@ -255,7 +255,7 @@ int boot_policy_table(const struct kvmcpuid_policy *p, const struct kvmcpuid_hos
 int boot_read_file(struct kvmcpuid_ctx *ctx, const char *path, uint8_t **buf, size_t *len,
 		   struct kvmcpuid_diag *diag);
 
-/* ---- what Linux should do, what it did (rules.c) ---- */
+/* ---- the guest (guest.c); what Linux should do, what it did (rules.c) ---- */
 /* Command-line words Linux's PV rules read. */
 enum {
 	BOOT_CMD_NO_KVMCLOCK = 1 << 0,
@@ -267,7 +267,8 @@ enum {
 unsigned int boot_cmdline_flags(const char *cmdline);
 /* The setup header's kernel_version, its first word (uname -r), into out; "" if none. */
 void boot_release(const uint8_t *image, size_t len, char *out, size_t size);
-/* "6.1.0-28-amd64" -> 0x601; 0 if not MAJOR.MINOR... */
+/* "6.1.0-28-amd64" -> 0x601 (KV(6, 1)); 0 if not MAJOR.MINOR... */
+#define KV(maj, min) ((unsigned int)(maj) << 8 | (unsigned int)(min))
 unsigned int boot_release_version(const char *release);
 
 /* Everything a prediction depends on. */

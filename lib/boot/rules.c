@@ -17,11 +17,8 @@
 #include "boot.h"
 #include "report.h"
 
-#define KV(maj, min) ((unsigned int)(maj) << 8 | (unsigned int)(min))
 #define BIT(f) (1u << KVM_FEATURE_##f)	/* bits of base+1.EAX (uapi kvm_para.h) */
 #define HINT_REALTIME 1u		/* KVM_HINTS_REALTIME: EDX bit 0 of base+1 */
-#define CPUID1_ECX_MONITOR (1u << 3)	/* X86_FEATURE_MWAIT */
-#define CPUID1_ECX_HYPERVISOR (1u << 31)
 #define HYPERVISOR_CALLBACK_VECTOR 0xf3
 
 /*
@@ -158,113 +155,6 @@ static const struct boot_rule rules[] = {
 	{ KVMCPUID_FEATURE_MSI_EXT_DEST_ID, BIT(MSI_EXT_DEST_ID), 0, 0, 0, 0, 0, 0, NULL, NULL,
 	  "kvm.c kvm_msi_ext_dest_id: no MSR, no line" },
 };
-
-/* The command-line words the rules read (arch/x86/kernel/kvm.c, kvmclock.c early_param). */
-static const struct {
-	const char *word;
-	unsigned int flag;
-} cmd_words[] = {
-	{ "no-kvmclock", BOOT_CMD_NO_KVMCLOCK },	/* kvmclock.c parse_no_kvmclock */
-	{ "no-kvmapf", BOOT_CMD_NO_KVMAPF },		/* kvm.c parse_no_kvmapf */
-	{ "nopvspin", BOOT_CMD_NOPVSPIN },		/* kvm.c / spinlock.c nopvspin */
-	{ "nopv", BOOT_CMD_NOPV },			/* hypervisor.c: no KVM detection */
-};
-
-/*
- * The console's level as the command line leaves it (init/main.c: "quiet" sets
- * CONSOLE_LOGLEVEL_QUIET, 4; "debug" CONSOLE_LOGLEVEL_DEBUG, 10; "loglevel=N" N; the last
- * word wins; "ignore_loglevel" prints everything): a message shows when its level is
- * below it, so pr_info (6) needs 7, Debian's CONFIG_CONSOLE_LOGLEVEL_DEFAULT.
- */
-#define LOGLEVEL_DEFAULT 7
-#define LOGLEVEL_INFO 6
-
-unsigned int boot_cmdline_flags(const char *cmdline)
-{
-	unsigned int flags = 0, i, level = LOGLEVEL_DEFAULT;
-	const char *p = cmdline ? cmdline : "";
-	bool ignore = false;
-
-	while (*p) {
-		size_t n;
-
-		p += strspn(p, " ");
-		n = strcspn(p, " ");
-		for (i = 0; i < ARRAY_SIZE(cmd_words); i++)
-			if (n == strlen(cmd_words[i].word) && !strncmp(p, cmd_words[i].word, n))
-				flags |= cmd_words[i].flag;
-		if (n == 5 && !strncmp(p, "quiet", 5))
-			level = 4;
-		else if (n == 5 && !strncmp(p, "debug", 5))
-			level = 10;
-		else if (n > 9 && !strncmp(p, "loglevel=", 9))
-			level = (unsigned int)strtoul(p + 9, NULL, 10);
-		else if (n == 15 && !strncmp(p, "ignore_loglevel", 15))
-			ignore = true;
-		p += n;
-	}
-	if (level <= LOGLEVEL_INFO && !ignore)
-		flags |= BOOT_CMD_INFO_HIDDEN;
-	return flags;
-}
-
-/* "6.1.0-28-amd64": KV(6, 1); 0 when it does not start with MAJOR.MINOR. */
-unsigned int boot_release_version(const char *release)
-{
-	char *end;
-	unsigned long maj, min;
-
-	if (!release || *release < '0' || *release > '9')
-		return 0;
-	maj = strtoul(release, &end, 10);
-	if (*end != '.' || end[1] < '0' || end[1] > '9')
-		return 0;
-	min = strtoul(end + 1, &end, 10);
-	return maj > 254 || min > 255 ? 0 : KV(maj, min);
-}
-
-/*
- * boot.rst, kernel_version (0x20e, protocol 2.00): "If set to a nonzero value, contains a
- * pointer to a NUL-terminated human-readable kernel version number string, less 0x200."
- * Its first word is the release (uname -r).
- */
-void boot_release(const uint8_t *image, size_t len, char *out, size_t size)
-{
-	size_t off, n = 0;
-
-	out[0] = '\0';
-	if (len < 0x210 || !get16(image + 0x20e))
-		return;
-	off = (size_t)get16(image + 0x20e) + 0x200;
-	while (off + n < len && n + 1 < size && image[off + n] > ' ' && image[off + n] < 0x7f)
-		n++;
-	memcpy(out, image + off, n);
-	out[n] = '\0';
-}
-
-void boot_guest_from_table(const struct kvm_cpuid_entry2 *table, size_t nent,
-			   unsigned int apply_flags, unsigned int cpus, const char *cmdline,
-			   const char *release, struct boot_guest *g)
-{
-	const struct kvm_cpuid_entry2 *one = table_find(table, nent, 1, 0), *kvm;
-
-	memset(g, 0, sizeof(*g));
-	g->cpus = cpus;
-	g->enforce = apply_flags & KVMCPUID_APPLY_ENFORCE;
-	g->cmd = boot_cmdline_flags(cmdline);
-	g->version = boot_release_version(release);
-	snprintf(g->release, sizeof(g->release), "%s", release ? release : "");
-	g->mwait = one && (one->ecx & CPUID1_ECX_MONITOR);
-	/* kvm.c __kvm_cpuid_base: only with X86_FEATURE_HYPERVISOR, and not under "nopv" */
-	if (!one || !(one->ecx & CPUID1_ECX_HYPERVISOR) || (g->cmd & BOOT_CMD_NOPV))
-		return;
-	g->base = table_kvm_base(table, nent);
-	kvm = g->base ? table_find(table, nent, g->base | 1, 0) : NULL;
-	if (kvm) {
-		g->features = kvm->eax;
-		g->hints = kvm->edx;
-	}
-}
 
 static const struct boot_rule *rule_for(int feature)
 {
