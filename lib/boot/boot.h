@@ -178,6 +178,14 @@ struct boot_uart {
  * Returns the byte the guest transmitted, or -1 when the access transmits nothing.
  */
 int boot_uart_io(struct boot_uart *u, unsigned int off, bool write, uint8_t *val);
+/* The writes to the data port KVM keeps in its coalesced ring, when it can. */
+struct boot_ring {
+	struct kvm_coalesced_mmio_ring *ring;	/* NULL: every byte exits */
+	unsigned int max;			/* entries in the ring page */
+};
+void boot_ring_setup(struct kvmcpuid_ctx *ctx, int vm_fd, void *vcpu_run, size_t run_size,
+		     struct boot_ring *r);
+bool boot_ring_pop(struct boot_ring *r, struct kvm_coalesced_mmio *e);
 
 /* What the guest wrote, and its current line, for the end of the run. */
 #define BOOT_PANIC_LINE "Kernel panic - not syncing"

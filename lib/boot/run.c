@@ -84,9 +84,7 @@ struct boot_run {
 	bool failed;			/* a vCPU could not be set up */
 	int stop;			/* atomic: every vCPU leaves KVM_RUN */
 	struct boot_uart uart;
-	/* KVM_CAP_COALESCED_PIO: the guest's bytes to the UART's data port, not yet read */
-	struct kvm_coalesced_mmio_ring *ring;
-	unsigned int ring_max;
+	struct boot_ring ring;		/* the UART data port's writes KVM kept (uart.c) */
 	struct boot_console con;	/* into res->console */
 	struct boot_result *res;
 	uint64_t start_ms, deadline_at;
@@ -174,26 +172,16 @@ static void port_io_locked(struct boot_run *b, struct boot_vcpu *bv, unsigned in
  * The writes KVM kept in the coalesced ring (b->lock held), in order, before anything
  * else the guest did after them is handled: the 8250 driver reads LSR before each byte
  * it writes (wait_for_xmitr), so the bytes of a line are in by the next byte's read, and
- * a reset or shutdown exit drains them before it ends the run.  The consumer's side of
- * QEMU's kvm_flush_coalesced_mmio_buffer (accel/kvm/kvm-all.c).
+ * a reset or shutdown exit drains them before it ends the run (uart.c, boot_ring_pop).
  */
 static void drain_locked(struct boot_run *b, struct boot_vcpu *bv)
 {
-	struct kvm_coalesced_mmio_ring *ring = b->ring;
-	uint32_t first;
+	struct kvm_coalesced_mmio e;
+	uint32_t i;
 
-	if (!ring)
-		return;
-	first = __atomic_load_n(&ring->first, __ATOMIC_RELAXED);
-	while (first != __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE) && first < b->ring_max) {
-		struct kvm_coalesced_mmio *e = &ring->coalesced_mmio[first];
-		uint32_t i;
-
-		for (i = 0; i < e->len && i < sizeof(e->data); i++)
-			port_io_locked(b, bv, (unsigned int)e->phys_addr + i, true, &e->data[i]);
-		first = (first + 1) % b->ring_max;
-		__atomic_store_n(&ring->first, first, __ATOMIC_RELEASE);
-	}
+	while (boot_ring_pop(&b->ring, &e))
+		for (i = 0; i < e.len && i < sizeof(e.data); i++)
+			port_io_locked(b, bv, (unsigned int)e.phys_addr + i, true, &e.data[i]);
 }
 
 /* Port I/O that exits: what is coalesced first, then each byte of this access. */
@@ -211,31 +199,6 @@ static void handle_io(struct boot_run *b, struct boot_vcpu *bv, struct kvm_run *
 		port_io_locked(b, bv, run->io.port + (unsigned int)(i % run->io.size), write,
 			       &data[i]);
 	pthread_mutex_unlock(&b->lock);
-}
-
-/*
- * The UART's data port coalesced (KVM_CAP_COALESCED_PIO, Linux 4.19): a byte the guest
- * writes there no longer exits; KVM queues it in the ring page of the vCPU mapping.  Half
- * of the console's exits (at loglevel=7 ~20 000 of ~40 000 in a boot).  Without the
- * capability every byte exits, as before.
- */
-static void coalesce_uart(struct boot_run *b)
-{
-	struct kvm_coalesced_mmio_zone zone = { .addr = BOOT_UART_PORT, .size = 1, .pio = 1 };
-	long page = sysconf(_SC_PAGESIZE);
-	size_t at;
-
-	if (page <= 0)
-		return;
-	at = (size_t)page * KVM_COALESCED_MMIO_PAGE_OFFSET;
-	if (b->vcpus[0].v.run_size < at + (size_t)page ||
-	    kvm_ioctl(b->ctx, b->vm.vm_fd, KVM_CHECK_EXTENSION,
-		      (void *)(long)KVM_CAP_COALESCED_PIO) <= 0 ||
-	    kvm_ioctl(b->ctx, b->vm.vm_fd, KVM_REGISTER_COALESCED_MMIO, &zone) < 0)
-		return;
-	b->ring = (struct kvm_coalesced_mmio_ring *)((uint8_t *)b->vcpus[0].v.run + at);
-	b->ring_max = (unsigned int)(((size_t)page - sizeof(*b->ring)) /
-				     sizeof(struct kvm_coalesced_mmio));
 }
 
 /* KVM_RUN until the run ends for everyone; the vCPU's own failure ends it too. */
@@ -459,7 +422,8 @@ static int start_vcpus(struct boot_run *b, unsigned int n, uint64_t t0)
 	if (r < 0)
 		b->failed = true;	/* a run that cannot start every vCPU is not made */
 	else if (b->vcpus[0].created)
-		coalesce_uart(b);
+		boot_ring_setup(b->ctx, b->vm.vm_fd, b->vcpus[0].v.run, b->vcpus[0].v.run_size,
+				&b->ring);
 	b->start_ms = vm_now_ms();
 	b->deadline_at = b->start_ms + b->cfg->deadline_ms;
 	b->res->setup_ms = b->start_ms - t0;

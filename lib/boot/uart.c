@@ -9,6 +9,7 @@
  * written from the output.
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "boot.h"
 
@@ -116,4 +117,50 @@ bool boot_console_put(struct boot_console *con, char c)
 		con->line[con->line_len++] = c;
 	}
 	return panic;
+}
+
+/*
+ * The UART's data port coalesced (KVM_CAP_COALESCED_PIO, Linux 4.19): a byte the guest
+ * writes there no longer exits; KVM queues it in the ring page of the vCPU mapping
+ * (KVM_COALESCED_MMIO_PAGE_OFFSET), the same ring for every vCPU.  Half of the console's
+ * exits (at loglevel=7 ~24 000 of ~41 000 in a boot).  Without the capability r stays
+ * empty and every byte exits, as before.
+ */
+void boot_ring_setup(struct kvmcpuid_ctx *ctx, int vm_fd, void *vcpu_run, size_t run_size,
+		     struct boot_ring *r)
+{
+	struct kvm_coalesced_mmio_zone zone = { .addr = BOOT_UART_PORT, .size = 1, .pio = 1 };
+	long page = sysconf(_SC_PAGESIZE);
+	size_t at;
+
+	memset(r, 0, sizeof(*r));
+	if (page <= 0)
+		return;
+	at = (size_t)page * KVM_COALESCED_MMIO_PAGE_OFFSET;
+	if (run_size < at + (size_t)page ||
+	    kvm_ioctl(ctx, vm_fd, KVM_CHECK_EXTENSION, (void *)(long)KVM_CAP_COALESCED_PIO) <= 0 ||
+	    kvm_ioctl(ctx, vm_fd, KVM_REGISTER_COALESCED_MMIO, &zone) < 0)
+		return;
+	r->ring = (struct kvm_coalesced_mmio_ring *)((uint8_t *)vcpu_run + at);
+	r->max = (unsigned int)(((size_t)page - sizeof(*r->ring)) /
+				sizeof(struct kvm_coalesced_mmio));
+}
+
+/*
+ * The oldest write KVM kept, copied out before its slot is handed back; the consumer's
+ * side of QEMU's kvm_flush_coalesced_mmio_buffer (accel/kvm/kvm-all.c).  The caller
+ * serialises (one consumer at a time).
+ */
+bool boot_ring_pop(struct boot_ring *r, struct kvm_coalesced_mmio *e)
+{
+	uint32_t first;
+
+	if (!r->ring)
+		return false;
+	first = __atomic_load_n(&r->ring->first, __ATOMIC_RELAXED);
+	if (first == __atomic_load_n(&r->ring->last, __ATOMIC_ACQUIRE) || first >= r->max)
+		return false;
+	*e = r->ring->coalesced_mmio[first];
+	__atomic_store_n(&r->ring->first, (first + 1) % r->max, __ATOMIC_RELEASE);
+	return true;
 }
