@@ -690,8 +690,10 @@ struct kvmcpuid_boot_info {
 	const struct kvmcpuid_boot_vcpu *vcpu;	/* cpus of them */
 	const uint32_t *msrs;		/* the KVMCPUID_BOOT_MSRS indices */
 	const char *cmdline;		/* the kernel's command line */
-	uint16_t protocol;		/* the kernel's boot protocol (0x020f: 2.15) */
-	const char *release;		/* its setup header's kernel_version, first word; "" */
+	uint16_t protocol;		/* the kernel's boot protocol (0x020f: 2.15); 0: the
+					 * kernel is an ELF vmlinux, without a setup header */
+	const char *release;		/* its setup header's kernel_version (a vmlinux: its
+					 * linux_banner), first word; "" */
 	/*
 	 * What Linux's rules predict for this table, kernel release, vCPU count and command
 	 * line against what the guest did (its PV MSRs on every vCPU, its console): one
@@ -702,7 +704,7 @@ struct kvmcpuid_boot_info {
 };
 
 /*
- * A boot of a Linux bzImage on vCPUs given policy's table (build, merge, apply, as any
+ * A boot of a Linux kernel (a bzImage or an ELF vmlinux) on vCPUs given policy's table (build, merge, apply, as any
  * VMM), holding a copy of the policy and a reference on its context.  Returns 0, -EINVAL,
  * -ENOMEM.
  */
@@ -710,11 +712,12 @@ int kvmcpuid_boot_new(const struct kvmcpuid_policy *policy, struct kvmcpuid_boot
 /* Drop a reference (the last frees it); returns NULL.  NULL is ignored. */
 struct kvmcpuid_boot *kvmcpuid_boot_unref(struct kvmcpuid_boot *boot);
 /*
- * Set key to value: "kernel" (a bzImage, read and checked now), "initrd" (a file, read
+ * Set key to value: "kernel" (a bzImage or an ELF vmlinux, read and checked now), "initrd" (a file, read
  * now; "" for none), "cpus" (default 2), "memory" (MiB, default 256), "append" (added to
  * "console=ttyS0 panic=-1 loglevel=7"), "deadline_ms" (from the first KVM_RUN, default 120000).
- * Returns 0, -ENOENT (no such key), -EINVAL (a bad value, a file that is not a bzImage or
- * is truncated; diag says which), -ENOTSUP (a boot protocol before 2.12, no 64-bit entry),
+ * Returns 0, -ENOENT (no such key), -EINVAL (a bad value, a file that is neither a bzImage
+ * nor a vmlinux or is truncated; diag says which), -ENOTSUP (a boot protocol before 2.12,
+ * no 64-bit entry, an ELF that is not a 64-bit x86 executable),
  * -ENOMEM.  Files that cannot be read give -EINVAL too, diag naming the errno.
  */
 int kvmcpuid_boot_set(struct kvmcpuid_boot *boot, const char *key, const char *value,

@@ -69,7 +69,7 @@ START_TEST(bad_input)
 {
 	char args[4096], msg[4096];
 
-	fails("", "kvmcpuid: boot: --kernel BZIMAGE is required");
+	fails("", "kvmcpuid: boot: --kernel KERNEL is required");
 	snprintf(args, sizeof(args), "--kernel %s/none", dir);
 	snprintf(msg, sizeof(msg), "%s/none: cannot open: No such file or directory", dir);
 	fails(args, msg);
@@ -85,7 +85,7 @@ START_TEST(bad_input)
 	fails(args, msg);
 	image[0x202] = 'X';
 	write_file(kernel_file, image, sizeof(image));
-	snprintf(msg, sizeof(msg), "%s: not a bzImage (no \"HdrS\" boot header at 0x202)",
+	snprintf(msg, sizeof(msg), "%s: not a bzImage (no \"HdrS\" boot header at 0x202) nor an ELF vmlinux",
 		 kernel_file);
 	fails(args, msg);
 	make_image();
@@ -146,7 +146,7 @@ START_TEST(matrix_bad_input)
 {
 	char args[4096], msg[4096];
 
-	fails("--matrix", "kvmcpuid: boot: --kernel BZIMAGE is required");
+	fails("--matrix", "kvmcpuid: boot: --kernel KERNEL is required");
 	snprintf(args, sizeof(args), "--matrix --kernel %s --cpus 0", kernel_file);
 	fails(args, "cpus: '0' is not a number from 1 to 254");
 	snprintf(args, sizeof(args), "--matrix --kernel %s --cpus two", kernel_file);

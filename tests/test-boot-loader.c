@@ -45,15 +45,22 @@ static bool mem_is_zero(void)
 	return true;
 }
 
-/* boot_parse fails with r and exactly the message "vmlinuz: msg". */
-static void parse_fails(size_t len, int r, const char *msg)
+/* boot_parse of the first len bytes of img fails with r and exactly msg. */
+static void parse_fails_in(const uint8_t *img, size_t len, const char *origin, int r,
+			   const char *msg)
 {
 	struct kvmcpuid_diag d = { 0 };
 	struct boot_kernel k;
 	char buf[600];
 
-	ck_assert_int_eq(boot_parse(ctx, image, len, "vmlinuz", &k, &d), r);
+	ck_assert_int_eq(boot_parse(ctx, img, len, origin, &k, &d), r);
 	ck_assert_str_eq(kvmcpuid_diag_format(&d, buf, sizeof(buf)), msg);
+}
+
+/* ... of the bzImage, named "vmlinuz" */
+static void parse_fails(size_t len, int r, const char *msg)
+{
+	parse_fails_in(image, len, "vmlinuz", r, msg);
 }
 
 /* boot_load fails with r and exactly msg, and writes nothing. */
@@ -115,11 +122,11 @@ START_TEST(parse_errors)
 	make_image();
 	memcpy(image + 0x202, "HdrT", 4);
 	parse_fails(sizeof(image), -EINVAL,
-		    "vmlinuz: not a bzImage (no \"HdrS\" boot header at 0x202)");
+		    "vmlinuz: not a bzImage (no \"HdrS\" boot header at 0x202) nor an ELF vmlinux");
 	make_image();
 	put16(image + 0x1fe, 0);
 	parse_fails(sizeof(image), -EINVAL,
-		    "vmlinuz: not a bzImage (no \"HdrS\" boot header at 0x202)");
+		    "vmlinuz: not a bzImage (no \"HdrS\" boot header at 0x202) nor an ELF vmlinux");
 	make_image();
 	put16(image + 0x206, 0x020b);
 	parse_fails(sizeof(image), -ENOTSUP,
@@ -214,6 +221,183 @@ START_TEST(load_layout)
 	/* the MP floating pointer where Linux scans for it */
 	ck_assert_uint_eq(img.mptable, 0xf0000);
 	ck_assert_int_eq(memcmp(mem + 0xf0000, "_MP_", 4), 0);
+}
+END_TEST
+
+/*
+ * An ELF vmlinux as arch/x86/kernel/vmlinux.lds.S links one (readelf -l of Debian's 6.1):
+ * text at 16 MiB (entry phys_startup_64 at its start), data after it, a segment whose
+ * memory is longer than its file bytes (bss), and a PT_NOTE the loader skips.  Segment
+ * bytes: 0xa1, 0xa2, 0xa3; linux_banner in the data.
+ */
+#define ELF_TEXT 0x1000000ull
+#define ELF_DATA 0x1200000ull
+#define ELF_BSS 0x1400000ull
+static uint8_t elf[0x4000];
+
+static void elf_phdr(unsigned int i, uint32_t type, uint64_t off, uint64_t paddr, uint64_t filesz,
+		     uint64_t memsz)
+{
+	uint8_t *ph = elf + 64 + i * 56;
+
+	put32(ph, type);
+	put64(ph + 8, off);
+	put64(ph + 16, paddr | 0xffffffff80000000ull);	/* p_vaddr: the kernel map */
+	put64(ph + 24, paddr);
+	put64(ph + 32, filesz);
+	put64(ph + 40, memsz);
+}
+
+static void make_elf(void)
+{
+	static const char banner[] = "Linux version 6.1.0-50-amd64 (debian-kernel@lists.debian.org)";
+
+	memset(elf, 0, sizeof(elf));
+	memcpy(elf, "\177ELF", 4);
+	elf[4] = 2;			/* ELFCLASS64 */
+	elf[5] = 1;			/* ELFDATA2LSB */
+	elf[6] = 1;
+	put16(elf + 16, 2);		/* ET_EXEC */
+	put16(elf + 18, 62);		/* EM_X86_64 */
+	put64(elf + 24, ELF_TEXT);	/* e_entry */
+	put64(elf + 32, 64);		/* e_phoff */
+	put16(elf + 54, 56);		/* e_phentsize */
+	put16(elf + 56, 4);		/* e_phnum */
+	/* out of address order, as a linker may write them */
+	elf_phdr(0, 1, 0x2000, ELF_DATA, 0x800, 0x800);
+	elf_phdr(1, 1, 0x1000, ELF_TEXT, 0x1000, 0x1000);
+	elf_phdr(2, 4, 0x1010, ELF_TEXT + 0x10, 0x20, 0x20);	/* PT_NOTE */
+	elf_phdr(3, 1, 0x3000, ELF_BSS, 0x100, 0x3000);
+	memset(elf + 0x1000, 0xa1, 0x1000);
+	memset(elf + 0x2000, 0xa2, 0x800);
+	memcpy(elf + 0x2100, banner, sizeof(banner));
+	memset(elf + 0x3000, 0xa3, 0x100);
+}
+
+static void elf_fails(size_t len, int r, const char *msg)
+{
+	parse_fails_in(elf, len, "vmlinux", r, msg);
+}
+
+START_TEST(elf_load)
+{
+	struct boot_spec s = spec();
+	struct boot_image img;
+	const uint8_t *bp = mem + BOOT_ZERO_PAGE;
+	uint64_t a;
+
+	make_elf();
+	s.kernel = elf;
+	s.kernel_len = sizeof(elf);
+	s.kernel_origin = "vmlinux";
+	memset(mem + ELF_BSS, 0xee, 0x4000);	/* the loader must clear the bss itself */
+	ck_assert_int_eq(boot_load(ctx, &s, mem, &img, NULL), 0);
+	ck_assert_uint_eq(img.k.version, 0);
+	ck_assert_uint_eq(img.k.nseg, 3);
+	ck_assert_uint_eq(img.k.seg[0].paddr, ELF_TEXT);
+	ck_assert_uint_eq(img.k.seg[1].paddr, ELF_DATA);
+	ck_assert_uint_eq(img.k.seg[2].paddr, ELF_BSS);
+	ck_assert_str_eq(img.k.release, "6.1.0-50-amd64");
+	/* entered at e_entry, not at load + 0x200 */
+	ck_assert_uint_eq(img.load_addr, ELF_TEXT);
+	ck_assert_uint_eq(img.runtime_start, ELF_TEXT);
+	ck_assert_uint_eq(img.entry, ELF_TEXT);
+	/* every segment at its physical address, its bss zeroed, nothing between */
+	for (a = ELF_TEXT; a < ELF_TEXT + 0x1000; a++)
+		ck_assert_uint_eq(mem[a], 0xa1);
+	ck_assert_uint_eq(mem[ELF_TEXT + 0x1000], 0);
+	for (a = ELF_DATA; a < ELF_DATA + 0x800; a++)
+		ck_assert_uint_eq(mem[a], elf[0x2000 + a - ELF_DATA]);
+	ck_assert_uint_eq(mem[ELF_DATA + 0x800], 0);
+	for (a = ELF_BSS; a < ELF_BSS + 0x3000; a++)
+		ck_assert_uint_eq(mem[a], a < ELF_BSS + 0x100 ? 0xa3 : 0);
+	ck_assert_uint_eq(mem[ELF_BSS + 0x3000], 0xee);	/* past memsz: untouched */
+	/* boot_params: no header to copy, the fields the kernel proper reads written */
+	ck_assert_uint_eq(get16(bp + 0x1fe), 0xaa55);
+	ck_assert_uint_eq(get32(bp + 0x202), 0x53726448);
+	ck_assert_uint_eq(get16(bp + 0x206), 0x020f);
+	ck_assert_uint_eq(bp[0x210], 0xff);
+	ck_assert_uint_eq(bp[0x211], 0x01);
+	ck_assert_uint_eq(get32(bp + 0x228), BOOT_CMDLINE);
+	ck_assert_uint_eq(get32(bp + 0x22c), 0x7fffffff);
+	ck_assert_uint_eq(get32(bp + 0x230), 0x1000000);
+	ck_assert_uint_eq(get32(bp + 0x238), 2047);
+	ck_assert_uint_eq(get32(bp + 0x1f4), 0);	/* syssize: none */
+	ck_assert_str_eq((const char *)mem + BOOT_CMDLINE, "console=ttyS0 panic=-1");
+	ck_assert_uint_eq(bp[0x1e8], 4);
+	ck_assert_int_eq(memcmp(mem + 0xf0000, "_MP_", 4), 0);
+}
+END_TEST
+
+START_TEST(elf_errors)
+{
+	struct boot_spec s = spec();
+
+	make_elf();
+	elf_fails(40, -EINVAL, "vmlinux: truncated: 40 bytes, too short for an ELF header");
+	elf_fails(0x100, -EINVAL,
+		  "vmlinux: truncated or not a vmlinux: 4 program headers of 56 bytes at 0x40 in "
+		  "256 bytes");
+	elf_fails(0x3080, -EINVAL,
+		  "vmlinux: truncated or not a vmlinux: segment 3 (256 bytes at 0x3000) is not "
+		  "within its 12416 bytes");
+	elf[4] = 1;
+	elf_fails(sizeof(elf), -ENOTSUP,
+		  "vmlinux: an ELF file, but not a 64-bit x86 executable (a vmlinux is "
+		  "ELFCLASS64, little-endian, EM_X86_64, ET_EXEC)");
+	make_elf();
+	put16(elf + 18, 183);	/* EM_AARCH64 */
+	elf_fails(sizeof(elf), -ENOTSUP,
+		  "vmlinux: an ELF file, but not a 64-bit x86 executable (a vmlinux is "
+		  "ELFCLASS64, little-endian, EM_X86_64, ET_EXEC)");
+	make_elf();
+	put16(elf + 16, 3);	/* ET_DYN */
+	elf_fails(sizeof(elf), -ENOTSUP,
+		  "vmlinux: an ELF file, but not a 64-bit x86 executable (a vmlinux is "
+		  "ELFCLASS64, little-endian, EM_X86_64, ET_EXEC)");
+	make_elf();
+	put16(elf + 54, 32);
+	elf_fails(sizeof(elf), -EINVAL,
+		  "vmlinux: truncated or not a vmlinux: 4 program headers of 32 bytes at 0x40 in "
+		  "16384 bytes");
+	make_elf();
+	elf_phdr(3, 1, 0x3000, ELF_BSS, 0x200, 0x100);	/* file longer than memory */
+	elf_fails(sizeof(elf), -EINVAL,
+		  "vmlinux: truncated or not a vmlinux: segment 3 (512 bytes at 0x3000) is not "
+		  "within its 16384 bytes");
+	make_elf();
+	elf_phdr(3, 1, 0x3000, 0x80000, 0x100, 0x100);
+	elf_fails(sizeof(elf), -EINVAL,
+		  "vmlinux: not a vmlinux: segment 3 is at physical 0x80000-0x80100, outside 1 MiB "
+		  "to 3072 MiB");
+	make_elf();
+	elf_phdr(3, 1, 0x3000, ELF_DATA + 0x400, 0x100, 0x100);
+	elf_fails(sizeof(elf), -EINVAL,
+		  "vmlinux: not a vmlinux: its segments at 0x1200000 and 0x1200400 overlap");
+	make_elf();
+	put64(elf + 24, ELF_BSS + 0x200);	/* in the bss: no code there */
+	elf_fails(sizeof(elf), -EINVAL,
+		  "vmlinux: not a vmlinux: its entry 0x1400200 is in no loaded segment (a "
+		  "vmlinux's e_entry is phys_startup_64)");
+	make_elf();
+	elf_phdr(1, 1, 0x1000, ELF_TEXT + 0x1000, 0x1000, 0x1000);
+	put64(elf + 24, ELF_TEXT + 0x1000);
+	elf_fails(sizeof(elf), -EINVAL,
+		  "vmlinux: not a vmlinux: it starts at 0x1001000, not 2 MiB aligned");
+	make_elf();
+	elf_phdr(0, 4, 0, 0, 0, 0);
+	elf_phdr(1, 4, 0, 0, 0, 0);
+	elf_phdr(3, 4, 0, 0, 0, 0);
+	elf_fails(sizeof(elf), -EINVAL, "vmlinux: not a vmlinux: no loadable segment");
+	/* a kernel bigger than the memory: nothing written */
+	make_elf();
+	elf_phdr(3, 1, 0x3000, ELF_BSS, 0x100, 0x8000000);
+	s.kernel = elf;
+	s.kernel_len = sizeof(elf);
+	s.kernel_origin = "vmlinux";
+	load_fails(&s, -ENOSPC,
+		   "vmlinux: the kernel runs at 0x1000000 and needs 132 MiB there (its segments): "
+		   "128 MiB of guest memory is not enough");
 }
 END_TEST
 
@@ -536,6 +720,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, load_alignment);
 	tcase_add_test(tc, load_initrd);
 	tcase_add_test(tc, load_errors);
+	tcase_add_test(tc, elf_load);
+	tcase_add_test(tc, elf_errors);
 	tcase_add_test(tc, mptable);
 	tcase_add_test(tc, uart);
 	tcase_add_test(tc, console);

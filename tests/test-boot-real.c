@@ -17,17 +17,42 @@ static char path[4096];
 static uint8_t *kimage;
 static size_t image_len;
 
-static void read_kernel(void)
+/* The file at p, mapped read-only; its length into *len. */
+static uint8_t *map_file(const char *p, size_t *len)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint8_t *m;
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
 
-	ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
+	ck_assert_msg(fd >= 0, "%s: %s", p, strerror(errno));
 	ck_assert_int_eq(fstat(fd, &st), 0);
-	image_len = (size_t)st.st_size;
-	kimage = mmap(NULL, image_len, PROT_READ, MAP_PRIVATE, fd, 0);
+	*len = (size_t)st.st_size;
+	m = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
-	ck_assert(kimage != MAP_FAILED);
+	ck_assert(m != MAP_FAILED);
+	return m;
+}
+
+/* The kernel k loaded as kvmcpuid boot loads it by default (256 MiB, 2 vCPUs). */
+static uint8_t *load_real(struct kvmcpuid_ctx *ctx, const uint8_t *k, size_t len,
+			  const char *origin, struct boot_image *img)
+{
+	struct kvmcpuid_diag d = { 0 };
+	struct boot_spec s = {
+		.kernel = k, .kernel_len = len, .kernel_origin = origin,
+		.cmdline = "console=ttyS0 panic=-1 loglevel=7", .cpus = 2, .mem_size = 256 * MIB,
+	};
+	uint8_t *mem = mmap(NULL, s.mem_size, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ck_assert(mem != MAP_FAILED);
+	ck_assert_msg(boot_load(ctx, &s, mem, img, &d) == 0, "%s", d.message);
+	return mem;
+}
+
+static void read_kernel(void)
+{
+	kimage = map_file(path, &image_len);
 }
 
 START_TEST(real_kernel)
@@ -36,8 +61,6 @@ START_TEST(real_kernel)
 	struct kvmcpuid_diag d = { 0 };
 	struct boot_kernel k;
 	struct boot_image img;
-	struct boot_spec s;
-	size_t mem_size;
 	uint8_t *mem;
 
 	read_kernel();
@@ -62,19 +85,51 @@ START_TEST(real_kernel)
 	ck_assert_uint_le(image_len, (size_t)k.setup_size + k.kernel_size + 64 * 1024);
 
 	/* and it loads, in the memory kvmcpuid boot gives a guest by default */
-	mem_size = 256 * MIB;
-	mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ck_assert(mem != MAP_FAILED);
-	s = (struct boot_spec){
-		.kernel = kimage, .kernel_len = image_len, .kernel_origin = path,
-		.cmdline = "console=ttyS0 panic=-1 loglevel=7", .cpus = 2, .mem_size = mem_size,
-	};
-	ck_assert_msg(boot_load(ctx, &s, mem, &img, &d) == 0, "%s", d.message);
+	mem = load_real(ctx, kimage, image_len, path, &img);
 	ck_assert_uint_ge(img.load_addr, k.pref_address);
 	ck_assert_uint_eq(img.load_addr % k.kernel_alignment, 0);
 	ck_assert_int_eq(memcmp(mem + img.load_addr, kimage + k.setup_size, k.kernel_size), 0);
 	ck_assert_int_eq(memcmp(mem + BOOT_ZERO_PAGE + 0x1f1, kimage + 0x1f1, 0x210 - 0x1f1), 0);
-	munmap(mem, mem_size);
+	munmap(mem, 256 * MIB);
+	munmap(kimage, image_len);
+	kvmcpuid_unref(ctx);
+}
+END_TEST
+
+/*
+ * KVMCPUID_BOOT_VMLINUX: the same kernel as an ELF vmlinux (the test VM's /boot/vmlinux,
+ * its bzImage's payload decompressed by kvmcpuid-vm): the same release, entered at the
+ * start of its text (phys_startup_64), every segment's bytes where it said.
+ */
+START_TEST(real_vmlinux)
+{
+	struct kvmcpuid_ctx *ctx = test_ctx();
+	struct kvmcpuid_diag d = { 0 };
+	const char *elf_path = getenv("KVMCPUID_BOOT_VMLINUX");
+	struct boot_kernel bz;
+	struct boot_image img;
+	size_t elf_len;
+	unsigned int i;
+	uint8_t *mem, *elf;
+
+	read_kernel();
+	ck_assert_msg(boot_parse(ctx, kimage, image_len, path, &bz, &d) == 0, "%s", d.message);
+	elf = map_file(elf_path, &elf_len);
+	mem = load_real(ctx, elf, elf_len, elf_path, &img);
+	printf("%s: release %s, %u segments from 0x%llx, entry 0x%llx, %u MiB in memory\n",
+	       elf_path, img.k.release, img.k.nseg, (unsigned long long)img.k.seg[0].paddr,
+	       (unsigned long long)img.entry, img.k.init_size >> 20);
+	ck_assert_uint_eq(img.k.version, 0);
+	ck_assert_str_eq(img.k.release, bz.release);
+	/* arch/x86/kernel/vmlinux.lds.S: text first, at LOAD_PHYSICAL_ADDR, entered there */
+	ck_assert_uint_ge(img.k.nseg, 2);
+	ck_assert_uint_eq(img.k.seg[0].paddr, bz.pref_address);
+	ck_assert_uint_eq(img.entry, img.k.seg[0].paddr);
+	for (i = 0; i < img.k.nseg; i++)
+		ck_assert_int_eq(memcmp(mem + img.k.seg[i].paddr, elf + img.k.seg[i].offset,
+					img.k.seg[i].filesz), 0);
+	munmap(mem, 256 * MIB);
+	munmap(elf, elf_len);
 	munmap(kimage, image_len);
 	kvmcpuid_unref(ctx);
 }
@@ -93,6 +148,8 @@ int main(void)
 	s = suite_create("boot-real");
 	tc = tcase_create("core");
 	tcase_add_test(tc, real_kernel);
+	if (getenv("KVMCPUID_BOOT_VMLINUX"))
+		tcase_add_test(tc, real_vmlinux);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

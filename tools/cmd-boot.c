@@ -8,13 +8,14 @@
 #include "cli.h"
 
 static const char boot_usage[] =
-	N_("Usage: kvmcpuid boot [POLICY] --kernel BZIMAGE [OPTIONS]\n"
-	"       kvmcpuid boot --matrix [POLICY] --kernel BZIMAGE [OPTIONS]\n\n"
+	N_("Usage: kvmcpuid boot [POLICY] --kernel KERNEL [OPTIONS]\n"
+	"       kvmcpuid boot --matrix [POLICY] --kernel KERNEL [OPTIONS]\n\n"
 	"Boot a Linux kernel on vCPUs given the policy's table, until it panics for want of\n"
 	"a root file system (after its PV setup); show the PV MSRs each vCPU was left with\n"
 	"and, per PV feature, what Linux's rules predict against what the guest did (its\n"
 	"MSRs, its console).  Exits 1 on a mismatch or when the guest did not get there.\n"
-	"  --kernel BZIMAGE      the kernel (a bzImage, boot protocol 2.12 or later)\n"
+	"  --kernel KERNEL       the kernel: a bzImage (boot protocol 2.12 or later), or\n"
+	"                        an ELF vmlinux (booted faster: nothing to decompress)\n"
 	"  --initrd FILE         an initrd\n"
 	"  --cpus N              vCPUs (default 2)\n"
 	"  --memory MIB          guest memory (default 256)\n"
@@ -59,7 +60,12 @@ static void print_json(const struct kvmcpuid_boot_info *bi)
 	       (unsigned long long)bi->setup_ms, (unsigned long long)bi->run_ms,
 	       (unsigned long long)bi->first_output_ms);
 	cli_json_string(stdout, bi->cmdline);
-	printf(", \"protocol\": \"%u.%02u\", \"vcpus\": [", bi->protocol >> 8, bi->protocol & 0xff);
+	if (bi->protocol)
+		printf(", \"kernel_format\": \"bzImage\", \"protocol\": \"%u.%02u\"",
+		       bi->protocol >> 8, bi->protocol & 0xff);
+	else
+		printf(", \"kernel_format\": \"vmlinux\", \"protocol\": null");
+	printf(", \"vcpus\": [");
 	for (c = 0; c < bi->cpus; c++) {
 		printf("%s{\"vcpu\": %u, \"mp_state\": %u, \"msrs\": {", c ? ", " : "", c,
 		       bi->vcpu[c].mp_state);
@@ -128,8 +134,11 @@ static void print_text(const struct kvmcpuid_boot_info *bi, bool console)
 
 	if (console && bi->console_len)
 		printf("%s%s", bi->console, bi->console[bi->console_len - 1] == '\n' ? "" : "\n");
-	printf(_("boot protocol %u.%02u, command line: %s\n"), bi->protocol >> 8,
-	       bi->protocol & 0xff, bi->cmdline);
+	if (bi->protocol)
+		printf(_("boot protocol %u.%02u, command line: %s\n"), bi->protocol >> 8,
+		       bi->protocol & 0xff, bi->cmdline);
+	else
+		printf(_("ELF vmlinux, command line: %s\n"), bi->cmdline);
 	printf(_("end: %s (vCPU %u), %llu ms after the first KVM_RUN (setup: %llu ms)\n"),
 	       bi->end_name, bi->end_vcpu, (unsigned long long)bi->run_ms,
 	       (unsigned long long)bi->setup_ms);
@@ -407,7 +416,7 @@ int cmd_boot(struct cli *cli, int argc, char **argv)
 		return r;
 	console = o.verb[OPT_CONSOLE];
 	if (!o.verb[OPT_KERNEL]) {
-		cli_error(_("boot: --kernel BZIMAGE is required"));
+		cli_error(_("boot: --kernel KERNEL is required"));
 		fputs(_(boot_usage), stderr);
 		return EXIT_USAGE;
 	}

@@ -83,9 +83,19 @@ static inline uint64_t get64(const uint8_t *p)
 	return get32(p) | (uint64_t)get32(p + 4) << 32;
 }
 
-/* What the setup header of a bzImage says (boot.rst, "THE REAL-MODE KERNEL HEADER"). */
+/* A loadable segment of an ELF vmlinux (its PT_LOAD program header). */
+struct boot_segment {
+	uint64_t offset, paddr, filesz, memsz;
+};
+#define BOOT_ELF_MAX_SEGMENTS 16
+
+/*
+ * What the setup header of a bzImage says (boot.rst, "THE REAL-MODE KERNEL HEADER"), or,
+ * for an ELF vmlinux (version 0), what its program headers say in the same terms: the
+ * span of its segments as kernel_size/init_size, its e_entry as entry.
+ */
 struct boot_kernel {
-	uint16_t version;		/* 0x206: 0x020c is 2.12 */
+	uint16_t version;		/* 0x206: 0x020c is 2.12; 0: an ELF vmlinux */
 	uint32_t setup_size;		/* (setup_sects + 1) * 512: the protected-mode kernel's offset */
 	uint32_t kernel_size;		/* syssize * 16: its length */
 	uint8_t loadflags;
@@ -98,12 +108,17 @@ struct boot_kernel {
 	uint32_t initrd_addr_max;	/* highest address the initrd may occupy */
 	uint32_t header_end;		/* 0x202 + the byte at 0x201 */
 	char release[65];		/* kernel_version's first word ("6.1.0-28-amd64"), or "" */
+	/* an ELF vmlinux: its PT_LOAD segments, lowest address first, and its entry */
+	unsigned int nseg;
+	struct boot_segment seg[BOOT_ELF_MAX_SEGMENTS];
+	uint64_t entry;
 };
 
 /*
- * Check a bzImage (len bytes; origin names it in diagnostics) and read its setup header.
- * Returns 0, -EINVAL (truncated, not a bzImage; diag says which), -ENOTSUP (a protocol
- * older than BOOT_MIN_PROTOCOL, no 64-bit entry point).
+ * Check a bzImage or an ELF vmlinux (len bytes; origin names it in diagnostics) and read
+ * its setup header or program headers.  Returns 0, -EINVAL (truncated, not a bzImage nor
+ * a vmlinux; diag says which), -ENOTSUP (a protocol older than BOOT_MIN_PROTOCOL, no
+ * 64-bit entry point, an ELF that is not a 64-bit x86 executable).
  */
 int boot_parse(struct kvmcpuid_ctx *ctx, const uint8_t *image, size_t len, const char *origin,
 	       struct boot_kernel *k, struct kvmcpuid_diag *diag);
@@ -275,6 +290,8 @@ enum {
 unsigned int boot_cmdline_flags(const char *cmdline);
 /* The setup header's kernel_version, its first word (uname -r), into out; "" if none. */
 void boot_release(const uint8_t *image, size_t len, char *out, size_t size);
+/* A vmlinux's release: the word after linux_banner's "Linux version ", into out; "" if none. */
+void boot_elf_release(const uint8_t *image, size_t len, char *out, size_t size);
 /* "6.1.0-28-amd64" -> 0x601 (KV(6, 1)); 0 if not MAJOR.MINOR... */
 #define KV(maj, min) ((unsigned int)(maj) << 8 | (unsigned int)(min))
 unsigned int boot_release_version(const char *release);

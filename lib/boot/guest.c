@@ -77,6 +77,17 @@ unsigned int boot_release_version(const char *release)
 	return maj > 254 || min > 255 ? 0 : KV(maj, min);
 }
 
+/* The printable word at p (at most len bytes) into out, NUL-terminated. */
+static void boot_word(const uint8_t *p, size_t len, char *out, size_t size)
+{
+	size_t n = 0;
+
+	while (n < len && n + 1 < size && p[n] > ' ' && p[n] < 0x7f)
+		n++;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
 /*
  * boot.rst, kernel_version (0x20e, protocol 2.00): "If set to a nonzero value, contains a
  * pointer to a NUL-terminated human-readable kernel version number string, less 0x200."
@@ -84,16 +95,34 @@ unsigned int boot_release_version(const char *release)
  */
 void boot_release(const uint8_t *image, size_t len, char *out, size_t size)
 {
-	size_t off, n = 0;
+	size_t off;
 
 	out[0] = '\0';
 	if (len < 0x210 || !get16(image + 0x20e))
 		return;
 	off = (size_t)get16(image + 0x20e) + 0x200;
-	while (off + n < len && n + 1 < size && image[off + n] > ' ' && image[off + n] < 0x7f)
-		n++;
-	memcpy(out, image + off, n);
-	out[n] = '\0';
+	if (off < len)
+		boot_word(image + off, len - off, out, size);
+}
+
+/*
+ * A vmlinux has no setup header: its release is in linux_banner (init/version.c, "Linux
+ * version " UTS_RELEASE " (" ...), the line the kernel prints first.
+ */
+void boot_elf_release(const uint8_t *image, size_t len, char *out, size_t size)
+{
+	static const char banner[] = "Linux version ";
+	const uint8_t *p = image, *end = image + len;
+	size_t n = sizeof(banner) - 1;
+
+	out[0] = '\0';
+	while ((p = memmem(p, (size_t)(end - p), banner, n))) {
+		p += n;
+		if (p < end && *p >= '0' && *p <= '9')
+			break;
+	}
+	if (p)
+		boot_word(p, (size_t)(end - p), out, size);
 }
 
 void boot_guest_from_table(const struct kvm_cpuid_entry2 *table, size_t nent,
