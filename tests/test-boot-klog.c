@@ -95,6 +95,9 @@ static const char *const vmci_61[] = {
 	"OFFSET(atomic_long_t.counter)=0",
 	"SIZE(latched_seq)=24",
 	"OFFSET(latched_seq.val)=8",
+	"NUMBER(phys_base)=-47226880",
+	"SYMBOL(init_top_pgt)=ffffffff82e0a000",
+	"NUMBER(pgtable_l5_enabled)=0",
 	"KERNELOFFSET=1a00000",
 	NULL,
 };
@@ -119,12 +122,20 @@ static const char *const diff_72[] = {
 	NULL,
 };
 
+/* 6.1 booted with 5-level paging: init_top_pgt is the PML5 (phys_base as above). */
+static const char *const diff_61_l5[] = {
+	"SYMBOL(init_top_pgt)=ffffffff82e0f000",
+	"NUMBER(pgtable_l5_enabled)=1",
+	NULL,
+};
+
 /* What the ring writers below take from a kernel's layout. */
 static const struct kernel {
 	const char *const *diff;	/* lines that replace 6.1's */
 	unsigned int text_ring;		/* OFFSET(printk_ringbuffer.text_data_ring) */
 	unsigned int info_size;		/* SIZE(printk_info) */
-} k510 = { diff_510, 40, 88 }, k61 = { NULL, 48, 88 }, k72 = { diff_72, 48, 112 };
+} k510 = { diff_510, 40, 88 }, k61 = { NULL, 48, 88 }, k72 = { diff_72, 48, 112 },
+  k61_l5 = { diff_61_l5, 48, 88 };
 
 #define DESC_SIZE 24
 #define COUNT_BITS 4
@@ -419,6 +430,41 @@ START_TEST(log_5level)
 }
 END_TEST
 
+/*
+ * cr3 0: the kernel's own tables from VMCOREINFO (init_top_pgt at 0xffffffff82e0a000,
+ * phys_base -0x2d0a000: PML4 at 0x100000; 5-level: PML5 at 0x105000), whatever cr4 says.
+ */
+START_TEST(log_kernel_cr3)
+{
+	put_tables(false);
+	put_log();
+	cr3 = 0;
+	cr4 = 0x1000;
+	read_ok(WANT, strlen(WANT));
+	memset(mem, 0, MEM_SIZE);
+	memset(mem + DATA_PA, '#', DATA_SIZE);
+	lpos = BLK0_LPOS + 168;
+	kern = &k61_l5;
+	put_tables(true);
+	put_log();
+	cr3 = 0;
+	cr4 = 0;
+	read_ok(WANT, strlen(WANT));
+	/* what it needs, each */
+	put_vmcoreinfo(VMCI_PA, "SYMBOL(init_top_pgt)", NULL);
+	read_fails(-EPROTO, "VMCOREINFO has no SYMBOL(init_top_pgt)");
+	put_vmcoreinfo(VMCI_PA, "NUMBER(phys_base)", NULL);
+	read_fails(-EPROTO, "VMCOREINFO has no NUMBER(phys_base)");
+	put_vmcoreinfo(VMCI_PA, NULL, "NUMBER(phys_base)=-");
+	read_fails(-EPROTO, "VMCOREINFO has a bad NUMBER(phys_base)");
+	put_vmcoreinfo(VMCI_PA, NULL, "SYMBOL(init_top_pgt)=ffff888000105000");
+	read_fails(-EPROTO, "SYMBOL(init_top_pgt) 0xffff888000105000 is not in the kernel image map");
+	/* without NUMBER(pgtable_l5_enabled): 4-level, and the PML5 read as a PML4 maps nothing */
+	put_vmcoreinfo(VMCI_PA, "NUMBER(pgtable_l5_enabled)", NULL);
+	read_fails(-EPROTO, "SYMBOL(prb) 0xffffffff82a1b2c0 is not mapped");
+}
+END_TEST
+
 /* The same log in the layouts of 5.10 and 7.2, as their VMCOREINFO says. */
 START_TEST(log_other_kernels)
 {
@@ -655,6 +701,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, log_4level);
 	tcase_add_test(tc, log_5level);
 	tcase_add_test(tc, log_other_kernels);
+	tcase_add_test(tc, log_kernel_cr3);
 	tcase_add_test(tc, exact_fit);
 	tcase_add_test(tc, text_len_past_block);
 	tcase_add_test(tc, two_vmcoreinfo_pages);

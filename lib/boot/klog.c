@@ -143,11 +143,15 @@ static bool find_vmcoreinfo(const uint8_t *mem, size_t mem_size, char text[PAGE_
 	return true;
 }
 
-/* KEY's value in the VMCOREINFO text: 0, -ENOENT (no line KEY=), -EINVAL (not a number). */
+/*
+ * KEY's value in the VMCOREINFO text, base 16 or 10 (-10: a signed decimal, %ld, kept
+ * modulo 2^64).  Returns 0, -ENOENT (no line KEY=), -EINVAL (not a number).
+ */
 static int vmci_get(const char *text, const char *key, int base, uint64_t *val)
 {
 	size_t klen = strlen(key);
 	const char *line = text, *p;
+	bool minus = false;
 	uint64_t v = 0;
 
 	for (;;) {
@@ -159,6 +163,11 @@ static int vmci_get(const char *text, const char *key, int base, uint64_t *val)
 		line++;
 	}
 	p = line + klen + 1;
+	if (base == -10) {
+		minus = *p == '-';
+		p += minus;
+		base = 10;
+	}
 	if (*p == '\n' || !*p)
 		return -EINVAL;
 	for (; *p && *p != '\n'; p++) {
@@ -174,7 +183,21 @@ static int vmci_get(const char *text, const char *key, int base, uint64_t *val)
 			return -EINVAL;
 		v = v * base + d;
 	}
-	*val = v;
+	*val = minus ? -v : v;
+	return 0;
+}
+
+/* KEY's value, or why not: -EPROTO (missing unless optional, or not a number). */
+static int vmci_need(struct klog *k, const char *text, const struct vmci_key *key, uint64_t *v)
+{
+	int r = vmci_get(text, key->key, key->base, v);
+
+	if (r == -ENOENT && key->optional)
+		return 0;
+	if (r == -ENOENT)
+		return fail(k, -EPROTO, "VMCOREINFO has no %s", key->key);
+	if (r)
+		return fail(k, -EPROTO, "VMCOREINFO has a bad %s", key->key);
 	return 0;
 }
 
@@ -185,14 +208,10 @@ static int parse_layout(struct klog *k, const char *text, struct layout *l)
 	memset(l, 0, sizeof(*l));
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		uint64_t *v = (uint64_t *)((char *)l + keys[i].field);
-		int r = vmci_get(text, keys[i].key, keys[i].base, v);
+		int r = vmci_need(k, text, &keys[i], v);
 
-		if (r == -ENOENT && keys[i].optional)
-			continue;
-		if (r == -ENOENT)
-			return fail(k, -EPROTO, "VMCOREINFO has no %s", keys[i].key);
 		if (r)
-			return fail(k, -EPROTO, "VMCOREINFO has a bad %s", keys[i].key);
+			return r;
 		/* offsets and sizes are small; SYMBOL(prb) is any address */
 		if (keys[i].base == 10 && *v > MAX_STRUCT)
 			return fail(k, -EPROTO, "VMCOREINFO's %s %llu is out of range", keys[i].key,
@@ -208,6 +227,35 @@ static int parse_layout(struct klog *k, const char *text, struct layout *l)
 		return fail(k, -EPROTO,
 			    "VMCOREINFO's OFFSET(printk_info.text_len) %llu does not fit in SIZE(printk_info) %llu",
 			    (unsigned long long)l->info_text_len, (unsigned long long)l->info_size);
+	return 0;
+}
+
+/*
+ * The kernel's own page tables, for a caller without a CR3 it trusts: x86-64
+ * arch_crash_save_vmcoreinfo() (arch/x86/kernel/crash_core_64.c, vmcore_info_64.c from
+ * 6.10) exports SYMBOL(init_top_pgt), NUMBER(phys_base) (%ld: negative when KASLR moved
+ * the image further in virtual than in physical memory) and NUMBER(pgtable_l5_enabled);
+ * the symbol lies in the kernel image map, where __pa_symbol(x) is
+ * x - __START_KERNEL_map + phys_base (arch/x86/include/asm/page_64.h __phys_addr_symbol).
+ */
+#define START_KERNEL_MAP 0xffffffff80000000ull
+
+static int kernel_cr3(struct klog *k, const char *text)
+{
+	static const struct vmci_key pgt_key = { "SYMBOL(init_top_pgt)", 0, 16, false };
+	static const struct vmci_key base_key = { "NUMBER(phys_base)", 0, -10, false };
+	static const struct vmci_key l5_key = { "NUMBER(pgtable_l5_enabled)", 0, 10, true };
+	uint64_t pgt = 0, base = 0, l5 = 0;
+	int r;
+
+	if ((r = vmci_need(k, text, &pgt_key, &pgt)) || (r = vmci_need(k, text, &base_key, &base)) ||
+	    (r = vmci_need(k, text, &l5_key, &l5)))
+		return r;
+	if (pgt < START_KERNEL_MAP)
+		return fail(k, -EPROTO, "SYMBOL(init_top_pgt) 0x%llx is not in the kernel image map",
+			    (unsigned long long)pgt);
+	k->cr3 = pgt - START_KERNEL_MAP + base;
+	k->la57 = l5 != 0;
 	return 0;
 }
 
@@ -480,6 +528,8 @@ int boot_klog_read(const uint8_t *mem, size_t mem_size, uint64_t cr3, uint64_t c
 		return fail(&k, -ENOENT, "no VMCOREINFO in guest memory");
 	}
 	r = parse_layout(&k, text, &l);
+	if (!r && !cr3)
+		r = kernel_cr3(&k, text);
 	free(text);
 	if (r)
 		return r;

@@ -13,7 +13,9 @@
 /*
  * The guest kernel's log, read out of its memory after every vCPU stopped.
  * mem: guest-physical memory from address 0, mem_size bytes.  cr3, cr4: a vCPU's, from
- * KVM_GET_SREGS, in long mode (CR4.LA57 selects 5-level paging).
+ * KVM_GET_SREGS, in long mode (CR4.LA57 selects 5-level paging); cr3 0: the kernel's own
+ * page tables (init_top_pgt and 4/5-level as x86-64's VMCOREINFO says; cr4 unused), for a
+ * vCPU that may have stopped anywhere (a real-mode reboot path, a user CR3 under PTI).
  * *out (malloc'd, NUL-terminated, *out_len bytes without the NUL): every record the ring
  * still holds, oldest first, each record's text followed by "\n" (a record whose text
  * holds "\n", a continuation, stays as the kernel stored it; an empty record is "\n").
