@@ -365,7 +365,8 @@ static void put_log(void)
 	put_block(0x26, "ILLEGAL", 7, &b, &n);
 	put_desc(0x26, 0x26, ST_FINALIZED, b + 4, n, 7);
 	/* committed, not finalized: the newest record, a continuation line in it */
-	put_record(0x27, ST_COMMITTED, "clocksource: Switched to clocksource kvm-clock\n second line");
+	put_record(0x27, ST_COMMITTED,
+		   "clocksource: Switched to clocksource kvm-clock\n second line");
 	put_ring(0x1e, 0x27);
 }
 
@@ -458,7 +459,8 @@ START_TEST(log_kernel_cr3)
 	put_vmcoreinfo(VMCI_PA, NULL, "NUMBER(phys_base)=-");
 	read_fails(-EPROTO, "VMCOREINFO has a bad NUMBER(phys_base)");
 	put_vmcoreinfo(VMCI_PA, NULL, "SYMBOL(init_top_pgt)=ffff888000105000");
-	read_fails(-EPROTO, "SYMBOL(init_top_pgt) 0xffff888000105000 is not in the kernel image map");
+	read_fails(-EPROTO,
+		   "SYMBOL(init_top_pgt) 0xffff888000105000 is not in the kernel image map");
 	/* without NUMBER(pgtable_l5_enabled): 4-level, and the PML5 read as a PML4 maps nothing */
 	put_vmcoreinfo(VMCI_PA, "NUMBER(pgtable_l5_enabled)", NULL);
 	read_fails(-EPROTO, "SYMBOL(prb) 0xffffffff82a1b2c0 is not mapped");
@@ -583,7 +585,8 @@ START_TEST(bad_values)
 	put_vmcoreinfo(VMCI_PA, NULL, "OFFSET(printk_info.text_len)=-16");
 	read_fails(-EPROTO, "VMCOREINFO has a bad OFFSET(printk_info.text_len)");
 	put_vmcoreinfo(VMCI_PA, NULL, "OFFSET(printk_info.text_len)=99999999999");
-	read_fails(-EPROTO, "VMCOREINFO's OFFSET(printk_info.text_len) 99999999999 is out of range");
+	read_fails(-EPROTO,
+		   "VMCOREINFO's OFFSET(printk_info.text_len) 99999999999 is out of range");
 	put_vmcoreinfo(VMCI_PA, NULL, "OFFSET(printk_info.text_len)=87");
 	read_fails(-EPROTO,
 		   "VMCOREINFO's OFFSET(printk_info.text_len) 87 does not fit in SIZE(printk_info) 88");

@@ -26,14 +26,16 @@
 
 /*
  * kernel/printk/printk_ringbuffer.h: the top two bits of a descriptor's state_var are its
- * state, the rest its id; only committed and finalized records hold readable data
- * (dmesg.py skips the others, desc_read_finalized_seq() too for all but finalized).
+ * state, the rest its id.  Committed and finalized records hold consistent data; the
+ * kernel's readers wait for finalized (desc_read_finalized_seq()), dmesg.py takes committed
+ * too, and so does this reader: the newest record, a line still open, is only committed.
  */
 #define DESC_FLAGS_SHIFT 62
 #define DESC_ID_MASK (~(3ull << DESC_FLAGS_SHIFT))
 #define DESC_COMMITTED 1u
 #define DESC_FINALIZED 2u
-/* A data-less block: bit 0 of both lpos; 0x3 (NO_LPOS, EMPTY_LINE_LPOS from 6.7) = "". */
+/* A data-less block: bit 0 of both lpos; 0x3 (NO_LPOS, EMPTY_LINE_LPOS since 2023) = "",
+ * anything else (FAILED_LPOS) lost. */
 #define LPOS_DATALESS(lpos) ((lpos) & 1u)
 #define EMPTY_LINE_LPOS 0x3ull
 /* The data block starts with the descriptor's id: an unsigned long (prb_data_block). */
@@ -82,7 +84,8 @@ static const struct vmci_key {
 	{ "OFFSET(prb_desc_ring.tail_id)", offsetof(struct layout, dr_tail_id), 10, false },
 	{ "SIZE(prb_desc)", offsetof(struct layout, desc_size), 10, false },
 	{ "OFFSET(prb_desc.state_var)", offsetof(struct layout, desc_state_var), 10, false },
-	{ "OFFSET(prb_desc.text_blk_lpos)", offsetof(struct layout, desc_text_blk_lpos), 10, false },
+	{ "OFFSET(prb_desc.text_blk_lpos)", offsetof(struct layout, desc_text_blk_lpos), 10,
+	  false },
 	{ "OFFSET(prb_data_blk_lpos.begin)", offsetof(struct layout, lpos_begin), 10, false },
 	{ "OFFSET(prb_data_blk_lpos.next)", offsetof(struct layout, lpos_next), 10, false },
 	{ "SIZE(printk_info)", offsetof(struct layout, info_size), 10, false },
@@ -221,7 +224,8 @@ static int parse_layout(struct klog *k, const char *text, struct layout *l)
 	if (!l->desc_size || l->desc_state_var + l->counter + 8 > l->desc_size ||
 	    l->desc_text_blk_lpos + l->lpos_begin + 8 > l->desc_size ||
 	    l->desc_text_blk_lpos + l->lpos_next + 8 > l->desc_size)
-		return fail(k, -EPROTO, "VMCOREINFO's prb_desc offsets do not fit in SIZE(prb_desc) %llu",
+		return fail(k, -EPROTO,
+			    "VMCOREINFO's prb_desc offsets do not fit in SIZE(prb_desc) %llu",
 			    (unsigned long long)l->desc_size);
 	if (!l->info_size || l->info_text_len + 2 > l->info_size)
 		return fail(k, -EPROTO,
@@ -248,11 +252,13 @@ static int kernel_cr3(struct klog *k, const char *text)
 	uint64_t pgt = 0, base = 0, l5 = 0;
 	int r;
 
-	if ((r = vmci_need(k, text, &pgt_key, &pgt)) || (r = vmci_need(k, text, &base_key, &base)) ||
+	if ((r = vmci_need(k, text, &pgt_key, &pgt)) ||
+	    (r = vmci_need(k, text, &base_key, &base)) ||
 	    (r = vmci_need(k, text, &l5_key, &l5)))
 		return r;
 	if (pgt < START_KERNEL_MAP)
-		return fail(k, -EPROTO, "SYMBOL(init_top_pgt) 0x%llx is not in the kernel image map",
+		return fail(k, -EPROTO,
+			    "SYMBOL(init_top_pgt) 0x%llx is not in the kernel image map",
 			    (unsigned long long)pgt);
 	k->cr3 = pgt - START_KERNEL_MAP + base;
 	k->la57 = l5 != 0;
@@ -309,7 +315,8 @@ static int read_virt(struct klog *k, const char *what, uint64_t va, void *buf, s
 		if (!r && pa >= k->mem_size)
 			r = -ERANGE;
 		if (r == -EFAULT)
-			return fail(k, -EPROTO, "%s 0x%llx is not mapped", what, (unsigned long long)va);
+			return fail(k, -EPROTO, "%s 0x%llx is not mapped", what,
+				    (unsigned long long)va);
 		if (r)
 			return fail(k, -EPROTO, "%s 0x%llx is outside guest memory", what,
 				    (unsigned long long)va);
@@ -384,17 +391,23 @@ static int read_ring(struct klog *k, const struct layout *l, struct ring *g)
 	/* the arrays are real memory: a ring larger than the guest is made up */
 	if (g->count * l->desc_size > k->mem_size || g->count * l->info_size > k->mem_size ||
 	    (1ull << size_bits) > k->mem_size)
-		return fail(k, -EPROTO, "the printk ring (%llu descriptors, %llu bytes) is larger than guest memory",
+		return fail(k, -EPROTO,
+			    "the printk ring (%llu descriptors, %llu bytes) is larger than guest memory",
 			    (unsigned long long)g->count, 1ull << size_bits);
 	/* printk_ringbuffer.c desc_reserve(): head - tail stays below the descriptor count */
 	if (((g->head_id - g->tail_id) & DESC_ID_MASK) >= g->count)
-		return fail(k, -EPROTO, "prb_desc_ring ids 0x%llx..0x%llx span more than its %llu descriptors",
+		return fail(k, -EPROTO,
+			    "prb_desc_ring ids 0x%llx..0x%llx span more than its %llu descriptors",
 			    (unsigned long long)g->tail_id, (unsigned long long)g->head_id,
 			    (unsigned long long)g->count);
 	return 0;
 }
 
-/* printk_ringbuffer.c is_blk_wrapped() (6.18; 0 on the wrap before for older kernels). */
+/*
+ * printk_ringbuffer.c is_blk_wrapped() (late 2025, "don't needlessly wrap data blocks
+ * around"): the block's last byte, next - 1, decides.  Older kernels compared next itself,
+ * but they never left a block that ends exactly at the end unwrapped, so this reads both.
+ */
 static bool blk_wrapped(unsigned int size_bits, uint64_t begin, uint64_t next)
 {
 	return begin >> size_bits != (next - 1) >> size_bits;
@@ -404,9 +417,9 @@ static bool blk_wrapped(unsigned int size_bits, uint64_t begin, uint64_t next)
  * printk_ringbuffer.c get_data(): where a record's text starts in the data ring (*at, an
  * index) and how long its block is without the id (*size).  False for a block the kernel
  * calls illegal or lost (it skips those records).  A block that would pass the end of the
- * ring is stored whole at index 0 (data_alloc(), get_next_lpos()); from 6.18 one that
- * ends exactly at the end stays put, which the (next - 1) of blk_wrapped() and the size
- * taken modulo 2^64 (cc3bad11de6e, an lpos that overflows) both read right.
+ * ring is stored whole at index 0 (data_alloc(), get_next_lpos()); since late 2025 one
+ * that ends exactly at the end stays put, which blk_wrapped() and the size taken modulo
+ * 2^64 (cc3bad11de6e: in the first pass such a block's next overflows to 0) read right.
  */
 static bool get_data(unsigned int size_bits, uint64_t begin, uint64_t next, uint64_t *at,
 		     uint64_t *size)
@@ -491,7 +504,8 @@ static int read_record(struct klog *k, const struct layout *l, const struct ring
 	if (text_len > size)
 		text_len = size;
 	if (o->len + text_len + 1 > o->max)
-		return fail(k, -EPROTO, "the printk records hold more text than the ring's %llu bytes",
+		return fail(k, -EPROTO,
+			    "the printk records hold more text than the ring's %llu bytes",
 			    1ull << g->size_bits);
 	if (out_room(o, text_len + 1))
 		return fail(k, -ENOMEM, "out of memory");
