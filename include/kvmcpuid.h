@@ -701,6 +701,16 @@ struct kvmcpuid_boot_info {
 	 * NULL otherwise.  Valid as the rest of the info.
 	 */
 	const struct kvmcpuid_report *report;
+	/*
+	 * The guest kernel's log: its printk ring buffer read out of its memory once every
+	 * vCPU stopped (found through VMCOREINFO), every record in order, one a line, at any
+	 * console level; the report's line witnesses come from it.  NULL when it could not
+	 * be read (a kernel without VMCOREINFO, a guest that never paged), log_unread then
+	 * saying why and the report reading the console instead.
+	 */
+	const char *log;
+	size_t log_len;
+	const char *log_unread;
 };
 
 /*
@@ -714,7 +724,7 @@ struct kvmcpuid_boot *kvmcpuid_boot_unref(struct kvmcpuid_boot *boot);
 /*
  * Set key to value: "kernel" (a bzImage or an ELF vmlinux, read and checked now), "initrd" (a file, read
  * now; "" for none), "cpus" (default 2), "memory" (MiB, default 256), "append" (added to
- * "console=ttyS0 panic=-1 loglevel=7"), "deadline_ms" (from the first KVM_RUN, default 120000).
+ * "console=ttyS0 panic=-1 quiet"), "deadline_ms" (from the first KVM_RUN, default 120000).
  * Returns 0, -ENOENT (no such key), -EINVAL (a bad value, a file that is neither a bzImage
  * nor a vmlinux or is truncated; diag says which), -ENOTSUP (a boot protocol before 2.12,
  * no 64-bit entry, an ELF that is not a 64-bit x86 executable),

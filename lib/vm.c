@@ -21,14 +21,6 @@
 extern const uint8_t kvmcpuid_guest_image[];
 extern const uint8_t kvmcpuid_guest_image_end[];
 
-#define CR0_PE (1u << 0)
-#define CR0_MP (1u << 1)
-#define CR0_ET (1u << 4)
-#define CR0_NE (1u << 5)
-#define CR0_PG (1u << 31)
-#define CR4_PAE (1u << 5)
-#define EFER_LME (1u << 8)
-#define EFER_LMA (1u << 10)
 
 struct guest_io *vm_io(struct vm *vm, unsigned int slot)
 {

@@ -10,6 +10,16 @@
 #include "internal.h"
 #include "guest/protocol.h"
 
+/* Control register and EFER bits the VMs set and read (the SDM's names). */
+#define CR0_PE (1u << 0)
+#define CR0_MP (1u << 1)
+#define CR0_ET (1u << 4)
+#define CR0_NE (1u << 5)
+#define CR0_PG (1u << 31)
+#define CR4_PAE (1u << 5)
+#define EFER_LME (1u << 8)
+#define EFER_LMA (1u << 10)
+
 struct vm {
 	struct kvmcpuid_ctx *ctx;
 	int vm_fd;

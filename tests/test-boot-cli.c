@@ -106,7 +106,7 @@ START_TEST(bad_input)
 	put32(image + 0x238, 30);	/* cmdline_size */
 	write_file(kernel_file, image, sizeof(image));
 	snprintf(args, sizeof(args), "--kernel %s --append loglevel=8", kernel_file);
-	fails(args, "the command line is 44 bytes, the kernel takes at most 30 (cmdline_size)");
+	fails(args, "the command line is 39 bytes, the kernel takes at most 30 (cmdline_size)");
 	make_image();
 	write_file(kernel_file, image, sizeof(image));
 	snprintf(args, sizeof(args), "--kernel %s --memory 40", kernel_file);
@@ -170,7 +170,7 @@ START_TEST(matrix_bad_input)
 	put32(image + 0x238, 30);	/* cmdline_size */
 	write_file(kernel_file, image, sizeof(image));
 	snprintf(args, sizeof(args), "--matrix --kernel %s --append loglevel=8", kernel_file);
-	fails(args, "the command line is 44 bytes, the kernel takes at most 30 (cmdline_size)");
+	fails(args, "the command line is 39 bytes, the kernel takes at most 30 (cmdline_size)");
 	write_file(kernel_file, image, sizeof(image) - 16);
 	snprintf(args, sizeof(args), "--matrix --kernel %s", kernel_file);
 	snprintf(msg, sizeof(msg), "%s: truncated: 6640 bytes, the setup (2560 bytes) and the "

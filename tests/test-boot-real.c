@@ -121,10 +121,14 @@ START_TEST(real_vmlinux)
 	       (unsigned long long)img.entry, img.k.init_size >> 20);
 	ck_assert_uint_eq(img.k.version, 0);
 	ck_assert_str_eq(img.k.release, bz.release);
-	/* arch/x86/kernel/vmlinux.lds.S: text first, at LOAD_PHYSICAL_ADDR, entered there */
+	/*
+	 * arch/x86/kernel/vmlinux.lds.S: text first, at LOAD_PHYSICAL_ADDR, entered in it
+	 * (at its start up to 6.1; 6.12's and 7.2's startup_64 is 0xc43 bytes in)
+	 */
 	ck_assert_uint_ge(img.k.nseg, 2);
 	ck_assert_uint_eq(img.k.seg[0].paddr, bz.pref_address);
-	ck_assert_uint_eq(img.entry, img.k.seg[0].paddr);
+	ck_assert_uint_ge(img.entry, img.k.seg[0].paddr);
+	ck_assert_uint_lt(img.entry, img.k.seg[0].paddr + img.k.seg[0].filesz);
 	for (i = 0; i < img.k.nseg; i++)
 		ck_assert_int_eq(memcmp(mem + img.k.seg[i].paddr, elf + img.k.seg[i].offset,
 					img.k.seg[i].filesz), 0);

@@ -319,11 +319,14 @@ static void assert_check(const struct kvmcpuid_report *rep, const char *subj,
 	"kvm-guest: setup PV IPIs\nclocksource: Switched to clocksource kvm-clock\n" \
 	ROOT_PANIC
 
+/* A default 6.1 guest's PV MSRs (vCPU 1's per-CPU areas 0x40 further: result()). */
+static const uint64_t default_msrs[] = { 0x4b564d01, 0x3fe01001, 0x12, 0x3fe01001,
+	0x4b564d03, 0x3fe1c001, 0x4b564d04, 0x3fe1c101, 0x4b564d06, 0xf3,
+	0x4b564d02, 0x3fe1c20d, 0x4b564d00, 0x2000, 0x11, 0x2000, 0 };
+
 START_TEST(report_default)
 {
-	static const uint64_t msrs[] = { 0x4b564d01, 0x3fe01001, 0x12, 0x3fe01001,
-		0x4b564d03, 0x3fe1c001, 0x4b564d04, 0x3fe1c101, 0x4b564d06, 0xf3,
-		0x4b564d02, 0x3fe1c20d, 0x4b564d00, 0x2000, 0x11, 0x2000, 0 };
+	const uint64_t *msrs = default_msrs;
 	struct kvmcpuid_ctx *ctx = test_ctx();
 	struct boot_guest g = guest(ALL, 2, "6.1.0-28-amd64");
 	struct boot_result res = result(DEFAULT_CONSOLE, msrs);
@@ -482,7 +485,50 @@ START_TEST(report_async_pf_fault)
 	assert_check(rep, "clocksource", NOT, -1, KVMCPUID_UNTESTABLE);
 	assert_check(rep, "steal_time", NOT, NOT, KVMCPUID_PASS);
 	ck_assert_str_eq(boot_check_of(rep, "pv_send_ipi")->seen_text,
-			 "not observable: pr_info lines hidden (quiet, loglevel)");
+			 "not observable: pr_info lines hidden (quiet, loglevel), the log unread");
+	kvmcpuid_report_unref(rep);
+	kvmcpuid_unref(ctx);
+}
+END_TEST
+
+/*
+ * A quiet console with the guest's log read from its memory: the log holds every pr_info
+ * line, so the rows the console would hide are observed from it, as at loglevel=7.
+ */
+START_TEST(report_log)
+{
+	const uint64_t *msrs = default_msrs;
+	struct kvmcpuid_ctx *ctx = test_ctx();
+	struct boot_guest g = guest(ALL, 2, "6.1.0-28-amd64");
+	struct boot_result res = result(ROOT_PANIC, msrs);
+	struct kvmcpuid_report *rep = NULL;
+	char log[] = DEFAULT_CONSOLE;
+
+	vcpus[1].msr[6] = 0xf3;
+	g.cmd = BOOT_CMD_INFO_HIDDEN;
+	res.log = log;
+	res.log_len = strlen(log);
+	ck_assert_int_eq(boot_report(ctx, &g, &res, &rep), 0);
+	ck_assert_msg(kvmcpuid_report_ok(rep), "not ok");
+	assert_check(rep, "detect", USED, USED, KVMCPUID_PASS);
+	assert_check(rep, "clocksource2", USED, USED, KVMCPUID_PASS);
+	assert_check(rep, "clocksource", NOT, NOT, KVMCPUID_PASS);
+	assert_check(rep, "pv_unhalt", USED, USED, KVMCPUID_PASS);
+	assert_check(rep, "pv_tlb_flush", USED, USED, KVMCPUID_PASS);
+	assert_check(rep, "pv_send_ipi", USED, USED, KVMCPUID_PASS);
+	assert_check(rep, "pv_sched_yield", USED, USED, KVMCPUID_PASS);
+	ck_assert_str_eq(boot_check_of(rep, "pv_send_ipi")->seen_text, "used: the log says so");
+	ck_assert_str_eq(boot_check_of(rep, "clocksource")->seen_text,
+			 "not used: MSR 0x12 = 0x3fe01001 on vCPU 0, alike on all 2, the log does "
+			 "not name it");
+	ck_assert_str_eq(boot_check_of(rep, "detect")->seen_text,
+			 "used: \"on KVM\", 16 PV MSR values set");
+	kvmcpuid_report_unref(rep);
+	/* the same log missing its PV IPI line: a mismatch, though the console is quiet */
+	strcpy(strstr(log, "kvm-guest: setup PV IPIs\n"), "clocksource: Switched to clocksource kvm-clock\n" ROOT_PANIC);
+	res.log_len = strlen(log);
+	ck_assert_int_eq(boot_report(ctx, &g, &res, &rep), 0);
+	assert_check(rep, "pv_send_ipi", USED, NOT, KVMCPUID_FAIL);
 	kvmcpuid_report_unref(rep);
 	kvmcpuid_unref(ctx);
 }
@@ -585,6 +631,7 @@ int main(void)
 	tcase_add_test(tc, report_default);
 	tcase_add_test(tc, report_hidden);
 	tcase_add_test(tc, report_async_pf_fault);
+	tcase_add_test(tc, report_log);
 	tcase_add_test(tc, report_clocksource);
 	tcase_add_test(tc, report_end);
 	suite_add_tcase(s, tc);

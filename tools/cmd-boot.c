@@ -13,14 +13,15 @@ static const char boot_usage[] =
 	"Boot a Linux kernel on vCPUs given the policy's table, until it panics for want of\n"
 	"a root file system (after its PV setup); show the PV MSRs each vCPU was left with\n"
 	"and, per PV feature, what Linux's rules predict against what the guest did (its\n"
-	"MSRs, its console).  Exits 1 on a mismatch or when the guest did not get there.\n"
+	"MSRs, its log).  Exits 1 on a mismatch or when the guest did not get there.\n"
 	"  --kernel KERNEL       the kernel: a bzImage (boot protocol 2.12 or later), or\n"
 	"                        an ELF vmlinux (booted faster: nothing to decompress)\n"
 	"  --initrd FILE         an initrd\n"
 	"  --cpus N              vCPUs (default 2)\n"
 	"  --memory MIB          guest memory (default 256)\n"
-	"  --append ARGS         added to \"console=ttyS0 panic=-1 loglevel=7\"\n"
-	"  --console             print what the guest wrote to its console\n"
+	"  --append ARGS         added to \"console=ttyS0 panic=-1 quiet\"\n"
+	"  --console             print the guest's kernel log (read from its memory; where\n"
+	"                        it cannot be, what the guest wrote to its console)\n"
 	"  --json                the result as JSON\n"
 	"  --deadline S          give up after S seconds of guest run (default 120)\n"
 	"  --matrix              boot the policy's masking matrix (all-on, all-off, each PV\n"
@@ -80,7 +81,17 @@ static void print_json(const struct kvmcpuid_boot_info *bi)
 	}
 	printf("], \"console\": ");
 	cli_json_string(stdout, bi->console);
-	printf(", \"console_truncated\": %s, \"release\": ", bi->console_truncated ? "true" : "false");
+	printf(", \"console_truncated\": %s, \"log\": ", bi->console_truncated ? "true" : "false");
+	if (bi->log)
+		cli_json_string(stdout, bi->log);
+	else
+		printf("null");
+	printf(", \"log_unread\": ");
+	if (bi->log)
+		printf("null");
+	else
+		cli_json_string(stdout, bi->log_unread ? bi->log_unread : "");
+	printf(", \"release\": ");
 	cli_json_string(stdout, bi->release);
 	printf(", \"report\": ");
 	if (bi->report && kvmcpuid_report_to_json(bi->report, &json) == 0)
@@ -130,10 +141,12 @@ static void print_report(const struct kvmcpuid_report *rep)
 
 static void print_text(const struct kvmcpuid_boot_info *bi, bool console)
 {
+	const char *text = bi->log ? bi->log : bi->console;
+	size_t len = bi->log ? bi->log_len : bi->console_len;
 	unsigned int c, i;
 
-	if (console && bi->console_len)
-		printf("%s%s", bi->console, bi->console[bi->console_len - 1] == '\n' ? "" : "\n");
+	if (console && len)
+		printf("%s%s", text, text[len - 1] == '\n' ? "" : "\n");
 	if (bi->protocol)
 		printf(_("boot protocol %u.%02u, command line: %s\n"), bi->protocol >> 8,
 		       bi->protocol & 0xff, bi->cmdline);
@@ -145,6 +158,11 @@ static void print_text(const struct kvmcpuid_boot_info *bi, bool console)
 	if (bi->first_output_ms)
 		printf(_("first console output: %llu ms after the first KVM_RUN\n"),
 		       (unsigned long long)bi->first_output_ms);
+	if (bi->log)
+		printf(_("guest log: %zu bytes, read from its memory\n"), bi->log_len);
+	else
+		printf(_("guest log: not read (%s): the console stands in\n"),
+		       bi->log_unread ? bi->log_unread : "?");
 	printf("%-10s  %-23s", "MSR", "NAME");
 	for (c = 0; c < bi->cpus; c++)
 		printf("  vCPU %-13u", c);

@@ -248,6 +248,14 @@ struct boot_result {
 	char *console;			/* what the guest wrote to the UART, NUL-terminated */
 	size_t console_len;
 	bool console_truncated;		/* past BOOT_CONSOLE_MAX: the rest is dropped */
+	/*
+	 * The guest kernel's log (its printk ring buffer), read from its memory once every
+	 * vCPU stopped (klog.c): every record, whatever the console's level; NULL when it
+	 * could not be read, log_why saying why.
+	 */
+	char *log;
+	size_t log_len;
+	char log_why[96];
 	unsigned int cpus;
 	struct kvmcpuid_boot_vcpu *vcpu;	/* cpus of them */
 };
@@ -264,6 +272,11 @@ struct boot_result {
 int boot_run(struct kvmcpuid_ctx *ctx, const struct boot_config *cfg, struct boot_result *res,
 	     struct kvmcpuid_diag *diag);
 void boot_result_clear(struct boot_result *res);
+/* What the rules read: the guest's log where it was read, else its console. */
+static inline const char *boot_text(const struct boot_result *res)
+{
+	return res->log ? res->log : res->console ? res->console : "";
+}
 /* The last line of the console that is not empty (at most len - 1 bytes), for messages. */
 void boot_console_tail(const struct boot_result *res, char *out, size_t len);
 /*

@@ -2,7 +2,7 @@
 /*
  * What a Linux guest should do with the PV leaves (a table of rules, one row per feature,
  * per kernel version where the rule changed), and what it did (its PV MSRs on every vCPU,
- * its console): the typed report of `kvmcpuid boot`.  Predictions are a pure function of
+ * its log: the printk ring read from its memory, else its console): the typed report of `kvmcpuid boot`.  Predictions are a pure function of
  * the applied table, the enforcement, the vCPU count, the command line and the kernel's
  * release (the setup header's kernel_version string).
  *
@@ -70,7 +70,7 @@ struct boot_rule {
 };
 
 /*
- * The rules.  Every line is matched as a substring of the console; kvm.c prints with
+ * The rules.  Every line is matched as a substring of the log; kvm.c prints with
  * pr_fmt "kvm-guest: " (all copies read), kvmclock.c has no pr_fmt.
  */
 static const struct boot_rule rules[] = {
@@ -387,11 +387,21 @@ static int add_check(struct kvmcpuid_report *rep, int feature, uint32_t msr,
 	return report_add(rep, &c);
 }
 
+/*
+ * Whether the guest's pr_info lines are out of sight: its console level hides them
+ * ("quiet", "loglevel=N") and its log could not be read from its memory, which keeps
+ * every record whatever the console shows.
+ */
+static bool info_hidden(const struct boot_guest *g, const struct boot_result *res)
+{
+	return (g->cmd & BOOT_CMD_INFO_HIDDEN) && !res->log;
+}
+
 /* KVM's detection: the banner of paravirt.c default_banner, and no PV MSR touched. */
 static int check_detect(const struct boot_guest *g, const struct boot_result *res,
 			struct kvmcpuid_report *rep)
 {
-	const char *con = res->console ? res->console : "";
+	const char *con = boot_text(res);
 	bool on_kvm = strstr(con, "Booting paravirtualized kernel on KVM");
 	bool bare = strstr(con, "Booting paravirtualized kernel on bare hardware");
 	unsigned int c, i, touched = 0;
@@ -405,7 +415,7 @@ static int check_detect(const struct boot_guest *g, const struct boot_result *re
 				touched++;
 	observed = on_kvm ? KVMCPUID_USE_USED : bare && !touched ? KVMCPUID_USE_NOT_USED : -1;
 	/* the banner is pr_info: without it, a PV MSR set still says Linux found KVM */
-	if ((g->cmd & BOOT_CMD_INFO_HIDDEN) && touched)
+	if (info_hidden(g, res) && touched)
 		observed = KVMCPUID_USE_USED;
 	snprintf(detail, sizeof(detail), "%s, %u PV MSR values set", on_kvm ? "\"on KVM\"" :
 		 bare ? "\"on bare hardware\"" : "no banner", touched);
@@ -430,7 +440,7 @@ static int check_end(const struct boot_result *res, struct kvmcpuid_report *rep)
 		"VFS: Unable to mount root fs", "Attempted to kill init!", "No working init found",
 		"Requested init ",
 	};
-	const char *con = res->console ? res->console : "";
+	const char *con = boot_text(res);
 	const char *panic = strstr(con, BOOT_PANIC_LINE);
 	bool after = strstr(con, "Freeing unused kernel") != NULL;
 	int len = panic ? (int)strcspn(panic, "\n") : 0;
@@ -464,7 +474,7 @@ static int check_end(const struct boot_result *res, struct kvmcpuid_report *rep)
 int boot_report(struct kvmcpuid_ctx *ctx, const struct boot_guest *g,
 		const struct boot_result *res, struct kvmcpuid_report **ret)
 {
-	const char *con = res->console ? res->console : "";
+	const char *con = boot_text(res);
 	struct kvmcpuid_report *rep;
 	char why[160], detail[128], cs[32], note[200];
 	size_t i;
@@ -488,11 +498,11 @@ int boot_report(struct kvmcpuid_ctx *ctx, const struct boot_guest *g,
 		detail[0] = '\0';
 		if (ru->msr)
 			obs = observe_msr(res, ru, detail, sizeof(detail));
-		if (ru->line_used && (g->cmd & BOOT_CMD_INFO_HIDDEN)) {
+		if (ru->line_used && info_hidden(g, res)) {
 			if (!ru->msr || ((ru->cond & MSR_SHARED) && obs == KVMCPUID_USE_USED)) {
 				obs = -1;
 				snprintf(detail, sizeof(detail), "pr_info lines hidden (quiet, "
-					 "loglevel)");
+					 "loglevel), the log unread");
 			}
 		} else if (ru->line_used) {
 			const char *why_not = ru->line_unused ? strstr(con, ru->line_unused) : NULL;
@@ -506,13 +516,13 @@ int boot_report(struct kvmcpuid_ctx *ctx, const struct boot_guest *g,
 			} else if (!ru->msr) {
 				obs = line;
 				snprintf(detail, sizeof(detail), "%s", line == KVMCPUID_USE_USED ?
-					 "the console says so" : "no such line");
+					 "the log says so" : "no such line");
 			} else if (obs >= 0 && line != obs) {
-				/* the MSR and the console disagree: the console names the pair */
+				/* the MSR and the log disagree: the log names the pair */
 				obs = line;
 				snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail),
-					 ", %s", line == 1 ? "the console names it" :
-					 "the console does not name it");
+					 ", %s", line == 1 ? "the log names it" :
+					 "the log does not name it");
 			}
 		}
 		/*

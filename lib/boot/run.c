@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "klog.h"
 #include "vm.h"
 
 #define MSR_KVM_WALL_CLOCK 0x11
@@ -291,6 +292,31 @@ static void read_state(struct boot_run *b, struct boot_vcpu *bv)
 		st->mp_state = mp.mp_state;
 }
 
+/*
+ * The guest's log out of its memory (every vCPU has stopped: its thread is done), through
+ * the kernel's own page tables as its VMCOREINFO names them, so wherever a vCPU stopped;
+ * failing that, through the page tables of the vCPU that saw the end.
+ */
+static void read_log(struct boot_run *b)
+{
+	struct boot_result *res = b->res;
+	unsigned int c = res->end_vcpu < b->ncpus ? res->end_vcpu : 0;
+	struct kvm_sregs sr;
+	char why[sizeof(res->log_why)];
+
+	if (!b->vcpus || !b->vcpus[c].created)
+		return;
+	if (boot_klog_read(b->vm.mem, b->vm.mem_size, 0, 0, &res->log, &res->log_len,
+			   res->log_why, sizeof(res->log_why)) == 0)
+		return;
+	if (kvm_ioctl(b->ctx, b->vcpus[c].v.fd, KVM_GET_SREGS, &sr) < 0 ||
+	    !(sr.efer & EFER_LMA) || !(sr.cr0 & CR0_PG))
+		return;
+	if (boot_klog_read(b->vm.mem, b->vm.mem_size, sr.cr3, sr.cr4, &res->log, &res->log_len,
+			   why, sizeof(why)) == 0)
+		res->log_why[0] = '\0';
+}
+
 /* LINT0 ExtINT, LINT1 NMI, as Firecracker's set_lint (arch/x86_64/interrupts.rs). */
 static int set_lint(struct boot_run *b, struct boot_vcpu *bv)
 {
@@ -524,6 +550,7 @@ int boot_run(struct kvmcpuid_ctx *ctx, const struct boot_config *cfg, struct boo
 	r = start_vcpus(&b, n, t0);
 	res->console_len = b.con.len;
 	res->console_truncated = b.con.truncated;
+	read_log(&b);
 	if (r < 0)
 		goto out;
 	r = vcpu_error(&b, diag);
@@ -547,6 +574,7 @@ out:
 
 void boot_result_clear(struct boot_result *res)
 {
+	free(res->log);
 	free(res->console);
 	free(res->vcpu);
 	memset(res, 0, sizeof(*res));

@@ -13,7 +13,7 @@
 # jobs in tests/vm/jobs; each comes back as an automake test result,
 # tests/vm/results/SUITE/NAME.{log,trs}, named by the kernel, so a failure in the VM
 # fails this script and says which kernel and which test.  A VM that misses its
-# deadline (KVMCPUID_VM_DEADLINE, default 600 s; KVMCPUID_VM_BOOT_DEADLINE, default 600 s,
+# deadline (KVMCPUID_VM_DEADLINE, default 600 s; KVMCPUID_VM_BOOT_DEADLINE, default 900 s,
 # for the one-vCPU VM that boots Linux nested) fails every test it did not finish,
 # with the last lines of its console in their logs.  Kernels run two at a time
 # (KVMCPUID_VM_JOBS): each QEMU uses one host core.  Beside them, tests/vm/tool.sh
@@ -24,8 +24,8 @@ srcdir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 builddir=$(cd "${1:-.}" && pwd)
 kernels=${KVMCPUID_VM_KERNELS:-bookworm bullseye trixie sid}
 deadline=${KVMCPUID_VM_DEADLINE:-600}
-# The boot VM of the jobs for every kernel: on 6.1, live-boot alone is 12 boots (~330 s
-# under load, on one core); the NAME@SUITE jobs get their own VM and deadline.
+# The boot VM of every kernel: on 6.1, live-boot alone is 12 boots (~130 s on one core
+# with the guests booted from /boot/vmlinux); the NAME@SUITE jobs add their seconds.
 boot_deadline=${KVMCPUID_VM_BOOT_DEADLINE:-900}
 parallel=${KVMCPUID_VM_JOBS:-$(nproc 2>/dev/null || echo 1)}
 results=$builddir/tests/vm/results
@@ -96,11 +96,11 @@ vm_jobs() {
 }
 
 # boot_group SUITE JOBS SECONDS: JOBS in a boot VM of one vCPU with the VM's kernel at
-# /boot/vmlinuz (QEMU too when a job races it, tests/vm/boot-vs-qemu.sh).  A VM that froze
-# (a job with no result: the nested-TCG stall, seen in about one of eight boot VMs, its own
-# timeouts not firing) is booted again, up to three times, for the jobs it left without a
-# result; a job that finished is never run again, whatever its verdict.  Prints each job's
-# final PASS/FAIL line.
+# /boot/vmlinuz and /boot/vmlinux (QEMU too when a job races it, tests/vm/boot-vs-qemu.sh).
+# A VM that froze (a job with no result: the nested-TCG stall, seen in about one of eight
+# boot VMs, its own timeouts not firing) is booted again, up to three times, for the jobs
+# it left without a result; a job that finished is never run again, whatever its verdict.
+# Prints each job's final PASS/FAIL line.
 boot_group() {
 	local suite=$1 jobs=$2 limit=$3 dir=$results/$1 try name rest left opts=()
 	[ -s "$jobs" ] || return 0
@@ -110,7 +110,7 @@ boot_group() {
 		rm -rf "$dir/raw-boot"
 		vm_jobs "$suite" "$jobs.left" "$dir/raw-boot" 1 "$limit" --with-vmlinuz \
 			--with "$builddir/tests/live-boot" --with "$builddir/tests/test-boot-real" \
-			"${opts[@]}" >/dev/null
+			--with "$srcdir/tests/vm/boot-matrix-check.sh" "${opts[@]}" >/dev/null
 		left=""
 		while IFS=$'\t' read -r name rest; do
 			[ "$try" = 1 ] || echo "(the boot VM was booted $try times for this job: the earlier ones froze; see vm.log)" >>"$dir/$name.log"
@@ -127,7 +127,9 @@ boot_group() {
 }
 
 # run_kernel SUITE: the jobs (two vCPUs: the matrix's pool runs on both), then the boot
-# jobs in a VM of one vCPU (nested Linux guests hung in 11 of 13 boots on two).
+# jobs in a VM of one vCPU (nested Linux guests hung in 11 of 13 boots on two): those for
+# every kernel and those named NAME@SUITE for this one (as NAME), in one boot VM whose
+# deadline is KVMCPUID_VM_BOOT_DEADLINE plus the seconds of the NAME@SUITE jobs.
 run_kernel() {
 	local suite=$1 dir=$results/$1
 	rm -rf "$dir"
@@ -136,19 +138,10 @@ run_kernel() {
 	vm_jobs "$suite" "$jobs" "$dir/raw" 2 "$deadline" \
 		--with "$builddir/tests/live-apply" --with "$builddir/tests/live-verify" \
 		--with "$builddir/bench/kvmcpuid-bench" "${vm_opts[@]}"
-	# The boot jobs: those for every kernel in one boot VM, then each job named NAME@SUITE
-	# for this kernel alone (as NAME) in a boot VM of its own, with its SECONDS as that
-	# VM's deadline (+120 s), so a freeze there reruns it alone.
-	awk -F '\t' '$1 !~ /@/' "$bootjobs" >"$dir/boot-jobs"
-	boot_group "$suite" "$dir/boot-jobs" "$boot_deadline"
-	local n=0 line
-	while IFS= read -r line; do
-		n=$((n + 1))
-		printf '%s\n' "$line" | awk -F '\t' -v OFS='\t' '{ sub(/@.*/, "", $1); print }' \
-			>"$dir/boot-jobs-$n"
-		# the job's seconds, and two minutes for the VM's own boot and power-off
-		boot_group "$suite" "$dir/boot-jobs-$n" "$(($(printf '%s\n' "$line" | cut -f2) + 120))"
-	done < <(awk -F '\t' -v k="$suite" '$1 ~ "@" k "$"' "$bootjobs")
+	awk -F '\t' -v OFS='\t' -v k="$suite" '$1 !~ /@/ { print; next }
+		$1 ~ "@" k "$" { sub(/@.*/, "", $1); print }' "$bootjobs" >"$dir/boot-jobs"
+	boot_group "$suite" "$dir/boot-jobs" \
+		"$((boot_deadline + $(awk -F '\t' -v k="$suite" '$1 ~ "@" k "$" { s += $2 } END { print s + 0 }' "$bootjobs")))"
 	echo "vm/$suite: kernel $(cat "$dir/release"), $((SECONDS - start)) s"
 }
 
