@@ -18,8 +18,13 @@
 # -m 256, QEMU given the command line kvmcpuid boot gave its guest (its JSON "cmdline").
 # Each is timed from its start to its exit (panic=-1: both end on the reboot right after
 # the panic line; QEMU also by when the panic line reaches its stdout).  The last line is
-#   boot-vs-qemu: kvmcpuid boot A s, qemu B s (ratio A/B)
-# The ratio is reported, not asserted.  What is asserted: both guests reached the panic,
+#   boot-vs-qemu: kvmcpuid boot A s, qemu B s (ratio A/B); by default (vmlinux, quiet,
+#   its log) D s (ratio D/B)
+# where (c), the last, is kvmcpuid boot as it runs by default: the same kernel as the
+# ELF vmlinux kvmcpuid-vm gives the VM (BOOT_VS_QEMU_VMLINUX, default /boot/vmlinux; not
+# run when there is none), its console quiet, its decisions read from its log, which must
+# be the same as under QEMU too.
+# The ratios are reported, not asserted.  What is asserted: both guests reached the panic,
 # and the same kernel made the same PV decisions under both VMMs: the console lines the
 # boot report reads ("Hypervisor detected", "Booting paravirtualized kernel on ...",
 # "kvm-clock: Using msrs", "clocksource: Switched to", every "kvm-guest:" line, "PV
@@ -121,13 +126,13 @@ krc=$?
 t1=$(now)
 hist_off "kvmcpuid boot"
 ka=$(sub "$t1" "$t0")
-# json_text KEY: the JSON string after "KEY": (up to the next key), as lines
+# json_text FILE KEY NEXT: the JSON string after "KEY": (up to "NEXT":), as lines
 json_text() {
-	sed -n "s/.*\"$1\": \"\\(.*\\)\", \"$2\".*/\\1/p" "$T/kb.json" |
+	sed -n "s/.*\"$2\": \"\\(.*\\)\", \"$3\".*/\\1/p" "$1" |
 		sed 's/\\u000a/\n/g; s/\\n/\n/g; s/\\u000d//g; s/\\r//g; s/\\u0009/\t/g'
 }
-json_text console console_truncated >"$T/kb.console"
-json_text log log_unread >"$T/kb.log"
+json_text "$T/kb.json" console console_truncated >"$T/kb.console"
+json_text "$T/kb.json" log log_unread >"$T/kb.log"
 kp=$(printk_panic "$T/kb.console")
 # QEMU's guest gets the very command line kvmcpuid boot gave its guest
 append=$(sed -n 's/.*"cmdline": "\([^"]*\)".*/\1/p' "$T/kb.json")
@@ -203,7 +208,32 @@ if [ "$(cat "$T/kb.logpv")" != "$(cat "$T/kb.pv")" ]; then
 	lines out "$T/kb.pv" "$T/kb.logpv" | sed 's/^/  only on the console: /'
 	same=0
 fi
+# (c) kvmcpuid boot as it runs by default: the same kernel as an ELF vmlinux (no
+# decompression in the guest; kvmcpuid-vm's /boot/vmlinux), its console quiet, its
+# decisions read from its log: the time a user of kvmcpuid boot waits for the answer
+vmlinux=${BOOT_VS_QEMU_VMLINUX:-/boot/vmlinux}
+da="" drc=0
+if [ -f "$vmlinux" ]; then
+	hist_on
+	t0=$(now)
+	timeout "$secs" $pin kvmcpuid boot --kernel "$vmlinux" --cpus 2 --json ${set:+--set "$set"} \
+		${extra:+--append "$extra"} </dev/null >"$T/kd.json" 2>"$T/kd.err"
+	drc=$?
+	da=$(sub "$(now)" "$t0")
+	hist_off "kvmcpuid boot by default"
+	json_text "$T/kd.json" log log_unread | sed 's/^/[ 0.0] /' >"$T/kd.logt"
+	decisions "$T/kd.logt" >"$T/kd.pv"
+	echo "# kvmcpuid boot by default ($vmlinux, quiet, the decisions from its log): exit $drc after $da s; $(sed -n 's/.*\("run_ms": [0-9]*\).*/\1/p' "$T/kd.json")"
+	sed 's/^/#   stderr: /' "$T/kd.err"
+	if [ "$(cat "$T/kd.pv")" != "$(cat "$T/q.pv")" ]; then
+		echo "boot-vs-qemu: kvmcpuid boot by default decided otherwise than under qemu:"
+		lines out "$T/kd.pv" "$T/q.pv" | sed 's/^/  only under kvmcpuid boot: /'
+		lines out "$T/q.pv" "$T/kd.pv" | sed 's/^/  only under qemu: /'
+		same=0
+	fi
+fi
 ok=1
+[ $drc = 0 ] || { echo "# kvmcpuid boot by default: exit $drc"; ok=0; }
 if [ $krc != 0 ] || [ "$kp" = "?" ]; then
 	echo "# kvmcpuid boot did not reach the panic (exit $krc); its console:"
 	tail -15 "$T/kb.console" | sed 's/^/#   /'
@@ -216,5 +246,6 @@ if [ "$qline" = "?" ]; then
 fi
 rm -rf "$T"
 [ $ok = 1 ] || { echo "boot-vs-qemu: not measured"; exit 1; }
-echo "boot-vs-qemu: kvmcpuid boot $ka s, qemu $qa s (ratio $(awk -v a="$ka" -v b="$qa" 'BEGIN { printf "%.2f", a / b }'))"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+echo "boot-vs-qemu: kvmcpuid boot $ka s, qemu $qa s (ratio $(ratio "$ka" "$qa"))${da:+; by default (vmlinux, quiet, its log) $da s (ratio $(ratio "$da" "$qa"))}"
 [ $same = 1 ]
