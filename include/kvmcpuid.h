@@ -705,8 +705,10 @@ struct kvmcpuid_boot_info {
 	 * The guest kernel's log: its printk ring buffer read out of its memory once every
 	 * vCPU stopped (found through VMCOREINFO), every record in order, one a line, at any
 	 * console level; the report's line witnesses come from it.  NULL when it could not
-	 * be read (a kernel without VMCOREINFO, a guest that never paged), log_unread then
-	 * saying why and the report reading the console instead.
+	 * be read (a kernel without VMCOREINFO, a guest that never paged).  log_unread: why
+	 * the report does not read it (not read, or its ring wrapped and its first records
+	 * are gone: log is then what it still holds), the console standing in; NULL when
+	 * it does.
 	 */
 	const char *log;
 	size_t log_len;
@@ -714,17 +716,18 @@ struct kvmcpuid_boot_info {
 };
 
 /*
- * A boot of a Linux kernel (a bzImage or an ELF vmlinux) on vCPUs given policy's table (build, merge, apply, as any
- * VMM), holding a copy of the policy and a reference on its context.  Returns 0, -EINVAL,
- * -ENOMEM.
+ * A boot of a Linux kernel (a bzImage or an ELF vmlinux) on vCPUs given policy's table
+ * (build, merge, apply, as any VMM), holding a copy of the policy and a reference on its
+ * context.  Returns 0, -EINVAL, -ENOMEM.
  */
 int kvmcpuid_boot_new(const struct kvmcpuid_policy *policy, struct kvmcpuid_boot **ret);
 /* Drop a reference (the last frees it); returns NULL.  NULL is ignored. */
 struct kvmcpuid_boot *kvmcpuid_boot_unref(struct kvmcpuid_boot *boot);
 /*
- * Set key to value: "kernel" (a bzImage or an ELF vmlinux, read and checked now), "initrd" (a file, read
- * now; "" for none), "cpus" (default 2), "memory" (MiB, default 256), "append" (added to
- * "console=ttyS0 panic=-1 quiet"), "deadline_ms" (from the first KVM_RUN, default 120000).
+ * Set key to value: "kernel" (a bzImage or an ELF vmlinux, read and checked now),
+ * "initrd" (a file, read now; "" for none), "cpus" (default 2), "memory" (MiB, default
+ * 256), "append" (added to "console=ttyS0 panic=-1 quiet"), "deadline_ms" (from the first
+ * KVM_RUN, default 120000).
  * Returns 0, -ENOENT (no such key), -EINVAL (a bad value, a file that is neither a bzImage
  * nor a vmlinux or is truncated; diag says which), -ENOTSUP (a boot protocol before 2.12,
  * no 64-bit entry, an ELF that is not a 64-bit x86 executable),

@@ -376,7 +376,7 @@ static void read_ok(const char *want, size_t want_len)
 	char why[200] = "x", *out = NULL;
 	size_t len = 0;
 
-	ck_assert_int_eq(boot_klog_read(mem, MEM_SIZE, cr3, cr4, &out, &len, why, sizeof(why)), 0);
+	ck_assert_int_eq(boot_klog_read(mem, MEM_SIZE, cr3, cr4, &out, &len, NULL, why, sizeof(why)), 0);
 	ck_assert_str_eq(why, "");
 	ck_assert_ptr_nonnull(out);
 	ck_assert_uint_eq(len, want_len);
@@ -393,7 +393,7 @@ static const char *read_any(void)
 	size_t len = 0;
 
 	got[0] = '\0';
-	if (!boot_klog_read(mem, MEM_SIZE, cr3, cr4, &out, &len, NULL, 0)) {
+	if (!boot_klog_read(mem, MEM_SIZE, cr3, cr4, &out, &len, NULL, NULL, 0)) {
 		snprintf(got, sizeof(got), "%s", out);
 		free(out);
 	}
@@ -406,11 +406,38 @@ static void read_fails(int r, const char *msg)
 	char why[200] = "x", *out = (char *)1;
 	size_t len = 1;
 
-	ck_assert_int_eq(boot_klog_read(mem, MEM_SIZE, cr3, cr4, &out, &len, why, sizeof(why)), r);
+	ck_assert_int_eq(boot_klog_read(mem, MEM_SIZE, cr3, cr4, &out, &len, NULL, why, sizeof(why)), r);
 	ck_assert_str_eq(why, msg);
 	ck_assert_ptr_null(out);
 	ck_assert_uint_eq(len, 0);
 }
+
+/*
+ * The oldest record's sequence number: 0 when nothing was overwritten; here put_desc
+ * numbers each record by its id, so the oldest read (0x20: 0x1e and 0x1f hold no data)
+ * says that 0x20 records came before it and are gone.
+ */
+START_TEST(first_seq)
+{
+	uint64_t seq = 7;
+	char *out = NULL;
+	size_t len = 0;
+
+	put_tables(false);
+	put_log();
+	ck_assert_int_eq(boot_klog_read(mem, MEM_SIZE, cr3, cr4, &out, &len, &seq, NULL, 0), 0);
+	ck_assert_uint_eq(seq, 0x20);
+	free(out);
+	/* the same ring holding the kernel's first record: whole */
+	put64(mem + INFOS_PA + (0x20 & ((1u << COUNT_BITS) - 1)) * kern->info_size, 0);
+	ck_assert_int_eq(boot_klog_read(mem, MEM_SIZE, cr3, cr4, &out, &len, &seq, NULL, 0), 0);
+	ck_assert_uint_eq(seq, 0);
+	free(out);
+	/* OFFSET(printk_info.seq) past the struct: refused */
+	put_vmcoreinfo(VMCI_PA, NULL, "OFFSET(printk_info.seq)=84");
+	read_fails(-EPROTO, "VMCOREINFO's printk_info offsets do not fit in SIZE(printk_info) 88");
+}
+END_TEST
 
 START_TEST(log_4level)
 {
@@ -548,12 +575,12 @@ START_TEST(no_vmcoreinfo)
 	put_tables(false);
 	read_fails(-ENOENT, "no VMCOREINFO in guest memory");
 	/* no why buffer, nothing written */
-	ck_assert_int_eq(boot_klog_read(mem, MEM_SIZE, cr3, cr4, &out, &len, NULL, 0), -ENOENT);
+	ck_assert_int_eq(boot_klog_read(mem, MEM_SIZE, cr3, cr4, &out, &len, NULL, NULL, 0), -ENOENT);
 	/* a page that only starts with something else */
 	memcpy(mem + VMCI_PA + 1, "OSRELEASE=6.1", 13);
 	read_fails(-ENOENT, "no VMCOREINFO in guest memory");
 	/* a memory shorter than a page */
-	ck_assert_int_eq(boot_klog_read(mem, 100, cr3, cr4, &out, &len, NULL, 0), -ENOENT);
+	ck_assert_int_eq(boot_klog_read(mem, 100, cr3, cr4, &out, &len, NULL, NULL, 0), -ENOENT);
 }
 END_TEST
 
@@ -589,7 +616,7 @@ START_TEST(bad_values)
 		   "VMCOREINFO's OFFSET(printk_info.text_len) 99999999999 is out of range");
 	put_vmcoreinfo(VMCI_PA, NULL, "OFFSET(printk_info.text_len)=87");
 	read_fails(-EPROTO,
-		   "VMCOREINFO's OFFSET(printk_info.text_len) 87 does not fit in SIZE(printk_info) 88");
+		   "VMCOREINFO's printk_info offsets do not fit in SIZE(printk_info) 88");
 	put_vmcoreinfo(VMCI_PA, NULL, "OFFSET(prb_data_blk_lpos.next)=16");
 	read_fails(-EPROTO, "VMCOREINFO's prb_desc offsets do not fit in SIZE(prb_desc) 24");
 	put_vmcoreinfo(VMCI_PA, NULL, "SIZE(prb_desc)=0");
@@ -707,6 +734,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, log_kernel_cr3);
 	tcase_add_test(tc, exact_fit);
 	tcase_add_test(tc, text_len_past_block);
+	tcase_add_test(tc, first_seq);
 	tcase_add_test(tc, two_vmcoreinfo_pages);
 	tcase_add_test(tc, no_vmcoreinfo);
 	tcase_add_test(tc, missing_key);

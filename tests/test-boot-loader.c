@@ -363,13 +363,31 @@ START_TEST(elf_errors)
 	make_elf();
 	elf_phdr(3, 1, 0x3000, ELF_BSS, 0x200, 0x100);	/* file longer than memory */
 	elf_fails(sizeof(elf), -EINVAL,
-		  "vmlinux: truncated or not a vmlinux: segment 3 (512 bytes at 0x3000) is not "
-		  "within its 16384 bytes");
+		  "vmlinux: not a vmlinux: segment 3 has more file bytes (0x200) than memory "
+		  "(0x100)");
+	make_elf();
+	/* an offset that wraps around with its size */
+	elf_phdr(3, 1, 0xffffffffffffff00ull, ELF_BSS, 0x200, 0x200);
+	elf_fails(sizeof(elf), -EINVAL,
+		  "vmlinux: truncated or not a vmlinux: segment 3 (512 bytes at "
+		  "0xffffffffffffff00) is not within its 16384 bytes");
 	make_elf();
 	elf_phdr(3, 1, 0x3000, 0x80000, 0x100, 0x100);
 	elf_fails(sizeof(elf), -EINVAL,
-		  "vmlinux: not a vmlinux: segment 3 is at physical 0x80000-0x80100, outside 1 MiB "
-		  "to 3072 MiB");
+		  "vmlinux: not a vmlinux: segment 3 (0x100 bytes at physical 0x80000) is not "
+		  "within 1 MiB to 3072 MiB");
+	make_elf();
+	/* memory that wraps around with its address */
+	elf_phdr(3, 1, 0x3000, 0x2000000, 0x100, 0xffffffffffffff00ull);
+	elf_fails(sizeof(elf), -EINVAL,
+		  "vmlinux: not a vmlinux: segment 3 (0xffffffffffffff00 bytes at physical "
+		  "0x2000000) is not within 1 MiB to 3072 MiB");
+	/* seventeen loadable segments: more than a vmlinux has */
+	make_elf();
+	put16(elf + 56, 17);
+	for (unsigned int i = 0; i < 17; i++)
+		elf_phdr(i, 1, 0x1000, ELF_TEXT + i * 0x200000, 0x10, 0x10);
+	elf_fails(sizeof(elf), -EINVAL, "vmlinux: not a vmlinux: more than 16 loadable segments");
 	make_elf();
 	elf_phdr(3, 1, 0x3000, ELF_DATA + 0x400, 0x100, 0x100);
 	elf_fails(sizeof(elf), -EINVAL,

@@ -87,10 +87,10 @@ static void print_json(const struct kvmcpuid_boot_info *bi)
 	else
 		printf("null");
 	printf(", \"log_unread\": ");
-	if (bi->log)
-		printf("null");
+	if (bi->log_unread)
+		cli_json_string(stdout, bi->log_unread);
 	else
-		cli_json_string(stdout, bi->log_unread ? bi->log_unread : "");
+		printf("null");
 	printf(", \"release\": ");
 	cli_json_string(stdout, bi->release);
 	printf(", \"report\": ");
@@ -158,11 +158,10 @@ static void print_text(const struct kvmcpuid_boot_info *bi, bool console)
 	if (bi->first_output_ms)
 		printf(_("first console output: %llu ms after the first KVM_RUN\n"),
 		       (unsigned long long)bi->first_output_ms);
-	if (bi->log)
+	if (!bi->log_unread)
 		printf(_("guest log: %zu bytes, read from its memory\n"), bi->log_len);
 	else
-		printf(_("guest log: not read (%s): the console stands in\n"),
-		       bi->log_unread ? bi->log_unread : "?");
+		printf(_("guest log: not used (%s): the console stands in\n"), bi->log_unread);
 	printf("%-10s  %-23s", "MSR", "NAME");
 	for (c = 0; c < bi->cpus; c++)
 		printf("  vCPU %-13u", c);

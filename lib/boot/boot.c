@@ -43,7 +43,7 @@ struct kvmcpuid_boot {
 	unsigned int cpus;
 	unsigned int memory_mib;
 	unsigned int deadline_ms;
-	char release[65];		/* the kernel's, from its setup header */
+	char release[65];		/* the kernel's: setup header or linux_banner */
 	struct boot_result res;
 	struct kvmcpuid_report *report;
 	struct kvmcpuid_boot_info info;
@@ -209,7 +209,7 @@ static void fill_info(struct kvmcpuid_boot *b)
 		.report = b->report,
 		.log = res->log,
 		.log_len = res->log_len,
-		.log_unread = res->log ? NULL : res->log_why,
+		.log_unread = boot_log_whole(res) ? NULL : res->log_why,
 	};
 }
 

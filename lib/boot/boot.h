@@ -255,7 +255,8 @@ struct boot_result {
 	 */
 	char *log;
 	size_t log_len;
-	char log_why[96];
+	uint64_t log_lost;		/* records overwritten before the oldest it holds */
+	char log_why[160];
 	unsigned int cpus;
 	struct kvmcpuid_boot_vcpu *vcpu;	/* cpus of them */
 };
@@ -272,10 +273,18 @@ struct boot_result {
 int boot_run(struct kvmcpuid_ctx *ctx, const struct boot_config *cfg, struct boot_result *res,
 	     struct kvmcpuid_diag *diag);
 void boot_result_clear(struct boot_result *res);
-/* What the rules read: the guest's log where it was read, else its console. */
+/*
+ * Whether the rules read the guest's log: read, and whole since the kernel's first line
+ * (a ring that wrapped lost its oldest records, where the first PV lines are).
+ */
+static inline bool boot_log_whole(const struct boot_result *res)
+{
+	return res->log && !res->log_lost;
+}
+/* What the rules read: the guest's whole log, else its console. */
 static inline const char *boot_text(const struct boot_result *res)
 {
-	return res->log ? res->log : res->console ? res->console : "";
+	return boot_log_whole(res) ? res->log : res->console ? res->console : "";
 }
 /* The last line of the console that is not empty (at most len - 1 bytes), for messages. */
 void boot_console_tail(const struct boot_result *res, char *out, size_t len);

@@ -57,7 +57,7 @@ struct layout {
 	uint64_t dr_count_bits, dr_descs, dr_infos, dr_head_id, dr_tail_id;
 	uint64_t desc_size, desc_state_var, desc_text_blk_lpos;
 	uint64_t lpos_begin, lpos_next;
-	uint64_t info_size, info_text_len;
+	uint64_t info_size, info_text_len, info_seq;
 	uint64_t data_size_bits, data_data;
 	uint64_t counter;		/* OFFSET(atomic_long_t.counter) */
 };
@@ -90,6 +90,8 @@ static const struct vmci_key {
 	{ "OFFSET(prb_data_blk_lpos.next)", offsetof(struct layout, lpos_next), 10, false },
 	{ "SIZE(printk_info)", offsetof(struct layout, info_size), 10, false },
 	{ "OFFSET(printk_info.text_len)", offsetof(struct layout, info_text_len), 10, false },
+	/* the record's number: printk_info's first member in every release (5.10 on) */
+	{ "OFFSET(printk_info.seq)", offsetof(struct layout, info_seq), 10, true },
 	{ "OFFSET(prb_data_ring.size_bits)", offsetof(struct layout, data_size_bits), 10, false },
 	{ "OFFSET(prb_data_ring.data)", offsetof(struct layout, data_data), 10, false },
 	/* atomic_long_t is { s64 counter; }: its one member is at 0 if a kernel omits it */
@@ -227,10 +229,10 @@ static int parse_layout(struct klog *k, const char *text, struct layout *l)
 		return fail(k, -EPROTO,
 			    "VMCOREINFO's prb_desc offsets do not fit in SIZE(prb_desc) %llu",
 			    (unsigned long long)l->desc_size);
-	if (!l->info_size || l->info_text_len + 2 > l->info_size)
+	if (!l->info_size || l->info_text_len + 2 > l->info_size || l->info_seq + 8 > l->info_size)
 		return fail(k, -EPROTO,
-			    "VMCOREINFO's OFFSET(printk_info.text_len) %llu does not fit in SIZE(printk_info) %llu",
-			    (unsigned long long)l->info_text_len, (unsigned long long)l->info_size);
+			    "VMCOREINFO's printk_info offsets do not fit in SIZE(printk_info) %llu",
+			    (unsigned long long)l->info_size);
 	return 0;
 }
 
@@ -473,12 +475,15 @@ static int out_room(struct out *o, size_t n)
 	return 0;
 }
 
-/* One record (id, at its index): appended to o, or skipped as the kernel's reader would. */
+/*
+ * One record (id, at its index): appended to o, or skipped as the kernel's reader would;
+ * *seq its sequence number when appended (untouched when skipped).
+ */
 static int read_record(struct klog *k, const struct layout *l, const struct ring *g,
-		       uint64_t id, struct out *o)
+		       uint64_t id, struct out *o, uint64_t *seq)
 {
 	uint64_t idx = id & (g->count - 1), sv, begin, next, at, size;
-	uint8_t desc[MAX_STRUCT], len[2];
+	uint8_t desc[MAX_STRUCT], len[2], sq[8];
 	size_t text_len;
 	int r;
 
@@ -512,6 +517,11 @@ static int read_record(struct klog *k, const struct layout *l, const struct ring
 	r = read_virt(k, "prb_data_ring.data", g->data + at, o->p + o->len, text_len);
 	if (r)
 		return r;
+	r = read_virt(k, "prb_desc_ring.infos", g->infos + idx * l->info_size + l->info_seq, sq,
+		      sizeof(sq));
+	if (r)
+		return r;
+	*seq = get64(sq);
 	o->len += text_len;
 	o->p[o->len++] = '\n';
 	o->p[o->len] = '\0';
@@ -519,7 +529,7 @@ static int read_record(struct klog *k, const struct layout *l, const struct ring
 }
 
 int boot_klog_read(const uint8_t *mem, size_t mem_size, uint64_t cr3, uint64_t cr4,
-		   char **out, size_t *out_len, char *why, size_t why_len)
+		   char **out, size_t *out_len, uint64_t *first_seq, char *why, size_t why_len)
 {
 	struct klog k = { .mem = mem, .mem_size = mem_size, .cr3 = cr3,
 			  .la57 = !!(cr4 & CR4_LA57), .why = why, .why_len = why_len };
@@ -527,11 +537,13 @@ int boot_klog_read(const uint8_t *mem, size_t mem_size, uint64_t cr3, uint64_t c
 	struct layout l;
 	struct ring g;
 	char *text;
-	uint64_t i, n;
+	uint64_t i, n, seq = UINT64_MAX, first = UINT64_MAX;
 	int r;
 
 	*out = NULL;
 	*out_len = 0;
+	if (first_seq)
+		*first_seq = 0;
 	if (why && why_len)
 		why[0] = '\0';
 	text = malloc(PAGE_SIZE + 1);
@@ -558,13 +570,17 @@ int boot_klog_read(const uint8_t *mem, size_t mem_size, uint64_t cr3, uint64_t c
 	/* tail to head, as dmesg.py; read_ring() bounded the span by the count */
 	n = ((g.head_id - g.tail_id) & DESC_ID_MASK) + 1;
 	for (i = 0; i < n; i++) {
-		r = read_record(&k, &l, &g, (g.tail_id + i) & DESC_ID_MASK, &o);
+		r = read_record(&k, &l, &g, (g.tail_id + i) & DESC_ID_MASK, &o, &seq);
 		if (r) {
 			free(o.p);
 			return r;
 		}
+		if (first == UINT64_MAX)
+			first = seq;
 	}
 	*out = o.p;
 	*out_len = o.len;
+	if (first_seq && first != UINT64_MAX)
+		*first_seq = first;
 	return 0;
 }

@@ -19,6 +19,9 @@
  * *out (malloc'd, NUL-terminated, *out_len bytes without the NUL): every record the ring
  * still holds, oldest first, each record's text followed by "\n" (a record whose text
  * holds "\n", a continuation, stays as the kernel stored it; an empty record is "\n").
+ * *first_seq (NULL: not wanted): the sequence number of the oldest record read, 0 when
+ * the log is whole since the kernel's first line; more when the ring has wrapped and the
+ * oldest records were overwritten (and 0 when it holds none).
  * Returns 0; -ENOENT (no VMCOREINFO page: a kernel without CONFIG_VMCORE_INFO /
  * CRASH_CORE, or not Linux); -EPROTO (VMCOREINFO lacks a key the reader needs, or a
  * pointer/offset/length leads outside guest memory or is inconsistent); -ENOMEM.
@@ -30,6 +33,6 @@
  * by the ring's descriptor count, itself bounded by what the kernel allows.
  */
 int boot_klog_read(const uint8_t *mem, size_t mem_size, uint64_t cr3, uint64_t cr4,
-		   char **out, size_t *out_len, char *why, size_t why_len);
+		   char **out, size_t *out_len, uint64_t *first_seq, char *why, size_t why_len);
 
 #endif

@@ -70,7 +70,7 @@
 #define ET_EXEC 2
 #define EM_X86_64 62
 #define PT_LOAD 1
-#define ELF_CMDLINE_SIZE 2047	/* x86 COMMAND_LINE_SIZE (2048) less the NUL, as bzImages say */
+#define ELF_CMDLINE_SIZE 2047	/* COMMAND_LINE_SIZE (2048) less the NUL, as bzImages say */
 #define ELF_INITRD_ADDR_MAX 0x7fffffffu	/* what every bzImage since 2.03 says */
 
 static int elf_parse(struct kvmcpuid_ctx *ctx, const uint8_t *image, size_t len,
@@ -109,7 +109,12 @@ static int elf_parse(struct kvmcpuid_ctx *ctx, const uint8_t *image, size_t len,
 			return diag_set(ctx, diag, EINVAL, origin, 0, 0,
 					"not a vmlinux: more than %u loadable segments",
 					BOOT_ELF_MAX_SEGMENTS);
-		if (sg.filesz > sg.memsz || sg.offset > len || len - sg.offset < sg.filesz)
+		if (sg.filesz > sg.memsz)
+			return diag_set(ctx, diag, EINVAL, origin, 0, 0,
+					"not a vmlinux: segment %u has more file bytes (0x%llx) "
+					"than memory (0x%llx)", i, (unsigned long long)sg.filesz,
+					(unsigned long long)sg.memsz);
+		if (sg.offset > len || len - sg.offset < sg.filesz)
 			return diag_set(ctx, diag, EINVAL, origin, 0, 0,
 					"truncated or not a vmlinux: segment %u (%llu bytes at "
 					"0x%llx) is not within its %zu bytes", i,
@@ -118,10 +123,9 @@ static int elf_parse(struct kvmcpuid_ctx *ctx, const uint8_t *image, size_t len,
 		if (sg.paddr < BOOT_HIMEM || sg.paddr >= BOOT_MAX_MEMORY ||
 		    sg.memsz > BOOT_MAX_MEMORY - sg.paddr)
 			return diag_set(ctx, diag, EINVAL, origin, 0, 0,
-					"not a vmlinux: segment %u is at physical 0x%llx-0x%llx, "
-					"outside 1 MiB to %llu MiB", i,
-					(unsigned long long)sg.paddr,
-					(unsigned long long)(sg.paddr + sg.memsz),
+					"not a vmlinux: segment %u (0x%llx bytes at physical 0x%llx) "
+					"is not within 1 MiB to %llu MiB", i,
+					(unsigned long long)sg.memsz, (unsigned long long)sg.paddr,
 					BOOT_MAX_MEMORY >> 20);
 		/* in address order, none overlapping */
 		for (j = k->nseg; j && k->seg[j - 1].paddr > sg.paddr; j--)

@@ -2,9 +2,10 @@
 /*
  * What a Linux guest should do with the PV leaves (a table of rules, one row per feature,
  * per kernel version where the rule changed), and what it did (its PV MSRs on every vCPU,
- * its log: the printk ring read from its memory, else its console): the typed report of `kvmcpuid boot`.  Predictions are a pure function of
- * the applied table, the enforcement, the vCPU count, the command line and the kernel's
- * release (the setup header's kernel_version string).
+ * its log: the printk ring read from its memory, else its console): the typed report of
+ * `kvmcpuid boot`.  Predictions are a pure function of the applied table, the
+ * enforcement, the vCPU count, the command line and the kernel's release (a bzImage's
+ * kernel_version string, a vmlinux's linux_banner).
  *
  * The rules come from arch/x86/kernel/kvm.c and arch/x86/kernel/kvmclock.c as read in
  * stored copies of 5.10.13, 6.0-6.5, a 6.10-6.15 kvmclock.c and 7.x-era code (the
@@ -389,12 +390,12 @@ static int add_check(struct kvmcpuid_report *rep, int feature, uint32_t msr,
 
 /*
  * Whether the guest's pr_info lines are out of sight: its console level hides them
- * ("quiet", "loglevel=N") and its log could not be read from its memory, which keeps
- * every record whatever the console shows.
+ * ("quiet", "loglevel=N") and its whole log could not be read from its memory, which
+ * keeps every record whatever the console shows (a ring that wrapped lost the first).
  */
 static bool info_hidden(const struct boot_guest *g, const struct boot_result *res)
 {
-	return (g->cmd & BOOT_CMD_INFO_HIDDEN) && !res->log;
+	return (g->cmd & BOOT_CMD_INFO_HIDDEN) && !boot_log_whole(res);
 }
 
 /* KVM's detection: the banner of paravirt.c default_banner, and no PV MSR touched. */
@@ -502,7 +503,7 @@ int boot_report(struct kvmcpuid_ctx *ctx, const struct boot_guest *g,
 			if (!ru->msr || ((ru->cond & MSR_SHARED) && obs == KVMCPUID_USE_USED)) {
 				obs = -1;
 				snprintf(detail, sizeof(detail), "pr_info lines hidden (quiet, "
-					 "loglevel), the log unread");
+					 "loglevel), the log unread or wrapped");
 			}
 		} else if (ru->line_used) {
 			const char *why_not = ru->line_unused ? strstr(con, ru->line_unused) : NULL;

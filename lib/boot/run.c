@@ -295,7 +295,8 @@ static void read_state(struct boot_run *b, struct boot_vcpu *bv)
 /*
  * The guest's log out of its memory (every vCPU has stopped: its thread is done), through
  * the kernel's own page tables as its VMCOREINFO names them, so wherever a vCPU stopped;
- * failing that, through the page tables of the vCPU that saw the end.
+ * failing that, through the page tables of the vCPU that saw the end.  log_why says why
+ * the rules do not read it: not read, or its oldest records overwritten.
  */
 static void read_log(struct boot_run *b)
 {
@@ -303,17 +304,22 @@ static void read_log(struct boot_run *b)
 	unsigned int c = res->end_vcpu < b->ncpus ? res->end_vcpu : 0;
 	struct kvm_sregs sr;
 	char why[sizeof(res->log_why)];
+	int r;
 
 	if (!b->vcpus || !b->vcpus[c].created)
 		return;
-	if (boot_klog_read(b->vm.mem, b->vm.mem_size, 0, 0, &res->log, &res->log_len,
-			   res->log_why, sizeof(res->log_why)) == 0)
-		return;
-	if (kvm_ioctl(b->ctx, b->vcpus[c].v.fd, KVM_GET_SREGS, &sr) < 0 ||
-	    !(sr.efer & EFER_LMA) || !(sr.cr0 & CR0_PG))
-		return;
-	if (boot_klog_read(b->vm.mem, b->vm.mem_size, sr.cr3, sr.cr4, &res->log, &res->log_len,
-			   why, sizeof(why)) == 0)
+	r = boot_klog_read(b->vm.mem, b->vm.mem_size, 0, 0, &res->log, &res->log_len,
+			   &res->log_lost, res->log_why, sizeof(res->log_why));
+	if (r < 0 && kvm_ioctl(b->ctx, b->vcpus[c].v.fd, KVM_GET_SREGS, &sr) == 0 &&
+	    (sr.efer & EFER_LMA) && (sr.cr0 & CR0_PG) &&
+	    boot_klog_read(b->vm.mem, b->vm.mem_size, sr.cr3, sr.cr4, &res->log, &res->log_len,
+			   &res->log_lost, why, sizeof(why)) == 0)
+		r = 0;
+	if (r == 0 && res->log_lost)
+		snprintf(res->log_why, sizeof(res->log_why),
+			 "its printk ring wrapped: its first %llu records were overwritten",
+			 (unsigned long long)res->log_lost);
+	else if (r == 0)
 		res->log_why[0] = '\0';
 }
 
@@ -520,6 +526,7 @@ int boot_run(struct kvmcpuid_ctx *ctx, const struct boot_config *cfg, struct boo
 	int r;
 
 	memset(res, 0, sizeof(*res));
+	snprintf(res->log_why, sizeof(res->log_why), "the guest never ran");
 	pthread_mutex_init(&b.lock, NULL);
 	pthread_cond_init(&b.cond, NULL);
 	b.vm.vm_fd = -1;
