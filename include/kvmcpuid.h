@@ -743,8 +743,8 @@ int kvmcpuid_boot_set(struct kvmcpuid_boot *boot, const char *key, const char *v
  * Returns 0 (see kvmcpuid_boot_info), -EINVAL (no kernel, memory or cpus out of range),
  * -E2BIG (a command line over the kernel's cmdline_size), -ENOSPC (kernel or initrd do not
  * fit the memory), -ENOENT/-EACCES/-ENODEV (no usable /dev/kvm), -ETIMEDOUT (the deadline:
- * diag quotes the console's last line; the info is filled), -EIO (a vCPU failed; the
- * info is filled), -ENOMEM, the errors of kvmcpuid_build.
+ * diag quotes the guest's last line, from its log or console; the info is filled), -EIO
+ * (a vCPU failed; the info is filled), -ENOMEM, the errors of kvmcpuid_build.
  */
 int kvmcpuid_boot_run(struct kvmcpuid_boot *boot, struct kvmcpuid_diag *diag);
 /* What the last run did, valid while boot lives and until its next run; NULL for NULL. */

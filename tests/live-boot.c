@@ -190,11 +190,13 @@ static void print_report(const struct kvmcpuid_report *rep)
 }
 
 /*
- * Boot with the inline policy inl on ncpu vCPUs, with initrd (NULL: none); *rep: its
- * report (rep NULL: none).
+ * Boot with the inline policy inl on ncpu vCPUs, with initrd (NULL: none), within
+ * deadline_ms (0: $KVMCPUID_BOOT_DEADLINE); *rep: its report (rep NULL: none; made only
+ * when the boot succeeded).  Returns boot_run's result, *d its message.
  */
-static void boot_initrd(const char *inl, unsigned int ncpu, const uint8_t *initrd,
-			size_t initrd_len, struct boot_result *res, struct kvmcpuid_report **rep)
+static int boot_with(const char *inl, unsigned int ncpu, const uint8_t *initrd,
+		     size_t initrd_len, unsigned int deadline_ms, struct boot_result *res,
+		     struct kvmcpuid_report **rep, struct kvmcpuid_diag *d_out)
 {
 	struct kvmcpuid_ctx *ctx = test_ctx();
 	struct kvmcpuid_policy *p = inline_policy(ctx, inl);
@@ -223,11 +225,11 @@ static void boot_initrd(const char *inl, unsigned int ncpu, const uint8_t *initr
 	cfg.table = table;
 	cfg.nent = nent;
 	cfg.apply_flags = apply_flags;
-	cfg.deadline_ms = deadline_s * 1000;
+	cfg.deadline_ms = deadline_ms ? deadline_ms : deadline_s * 1000;
 	r = boot_run(ctx, &cfg, res, &d);
+	*d_out = d;
 	print_result(inl[0] ? inl : "default policy", res);
-	ck_assert_msg(r == 0, "boot_run: %d %s", r, d.message);
-	if (rep) {
+	if (rep && r == 0) {
 		struct boot_kernel k;
 		struct boot_guest g;
 
@@ -242,6 +244,17 @@ static void boot_initrd(const char *inl, unsigned int ncpu, const uint8_t *initr
 	kvmcpuid_host_unref(h);
 	kvmcpuid_policy_unref(p);
 	kvmcpuid_unref(ctx);
+	return r;
+}
+
+/* A boot that must get to its end (boot_with within $KVMCPUID_BOOT_DEADLINE). */
+static void boot_initrd(const char *inl, unsigned int ncpu, const uint8_t *initrd,
+			size_t initrd_len, struct boot_result *res, struct kvmcpuid_report **rep)
+{
+	struct kvmcpuid_diag d = { 0 };
+	int r = boot_with(inl, ncpu, initrd, initrd_len, 0, res, rep, &d);
+
+	ck_assert_msg(r == 0, "boot_run: %d %s", r, d.message);
 }
 
 /* ---- what the user sees, checked ---- */
@@ -792,6 +805,34 @@ START_TEST(initrd)
 END_TEST
 
 /*
+ * A guest that does not get to its end within the deadline (1 s: a Linux boot takes 3 s
+ * and more here): -ETIMEDOUT, the end "deadline", no vCPU left running, and one message
+ * that quotes the guest's last line (from its log where it was read, else its console),
+ * or says it printed nothing.
+ */
+START_TEST(deadline)
+{
+	struct kvmcpuid_diag d = { 0 };
+	struct boot_result res;
+	char tail[200], want[400];
+	const char *from;
+	int r;
+
+	r = boot_with("", cpus, NULL, 0, 1000, &res, NULL, &d);
+	ck_assert_int_eq(r, -ETIMEDOUT);
+	ck_assert_int_eq(res.end, BOOT_END_DEADLINE);
+	ck_assert_uint_ge(res.run_ms, 1000);
+	ck_assert_ptr_null(strstr(res.console, "Kernel panic - not syncing"));
+	from = boot_last_line(&res, tail, sizeof(tail));
+	snprintf(want, sizeof(want), "the guest did not finish within 1000 ms; %s%s%s%s",
+		 from ? from : "it printed nothing", from ? ": \"" : "", tail, from ? "\"" : "");
+	ck_assert_str_eq(d.message, want);
+	printf("  deadline: %s\n", d.message);
+	boot_result_clear(&res);
+}
+END_TEST
+
+/*
  * The full list on this kernel: $KVMCPUID_BOOT_FULL unset or empty, or the MAJOR.MINOR of
  * the kernel's release (a bzImage's kernel_version, a vmlinux's banner, as boot_parse reads
  * it and the report shows it).
@@ -847,6 +888,7 @@ int main(void)
 	tcase_add_test(every, hidden);
 	tcase_add_test(every, one_vcpu);
 	tcase_add_test(every, enforced_async_pf_fault);
+	tcase_add_test(every, deadline);
 	suite_add_tcase(s, every);
 	if (full_list()) {
 		full = tcase_create("full");

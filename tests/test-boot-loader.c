@@ -702,14 +702,23 @@ START_TEST(console)
 	ck_assert(put_all(&con, "\r\n"));
 	ck_assert_str_eq(buf, "[    0.1] hello\n[    4.8] Kernel panic - not syncing: VFS\n");
 	ck_assert(!con.truncated);
+	ck_assert_ptr_null(boot_last_line(&res, tail, sizeof(tail)));	/* nothing printed */
+	ck_assert_str_eq(tail, "");
 	res.console = buf;
 	res.console_len = con.len;
-	boot_console_tail(&res, tail, sizeof(tail));	/* the last line's last 31 bytes */
+	/* the last line's last 31 bytes */
+	ck_assert_str_eq(boot_last_line(&res, tail, sizeof(tail)), "its console's last line");
 	ck_assert_str_eq(tail, "Kernel panic - not syncing: VFS");
-	boot_console_tail(&res, tail, 8);
+	boot_last_line(&res, tail, 8);
 	ck_assert_str_eq(tail, "ng: VFS");
-	boot_console_tail(&res, tail, 5);
+	boot_last_line(&res, tail, 5);
 	ck_assert_str_eq(tail, " VFS");
+	/* the guest's log, where it was read, over its quiet console */
+	res.log = (char *)"kvm-guest: setup PV IPIs\nsmpboot: CPU 1 is now offline\n\n";
+	res.log_len = strlen(res.log);
+	ck_assert_str_eq(boot_last_line(&res, tail, sizeof(tail)), "the last line of its log");
+	ck_assert_str_eq(tail, "smpboot: CPU 1 is now offline");
+	res.log = NULL;
 	/* past the buffer: the text stops, the panic line is still seen */
 	ck_assert(!put_all(&con, "0123456789"));
 	ck_assert(con.truncated);

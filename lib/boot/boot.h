@@ -286,8 +286,13 @@ static inline const char *boot_text(const struct boot_result *res)
 {
 	return boot_log_whole(res) ? res->log : res->console ? res->console : "";
 }
-/* The last line of the console that is not empty (at most len - 1 bytes), for messages. */
-void boot_console_tail(const struct boot_result *res, char *out, size_t len);
+/*
+ * The guest's last line that is not empty (its last len - 1 bytes), for messages: from its
+ * log where it was read (even wrapped: its newest lines), else from its console.  Returns
+ * what it is ("the last line of its log", "its console's last line"), or NULL with out ""
+ * when the guest printed nothing.
+ */
+const char *boot_last_line(const struct boot_result *res, char *out, size_t len);
 /*
  * A policy's table for a Linux guest, by the path every VMM takes: build for h, merge into
  * h's KVM_GET_SUPPORTED_CPUID, the hypervisor bit set as every VMM sets it.  *table is

@@ -497,23 +497,27 @@ static int vcpu_error(struct boot_run *b, struct kvmcpuid_diag *diag)
 	return 0;
 }
 
-void boot_console_tail(const struct boot_result *res, char *out, size_t len)
+const char *boot_last_line(const struct boot_result *res, char *out, size_t len)
 {
+	const char *text = res->log ? res->log : res->console;
+	size_t n = res->log ? res->log_len : res->console_len;
 	const char *end, *start;
 
-	out[0] = '\0';
-	if (!res->console || !len)
-		return;
-	end = res->console + res->console_len;
-	while (end > res->console && (end[-1] == '\n' || end[-1] == '\r'))
+	if (len)
+		out[0] = '\0';
+	if (!text || !len)
+		return NULL;
+	end = text + n;
+	while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
 		end--;
 	start = end;
-	while (start > res->console && start[-1] != '\n' && start[-1] != '\r')
+	while (start > text && start[-1] != '\n' && start[-1] != '\r')
 		start--;
 	if ((size_t)(end - start) >= len)
 		start = end - (len - 1);
 	memcpy(out, start, (size_t)(end - start));
 	out[end - start] = '\0';
+	return !out[0] ? NULL : res->log ? "the last line of its log" : "its console's last line";
 }
 
 int boot_run(struct kvmcpuid_ctx *ctx, const struct boot_config *cfg, struct boot_result *res,
@@ -565,12 +569,12 @@ int boot_run(struct kvmcpuid_ctx *ctx, const struct boot_config *cfg, struct boo
 		goto out;
 	if (res->end == BOOT_END_DEADLINE) {
 		char tail[200];
+		const char *from = boot_last_line(res, tail, sizeof(tail));
 
-		boot_console_tail(res, tail, sizeof(tail));
 		r = diag_set(ctx, diag, ETIMEDOUT, NULL, 0, 0,
-			     "the guest did not finish within %u ms; %s%s%s", cfg->deadline_ms,
-			     tail[0] ? "the console's last line: \"" : "the console is empty",
-			     tail, tail[0] ? "\"" : "");
+			     "the guest did not finish within %u ms; %s%s%s%s", cfg->deadline_ms,
+			     from ? from : "it printed nothing", from ? ": \"" : "", tail,
+			     from ? "\"" : "");
 	}
 out:
 	boot_run_free(&b);
