@@ -288,7 +288,8 @@ static inline const char *boot_text(const struct boot_result *res)
 }
 /*
  * The guest's last line that is not empty (its last len - 1 bytes), for messages: from its
- * log where it was read (even wrapped: its newest lines), else from its console.  Returns
+ * log where it was read (even wrapped: its newest lines), else from its console (uart.c,
+ * beside the console's buffer).  Returns
  * what it is ("the last line of its log", "its console's last line"), or NULL with out ""
  * when the guest printed nothing.
  */

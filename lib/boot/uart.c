@@ -119,6 +119,29 @@ bool boot_console_put(struct boot_console *con, char c)
 	return panic;
 }
 
+const char *boot_last_line(const struct boot_result *res, char *out, size_t len)
+{
+	const char *text = res->log ? res->log : res->console;
+	size_t n = res->log ? res->log_len : res->console_len;
+	const char *end, *start;
+
+	if (len)
+		out[0] = '\0';
+	if (!text || !len)
+		return NULL;
+	end = text + n;
+	while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
+		end--;
+	start = end;
+	while (start > text && start[-1] != '\n' && start[-1] != '\r')
+		start--;
+	if ((size_t)(end - start) >= len)
+		start = end - (len - 1);
+	memcpy(out, start, (size_t)(end - start));
+	out[end - start] = '\0';
+	return !out[0] ? NULL : res->log ? "the last line of its log" : "its console's last line";
+}
+
 /*
  * The UART's data port coalesced (KVM_CAP_COALESCED_PIO, Linux 4.19): a byte the guest
  * writes there no longer exits; KVM queues it in the ring page of the vCPU mapping
