@@ -180,17 +180,20 @@ fi
 # A clocksource other than kvm-clock is the platform's, not a PV decision: QEMU's pc
 # machine has an HPET, kvmcpuid boot's platform none (with kvm-clock masked, a 6.1 guest
 # in this VM, its TSC found unsynchronised, took hpet under QEMU, refined-jiffies here).
-decisions() {
-	tr -d '\r' <"$1" | sed -n 's/^\[ *[0-9.]*\] //p' | grep -E "$pv_lines" |
+pv_of() {
+	grep -E "$pv_lines" |
 		sed 's/^\(clocksource: Switched to clocksource\) [^k].*/\1 other than kvm-clock/' | sort -u
 }
+# a console: its printk-timed lines, the times cut; a log (read from guest memory): its
+# lines as the kernel stored them, without times
+decisions() { tr -d '\r' <"$1" | sed -n 's/^\[ *[0-9.]*\] //p' | pv_of; }
+log_decisions() { pv_of <"$1"; }
 pv_lines='^(Hypervisor detected|Booting paravirtualized kernel|kvm-clock: Using msrs|clocksource: Switched to clocksource|kvm-guest: |PV spinlocks|x86/fpu: )'
 decisions "$T/kb.console" >"$T/kb.pv"
 decisions "$T/q.console" >"$T/q.pv"
 # kvmcpuid boot's log, read from its guest's memory (lines without printk times), must
 # hold the same decisions as its console
-sed 's/^/[ 0.0] /' "$T/kb.log" >"$T/kb.logt"
-decisions "$T/kb.logt" >"$T/kb.logpv"
+log_decisions "$T/kb.log" >"$T/kb.logpv"
 echo "# the PV decisions both guests printed${set:+ (--set $set)}:"
 # (busybox has no comm or cmp) lines A B: the lines of A that B has (in) or lacks (out)
 lines() { awk -v want="$1" 'NR == FNR { b[$0] = 1; next } (want == "in") == ($0 in b)' "$3" "$2"; }
@@ -221,8 +224,8 @@ if [ -f "$vmlinux" ]; then
 	drc=$?
 	da=$(sub "$(now)" "$t0")
 	hist_off "kvmcpuid boot by default"
-	json_text "$T/kd.json" log log_unread | sed 's/^/[ 0.0] /' >"$T/kd.logt"
-	decisions "$T/kd.logt" >"$T/kd.pv"
+	json_text "$T/kd.json" log log_unread >"$T/kd.log"
+	log_decisions "$T/kd.log" >"$T/kd.pv"
 	echo "# kvmcpuid boot by default ($vmlinux, quiet, the decisions from its log): exit $drc after $da s; $(sed -n 's/.*\("run_ms": [0-9]*\).*/\1/p' "$T/kd.json")"
 	sed 's/^/#   stderr: /' "$T/kd.err"
 	if [ "$(cat "$T/kd.pv")" != "$(cat "$T/q.pv")" ]; then
